@@ -1,0 +1,52 @@
+# Set-up, build and verification of the course. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help book test outputs check lab lock clean
+
+help:
+	@echo "make book     build the website into _build/html (creates .venv on first use)"
+	@echo "make test     unit tests, doctests and nbval over every chapter"
+	@echo "make outputs  re-execute every chapter in a fresh kernel and store its outputs"
+	@echo "make check    check stored outputs and _toc.yml without executing anything"
+	@echo "make lab      open the chapters in JupyterLab"
+	@echo "make lock     re-resolve requirements.lock from pyproject.toml"
+	@echo "make clean    remove the build and the virtual environment"
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/python -m lossbook.book check
+	$(BIN)/jupyter-book build . --builder html --warningiserror --keep-going
+	@echo
+	@echo "The course is built. Open $(CURDIR)/_build/html/index.html in a browser."
+
+test: $(STAMP)
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=900 lossbook tests chapters
+
+outputs: $(STAMP)
+	$(BIN)/python -m lossbook.book execute
+
+check: $(STAMP)
+	$(BIN)/python -m lossbook.book check
+
+lab: $(STAMP)
+	$(BIN)/python -m lossbook.book lab
+
+lock:
+	rm -rf $(VENV)-lock
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip install --quiet --disable-pip-version-check ".[book,test]"
+	echo "# Exact versions of every package the book and the tests use (Python 3.11, Linux)." > requirements.lock
+	echo "# Regenerate with 'make lock'; pyproject.toml holds the ranges." >> requirements.lock
+	$(VENV)-lock/bin/python -m pip freeze --all --exclude lossbook | grep -v -E '^(pip|setuptools|wheel)==' >> requirements.lock
+	rm -rf $(VENV)-lock
+
+clean:
+	rm -rf _build $(VENV) $(VENV)-lock

@@ -1,0 +1,13 @@
+"""Test configuration shared by the unit tests, the doctests and nbval.
+
+nbval starts one Jupyter kernel per notebook as a child of this process, so
+the environment that TensorFlow and the BLAS libraries read at start-up is set
+here, before any kernel exists.
+"""
+
+import os
+
+from lossbook._setup import ENVIRONMENT
+
+for _name, _value in ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
