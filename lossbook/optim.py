@@ -90,7 +90,8 @@ def gradient_descent(
                 f"`grad` returned shape {g.shape} for parameters of shape {x.shape}; "
                 "it must return one partial derivative per parameter."
             )
-        x = x - learning_rate * g
+        with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+            x = x - learning_rate * g
         if not np.all(np.isfinite(x)):
             raise ValueError(
                 f"gradient descent diverged at step {t}: the parameters are no longer finite. "
@@ -133,7 +134,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, *, eps: float = 1e-6
     for i in np.ndindex(x.shape):
         step = np.zeros_like(x)
         step[i] = eps
-        grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
+        with np.errstate(all="ignore"):  # a non-finite result is reported just below
+            grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
     if not np.all(np.isfinite(grad)):
         raise ValueError("`f` returned NaN or inf near `x`; check that f is defined there.")
     return grad
