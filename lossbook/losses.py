@@ -1,0 +1,1590 @@
+r"""NumPy reference implementations of the course's losses and their gradients.
+
+Every loss comes with a gradient function of the same signature, named
+``<loss>_grad``::
+
+    binary_crossentropy(y_true, y_pred, *, from_logits=False, reduction="mean")
+    binary_crossentropy_grad(y_true, y_pred, *, from_logits=False, reduction="mean")
+
+The names are the ones Keras uses, so ``LOSSES[name]`` and
+``model.compile(loss=name)`` refer to the same loss.
+
+Shapes
+------
+Regression and binary losses (``mean_squared_error``, ``mean_absolute_error``,
+``mean_squared_logarithmic_error``, ``huber``, ``log_cosh``,
+``binary_crossentropy``, ``hinge``, ``squared_hinge``) work elementwise.
+``y_true`` and ``y_pred`` have the same shape: ``(n,)`` for one value per
+example, ``(n, k)`` for ``k`` values per example (a scalar counts as one
+example). The loss of one example is the mean over its ``k`` values, as in
+Keras.
+
+Multi-class losses (``categorical_crossentropy``, ``kl_divergence``,
+``categorical_hinge``) take ``y_true`` and ``y_pred`` of shape ``(n, K)``, one
+row per example and one column per class. ``sparse_categorical_crossentropy``
+takes integer labels of shape ``(n,)`` or ``(n, 1)`` and ``y_pred`` of shape
+``(n, K)``.
+
+Reductions
+----------
+``reduction="mean"`` (the default, Keras' ``"sum_over_batch_size"``) returns the
+mean of the per-example losses and ``"sum"`` their sum, both as a Python
+``float``; ``"none"`` returns the per-example losses, a float64 array of shape
+``(n,)``.
+
+Gradients
+---------
+A gradient function returns a float64 array with the shape of ``y_pred``: the
+derivative with respect to ``y_pred``, or with respect to the logits when
+``from_logits=True``. With ``"mean"`` it is the gradient of the mean loss (so
+it carries a factor :math:`1/n`), with ``"sum"`` the gradient of the sum. With
+``"none"`` entry ``[i, j]`` is :math:`\partial \ell_i / \partial \hat y_{ij}`,
+the derivative of example ``i``'s own loss; since an example's loss depends on
+its own predictions only, this array equals the ``"sum"`` gradient. At a kink
+(MAE at zero error, hinge at margin 1, Huber at ``|error| = delta``) the
+gradient takes the value of the flat or the inner side, so it is 0 at a
+perfect MAE or hinge prediction. Probabilities clipped by the floor
+:data:`EPSILON` (below) have zero gradient.
+
+Numerics
+--------
+Everything is computed in float64, whatever the input dtype. Logarithms of
+probabilities are floored at ``log(EPSILON)`` with ``EPSILON = 1e-7`` (Keras'
+``backend.epsilon()``), so a confident wrong prediction costs a large but
+finite 16.118 nats, and a confident correct one costs exactly 0 (labels are
+never clipped; ``0 * log 0`` is taken as 0). With ``from_logits=True`` the
+losses use log-sum-exp forms that are exact for any finite logit, with no
+clipping.
+
+Input checks
+------------
+Every function checks its input first and raises :class:`ValueError` naming the
+problem and the fix: shapes that differ (no broadcasting), labels outside the
+loss's label set, probabilities outside [0, 1], probability rows that do not
+sum to 1, NaN or infinity, empty input, an unknown reduction. The deliberate
+differences from Keras and scikit-learn are listed in each function's Notes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Callable
+
+import numpy as np
+from scipy import special
+
+from lossbook import _validation as _v
+
+__all__ = [
+    "EPSILON",
+    "LOSSES",
+    "LossInfo",
+    "binary_crossentropy",
+    "binary_crossentropy_grad",
+    "categorical_crossentropy",
+    "categorical_crossentropy_grad",
+    "categorical_hinge",
+    "categorical_hinge_grad",
+    "hinge",
+    "hinge_grad",
+    "huber",
+    "huber_grad",
+    "kl_divergence",
+    "kl_divergence_grad",
+    "log_cosh",
+    "log_cosh_grad",
+    "mean_absolute_error",
+    "mean_absolute_error_grad",
+    "mean_squared_error",
+    "mean_squared_error_grad",
+    "mean_squared_logarithmic_error",
+    "mean_squared_logarithmic_error_grad",
+    "sparse_categorical_crossentropy",
+    "sparse_categorical_crossentropy_grad",
+    "squared_hinge",
+    "squared_hinge_grad",
+]
+
+#: Floor applied to probabilities inside logarithms (Keras' ``backend.epsilon()``).
+EPSILON = 1e-7
+
+_LOG2 = math.log(2.0)
+
+# ---------------------------------------------------------------------------
+# Shared preparation and reduction
+# ---------------------------------------------------------------------------
+
+_ELEMENTWISE_FIX = (
+    "Pass one value per example, shape (n,), or one row of k values per example, "
+    "shape (n, k)."
+)
+_ROWS_FIX = "Pass one row per example and one column per class; for a single example write [row]."
+_LOGITS_FIX = (
+    "If `y_pred` holds raw scores (logits), pass from_logits=True."
+)
+_ROW_NORMALISE_FIX = (
+    "If `y_pred` holds raw scores (logits), pass from_logits=True; if it holds "
+    "unnormalised probabilities, divide each row by its sum: "
+    "y_pred / y_pred.sum(axis=1, keepdims=True)."
+)
+
+
+def _arrays(y_true, y_pred, reduction):
+    """Checks every loss runs first; returns float64 copies of the inputs."""
+    _v.check_reduction(reduction)
+    y_true = _v.as_float_array(y_true, "y_true")
+    y_pred = _v.as_float_array(y_pred, "y_pred")
+    for array, name in ((y_true, "y_true"), (y_pred, "y_pred")):
+        _v.check_nonempty(array, name)
+        _v.check_finite(array, name)
+    return y_true, y_pred
+
+
+def _elementwise_inputs(y_true, y_pred, reduction):
+    """Inputs of the elementwise losses, as 1-D or 2-D arrays, and y_pred's shape."""
+    y_true, y_pred = _arrays(y_true, y_pred, reduction)
+    _v.check_ndim(y_true, "y_true", (0, 1, 2), fix=_ELEMENTWISE_FIX)
+    _v.check_ndim(y_pred, "y_pred", (0, 1, 2), fix=_ELEMENTWISE_FIX)
+    _v.check_same_shape(y_true, y_pred)
+    return np.atleast_1d(y_true), np.atleast_1d(y_pred), y_pred.shape
+
+
+def _row_inputs(y_true, y_pred, reduction):
+    """Inputs of the multi-class losses: two arrays of shape (n, K), K >= 2."""
+    y_true, y_pred = _arrays(y_true, y_pred, reduction)
+    _v.check_ndim(
+        y_true,
+        "y_true",
+        (2,),
+        fix="Pass one-hot rows, e.g. np.eye(K)[labels]; for integer class labels "
+        "use sparse_categorical_crossentropy.",
+        columns="K",
+    )
+    _v.check_ndim(y_pred, "y_pred", (2,), fix=_ROWS_FIX, columns="K")
+    _v.check_same_shape(y_true, y_pred)
+    _v.check_min_columns(
+        y_pred, "y_pred", 2, fix="With a single output column use binary_crossentropy."
+    )
+    return y_true, y_pred
+
+
+def _check_probabilities(y_pred, loss):
+    _v.check_in_range(
+        y_pred,
+        "y_pred",
+        low=0.0,
+        high=1.0,
+        fix=f"{loss} expects probabilities when from_logits=False. {_LOGITS_FIX}",
+    )
+
+
+def _check_distribution_rows(y_pred, from_logits=False):
+    """Rows of predicted probabilities (skipped for logits)."""
+    if from_logits:
+        return
+    _v.check_in_range(
+        y_pred, "y_pred", low=0.0, high=1.0, fix=f"Probabilities expected. {_LOGITS_FIX}"
+    )
+    _v.check_rows_sum_to_one(y_pred, "y_pred", fix=_ROW_NORMALISE_FIX)
+
+
+def _check_target_rows(y_true):
+    """Rows of target probabilities: one-hot or soft labels."""
+    fix = (
+        "Each row must be one-hot or a probability distribution over the classes: "
+        "one-hot encode integer labels with np.eye(K)[labels], normalise soft labels "
+        "with y_true / y_true.sum(axis=1, keepdims=True)."
+    )
+    _v.check_in_range(y_true, "y_true", low=0.0, high=1.0, fix=fix)
+    _v.check_rows_sum_to_one(y_true, "y_true", fix=fix)
+
+
+def _signed_labels(y_true):
+    """Hinge labels as -1/1; 0/1 labels are converted as Keras does."""
+    which = _v.check_label_set(
+        y_true,
+        "y_true",
+        ({-1.0, 1.0}, {0.0, 1.0}),
+        fix="Hinge losses score the margin y_true * y_pred, so labels are -1 or 1 "
+        "(0/1 labels are converted to -1/1 as in Keras). Map other encodings first, "
+        "e.g. np.where(y == positive_class, 1, -1).",
+    )
+    return 2.0 * y_true - 1.0 if which == 1 else y_true
+
+
+def _reduce(per_example, reduction):
+    if reduction == "none":
+        return per_example
+    if reduction == "sum":
+        return float(per_example.sum())
+    return float(per_example.mean())
+
+
+def _reduce_elementwise(values, reduction):
+    """Mean over the last axis of a 2-D array gives one loss per example."""
+    per_example = values.mean(axis=-1) if values.ndim == 2 else values
+    return _reduce(per_example, reduction)
+
+
+def _elementwise_grad(derivative, reduction, shape):
+    """Scale elementwise derivatives into the gradient of the reduced loss."""
+    if derivative.ndim == 2:
+        derivative = derivative / derivative.shape[1]
+    if reduction == "mean":
+        derivative = derivative / derivative.shape[0]
+    return derivative.reshape(shape)
+
+
+def _row_grad(derivative, reduction):
+    if reduction == "mean":
+        derivative = derivative / derivative.shape[0]
+    return derivative
+
+
+def _floored_log(p):
+    """``log(max(p, EPSILON))``: finite for p = 0."""
+    return np.log(np.maximum(p, EPSILON))
+
+
+def _floored_reciprocal(p):
+    """``1 / p`` where p > EPSILON, 0 where the floor holds the log constant."""
+    return np.divide(1.0, p, out=np.zeros_like(p), where=p > EPSILON)
+
+
+# ---------------------------------------------------------------------------
+# Regression losses
+# ---------------------------------------------------------------------------
+
+
+def mean_squared_error(y_true, y_pred, *, reduction="mean"):
+    r"""Mean squared error (MSE), the regression loss of a linear output.
+
+    .. math::
+
+        \ell_i = \frac{1}{k} \sum_{j=1}^{k} (y_{ij} - \hat y_{ij})^2
+
+    Minimising it is maximum likelihood for a Gaussian with fixed variance.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Targets, any finite numbers.
+    y_pred : array_like, same shape as ``y_true``
+        Predictions.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is empty or not finite, or ``reduction``
+        is unknown.
+
+    See Also
+    --------
+    mean_squared_error_grad : its gradient.
+
+    Notes
+    -----
+    Equals ``keras.losses.mean_squared_error`` and
+    ``sklearn.metrics.mean_squared_error``. Unlike both, shapes ``(n,)`` and
+    ``(n, 1)`` are not mixed: Keras squeezes one to match the other, but
+    broadcasting them in plain NumPy compares every target with every
+    prediction, so lossbook raises instead.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> y = [-3, -1, -2, 1, -1, 1, 2, 1, 3, 4, 3, 5]
+    >>> y_hat = [-2, 1, -1, 0, -1, 1, 2, 2, 3, 3, 3, 5]
+    >>> losses.mean_squared_error(y, y_hat)
+    0.75
+    >>> losses.mean_squared_error(2.89, 3.07)  # one oil-price forecast
+    0.0324
+    >>> losses.mean_squared_error([[0, 1], [0, 0]], [[1, 1], [1, 0]], reduction="none")
+    array([0.5, 0.5])
+    """
+    y_true, y_pred, _ = _elementwise_inputs(y_true, y_pred, reduction)
+    return _reduce_elementwise((y_pred - y_true) ** 2, reduction)
+
+
+def mean_squared_error_grad(y_true, y_pred, *, reduction="mean"):
+    r"""Gradient of :func:`mean_squared_error` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_{ij}} = \frac{2}{k} (\hat y_{ij} - y_{ij})
+
+    Parameters and checks are those of :func:`mean_squared_error`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.mean_squared_error_grad([1.0, 2.0], [1.5, 1.0])
+    array([ 0.5, -1. ])
+    """
+    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
+    return _elementwise_grad(2.0 * (y_pred - y_true), reduction, shape)
+
+
+def _msle_inputs(y_true, y_pred, reduction):
+    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
+    for array, name in ((y_true, "y_true"), (y_pred, "y_pred")):
+        _v.check_in_range(
+            array,
+            name,
+            low=0.0,
+            fix="mean_squared_logarithmic_error compares log(1 + y) and is meant for "
+            "non-negative targets such as counts or prices (Keras would silently clip "
+            "negative values to 1e-7). Use mean_squared_error for a standardised "
+            "target, or a non-negative output such as softplus.",
+        )
+    return y_true, y_pred, shape
+
+
+def mean_squared_logarithmic_error(y_true, y_pred, *, reduction="mean"):
+    r"""Mean squared logarithmic error (MSLE), for non-negative, skewed targets.
+
+    .. math::
+
+        \ell_i = \frac{1}{k} \sum_{j=1}^{k}
+        \bigl(\log(1 + \hat y_{ij}) - \log(1 + y_{ij})\bigr)^2
+
+    It penalises relative rather than absolute errors, so a target of 1000
+    missed by 100 costs about as much as a target of 10 missed by 1.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Targets, non-negative.
+    y_pred : array_like, same shape as ``y_true``
+        Predictions, non-negative.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If a value is negative, the shapes differ, an input is empty or not
+        finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    mean_squared_logarithmic_error_grad : its gradient.
+
+    Notes
+    -----
+    Negative values raise a ``ValueError``. ``keras.losses.mean_squared_logarithmic_error``
+    replaces every value below ``1e-7`` by ``1e-7`` before ``log1p``, so on a
+    standardised target about half the targets silently become 0;
+    ``sklearn.metrics.mean_squared_log_error`` accepts any value above -1. For
+    non-negative input lossbook equals scikit-learn, and Keras up to about
+    ``1e-7`` per exact zero (lossbook uses ``log1p(0) = 0``).
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.mean_squared_logarithmic_error([9.0, 99.0], [9.0, 9.0])  # (log 10)^2 / 2
+    2.65095
+    >>> losses.mean_squared_logarithmic_error([-0.5, 1.0], [0.0, 1.0])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: `y_true` must be >= 0; got y_true[0] = -0.5 ...
+    """
+    y_true, y_pred, _ = _msle_inputs(y_true, y_pred, reduction)
+    return _reduce_elementwise((np.log1p(y_pred) - np.log1p(y_true)) ** 2, reduction)
+
+
+def mean_squared_logarithmic_error_grad(y_true, y_pred, *, reduction="mean"):
+    r"""Gradient of :func:`mean_squared_logarithmic_error` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_{ij}} =
+        \frac{2}{k} \, \frac{\log(1 + \hat y_{ij}) - \log(1 + y_{ij})}{1 + \hat y_{ij}}
+
+    Parameters and checks are those of :func:`mean_squared_logarithmic_error`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import losses
+    >>> g = losses.mean_squared_logarithmic_error_grad([np.e - 1], [0.0])
+    >>> g
+    array([-2.])
+    """
+    y_true, y_pred, shape = _msle_inputs(y_true, y_pred, reduction)
+    derivative = 2.0 * (np.log1p(y_pred) - np.log1p(y_true)) / (1.0 + y_pred)
+    return _elementwise_grad(derivative, reduction, shape)
+
+
+def mean_absolute_error(y_true, y_pred, *, reduction="mean"):
+    r"""Mean absolute error (MAE), a regression loss robust to outlying errors.
+
+    .. math::
+
+        \ell_i = \frac{1}{k} \sum_{j=1}^{k} \lvert y_{ij} - \hat y_{ij} \rvert
+
+    The best constant prediction under MAE is the median of the targets (under
+    MSE it is the mean).
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Targets, any finite numbers.
+    y_pred : array_like, same shape as ``y_true``
+        Predictions.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is empty or not finite, or ``reduction``
+        is unknown.
+
+    See Also
+    --------
+    mean_absolute_error_grad : its gradient.
+
+    Notes
+    -----
+    Equals ``keras.losses.mean_absolute_error`` and
+    ``sklearn.metrics.mean_absolute_error``; shapes ``(n,)`` and ``(n, 1)`` are
+    not mixed (see :func:`mean_squared_error`).
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> y = [-3, -1, -2, 1, -1, 1, 2, 1, 3, 4, 3, 5]
+    >>> y_hat = [-2, 1, -1, 0, -1, 1, 2, 2, 3, 3, 3, 5]
+    >>> losses.mean_absolute_error(y, y_hat)
+    0.58333
+    """
+    y_true, y_pred, _ = _elementwise_inputs(y_true, y_pred, reduction)
+    return _reduce_elementwise(np.abs(y_pred - y_true), reduction)
+
+
+def mean_absolute_error_grad(y_true, y_pred, *, reduction="mean"):
+    r"""Gradient of :func:`mean_absolute_error` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_{ij}} =
+        \frac{1}{k} \operatorname{sign}(\hat y_{ij} - y_{ij})
+
+    Its magnitude does not shrink as the error does. At zero error the
+    gradient is taken as 0.
+
+    Parameters and checks are those of :func:`mean_absolute_error`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.mean_absolute_error_grad([0.0, 0.0, 0.0], [-5.0, 0.0, 0.1], reduction="sum")
+    array([-1.,  0.,  1.])
+    """
+    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
+    return _elementwise_grad(np.sign(y_pred - y_true), reduction, shape)
+
+
+def _huber_inputs(y_true, y_pred, delta, reduction):
+    _v.check_positive(delta, "delta")
+    return _elementwise_inputs(y_true, y_pred, reduction)
+
+
+def huber(y_true, y_pred, *, delta=1.0, reduction="mean"):
+    r"""Huber loss: quadratic for small errors, linear for large ones.
+
+    With :math:`e = \hat y - y`,
+
+    .. math::
+
+        \ell_i = \frac{1}{k} \sum_{j=1}^{k}
+        \begin{cases}
+            \tfrac12 e_{ij}^2 & \lvert e_{ij} \rvert \le \delta \\
+            \delta \bigl(\lvert e_{ij} \rvert - \tfrac12 \delta\bigr) & \text{otherwise}
+        \end{cases}
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Targets, any finite numbers.
+    y_pred : array_like, same shape as ``y_true``
+        Predictions.
+    delta : float, default 1.0
+        Error size where the loss turns from quadratic to linear; positive.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If ``delta`` is not a positive number, the shapes differ, an input is
+        empty or not finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    huber_grad : its gradient.
+
+    Notes
+    -----
+    Equals ``keras.losses.huber``; scikit-learn has no Huber metric. Shapes
+    ``(n,)`` and ``(n, 1)`` are not mixed (see :func:`mean_squared_error`).
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.huber([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+    0.155
+    >>> losses.huber([0.0, 0.0], [0.5, 3.0], delta=1.0, reduction="none")
+    array([0.125, 2.5  ])
+    """
+    y_true, y_pred, _ = _huber_inputs(y_true, y_pred, delta, reduction)
+    error = np.abs(y_pred - y_true)
+    values = np.where(error <= delta, 0.5 * error**2, delta * (error - 0.5 * delta))
+    return _reduce_elementwise(values, reduction)
+
+
+def huber_grad(y_true, y_pred, *, delta=1.0, reduction="mean"):
+    r"""Gradient of :func:`huber` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_{ij}} =
+        \frac{1}{k} \operatorname{clip}(\hat y_{ij} - y_{ij}, -\delta, \delta)
+
+    The error itself inside :math:`[-\delta, \delta]`, held at
+    :math:`\pm\delta` outside.
+
+    Parameters and checks are those of :func:`huber`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.huber_grad([0.0, 0.0, 0.0], [0.5, 3.0, -7.0], reduction="sum")
+    array([ 0.5,  1. , -1. ])
+    """
+    y_true, y_pred, shape = _huber_inputs(y_true, y_pred, delta, reduction)
+    return _elementwise_grad(np.clip(y_pred - y_true, -delta, delta), reduction, shape)
+
+
+def log_cosh(y_true, y_pred, *, reduction="mean"):
+    r"""Log-cosh loss: about :math:`e^2/2` for small errors, :math:`|e| - \log 2` for large.
+
+    .. math::
+
+        \ell_i = \frac{1}{k} \sum_{j=1}^{k} \log\cosh(\hat y_{ij} - y_{ij})
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Targets, any finite numbers.
+    y_pred : array_like, same shape as ``y_true``
+        Predictions.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is empty or not finite, or ``reduction``
+        is unknown.
+
+    See Also
+    --------
+    log_cosh_grad : its gradient.
+
+    Notes
+    -----
+    Computed as :math:`|e| + \log(1 + e^{-2|e|}) - \log 2`, which stays finite
+    where :math:`\cosh e` overflows (:math:`|e| > 710`). Equals
+    ``keras.losses.log_cosh``; scikit-learn has no log-cosh metric. Shapes
+    ``(n,)`` and ``(n, 1)`` are not mixed (see :func:`mean_squared_error`).
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.log_cosh([[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [0.0, 0.0]])
+    0.108
+    >>> losses.log_cosh([0.0], [1000.0])  # 1000 - log(2)
+    999.30685
+    """
+    y_true, y_pred, _ = _elementwise_inputs(y_true, y_pred, reduction)
+    error = np.abs(y_pred - y_true)
+    return _reduce_elementwise(error + np.log1p(np.exp(-2.0 * error)) - _LOG2, reduction)
+
+
+def log_cosh_grad(y_true, y_pred, *, reduction="mean"):
+    r"""Gradient of :func:`log_cosh` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_{ij}} = \frac{1}{k} \tanh(\hat y_{ij} - y_{ij})
+
+    Parameters and checks are those of :func:`log_cosh`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.log_cosh_grad([0.0, 0.0], [0.0, 1000.0], reduction="sum")
+    array([0., 1.])
+    """
+    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
+    return _elementwise_grad(np.tanh(y_pred - y_true), reduction, shape)
+
+
+# ---------------------------------------------------------------------------
+# Binary classification
+# ---------------------------------------------------------------------------
+
+
+def _bce_inputs(y_true, y_pred, from_logits, reduction):
+    _v.check_bool(from_logits, "from_logits")
+    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
+    _v.check_in_range(
+        y_true,
+        "y_true",
+        low=0.0,
+        high=1.0,
+        fix="binary_crossentropy needs labels 0 and 1 (or soft labels between them). "
+        "Map -1/1 labels with (y_true + 1) / 2; for more than two classes use "
+        "sparse_categorical_crossentropy.",
+    )
+    if not from_logits:
+        _check_probabilities(y_pred, "binary_crossentropy")
+    return y_true, y_pred, shape
+
+
+def binary_crossentropy(y_true, y_pred, *, from_logits=False, reduction="mean"):
+    r"""Binary cross-entropy (log loss), the loss of a sigmoid output.
+
+    With :math:`p` the predicted probability of class 1,
+
+    .. math::
+
+        \ell_i = -\frac{1}{k} \sum_{j=1}^{k}
+        \bigl[ y_{ij} \log p_{ij} + (1 - y_{ij}) \log(1 - p_{ij}) \bigr]
+
+    With ``from_logits=True`` ``y_pred`` holds logits :math:`z` and
+    :math:`p = \sigma(z) = 1 / (1 + e^{-z})`; the term is then computed as
+    :math:`\max(z, 0) - y z + \log(1 + e^{-|z|})`, exact for any finite
+    :math:`z`.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Labels 0 or 1; soft labels in [0, 1] are accepted.
+    y_pred : array_like, same shape as ``y_true``
+        Probabilities of class 1 in [0, 1], or logits if ``from_logits``.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (the output before the sigmoid).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If a label is outside [0, 1], a probability is outside [0, 1] (did you
+        mean ``from_logits=True``?), the shapes differ, an input is empty or
+        not finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    binary_crossentropy_grad : its gradient.
+
+    Notes
+    -----
+    Equals ``keras.losses.binary_crossentropy`` and
+    ``sklearn.metrics.log_loss`` on probabilities away from 0 and 1. At the
+    ends the three differ on purpose:
+
+    * lossbook floors each logarithm's argument at ``EPSILON = 1e-7``: a
+      prediction of exactly 0 for a positive example costs
+      :math:`-\log 10^{-7} = 16.118`, and exactly 1 costs exactly 0.
+    * Keras clips :math:`p` to :math:`[10^{-7}, 1 - 10^{-7}]`, which gives the
+      same 16.118 but about ``1e-7`` instead of 0 for a perfect prediction.
+    * scikit-learn clips at the float64 machine epsilon, ``2.2e-16``, so the
+      wrong confident prediction costs 36.04.
+
+    Shapes ``(n,)`` and ``(n, 1)`` are not mixed (see
+    :func:`mean_squared_error`).
+
+    Examples
+    --------
+    >>> import math
+    >>> import numpy as np
+    >>> from lossbook import losses
+    >>> y = [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]
+    >>> p = [0.7, 0.9, 0.8, 0.8, 0.6, 0.2, 0.1, 0.4, 0.1, 0.3]
+    >>> losses.binary_crossentropy(y, p)
+    0.272
+    >>> np.round(losses.binary_crossentropy(y, p, reduction="none"), 3)
+    array([0.357, 0.105, 0.223, 0.223, 0.511, 0.223, 0.105, 0.511, 0.105, 0.357])
+    >>> losses.binary_crossentropy(1, 0.8) / math.log(2)  # in bits
+    0.322
+    >>> losses.binary_crossentropy([1, 0], [1000.0, -1000.0], from_logits=True)
+    0.0
+    """
+    y_true, y_pred, _ = _bce_inputs(y_true, y_pred, from_logits, reduction)
+    if from_logits:
+        z = y_pred
+        values = np.maximum(z, 0.0) - z * y_true + np.log1p(np.exp(-np.abs(z)))
+    else:
+        values = -(
+            special.xlogy(y_true, np.maximum(y_pred, EPSILON))
+            + special.xlogy(1.0 - y_true, np.maximum(1.0 - y_pred, EPSILON))
+        )
+    return _reduce_elementwise(values, reduction)
+
+
+def binary_crossentropy_grad(y_true, y_pred, *, from_logits=False, reduction="mean"):
+    r"""Gradient of :func:`binary_crossentropy` with respect to ``y_pred`` or the logits.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial p_{ij}} =
+        \frac{1}{k} \left( \frac{1 - y_{ij}}{1 - p_{ij}} - \frac{y_{ij}}{p_{ij}} \right),
+        \qquad
+        \frac{\partial \ell_i}{\partial z_{ij}} = \frac{1}{k} \bigl( \sigma(z_{ij}) - y_{ij} \bigr)
+
+    The second form (``from_logits=True``) is what makes a sigmoid output with
+    cross-entropy learn fast: no factor :math:`\sigma'(z)` that vanishes when
+    the sigmoid saturates. A term whose probability is held at the floor
+    ``EPSILON`` contributes 0.
+
+    Parameters and checks are those of :func:`binary_crossentropy`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.binary_crossentropy_grad([1, 0], [0.0, 0.0], from_logits=True)
+    array([-0.25,  0.25])
+    >>> losses.binary_crossentropy_grad([1, 0], [0.5, 0.5], reduction="sum")
+    array([-2.,  2.])
+    """
+    y_true, y_pred, shape = _bce_inputs(y_true, y_pred, from_logits, reduction)
+    if from_logits:
+        derivative = special.expit(y_pred) - y_true
+    else:
+        derivative = (1.0 - y_true) * _floored_reciprocal(1.0 - y_pred) - y_true * (
+            _floored_reciprocal(y_pred)
+        )
+    return _elementwise_grad(derivative, reduction, shape)
+
+
+def hinge(y_true, y_pred, *, reduction="mean"):
+    r"""Hinge loss, the margin loss of support vector machines.
+
+    With labels :math:`y \in \{-1, 1\}` and scores :math:`\hat y` (a tanh
+    output or any real number),
+
+    .. math::
+
+        \ell_i = \frac{1}{k} \sum_{j=1}^{k} \max(0, 1 - y_{ij} \hat y_{ij})
+
+    It is zero once the margin :math:`y \hat y` reaches 1.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Labels -1 and 1, or 0 and 1 (converted to -1 and 1).
+    y_pred : array_like, same shape as ``y_true``
+        Scores, any finite numbers.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If a label is not -1, 0 or 1, labels mix -1 with 0, the shapes differ,
+        an input is empty or not finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    hinge_grad : its gradient.
+
+    Notes
+    -----
+    Like ``keras.losses.hinge``, labels that are all 0 or 1 become -1 and 1
+    (:math:`2y - 1`); with that the values are equal. Keras leaves any other
+    labels unconverted, so a mix such as {-1, 0, 1} or a label 0.3 gives a
+    number without complaint; lossbook raises. For 1-D input the mean equals
+    ``sklearn.metrics.hinge_loss`` (binary case), which also maps the two
+    labels to -1 and 1. Only the labels and the output need the -1/1
+    convention, not the inputs.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.hinge([-1, 1, 1], [0.3, 0.8, -0.5], reduction="none")
+    array([1.3, 0.2, 1.5])
+    >>> losses.hinge([0, 1, 1], [0.3, 0.8, -0.5])  # 0/1 labels work too
+    1.0
+    >>> losses.hinge([1, 1], [1.0, 2.5])  # margin at least 1: no loss
+    0.0
+    """
+    y_true, y_pred, _ = _elementwise_inputs(y_true, y_pred, reduction)
+    margin = _signed_labels(y_true) * y_pred
+    return _reduce_elementwise(np.maximum(1.0 - margin, 0.0), reduction)
+
+
+def hinge_grad(y_true, y_pred, *, reduction="mean"):
+    r"""Gradient of :func:`hinge` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_{ij}} =
+        \begin{cases} -y_{ij} / k & y_{ij} \hat y_{ij} < 1 \\ 0 & \text{otherwise} \end{cases}
+
+    Labels 0/1 are converted to -1/1 first; at a margin of exactly 1 the
+    gradient is 0.
+
+    Parameters and checks are those of :func:`hinge`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.hinge_grad([-1, 1, 1], [0.3, 0.8, 2.0], reduction="sum")
+    array([ 1., -1.,  0.])
+    """
+    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
+    signed = _signed_labels(y_true)
+    derivative = np.where(signed * y_pred < 1.0, -signed, 0.0)
+    return _elementwise_grad(derivative, reduction, shape)
+
+
+def squared_hinge(y_true, y_pred, *, reduction="mean"):
+    r"""Squared hinge loss, a smooth version of :func:`hinge`.
+
+    .. math::
+
+        \ell_i = \frac{1}{k} \sum_{j=1}^{k} \max(0, 1 - y_{ij} \hat y_{ij})^2
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Labels -1 and 1, or 0 and 1 (converted to -1 and 1).
+    y_pred : array_like, same shape as ``y_true``
+        Scores, any finite numbers.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If a label is not -1, 0 or 1, labels mix -1 with 0, the shapes differ,
+        an input is empty or not finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    squared_hinge_grad : its gradient.
+
+    Notes
+    -----
+    Equals ``keras.losses.squared_hinge``, with the same label conversion and
+    the same stricter label check as :func:`hinge`. scikit-learn has no
+    squared hinge metric.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.squared_hinge([-1, 1, 1], [0.3, 0.8, -0.5], reduction="none")
+    array([1.69, 0.04, 2.25])
+    """
+    y_true, y_pred, _ = _elementwise_inputs(y_true, y_pred, reduction)
+    margin = _signed_labels(y_true) * y_pred
+    return _reduce_elementwise(np.maximum(1.0 - margin, 0.0) ** 2, reduction)
+
+
+def squared_hinge_grad(y_true, y_pred, *, reduction="mean"):
+    r"""Gradient of :func:`squared_hinge` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_{ij}} =
+        -\frac{2}{k} \, y_{ij} \max(0, 1 - y_{ij} \hat y_{ij})
+
+    Parameters and checks are those of :func:`squared_hinge`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.squared_hinge_grad([-1, 1, 1], [0.3, 0.8, 2.0], reduction="sum")
+    array([ 2.6, -0.4,  0. ])
+    """
+    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
+    signed = _signed_labels(y_true)
+    derivative = -2.0 * signed * np.maximum(1.0 - signed * y_pred, 0.0)
+    return _elementwise_grad(derivative, reduction, shape)
+
+
+# ---------------------------------------------------------------------------
+# Multi-class classification
+# ---------------------------------------------------------------------------
+
+
+def _cce_inputs(y_true, y_pred, from_logits, reduction):
+    _v.check_bool(from_logits, "from_logits")
+    y_true, y_pred = _row_inputs(y_true, y_pred, reduction)
+    _check_target_rows(y_true)
+    _check_distribution_rows(y_pred, from_logits)
+    return y_true, y_pred
+
+
+def categorical_crossentropy(y_true, y_pred, *, from_logits=False, reduction="mean"):
+    r"""Categorical cross-entropy, the loss of a softmax output.
+
+    .. math::
+
+        \ell_i = -\sum_{c=1}^{K} y_{ic} \log p_{ic}
+
+    With ``from_logits=True`` ``y_pred`` holds logits :math:`z` and
+    :math:`\log p_{ic} = z_{ic} - \log \sum_{c'} e^{z_{ic'}}` (log-sum-exp,
+    exact for any finite logits).
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n, K)
+        One-hot rows, or rows of target probabilities summing to 1.
+    y_pred : array_like, shape (n, K)
+        Rows of predicted probabilities summing to 1, or logits if
+        ``from_logits``.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (the output before the softmax).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If an input is not 2-D or has fewer than two columns, the shapes differ,
+        a row of ``y_true`` (or of ``y_pred`` when ``from_logits=False``) has
+        values outside [0, 1] or does not sum to 1, an input is empty or not
+        finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    categorical_crossentropy_grad : its gradient.
+    sparse_categorical_crossentropy : the same loss for integer labels.
+
+    Notes
+    -----
+    Rows must sum to 1 within ``1e-5``. When they do not, lossbook raises;
+    ``keras.losses.categorical_crossentropy`` divides each row by its sum
+    without a word, and ``sklearn.metrics.log_loss`` (1.9) warns and uses
+    the rows as given (earlier versions renormalised, as Keras does).
+
+    Logarithms are floored at ``log(1e-7)`` as in :func:`binary_crossentropy`:
+    a perfect prediction costs exactly 0 (Keras: about ``1e-7``, because it
+    clips to :math:`1 - 10^{-7}`). Otherwise the values equal Keras and
+    ``log_loss``. Keras treats a 1-D input as one example; lossbook asks for
+    the 2-D form, because a 1-D ``y_true`` is usually a vector of integer
+    labels meant for :func:`sparse_categorical_crossentropy`.
+
+    Examples
+    --------
+    >>> import math
+    >>> import numpy as np
+    >>> from lossbook import losses
+    >>> losses.categorical_crossentropy([[1, 0, 0]], [[0.7, 0.2, 0.1]])
+    0.357
+    >>> losses.categorical_crossentropy([[1, 0, 0]], [[0.7, 0.2, 0.1]]) / math.log(2)
+    0.515
+    >>> y = np.eye(3)
+    >>> p = [[0.9, 0.05, 0.05], [0.1, 0.8, 0.2], [0.1, 0.2, 0.7]]
+    >>> losses.categorical_crossentropy(y, p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: `y_pred` rows must each sum to 1 (within 1e-05), ...
+    >>> losses.categorical_crossentropy(y, [[5.0, 0.0, -5.0]] * 3, from_logits=True)
+    5.00676
+    """
+    y_true, y_pred = _cce_inputs(y_true, y_pred, from_logits, reduction)
+    if from_logits:
+        log_p = special.log_softmax(y_pred, axis=-1)
+        values = -(y_true * log_p).sum(axis=-1)
+    else:
+        values = -special.xlogy(y_true, np.maximum(y_pred, EPSILON)).sum(axis=-1)
+    return _reduce(values, reduction)
+
+
+def categorical_crossentropy_grad(y_true, y_pred, *, from_logits=False, reduction="mean"):
+    r"""Gradient of :func:`categorical_crossentropy` with respect to ``y_pred`` or the logits.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial p_{ic}} = -\frac{y_{ic}}{p_{ic}},
+        \qquad
+        \frac{\partial \ell_i}{\partial z_{ic}} =
+        \operatorname{softmax}(z_i)_c \sum_{c'} y_{ic'} - y_{ic}
+        = \operatorname{softmax}(z_i)_c - y_{ic}
+
+    The derivative with respect to probabilities treats each :math:`p_{ic}`
+    as a free variable (it ignores that a row sums to 1); for a change that
+    keeps the row summing to 1 only differences between its entries matter.
+    Probabilities held at the floor ``EPSILON`` get 0.
+
+    Parameters and checks are those of :func:`categorical_crossentropy`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, K)``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.categorical_crossentropy_grad([[1, 0]], [[0.0, 0.0]], from_logits=True)
+    array([[-0.5,  0.5]])
+    >>> losses.categorical_crossentropy_grad([[1, 0]], [[0.8, 0.2]])
+    array([[-1.25,  0.  ]])
+    """
+    y_true, y_pred = _cce_inputs(y_true, y_pred, from_logits, reduction)
+    if from_logits:
+        derivative = special.softmax(y_pred, axis=-1) * y_true.sum(axis=-1, keepdims=True)
+        derivative -= y_true
+    else:
+        derivative = -y_true * _floored_reciprocal(y_pred)
+    return _row_grad(derivative, reduction)
+
+
+def _sparse_inputs(y_true, y_pred, from_logits, reduction):
+    _v.check_bool(from_logits, "from_logits")
+    y_true, y_pred = _arrays(y_true, y_pred, reduction)
+    _v.check_ndim(y_pred, "y_pred", (2,), fix=_ROWS_FIX, columns="K")
+    _v.check_min_columns(
+        y_pred, "y_pred", 2, fix="With a single output column use binary_crossentropy."
+    )
+    if y_true.ndim == 2 and y_true.shape[1] == 1:
+        y_true = y_true[:, 0]
+    _v.check_ndim(
+        y_true,
+        "y_true",
+        (1,),
+        fix="Pass one integer class label per example, shape (n,) or (n, 1); "
+        "for one-hot rows use categorical_crossentropy.",
+    )
+    _v.check_same_length(y_true, y_pred)
+    _v.check_class_indices(
+        y_true,
+        "y_true",
+        y_pred.shape[1],
+        fix="Labels are column numbers of `y_pred`, counted from 0: labels numbered "
+        "from 1 need y_true - 1, and text or float labels need mapping to 0..K-1 "
+        "first (e.g. with np.unique(y, return_inverse=True)).",
+    )
+    _check_distribution_rows(y_pred, from_logits)
+    return y_true.astype(np.intp), y_pred
+
+
+def sparse_categorical_crossentropy(
+    y_true, y_pred, *, from_logits=False, reduction="mean"
+):
+    r"""Categorical cross-entropy with integer class labels.
+
+    With :math:`t_i \in \{0, \dots, K-1\}` the class of example :math:`i`,
+
+    .. math::
+
+        \ell_i = -\log p_{i, t_i}
+
+    the same value as :func:`categorical_crossentropy` with one-hot rows. With
+    ``from_logits=True``, :math:`\log p_{i, t_i} = z_{i, t_i} - \log \sum_c e^{z_{ic}}`.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, 1)
+        Class indices 0..K-1 (floats such as 2.0 are accepted).
+    y_pred : array_like, shape (n, K)
+        Rows of predicted probabilities summing to 1, or logits if
+        ``from_logits``.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (the output before the softmax).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If a label is not a whole number in 0..K-1, the numbers of labels and
+        rows differ, ``y_pred`` is not 2-D with at least two columns, a row of
+        probabilities has values outside [0, 1] or does not sum to 1, an input
+        is empty or not finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    sparse_categorical_crossentropy_grad : its gradient.
+    categorical_crossentropy : the same loss for one-hot rows.
+
+    Notes
+    -----
+    ``keras.losses.sparse_categorical_crossentropy`` casts labels to integers,
+    so 0.5 silently becomes class 0; lossbook raises. Labels equal to K fail
+    in both (TensorFlow raises ``InvalidArgumentError``). Row sums, the
+    ``log(1e-7)`` floor and the 2-D requirement are as in
+    :func:`categorical_crossentropy`. Works for two classes too, with two
+    output columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import losses
+    >>> p = [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]]
+    >>> np.round(losses.sparse_categorical_crossentropy([1, 2], p, reduction="none"), 4)
+    array([0.0513, 2.3026])
+    >>> losses.sparse_categorical_crossentropy([0, 1], [[1000.0, -1000.0]] * 2, from_logits=True)
+    1000.0
+    """
+    y_true, y_pred = _sparse_inputs(y_true, y_pred, from_logits, reduction)
+    rows = np.arange(y_true.shape[0])
+    if from_logits:
+        values = -special.log_softmax(y_pred, axis=-1)[rows, y_true]
+    else:
+        values = -_floored_log(y_pred[rows, y_true])
+    return _reduce(values, reduction)
+
+
+def sparse_categorical_crossentropy_grad(
+    y_true, y_pred, *, from_logits=False, reduction="mean"
+):
+    r"""Gradient of :func:`sparse_categorical_crossentropy` w.r.t. ``y_pred`` or the logits.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial p_{ic}} = -\frac{[c = t_i]}{p_{ic}},
+        \qquad
+        \frac{\partial \ell_i}{\partial z_{ic}} = \operatorname{softmax}(z_i)_c - [c = t_i]
+
+    Probabilities are treated as free variables, as in
+    :func:`categorical_crossentropy_grad`; a probability held at the floor
+    ``EPSILON`` gets 0.
+
+    Parameters and checks are those of :func:`sparse_categorical_crossentropy`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, K)`` like ``y_pred``; divided by ``n`` for
+        ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.sparse_categorical_crossentropy_grad([0], [[0.0, 0.0]], from_logits=True)
+    array([[-0.5,  0.5]])
+    """
+    y_true, y_pred = _sparse_inputs(y_true, y_pred, from_logits, reduction)
+    rows = np.arange(y_true.shape[0])
+    if from_logits:
+        derivative = special.softmax(y_pred, axis=-1)
+        derivative[rows, y_true] -= 1.0
+    else:
+        derivative = np.zeros_like(y_pred)
+        derivative[rows, y_true] = -_floored_reciprocal(y_pred[rows, y_true])
+    return _row_grad(derivative, reduction)
+
+
+def _kl_inputs(y_true, y_pred, reduction):
+    y_true, y_pred = _row_inputs(y_true, y_pred, reduction)
+    _check_target_rows(y_true)
+    _v.check_in_range(
+        y_pred,
+        "y_pred",
+        low=0.0,
+        high=1.0,
+        fix="kl_divergence compares probability distributions; turn logits into "
+        "probabilities first with scipy.special.softmax(y_pred, axis=1).",
+    )
+    _v.check_rows_sum_to_one(
+        y_pred,
+        "y_pred",
+        fix="KL divergence is defined between distributions: divide each row by its "
+        "sum, y_pred / y_pred.sum(axis=1, keepdims=True), or apply a softmax to logits.",
+    )
+    return y_true, y_pred
+
+
+def kl_divergence(y_true, y_pred, *, reduction="mean"):
+    r"""Kullback-Leibler divergence :math:`\mathrm{KL}(y \,\|\, \hat y)` of each row.
+
+    .. math::
+
+        \ell_i = \sum_{c=1}^{K} y_{ic} \log \frac{y_{ic}}{\hat y_{ic}}
+
+    It is the cross-entropy minus the entropy of ``y_true``, so with one-hot
+    targets it equals :func:`categorical_crossentropy`. Natural logarithm: the
+    unit is the nat; divide by :math:`\log 2` for bits.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n, K)
+        Rows of target probabilities summing to 1 (one-hot allowed).
+    y_pred : array_like, shape (n, K)
+        Rows of predicted probabilities summing to 1.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If an input is not 2-D or has fewer than two columns, the shapes differ,
+        a row of either input has values outside [0, 1] or does not sum to 1,
+        an input is empty or not finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    kl_divergence_grad : its gradient.
+    scipy.special.rel_entr : the elementwise terms.
+
+    Notes
+    -----
+    Both inputs must be distributions (rows summing to 1 within ``1e-5``): the
+    sum over unnormalised vectors is not a divergence and can be negative.
+    ``keras.losses.kl_divergence`` checks nothing; it clips both inputs to
+    :math:`[10^{-7}, 1]`. lossbook floors only ``y_pred`` (at ``1e-7``) and
+    takes :math:`0 \log 0 = 0` for ``y_true``, so a zero target probability
+    adds exactly 0 (in Keras about ``1e-6`` per zero); otherwise the values
+    equal Keras and ``scipy.stats.entropy(y_true, y_pred, axis=1)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import losses
+    >>> p = np.array([0.10, 0.30, 0.05, 0.90, 0.65, 0.21])
+    >>> q = np.array([0.70, 0.55, 0.15, 0.04, 0.25, 0.45])
+    >>> losses.kl_divergence([p / p.sum()], [q / q.sum()])
+    1.249
+    >>> losses.kl_divergence([q / q.sum()], [p / p.sum()])  # KL is not symmetric
+    0.892
+    >>> losses.kl_divergence([[1, 0, 0]], [[0.7, 0.2, 0.1]])
+    0.357
+    """
+    y_true, y_pred = _kl_inputs(y_true, y_pred, reduction)
+    values = special.rel_entr(y_true, np.maximum(y_pred, EPSILON)).sum(axis=-1)
+    return _reduce(values, reduction)
+
+
+def kl_divergence_grad(y_true, y_pred, *, reduction="mean"):
+    r"""Gradient of :func:`kl_divergence` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_{ic}} = -\frac{y_{ic}}{\hat y_{ic}}
+
+    The same as for :func:`categorical_crossentropy`: the two losses differ by
+    the entropy of ``y_true``, which does not depend on ``y_pred``.
+    Probabilities are treated as free variables; those held at the floor
+    ``EPSILON`` get 0.
+
+    Parameters and checks are those of :func:`kl_divergence`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, K)``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.kl_divergence_grad([[0.5, 0.5]], [[0.25, 0.75]])
+    array([[-2.    , -0.6667]])
+    """
+    y_true, y_pred = _kl_inputs(y_true, y_pred, reduction)
+    return _row_grad(-y_true * _floored_reciprocal(y_pred), reduction)
+
+
+def _categorical_hinge_inputs(y_true, y_pred, reduction):
+    y_true, y_pred = _row_inputs(y_true, y_pred, reduction)
+    fix = "categorical_hinge needs one-hot rows: np.eye(K)[labels]."
+    _v.check_label_set(y_true, "y_true", ({0.0, 1.0},), fix=fix)
+    _v.check_rows_sum_to_one(y_true, "y_true", fix=fix)
+    return y_true, y_pred
+
+
+def _categorical_hinge_parts(y_true, y_pred):
+    positive = (y_true * y_pred).sum(axis=-1)
+    others = (1.0 - y_true) * y_pred
+    return positive, others, others.max(axis=-1)
+
+
+def categorical_hinge(y_true, y_pred, *, reduction="mean"):
+    r"""Categorical hinge loss: the true class must win by a margin of 1.
+
+    With :math:`t_i` the true class of example :math:`i`,
+
+    .. math::
+
+        \ell_i = \max\bigl(0,\; 1 + \max_c \,(1 - y_{ic}) \hat y_{ic} - \hat y_{i t_i}\bigr)
+
+    The inner maximum runs over all classes but gives the true class the value
+    0, so it is the largest wrong-class score, or 0 if all of them are negative.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n, K)
+        One-hot rows.
+    y_pred : array_like, shape (n, K)
+        Scores, any finite numbers (usually non-negative, e.g. softmax outputs).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` is not one-hot, an input is not 2-D or has fewer than
+        two columns, the shapes differ, an input is empty or not finite, or
+        ``reduction`` is unknown.
+
+    See Also
+    --------
+    categorical_hinge_grad : its gradient.
+
+    Notes
+    -----
+    The formula is the one of ``keras.losses.categorical_hinge``, and the values
+    are equal; lossbook additionally requires one-hot ``y_true`` (Keras accepts
+    any numbers). With non-negative scores it equals the multi-class
+    (Crammer-Singer) ``sklearn.metrics.hinge_loss``. When every wrong-class
+    score is negative the two differ: scikit-learn uses the largest of them,
+    Keras and lossbook use 0.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> y = [[1, 0, 0], [0, 1, 0]]
+    >>> losses.categorical_hinge(y, [[0.7, 0.2, 0.1], [0.5, 0.3, 0.2]], reduction="none")
+    array([0.5, 1.2])
+    """
+    y_true, y_pred = _categorical_hinge_inputs(y_true, y_pred, reduction)
+    positive, _, negative = _categorical_hinge_parts(y_true, y_pred)
+    return _reduce(np.maximum(negative - positive + 1.0, 0.0), reduction)
+
+
+def categorical_hinge_grad(y_true, y_pred, *, reduction="mean"):
+    r"""Gradient of :func:`categorical_hinge` with respect to ``y_pred``.
+
+    Where the loss is positive, -1 at the true class and +1 at the wrong class
+    with the largest score (if that score is positive); 0 elsewhere:
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_{ic}} =
+        [\ell_i > 0] \bigl([c = m_i] - [c = t_i]\bigr),
+        \qquad m_i = \operatorname{argmax}_c (1 - y_{ic}) \hat y_{ic}
+
+    with :math:`[c = m_i]` read as 0 when :math:`m_i = t_i` (all wrong-class
+    scores negative). Ties go to the first class.
+
+    Parameters and checks are those of :func:`categorical_hinge`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, K)``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.categorical_hinge_grad([[1, 0, 0]], [[0.7, 0.2, 0.1]])
+    array([[-1.,  1.,  0.]])
+    """
+    y_true, y_pred = _categorical_hinge_inputs(y_true, y_pred, reduction)
+    positive, others, negative = _categorical_hinge_parts(y_true, y_pred)
+    rows = np.arange(y_pred.shape[0])
+    strongest = others.argmax(axis=-1)
+    derivative = -y_true.copy()
+    derivative[rows, strongest] += 1.0 - y_true[rows, strongest]
+    derivative *= (negative - positive + 1.0 > 0.0)[:, None]
+    return _row_grad(derivative, reduction)
+
+
+# ---------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class LossInfo:
+    """What the course needs to know about one loss.
+
+    Attributes
+    ----------
+    name : str
+        The function's name, also the string Keras accepts, e.g. in
+        ``model.compile(loss=name)``.
+    loss, grad : callable
+        The loss and its gradient, with the same signature.
+    task : {"regression", "binary", "multiclass"}
+        The kind of problem it is used for.
+    y_true : str
+        The targets it accepts: ``"real"`` (any number), ``"non-negative"``,
+        ``"binary"`` (0/1, soft labels in [0, 1] allowed), ``"signed"``
+        (-1/1, or 0/1 converted to -1/1), ``"one-hot"`` (rows; for
+        cross-entropy also probability rows), ``"distribution"`` (rows summing
+        to 1) or ``"index"`` (integer classes 0..K-1).
+    y_pred : str
+        What ``y_pred`` holds by default: ``"real"``, ``"non-negative"``,
+        ``"probability"`` (of class 1), ``"score"`` (any real number, e.g.
+        tanh outputs) or ``"distribution"`` (rows summing to 1).
+    output : str
+        The usual activation of the output layer: ``"linear"``, ``"sigmoid"``,
+        ``"tanh"`` or ``"softmax"``.
+    from_logits : bool
+        Whether the loss accepts ``from_logits=True``.
+    """
+
+    name: str
+    loss: Callable
+    grad: Callable
+    task: str
+    y_true: str
+    y_pred: str
+    output: str
+    from_logits: bool = False
+
+
+def _info(loss, task, y_true, y_pred, output, from_logits=False):
+    grad = globals()[f"{loss.__name__}_grad"]
+    return LossInfo(loss.__name__, loss, grad, task, y_true, y_pred, output, from_logits)
+
+
+#: Every loss of this module by name, in the order the course introduces them.
+LOSSES: dict[str, LossInfo] = {
+    info.name: info
+    for info in (
+        _info(mean_squared_error, "regression", "real", "real", "linear"),
+        _info(
+            mean_squared_logarithmic_error,
+            "regression",
+            "non-negative",
+            "non-negative",
+            "linear",
+        ),
+        _info(mean_absolute_error, "regression", "real", "real", "linear"),
+        _info(huber, "regression", "real", "real", "linear"),
+        _info(log_cosh, "regression", "real", "real", "linear"),
+        _info(binary_crossentropy, "binary", "binary", "probability", "sigmoid", True),
+        _info(hinge, "binary", "signed", "score", "tanh"),
+        _info(squared_hinge, "binary", "signed", "score", "tanh"),
+        _info(
+            categorical_crossentropy,
+            "multiclass",
+            "one-hot",
+            "distribution",
+            "softmax",
+            True,
+        ),
+        _info(
+            sparse_categorical_crossentropy,
+            "multiclass",
+            "index",
+            "distribution",
+            "softmax",
+            True,
+        ),
+        _info(kl_divergence, "multiclass", "distribution", "distribution", "softmax"),
+        _info(categorical_hinge, "multiclass", "one-hot", "score", "softmax"),
+    )
+}
