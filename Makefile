@@ -12,7 +12,7 @@ help:
 	@echo "make outputs  re-execute every chapter in a fresh kernel and store its outputs"
 	@echo "make check    check stored outputs and _toc.yml without executing anything"
 	@echo "make lab      open the chapters in JupyterLab"
-	@echo "make lock     re-resolve requirements.lock from pyproject.toml"
+	@echo "make lock     re-resolve requirements.lock from pyproject.toml (and binder/requirements.txt)"
 	@echo "make clean    remove the build and the virtual environment"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -47,6 +47,16 @@ lock:
 	echo "# Regenerate with 'make lock'; pyproject.toml holds the ranges." >> requirements.lock
 	$(VENV)-lock/bin/python -m pip freeze --all --exclude lossbook | grep -v -E '^(pip|setuptools|wheel)==' >> requirements.lock
 	rm -rf $(VENV)-lock
+	$(MAKE) binder/requirements.txt
+
+# Binder's environment: the lock's exact versions, then lossbook itself from the
+# repository (repo2docker runs pip in the repository's root).
+binder/requirements.txt: requirements.lock
+	mkdir -p binder
+	echo "# Binder's environment: requirements.lock, then lossbook from this repository." > $@
+	echo "# Generated from requirements.lock by 'make binder/requirements.txt'; do not edit." >> $@
+	grep -v '^#' requirements.lock >> $@
+	echo "." >> $@
 
 clean:
 	rm -rf _build $(VENV) $(VENV)-lock

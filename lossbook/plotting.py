@@ -6,11 +6,11 @@ Axes, and never calls ``plt.show()``.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["loss_curve", "loss_contours"]
+__all__ = ["compare_curves", "decision_boundary", "learning_curves", "loss_contours", "loss_curve"]
 
 _PATH_COLOURS = ("white", "tab:orange", "tab:red", "tab:cyan")
 
@@ -132,4 +132,307 @@ def loss_contours(
     if labels is not None:
         ax.legend(loc="upper left")
     ax.set(xlabel=xlabel, ylabel=ylabel, xlim=(x_lo, x_hi), ylim=(y_lo, y_hi))
+    return ax
+
+
+# ---------------------------------------------------------------------------
+# Training runs
+# ---------------------------------------------------------------------------
+
+_HALF_STYLE = {"train": ("-", "training half"), "test": ("--", "test half")}
+_METRIC_LABELS = {"loss": "loss", "accuracy": "accuracy (fraction correct)", "mse": "mean squared error"}
+
+
+def _metric_label(name):
+    return _METRIC_LABELS.get(name, name.replace("_", " "))
+
+
+def _check_history(history):
+    if not all(hasattr(history, a) for a in ("epochs", "train", "test")):
+        raise ValueError(
+            f"`history` must be a lossbook.training.History; got {type(history).__name__}. "
+            "It is what lossbook.training.fit returns."
+        )
+
+
+def learning_curves(history, *, metric: str | None = None, axes=None, title: str | None = None):
+    """Training and test curves per epoch: the loss on the left, a metric on the right.
+
+    Parameters
+    ----------
+    history : lossbook.training.History
+        What :func:`lossbook.training.fit` returns.
+    metric : str, optional
+        Key of the figure drawn beside the loss, e.g. ``"accuracy"`` or
+        ``"mse"``. By default the history's first metric; with no metric
+        only the loss is drawn.
+    axes : sequence of matplotlib.axes.Axes, optional
+        One Axes per panel (two, or one without a metric); a new figure when
+        omitted.
+    title : str, optional
+        Title over the whole figure; state the finding.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        The loss panel first.
+
+    Raises
+    ------
+    ValueError
+        If ``metric`` is not in the history, or ``axes`` has the wrong length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import plotting
+    >>> from lossbook.training import History
+    >>> h = History(np.arange(1, 4), {"loss": [0.9, 0.5, 0.4], "accuracy": [0.6, 0.7, 0.8]},
+    ...             {"loss": [1.0, 0.7, 0.6], "accuracy": [0.5, 0.7, 0.7]})
+    >>> loss_ax, metric_ax = plotting.learning_curves(h)
+    >>> metric_ax.get_ylabel(), [line.get_label() for line in loss_ax.get_lines()]
+    ('accuracy (fraction correct)', ['training half', 'test half'])
+    """
+    _check_history(history)
+    if metric is None:
+        metrics = [k for k in history.train if k != "loss"]
+        keys = ["loss"] + metrics[:1]
+    else:
+        if metric not in history.train or metric not in history.test:
+            raise ValueError(
+                f"`metric` {metric!r} is not in the history; it holds {sorted(history.train)}. "
+                "Keras names a metric as it was given, e.g. metrics=['mse'] gives 'mse'."
+            )
+        keys = ["loss", metric] if metric != "loss" else ["loss"]
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, len(keys), figsize=(5.0 * len(keys), 3.8), squeeze=False)
+        axes = axes[0]
+    axes = np.atleast_1d(np.asarray(axes, dtype=object))
+    if axes.size != len(keys):
+        raise ValueError(f"`axes` must hold {len(keys)} Axes, one for each of {keys}; got {axes.size}.")
+    for ax, key in zip(axes, keys):
+        for half, (style, label) in _HALF_STYLE.items():
+            ax.plot(history.epochs, getattr(history, half)[key], style, lw=1.5, label=label)
+        ax.set(xlabel="epoch", ylabel=_metric_label(key))
+    axes[0].legend()
+    if title is not None:
+        axes[0].figure.suptitle(title)
+    return axes
+
+
+def compare_curves(
+    histories: Mapping[str, object],
+    *,
+    metric: str = "loss",
+    half: str = "test",
+    ax=None,
+    ylabel: str | None = None,
+):
+    """One curve per run: the same figure of several histories, on one Axes.
+
+    Parameters
+    ----------
+    histories : mapping of str to lossbook.training.History
+        Legend label (e.g. the loss's name) to history.
+    metric : str, default "loss"
+        The figure to draw. Losses of different kinds are on different
+        scales; compare a shared metric such as ``"accuracy"`` or ``"mse"``.
+    half : {"train", "test"}, default "test"
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+    ylabel : str, optional
+        Axis label; the metric's name by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``histories`` is empty, ``half`` is unknown, or a history lacks
+        ``metric``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import plotting
+    >>> from lossbook.training import History
+    >>> runs = {name: History(np.arange(1, 3), {"mse": [1.0, v]}, {"mse": [1.1, v]})
+    ...         for name, v in [("MSE", 0.1), ("MAE", 0.2)]}
+    >>> ax = plotting.compare_curves(runs, metric="mse")
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['MSE', 'MAE']
+    """
+    if not histories:
+        raise ValueError("`histories` is empty; pass a dict such as {'mse': history_a, 'mae': history_b}.")
+    if half not in _HALF_STYLE:
+        raise ValueError(f"`half` must be 'train' or 'test'; got {half!r}.")
+    for label, history in histories.items():
+        _check_history(history)
+        if metric not in getattr(history, half):
+            raise ValueError(
+                f"history {label!r} has no {metric!r}; it holds {sorted(getattr(history, half))}."
+            )
+    ax = _axes(ax)
+    for label, history in histories.items():
+        ax.plot(history.epochs, getattr(history, half)[metric], lw=1.5, label=label)
+    ax.set(xlabel="epoch", ylabel=ylabel if ylabel is not None else f"{_metric_label(metric)}, {_HALF_STYLE[half][1]}")
+    ax.legend()
+    return ax
+
+
+# ---------------------------------------------------------------------------
+# Decision boundaries
+# ---------------------------------------------------------------------------
+
+
+def _is_keras_model(obj):
+    return hasattr(obj, "layers") and hasattr(obj, "predict")
+
+
+def _point_classes(y, n):
+    """Class index per point (0 / 1 for -1 / +1 labels) and a legend name per index."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        if y.shape[0] != n:
+            raise ValueError(f"`y` has {y.shape[0]} rows for {n} points; pass one label per row of `x`.")
+        return y.argmax(axis=1), None
+    y = y.reshape(-1)
+    if y.size != n:
+        raise ValueError(f"`y` has {y.size} labels for {n} points; pass one label per row of `x`.")
+    if y.dtype.kind not in "biuf" or not np.all(np.isfinite(y)):
+        raise ValueError("`y` must hold finite numeric class labels.")
+    if np.any(y == -1) and set(np.unique(y).tolist()) <= {-1, 1}:
+        return (y > 0).astype(int), ["y = -1", "y = +1"]
+    if np.any(y < 0) or not np.all(y == np.round(y)):
+        raise ValueError(
+            "`y` must hold class indices 0, 1, ..., -1 / +1 labels, or one-hot rows; "
+            f"got values from {y.min():g} to {y.max():g}."
+        )
+    return y.astype(int), None
+
+
+def decision_boundary(
+    model_or_predict_fn,
+    x,
+    y,
+    *,
+    ax=None,
+    resolution: int = 200,
+    threshold: float | None = None,
+    padding: float = 0.1,
+    xlabel: str = "$x_1$",
+    ylabel: str = "$x_2$",
+):
+    """Colour the plane by predicted class and draw the labelled points on top.
+
+    Works for the three classifier heads: one sigmoid unit (class 1 where the
+    output exceeds 0.5), one tanh or linear unit (class 1 where it exceeds 0)
+    and K softmax units (the largest output wins).
+
+    Parameters
+    ----------
+    model_or_predict_fn : keras.Model or callable
+        A model with two inputs, or a function mapping an array of shape
+        (m, 2) to outputs of shape (m,), (m, 1) or (m, K).
+    x : array_like, shape (n, 2)
+        Points to draw; the grid extends beyond them by ``padding``.
+    y : array_like
+        Their labels: 0 / 1, -1 / +1, class indices or one-hot rows.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+    resolution : int, default 200
+        Grid points along each axis.
+    threshold : float, optional
+        Cut-off of a single output unit. For a Keras model it defaults to 0.5
+        after a sigmoid and 0 otherwise; for a function with one output it
+        must be given (0.5 for probabilities, 0 for scores).
+    padding : float, default 0.1
+        Margin around the points, as a fraction of their range.
+    xlabel, ylabel : str
+        Axis labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not of shape (n, 2), the labels do not match it, a setting
+        is out of range, or a function with one output gets no ``threshold``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import plotting
+    >>> x = np.array([[-1.0, 0.0], [1.0, 0.0], [0.5, 1.0]])
+    >>> ax = plotting.decision_boundary(lambda g: g[:, 0], x, [-1, 1, 1], threshold=0.0, resolution=20)
+    >>> ax.get_legend_handles_labels()[1]
+    ['y = -1', 'y = +1']
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"`x` must have shape (n, 2), two input features; got shape {x.shape}.")
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"`resolution` must be an integer >= 2; got {resolution!r}. Pass e.g. resolution=200.")
+    if not (np.isfinite(padding) and padding >= 0):
+        raise ValueError(f"`padding` must be a finite number >= 0; got {padding!r}.")
+    if threshold is not None and not np.isfinite(threshold):
+        raise ValueError(f"`threshold` must be a finite number; got {threshold!r}.")
+    labels, names = _point_classes(y, x.shape[0])
+
+    span = x.max(axis=0) - x.min(axis=0)
+    lo, hi = x.min(axis=0) - padding * span, x.max(axis=0) + padding * span
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
+
+    if _is_keras_model(model_or_predict_fn):
+        from lossbook import models
+
+        keras = models._keras()
+        out = keras.ops.convert_to_numpy(model_or_predict_fn(grid, training=False))
+        if threshold is None:
+            threshold = 0.5 if models.output_activation(model_or_predict_fn) == "sigmoid" else 0.0
+    elif callable(model_or_predict_fn):
+        out = np.asarray(model_or_predict_fn(grid))
+    else:
+        raise ValueError(
+            f"`model_or_predict_fn` must be a Keras model or a function; got {type(model_or_predict_fn).__name__}."
+        )
+    out = np.asarray(out, dtype=float).reshape(grid.shape[0], -1)
+    if out.shape[1] > 1:
+        predicted = out.argmax(axis=1)
+    else:
+        if threshold is None:
+            raise ValueError(
+                "a function with one output needs `threshold`: 0.5 if it returns probabilities, "
+                "0.0 if it returns scores such as tanh outputs."
+            )
+        predicted = (out[:, 0] > threshold).astype(int)
+
+    n_classes = max(out.shape[1], int(labels.max()) + 1, 2)
+    if names is None:
+        names = [f"class {k}" for k in range(n_classes)]
+    import matplotlib.pyplot as plt
+
+    colours = plt.get_cmap("tab10").colors[:n_classes]
+    ax = _axes(ax)
+    predicted = predicted.reshape(gx.shape)
+    for k in range(n_classes):
+        # One filled contour per class, of its indicator: a single contour of the
+        # class index would interpolate between classes 0 and 2 through 1 and paint
+        # a sliver of class 1 along their border.
+        inside = (predicted == k).astype(float)
+        if inside.any():
+            ax.contourf(gx, gy, inside, levels=[0.5, 1.5], colors=[colours[k]], alpha=0.25)
+    for k in range(n_classes):
+        mask = labels == k
+        if mask.any():
+            ax.scatter(x[mask, 0], x[mask, 1], s=12, color=colours[k], edgecolors="black", linewidths=0.3, label=names[k])
+    ax.legend(loc="upper right", fontsize="small")
+    ax.set(xlabel=xlabel, ylabel=ylabel, xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
     return ax

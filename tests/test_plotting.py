@@ -46,3 +46,131 @@ def test_bad_ranges_and_paths_are_rejected():
         plotting.loss_contours(lambda w: 0.0, (0, 1), (0, 1), paths=[np.zeros((3, 3))], num=3)
     with pytest.raises(ValueError, match="got 2 labels for 1 paths"):
         plotting.loss_contours(lambda w: 0.0, (0, 1), (0, 1), paths=[np.zeros((3, 2))], labels=["a", "b"], num=3)
+
+
+# ---------------------------------------------------------------------------
+# Training runs and decision boundaries
+# ---------------------------------------------------------------------------
+
+from lossbook.training import History  # noqa: E402
+
+
+def _history(epochs=4):
+    e = np.arange(1, epochs + 1)
+    return History(e, {"loss": 1 / e, "accuracy": 1 - 0.5 / e}, {"loss": 1.2 / e, "accuracy": 1 - 0.6 / e})
+
+
+def test_learning_curves_draw_train_and_test_for_loss_and_metric():
+    history = _history()
+    loss_ax, metric_ax = plotting.learning_curves(history, title="Both halves improve")
+    for ax, key in ((loss_ax, "loss"), (metric_ax, "accuracy")):
+        train, test = ax.get_lines()
+        np.testing.assert_allclose(train.get_ydata(), history.train[key])
+        np.testing.assert_allclose(test.get_ydata(), history.test[key])
+        np.testing.assert_allclose(train.get_xdata(), history.epochs)
+        assert ax.get_xlabel() == "epoch"
+    assert (loss_ax.get_ylabel(), metric_ax.get_ylabel()) == ("loss", "accuracy (fraction correct)")
+    assert loss_ax.figure._suptitle.get_text() == "Both halves improve"
+
+
+def test_learning_curves_without_a_metric_draw_one_panel_on_given_axes():
+    e = np.arange(1, 3)
+    history = History(e, {"loss": [1.0, 0.5]}, {"loss": [1.1, 0.7]})
+    fig, ax = plt.subplots()
+    (drawn,) = plotting.learning_curves(history, axes=[ax])
+    assert drawn is ax and len(ax.get_lines()) == 2
+
+
+def test_learning_curves_reject_unknown_metrics_and_wrong_axes():
+    with pytest.raises(ValueError, match=r"`metric` 'mse' is not in the history; it holds \['accuracy', 'loss'\]"):
+        plotting.learning_curves(_history(), metric="mse")
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=r"`axes` must hold 2 Axes, one for each of \['loss', 'accuracy'\]; got 1"):
+        plotting.learning_curves(_history(), axes=[ax])
+    with pytest.raises(ValueError, match="`history` must be a lossbook.training.History"):
+        plotting.learning_curves({"loss": [1.0]})
+
+
+def test_compare_curves_draws_one_line_per_run():
+    runs = {"a": _history(3), "b": _history(5)}
+    ax = plotting.compare_curves(runs, metric="accuracy", half="train")
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    np.testing.assert_allclose(lines[1].get_ydata(), runs["b"].train["accuracy"])
+    assert ax.get_ylabel() == "accuracy (fraction correct), training half"
+    with pytest.raises(ValueError, match="history 'a' has no 'mse'"):
+        plotting.compare_curves(runs, metric="mse")
+    with pytest.raises(ValueError, match="`half` must be 'train' or 'test'"):
+        plotting.compare_curves(runs, half="val")
+    with pytest.raises(ValueError, match="`histories` is empty"):
+        plotting.compare_curves({})
+
+
+def _region_bounds(ax):
+    """x-range of the filled region of each class, in class order."""
+    regions = [c for c in ax.collections if hasattr(c, "levels")]
+    return [(c.get_paths()[0].vertices[:, 0].min(), c.get_paths()[0].vertices[:, 0].max()) for c in regions]
+
+
+@pytest.fixture(scope="module")
+def keras():
+    import lossbook
+
+    lossbook.setup(seed=0, keras=True)
+    import keras
+
+    return keras
+
+
+def _first_input_model(activation, outputs=1):
+    """A model whose output depends on x1 only: relu(x1) and relu(-x1) feed the head."""
+    from lossbook import models
+
+    model = models.mlp(2, hidden=2, outputs=outputs, activation=activation)
+    head = np.array([[1.0], [-1.0]]) if outputs == 1 else np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    bias = np.zeros(outputs) if outputs == 1 else np.array([0.0, 0.0, 0.5])
+    model.set_weights([np.array([[1.0, -1.0], [0.0, 0.0]]), np.zeros(2), head, bias])
+    return model
+
+
+POINTS = np.array([[-2.0, -1.0], [-0.2, 1.0], [0.3, 0.5], [2.0, 1.0]])
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_decision_boundary_of_a_single_unit_sits_at_its_threshold(keras, activation):
+    # sigmoid(x1) > 0.5 and tanh(x1) > 0 both mean x1 > 0.
+    labels = [0, 0, 1, 1] if activation == "sigmoid" else [-1, -1, 1, 1]
+    ax = plotting.decision_boundary(_first_input_model(activation), POINTS, labels, resolution=101)
+    (neg_lo, neg_hi), (pos_lo, pos_hi) = _region_bounds(ax)
+    step = np.ptp(POINTS[:, 0]) * 1.2 / 100
+    assert neg_hi == pytest.approx(0.0, abs=step) and pos_lo == pytest.approx(0.0, abs=step)
+    names = [c.get_label() for c in ax.collections if not hasattr(c, "levels")]
+    assert names == (["class 0", "class 1"] if activation == "sigmoid" else ["y = -1", "y = +1"])
+
+
+def test_decision_boundary_of_softmax_takes_the_largest_output(keras):
+    # Logits (relu(x1), relu(-x1), 0.5): class 0 right of 0.5, class 1 left of -0.5, class 2 between.
+    ax = plotting.decision_boundary(_first_input_model("softmax", 3), POINTS, np.eye(3)[[1, 2, 2, 0]], resolution=201)
+    (c0_lo, _), (_, c1_hi), (c2_lo, c2_hi) = _region_bounds(ax)
+    assert c0_lo == pytest.approx(0.5, abs=0.05) and c1_hi == pytest.approx(-0.5, abs=0.05)
+    assert (c2_lo, c2_hi) == (pytest.approx(-0.5, abs=0.05), pytest.approx(0.5, abs=0.05))
+
+
+def test_decision_boundary_draws_every_point_once():
+    ax = plotting.decision_boundary(lambda g: g[:, 1] - 0.5, POINTS, [0, 1, 1, 1], threshold=0.0, resolution=10)
+    scatters = [c for c in ax.collections if not hasattr(c, "levels")]
+    np.testing.assert_allclose(np.concatenate([s.get_offsets() for s in scatters]), POINTS[[0, 1, 2, 3]])
+
+
+def test_decision_boundary_rejects_bad_input():
+    f = lambda g: g[:, 0]  # noqa: E731
+    with pytest.raises(ValueError, match="a function with one output needs `threshold`"):
+        plotting.decision_boundary(f, POINTS, [0, 1, 1, 0], resolution=5)
+    with pytest.raises(ValueError, match=r"`x` must have shape \(n, 2\)"):
+        plotting.decision_boundary(f, np.zeros((4, 3)), [0, 1, 1, 0], threshold=0.0)
+    with pytest.raises(ValueError, match="`y` has 3 labels for 4 points"):
+        plotting.decision_boundary(f, POINTS, [0, 1, 1], threshold=0.0)
+    with pytest.raises(ValueError, match="`resolution` must be an integer >= 2"):
+        plotting.decision_boundary(f, POINTS, [0, 1, 1, 0], threshold=0.0, resolution=1)
+    with pytest.raises(ValueError, match="`y` must hold class indices"):
+        plotting.decision_boundary(f, POINTS, [0, 0.5, 1, 0], threshold=0.0)

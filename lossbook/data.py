@@ -1,0 +1,604 @@
+r"""The course's datasets, split the way the experiments need them.
+
+Every experiment of Part II trains on the first half of a generated dataset
+and tests on the second half. The functions here return that split as a
+:class:`Split`: inputs as float32 arrays of shape ``(n, features)``, targets
+as float32 (regression) or integer class labels (classification), and a
+short name for titles and tables.
+
+=========================================  ======  ========  ==================
+function                                   rows    features  targets
+=========================================  ======  ========  ==================
+:func:`regression`                         1000    20        real, standardised
+:func:`circles`                            1000    2         0 / 1
+:func:`blobs`                              1000    2         0 / 1 / 2
+:func:`positive_skewed_regression`         1000    5         positive, skewed
+=========================================  ======  ========  ==================
+
+Labels come in the format of the most common loss for each problem; the
+helpers :func:`to_signed` (0/1 to -1/+1, for hinge losses) and
+:func:`one_hot` (class indices to one-hot rows, for categorical
+cross-entropy) convert them, and :meth:`Split.map_targets` applies either to
+both halves at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "Split",
+    "blobs",
+    "circles",
+    "one_hot",
+    "positive_skewed_regression",
+    "regression",
+    "to_signed",
+    "with_outliers",
+]
+
+#: Rows of each generated dataset; the first half trains, the second tests.
+N_SAMPLES = 1000
+
+
+# ---------------------------------------------------------------------------
+# Argument checks
+# ---------------------------------------------------------------------------
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_int(value, name, *, low, high=None, example):
+    if not _is_int(value) or value < low or (high is not None and value > high):
+        expected = f"an integer from {low} to {high}" if high is not None else f"an integer >= {low}"
+        raise ValueError(f"`{name}` must be {expected}; got {value!r}. Pass e.g. {name}={example}.")
+
+
+def _check_number(value, name, *, positive=False, example):
+    ok = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, (bool, np.bool_))
+        and np.isfinite(value)
+        and (value > 0 if positive else True)
+    )
+    if not ok:
+        kind = "a positive, finite number" if positive else "a finite number"
+        raise ValueError(f"`{name}` must be {kind}; got {value!r}. Pass e.g. {name}={example}.")
+
+
+def _labels(y, name):
+    """``y`` as a 1-D array of numbers; a column ``(n, 1)`` is flattened."""
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise ValueError(
+            f"`{name}` must hold numbers; got an array of dtype {y.dtype}. "
+            f"Convert it first, e.g. np.asarray({name}, dtype=int)."
+        )
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(
+            f"`{name}` must be one label per example, shape (n,) or (n, 1); got shape {y.shape}. "
+            "If it holds one-hot rows, recover the class indices with y.argmax(axis=1)."
+        )
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError(f"`{name}` must be finite; it holds NaN or infinity. Remove those examples first.")
+    return y
+
+
+# ---------------------------------------------------------------------------
+# The split
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class Split:
+    """Training and test halves of one dataset.
+
+    Attributes
+    ----------
+    x_train, x_test : numpy.ndarray, shape (n, features)
+        Inputs, float32.
+    y_train, y_test : numpy.ndarray, shape (n,) or (n, k)
+        Targets: float32 numbers for regression, integer labels for
+        classification, float32 rows after :func:`one_hot`.
+    name : str
+        A short description for titles and tables.
+
+    Raises
+    ------
+    ValueError
+        If an input array is not 2-D, or inputs and targets of a half hold
+        different numbers of examples, or the two halves have different
+        numbers of features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import data
+    >>> split = data.Split(np.zeros((3, 2)), np.array([0, 1, 1]), np.ones((2, 2)), np.array([1, 0]), "tiny")
+    >>> split
+    Split('tiny', train: x (3, 2), y (3,); test: x (2, 2), y (2,))
+    >>> split.n_features
+    2
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    name: str = "data"
+
+    def __post_init__(self):
+        for half in ("train", "test"):
+            x = np.asarray(getattr(self, f"x_{half}"))
+            y = np.asarray(getattr(self, f"y_{half}"))
+            if x.ndim != 2:
+                raise ValueError(
+                    f"`x_{half}` must have shape (n, features); got shape {x.shape}. "
+                    "For a single feature write x.reshape(-1, 1)."
+                )
+            if y.ndim == 0 or y.shape[0] != x.shape[0]:
+                raise ValueError(
+                    f"`x_{half}` and `y_{half}` must hold the same number of examples; got "
+                    f"x_{half}.shape={x.shape} and y_{half}.shape={y.shape}. "
+                    "Check that both come from the same rows."
+                )
+            object.__setattr__(self, f"x_{half}", x)
+            object.__setattr__(self, f"y_{half}", y)
+        if self.x_train.shape[1] != self.x_test.shape[1]:
+            raise ValueError(
+                f"both halves must have the same features; got {self.x_train.shape[1]} training and "
+                f"{self.x_test.shape[1]} test columns."
+            )
+
+    def __repr__(self):
+        return (
+            f"Split({self.name!r}, train: x {self.x_train.shape}, y {self.y_train.shape}; "
+            f"test: x {self.x_test.shape}, y {self.y_test.shape})"
+        )
+
+    @property
+    def n_features(self) -> int:
+        """Number of input columns."""
+        return int(self.x_train.shape[1])
+
+    def map_targets(self, function, *, name=None) -> "Split":
+        """Return a new split whose targets are ``function(y)`` for both halves.
+
+        Parameters
+        ----------
+        function : callable
+            Applied to ``y_train`` and to ``y_test``, e.g. :func:`to_signed`.
+        name : str, optional
+            Name of the new split; the old one when omitted.
+
+        Returns
+        -------
+        Split
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from lossbook import data
+        >>> split = data.Split(np.zeros((2, 1)), np.array([0, 1]), np.zeros((2, 1)), np.array([1, 1]))
+        >>> split.map_targets(data.to_signed).y_train
+        array([-1,  1])
+        """
+        return Split(
+            self.x_train,
+            function(self.y_train),
+            self.x_test,
+            function(self.y_test),
+            self.name if name is None else name,
+        )
+
+
+def _halves(x, y, name):
+    half = len(x) // 2
+    return Split(x[:half], y[:half], x[half:], y[half:], name)
+
+
+# ---------------------------------------------------------------------------
+# The three canonical problems
+# ---------------------------------------------------------------------------
+
+_SCALE_WITH = ("train", "all")
+
+
+def regression(*, scale_with: str = "train") -> Split:
+    r"""The regression problem: 20 inputs, one real target, both standardised.
+
+    ``sklearn.datasets.make_regression(n_samples=1000, n_features=20,
+    noise=0.1, random_state=1)``; rows 0-499 train, rows 500-999 test. Every
+    input column and the target are standardised,
+
+    .. math::
+
+        z = \frac{x - \bar x}{s},
+
+    with the mean :math:`\bar x` and the (population) standard deviation
+    :math:`s` of the *training half* by default.
+
+    Parameters
+    ----------
+    scale_with : {"train", "all"}, default "train"
+        Rows whose statistics standardise the data. ``"train"`` uses only the
+        training half, so nothing about the test half leaks into training.
+        ``"all"`` uses all 1000 rows before splitting, as the Keras 2 tutorial
+        the course reproduces did (``StandardScaler().fit_transform`` on the
+        whole set); all 1000 rows together then have mean 0 and standard
+        deviation 1, each half only approximately.
+
+    Returns
+    -------
+    Split
+        ``x`` float32 of shape (500, 20), ``y`` float32 of shape (500,) per half.
+
+    Raises
+    ------
+    ValueError
+        If ``scale_with`` is not ``"train"`` or ``"all"``.
+
+    Notes
+    -----
+    The two choices differ by a few per cent. The target's standard
+    deviation is 142.8 on the training half and 152.7 on all rows, so the
+    same error in the original units is 7 % larger in standardised units
+    with the default than with ``"all"`` (an MSE 14 % larger). Comparisons
+    between losses trained on the same split are unaffected.
+
+    Examples
+    --------
+    >>> from lossbook import data
+    >>> split = data.regression()
+    >>> split
+    Split('regression', train: x (500, 20), y (500,); test: x (500, 20), y (500,))
+    >>> print(f"{split.y_train.mean():.3f} {split.y_train.std():.3f}")
+    0.000 1.000
+    """
+    if scale_with not in _SCALE_WITH:
+        raise ValueError(
+            f"`scale_with` must be 'train' or 'all'; got {scale_with!r}. "
+            "Use 'train' to standardise with the training half's statistics."
+        )
+    from sklearn.datasets import make_regression
+
+    x, y = make_regression(n_samples=N_SAMPLES, n_features=20, noise=0.1, random_state=1)
+    rows = slice(0, N_SAMPLES // 2) if scale_with == "train" else slice(None)
+    x = (x - x[rows].mean(axis=0)) / x[rows].std(axis=0)
+    y = (y - y[rows].mean()) / y[rows].std()
+    return _halves(x.astype(np.float32), y.astype(np.float32), "regression")
+
+
+def circles() -> Split:
+    """The binary problem: two noisy concentric circles, labels 0 and 1.
+
+    ``sklearn.datasets.make_circles(n_samples=1000, noise=0.1,
+    random_state=1)``, not rescaled (the inputs already lie in about
+    [-1.2, 1.2]); rows 0-499 train, rows 500-999 test. Label 1 is the inner
+    circle.
+
+    Returns
+    -------
+    Split
+        ``x`` float32 of shape (500, 2), ``y`` int64 of shape (500,) per half.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import data
+    >>> split = data.circles()
+    >>> np.bincount(split.y_train)
+    array([252, 248])
+    """
+    from sklearn.datasets import make_circles
+
+    x, y = make_circles(n_samples=N_SAMPLES, noise=0.1, random_state=1)
+    return _halves(x.astype(np.float32), y.astype(np.int64), "circles")
+
+
+def blobs() -> Split:
+    """The multi-class problem: three overlapping Gaussian blobs, labels 0, 1, 2.
+
+    ``sklearn.datasets.make_blobs(n_samples=1000, centers=3, n_features=2,
+    cluster_std=2, random_state=2)``, not rescaled; rows 0-499 train, rows
+    500-999 test.
+
+    Returns
+    -------
+    Split
+        ``x`` float32 of shape (500, 2), ``y`` int64 class indices of shape
+        (500,) per half. Convert them with :func:`one_hot` for categorical
+        cross-entropy and KL divergence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import data
+    >>> np.bincount(data.blobs().y_train)
+    array([171, 162, 167])
+    """
+    from sklearn.datasets import make_blobs
+
+    x, y = make_blobs(n_samples=N_SAMPLES, centers=3, n_features=2, cluster_std=2, random_state=2)
+    return _halves(x.astype(np.float32), y.astype(np.int64), "blobs")
+
+
+def positive_skewed_regression(
+    *, n_samples: int = N_SAMPLES, n_features: int = 5, noise: float = 0.25, seed: int = 1
+) -> Split:
+    r"""A positive, right-skewed target: where mean squared logarithmic error belongs.
+
+    The inputs are standard normal and the target is the exponential of a
+    linear function plus Gaussian noise,
+
+    .. math::
+
+        y = \exp\left(1 + x^\top w + \sigma \varepsilon\right),
+        \qquad \varepsilon \sim \mathcal N(0, 1),
+
+    with a random weight vector :math:`w` of length 0.8. The target is
+    log-normal: always positive, with a long right tail, and its noise is
+    multiplicative (a given relative error is as likely for a large value as
+    for a small one), which is what an error on :math:`\log(1 + y)` measures.
+    It is not standardised, since MSLE needs non-negative targets. The first
+    half of the rows trains, the second half tests.
+
+    Parameters
+    ----------
+    n_samples : int, default 1000
+        Number of rows, an even number of at least 4.
+    n_features : int, default 5
+        Number of inputs, at least 1.
+    noise : float, default 0.25
+        Standard deviation :math:`\sigma` of the noise on the log scale; >= 0.
+    seed : int, default 1
+        Seed of the NumPy generator that draws inputs, weights and noise.
+
+    Returns
+    -------
+    Split
+        ``x`` float32 of shape (n_samples / 2, n_features) and ``y`` float32
+        of shape (n_samples / 2,) per half.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import data
+    >>> split = data.positive_skewed_regression()
+    >>> bool(split.y_train.min() > 0)
+    True
+    >>> print(f"median {np.median(split.y_train):.2f}, mean {split.y_train.mean():.2f}")
+    median 2.65, mean 3.68
+    """
+    _check_int(n_samples, "n_samples", low=4, example=1000)
+    if n_samples % 2:
+        raise ValueError(
+            f"`n_samples` must be even, so that the two halves have the same size; got {n_samples}. "
+            f"Pass n_samples={n_samples + 1}."
+        )
+    _check_int(n_features, "n_features", low=1, example=5)
+    _check_number(noise, "noise", example=0.25)
+    if noise < 0:
+        raise ValueError(f"`noise` must be >= 0; got {noise!r}. Pass e.g. noise=0.25.")
+    _check_int(seed, "seed", low=0, example=1)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_samples, n_features))
+    w = rng.normal(size=n_features)
+    w *= 0.8 / np.linalg.norm(w)
+    y = np.exp(1.0 + x @ w + noise * rng.normal(size=n_samples))
+    return _halves(x.astype(np.float32), y.astype(np.float32), "positive skewed")
+
+
+def with_outliers(
+    split: Split,
+    *,
+    count: int | None = None,
+    fraction: float | None = None,
+    scale: float = 10.0,
+    seed: int = 0,
+) -> Split:
+    r"""Corrupt a few training targets; the test half stays clean.
+
+    Picks ``count`` training rows at random (without replacement) and adds
+    ``scale`` standard deviations of the training target to each,
+
+    .. math::
+
+        y_i \leftarrow y_i + \text{scale} \cdot s_y ,
+
+    so the model is trained on gross errors in the target and judged on
+    clean data. Compare the original and corrupted targets to find the rows:
+    ``np.flatnonzero(new.y_train != split.y_train)``.
+
+    Parameters
+    ----------
+    split : Split
+        A regression split with real-valued targets of shape (n,) or (n, 1).
+    count : int, optional
+        Number of corrupted rows, from 1 to the number of training rows.
+    fraction : float, optional
+        Share of training rows to corrupt, in (0, 1]; rounded to the nearest
+        count, at least 1. Give ``count`` or ``fraction``, not both.
+    scale : float, default 10.0
+        Size of the corruption in standard deviations of ``y_train``; a
+        negative value shifts the targets down.
+    seed : int, default 0
+        Seed of the NumPy generator that picks the rows.
+
+    Returns
+    -------
+    Split
+        A new split; ``split`` itself is not modified.
+
+    Raises
+    ------
+    ValueError
+        If neither or both of ``count`` and ``fraction`` are given, one is out
+        of range, ``scale`` is zero or not finite, or the targets are class
+        labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import data
+    >>> clean = data.regression()
+    >>> dirty = data.with_outliers(clean, count=5, scale=10.0)
+    >>> changed = np.flatnonzero(dirty.y_train != clean.y_train)
+    >>> changed.size, dirty.name
+    (5, 'regression, 5 outliers')
+    >>> np.round(dirty.y_train[changed] - clean.y_train[changed], 3)
+    array([10., 10., 10., 10., 10.], dtype=float32)
+    """
+    if not isinstance(split, Split):
+        raise ValueError(
+            f"`split` must be a lossbook.data.Split; got {type(split).__name__}. "
+            "Build one with data.regression() or data.Split(...)."
+        )
+    y = np.asarray(split.y_train)
+    if y.dtype.kind != "f" or not (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
+        raise ValueError(
+            f"`split` must have real-valued targets of shape (n,) or (n, 1); got dtype {y.dtype} and "
+            f"shape {y.shape}. Outliers here are gross errors in a regression target, e.g. "
+            "data.with_outliers(data.regression(), count=10)."
+        )
+    n = y.shape[0]
+    if (count is None) == (fraction is None):
+        raise ValueError(
+            f"give exactly one of `count` and `fraction`; got count={count!r}, fraction={fraction!r}. "
+            "For example count=10 or fraction=0.02."
+        )
+    if count is not None:
+        _check_int(count, "count", low=1, high=n, example=10)
+    else:
+        _check_number(fraction, "fraction", positive=True, example=0.02)
+        if fraction > 1:
+            raise ValueError(f"`fraction` must lie in (0, 1]; got {fraction!r}. Pass e.g. fraction=0.02.")
+        count = max(1, int(round(fraction * n)))
+    _check_number(scale, "scale", example=10.0)
+    if scale == 0:
+        raise ValueError("`scale` must not be 0 (that corrupts nothing); got 0. Pass e.g. scale=10.0.")
+    _check_int(seed, "seed", low=0, example=0)
+    rows = np.random.default_rng(seed).choice(n, size=count, replace=False)
+    y = y.copy()
+    y[rows] += y.dtype.type(scale * y.std())
+    return Split(split.x_train, y, split.x_test, split.y_test, f"{split.name}, {count} outliers")
+
+
+# ---------------------------------------------------------------------------
+# Label formats
+# ---------------------------------------------------------------------------
+
+
+def to_signed(y) -> np.ndarray:
+    """Map binary labels 0 / 1 to -1 / +1, the labels of the hinge losses.
+
+    Parameters
+    ----------
+    y : array_like, shape (n,) or (n, 1)
+        Labels 0 and 1 (integers, whole floats or booleans).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``2 * y - 1`` with the shape of ``y``: integers for integer or boolean
+        input, floats for float input.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` holds any value other than 0 and 1 (including labels that
+        are already -1 / +1).
+
+    Notes
+    -----
+    Keras' ``hinge`` and ``squared_hinge`` convert 0 / 1 labels to -1 / +1
+    themselves, so training works either way; converting explicitly keeps
+    the labels, the loss formula and any accuracy you compute by hand in
+    agreement.
+
+    Examples
+    --------
+    >>> from lossbook import data
+    >>> data.to_signed([0, 1, 1, 0])
+    array([-1,  1,  1, -1])
+    """
+    raw = np.asarray(y)
+    flat = _labels(raw, "y")
+    values = set(np.unique(flat).tolist())
+    if not values <= {0, 1}:
+        if values <= {-1, 1}:
+            raise ValueError(
+                "`y` is already in {-1, 1}; to_signed maps 0 / 1 labels to -1 / +1. Use the labels as they are."
+            )
+        shown = sorted(values)[:6]
+        raise ValueError(
+            f"`y` must hold binary labels 0 and 1; got the values {shown}"
+            f"{' ...' if len(values) > 6 else ''}. For more than two classes use one_hot(y, num_classes)."
+        )
+    if raw.dtype.kind == "b":
+        raw = raw.astype(np.int64)
+    return 2 * raw - 1
+
+
+def one_hot(y, num_classes: int) -> np.ndarray:
+    """Turn class indices 0 .. K-1 into one-hot rows, the labels of categorical cross-entropy.
+
+    Parameters
+    ----------
+    y : array_like, shape (n,) or (n, 1)
+        Class indices 0 .. ``num_classes`` - 1 (integers or whole floats).
+    num_classes : int
+        Number of classes K, at least 2. Given explicitly so that a half in
+        which some class happens to be missing still gets K columns.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, num_classes)
+        float32 rows with a single 1.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` holds anything but whole numbers in 0 .. K-1, or is already
+        2-D with more than one column, or ``num_classes`` is not an integer
+        >= 2.
+
+    Examples
+    --------
+    >>> from lossbook import data
+    >>> data.one_hot([0, 2, 1], 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]], dtype=float32)
+    """
+    _check_int(num_classes, "num_classes", low=2, example=3)
+    flat = _labels(y, "y")
+    if not np.all(flat == np.round(flat)):
+        bad = flat[flat != np.round(flat)][0]
+        raise ValueError(
+            f"`y` must hold whole class indices 0..{num_classes - 1}; got {bad:g}. "
+            "Round or map the labels to integers first."
+        )
+    if flat.size and (flat.min() < 0 or flat.max() > num_classes - 1):
+        hint = (
+            " The labels look like 1..K: subtract 1 first."
+            if flat.min() >= 1 and flat.max() == num_classes
+            else " Pass the right num_classes."
+        )
+        raise ValueError(
+            f"`y` must hold class indices 0..{num_classes - 1} for num_classes={num_classes}; got values "
+            f"from {flat.min():g} to {flat.max():g}.{hint}"
+        )
+    return np.eye(num_classes, dtype=np.float32)[flat.astype(np.int64)]

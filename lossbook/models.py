@@ -1,0 +1,654 @@
+r"""Keras MLPs for the experiments, with the output head the loss needs.
+
+Every experiment of Part II trains the same kind of network: one hidden
+layer of ReLU units with He-uniform initial weights, and an output layer
+whose activation and width depend on the problem, trained by SGD with
+learning rate 0.01 and momentum 0.9. A loss only makes sense together with
+an output layer and a label format; :func:`head_for` holds that table:
+
+- regression (``mean_squared_error``, ``mean_absolute_error``,
+  ``mean_squared_logarithmic_error``, ``huber``, ``log_cosh``): one linear
+  unit, real targets, metric ``"mse"``;
+- binary cross-entropy: one sigmoid unit, labels 0 / 1, metric
+  ``"accuracy"`` (probability above 0.5);
+- ``hinge``, ``squared_hinge``: one tanh unit, labels -1 / +1 (0 / 1 also
+  work), metric ``"accuracy"`` (signs agree, :func:`sign_accuracy`);
+- ``categorical_crossentropy``, ``kl_divergence``, ``categorical_hinge``: K
+  softmax units, one-hot rows, metric ``"accuracy"`` (argmax);
+- ``sparse_categorical_crossentropy``: K softmax units, class indices
+  0 .. K-1, metric ``"accuracy"`` (argmax).
+
+:func:`build` makes and compiles such a model from the loss's name;
+:func:`mlp` and :func:`compile_for` do the two halves separately, for
+deliberate mismatches (mean squared error on a sigmoid output, say).
+:func:`check_labels` rejects labels in the wrong format for a loss before
+Keras silently misreads them.
+
+Keras is imported only when a model is built, so ``import lossbook`` stays
+fast; call ``lossbook.setup(keras=True)`` first in a notebook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import os
+import sys
+
+import numpy as np
+
+__all__ = [
+    "ACTIVATIONS",
+    "Head",
+    "LOSS_NAMES",
+    "build",
+    "check_labels",
+    "compile_for",
+    "head_for",
+    "mlp",
+    "output_activation",
+    "sign_accuracy",
+]
+
+#: Output activations :func:`mlp` accepts.
+ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax")
+
+#: Tolerance on the row sums of one-hot or probability labels.
+_ROW_SUM_ATOL = 1e-5
+
+
+def _keras():
+    """Import Keras, keeping TensorFlow's import-time lines off stderr.
+
+    If TensorFlow is not imported yet, the environment that
+    ``lossbook.setup`` would set (TensorFlow backend, no GPU, quiet logging)
+    is filled in first, without overriding anything already set.
+    """
+    if "tensorflow" not in sys.modules:
+        from lossbook._setup import ENVIRONMENT, _silenced_stderr
+
+        for name, value in ENVIRONMENT.items():
+            os.environ.setdefault(name, value)
+        with _silenced_stderr():
+            import tensorflow  # noqa: F401
+    import keras
+
+    return keras
+
+
+# ---------------------------------------------------------------------------
+# Which head goes with which loss
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Head:
+    """The output layer and label format that go with a loss.
+
+    Attributes
+    ----------
+    loss : str
+        The loss's Keras name, e.g. ``"kl_divergence"`` for ``"kld"``.
+    problem : {"regression", "binary", "multiclass"}
+    activation : {"linear", "sigmoid", "tanh", "softmax"}
+        Activation of the output layer (``"linear"`` for a loss object built
+        with ``from_logits=True``).
+    labels : {"real", "binary", "signed", "one-hot", "index"}
+        The targets the loss expects: any real numbers, 0 / 1, -1 / +1 (0 / 1
+        also accepted), one-hot (or probability) rows, integer class indices.
+    from_logits : bool
+        Whether the loss takes raw scores instead of probabilities.
+    """
+
+    loss: str
+    problem: str
+    activation: str
+    labels: str
+    from_logits: bool = False
+
+
+_HEADS = {
+    "mean_squared_error": ("regression", "linear", "real"),
+    "mean_absolute_error": ("regression", "linear", "real"),
+    "mean_squared_logarithmic_error": ("regression", "linear", "real"),
+    "huber": ("regression", "linear", "real"),
+    "log_cosh": ("regression", "linear", "real"),
+    "binary_crossentropy": ("binary", "sigmoid", "binary"),
+    "hinge": ("binary", "tanh", "signed"),
+    "squared_hinge": ("binary", "tanh", "signed"),
+    "categorical_crossentropy": ("multiclass", "softmax", "one-hot"),
+    "kl_divergence": ("multiclass", "softmax", "one-hot"),
+    "categorical_hinge": ("multiclass", "softmax", "one-hot"),
+    "sparse_categorical_crossentropy": ("multiclass", "softmax", "index"),
+}
+
+#: Loss names :func:`head_for` knows, in the order the course meets them.
+LOSS_NAMES = tuple(_HEADS)
+
+_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "msle": "mean_squared_logarithmic_error", "kld": "kl_divergence"}
+
+_CLASSES = {
+    "MeanSquaredError": "mean_squared_error",
+    "MeanAbsoluteError": "mean_absolute_error",
+    "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error",
+    "Huber": "huber",
+    "LogCosh": "log_cosh",
+    "BinaryCrossentropy": "binary_crossentropy",
+    "Hinge": "hinge",
+    "SquaredHinge": "squared_hinge",
+    "CategoricalCrossentropy": "categorical_crossentropy",
+    "KLDivergence": "kl_divergence",
+    "CategoricalHinge": "categorical_hinge",
+    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
+}
+
+
+def head_for(loss) -> Head:
+    """Look up the output layer and label format that go with a loss.
+
+    Parameters
+    ----------
+    loss : str or keras.losses.Loss
+        A Keras loss name (``"mse"``, ``"binary_crossentropy"``, ...; see
+        :data:`LOSS_NAMES`, plus the aliases ``"mse"``, ``"mae"``, ``"msle"``
+        and ``"kld"``) or a loss object such as ``keras.losses.Huber(delta=0.5)``.
+        A loss object made with ``from_logits=True`` gets a linear output.
+
+    Returns
+    -------
+    Head
+
+    Raises
+    ------
+    ValueError
+        If the loss is not one of the course's losses; the message lists the
+        names that are, and spells out the Keras 3 name of the KL divergence.
+
+    Examples
+    --------
+    >>> from lossbook import models
+    >>> models.head_for("hinge")
+    Head(loss='hinge', problem='binary', activation='tanh', labels='signed', from_logits=False)
+    >>> models.head_for("kld").loss
+    'kl_divergence'
+    """
+    from_logits = False
+    if isinstance(loss, str):
+        name = _ALIASES.get(loss, loss)
+    else:
+        name = _CLASSES.get(type(loss).__name__)
+        from_logits = bool(getattr(loss, "from_logits", False))
+        if name is None:
+            raise ValueError(
+                f"`loss` must be a loss name or one of Keras' loss classes {sorted(_CLASSES)}; "
+                f"got an object of type {type(loss).__name__}. For a custom loss, build the model "
+                "with mlp() and compile it yourself."
+            )
+    if name not in _HEADS:
+        hint = (
+            " Keras 3 calls it 'kl_divergence' (alias 'kld')."
+            if isinstance(loss, str) and "kullback" in loss.lower()
+            else ""
+        )
+        raise ValueError(
+            f"unknown loss {loss!r}; expected one of {', '.join(LOSS_NAMES)} "
+            f"(or the aliases {', '.join(_ALIASES)}).{hint}"
+        )
+    problem, activation, labels = _HEADS[name]
+    if from_logits:
+        activation = "linear"
+    return Head(name, problem, activation, labels, from_logits)
+
+
+def output_activation(model) -> str:
+    """Name of the activation of a model's last layer, e.g. ``"softmax"``."""
+    activation = getattr(model.layers[-1], "activation", None)
+    return getattr(activation, "__name__", "linear")
+
+
+# ---------------------------------------------------------------------------
+# Metrics
+# ---------------------------------------------------------------------------
+
+
+def sign_accuracy(y_true, y_pred):
+    r"""Per-example agreement of signs: the accuracy of a tanh (or score) output.
+
+    An example counts as correct when the label and the prediction are on
+    the same side of zero,
+
+    .. math::
+
+        a_i = [\, y_i > 0 \,] = [\, \hat y_i > 0 \,],
+
+    so labels -1 / +1 and 0 / 1 both work (0 is the negative class), and a
+    prediction of exactly 0 counts as negative. ``y_true`` is reshaped to the
+    shape of ``y_pred`` first: with labels of shape ``(n,)`` and predictions of
+    shape ``(n, 1)``, comparing them directly would broadcast to an
+    ``(n, n)`` table of every label against every prediction, whose mean is
+    about 0.5 whatever the model does.
+
+    Use it as a Keras metric, ``metrics=[models.sign_accuracy]`` (history key
+    ``"sign_accuracy"``), or call it on arrays.
+
+    Parameters
+    ----------
+    y_true : array_like or tensor, shape (n,) or (n, 1)
+        Labels, -1 / +1 or 0 / 1.
+    y_pred : array_like or tensor, shape (n,) or (n, 1)
+        Scores, e.g. tanh outputs.
+
+    Returns
+    -------
+    tensor, shape (n,)
+        1.0 where the signs agree, 0.0 elsewhere; Keras averages it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossbook
+    >>> lossbook.setup(keras=True)
+    >>> from lossbook import models
+    >>> y = np.array([-1, 1, 1, -1])
+    >>> scores = np.array([[-0.3], [0.8], [-0.1], [0.2]])
+    >>> np.asarray(models.sign_accuracy(y, scores))
+    array([1., 1., 0., 0.], dtype=float32)
+    """
+    ops = _keras().ops
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
+    y_true = ops.reshape(y_true, (-1,) + tuple(y_pred.shape[1:]))
+    agree = ops.cast(ops.equal(y_true > 0, y_pred > 0), "float32")
+    return ops.mean(agree, axis=-1) if len(y_pred.shape) > 1 else agree
+
+
+def _default_metric(head: Head, activation: str):
+    """The metric that reads a model's output correctly, named "accuracy" or "mse"."""
+    keras = _keras()
+    if activation == "sigmoid":
+        return keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.5)
+    if activation == "tanh" or (activation == "linear" and head.labels == "signed"):
+        return keras.metrics.MeanMetricWrapper(sign_accuracy, name="accuracy")
+    if activation == "softmax" or (activation == "linear" and head.problem == "multiclass"):
+        if head.labels == "index":
+            return keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        return keras.metrics.CategoricalAccuracy(name="accuracy")
+    if activation == "linear" and head.problem == "binary":  # logits of binary cross-entropy
+        return keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)
+    return keras.metrics.MeanSquaredError(name="mse")
+
+
+# ---------------------------------------------------------------------------
+# Building and compiling
+# ---------------------------------------------------------------------------
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_int(value, name, *, low, example):
+    if not _is_int(value) or value < low:
+        raise ValueError(f"`{name}` must be an integer >= {low}; got {value!r}. Pass e.g. {name}={example}.")
+
+
+def mlp(n_inputs: int, *, hidden: int, outputs: int = 1, activation: str = "linear", seed: int = 0):
+    """A one-hidden-layer perceptron: ReLU hidden units, He-uniform initial weights.
+
+    ``Input(n_inputs) -> Dense(hidden, relu) -> Dense(outputs, activation)``.
+    The hidden kernel starts from ``HeUniform(seed)``, the output kernel from
+    ``GlorotUniform(seed + 1)`` (Keras' default initialiser, seeded), biases
+    at zero: the same seed gives the same initial weights, in any process.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Number of input features.
+    hidden : int
+        Number of hidden units (the experiments use 25 or 50).
+    outputs : int, default 1
+        Number of output units: 1 for regression and binary problems, K for
+        K classes.
+    activation : {"linear", "sigmoid", "tanh", "softmax"}, default "linear"
+        Activation of the output layer.
+    seed : int, default 0
+        Seed of the initial weights.
+
+    Returns
+    -------
+    keras.Sequential
+        Not compiled; see :func:`compile_for`.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer, the activation is unknown, or
+        ``activation="softmax"`` has a single output (a softmax over one unit
+        is always 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossbook
+    >>> lossbook.setup(keras=True)
+    >>> from lossbook import models
+    >>> model = models.mlp(2, hidden=50, outputs=3, activation="softmax", seed=1)
+    >>> [tuple(w.shape) for w in model.get_weights()]
+    [(2, 50), (50,), (50, 3), (3,)]
+    >>> again = models.mlp(2, hidden=50, outputs=3, activation="softmax", seed=1)
+    >>> all(np.array_equal(a, b) for a, b in zip(model.get_weights(), again.get_weights()))
+    True
+    """
+    _check_int(n_inputs, "n_inputs", low=1, example=20)
+    _check_int(hidden, "hidden", low=1, example=25)
+    _check_int(outputs, "outputs", low=1, example=1)
+    _check_int(seed, "seed", low=0, example=0)
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"`activation` must be one of {', '.join(ACTIVATIONS)}; got {activation!r}. "
+            "Use 'linear' for regression, 'sigmoid' or 'tanh' for binary, 'softmax' for multi-class."
+        )
+    if activation == "softmax" and outputs < 2:
+        raise ValueError(
+            "a softmax output needs at least 2 units (over a single unit it always outputs 1); "
+            f"got outputs={outputs}. Use outputs=K for K classes, or one sigmoid unit for two classes."
+        )
+    keras = _keras()
+    init = keras.initializers
+    return keras.Sequential(
+        [
+            keras.Input(shape=(n_inputs,)),
+            keras.layers.Dense(hidden, activation="relu", kernel_initializer=init.HeUniform(seed=seed), name="hidden"),
+            keras.layers.Dense(
+                outputs, activation=activation, kernel_initializer=init.GlorotUniform(seed=seed + 1), name="output"
+            ),
+        ],
+        name="mlp",
+    )
+
+
+def _check_rate(value, name, *, high=None, example):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and np.isfinite(value)
+    ok = ok and (value > 0 if high is None else 0 <= value < high)
+    if not ok:
+        expected = "a positive, finite number" if high is None else f"a number in [0, {high})"
+        raise ValueError(f"`{name}` must be {expected}; got {value!r}. Pass e.g. {name}={example}.")
+
+
+def compile_for(model, loss, *, metrics=None, learning_rate: float = 0.01, momentum: float = 0.9):
+    """Compile a model with a loss, SGD with momentum, and a metric that reads its output correctly.
+
+    Parameters
+    ----------
+    model : keras.Model
+        For example from :func:`mlp`.
+    loss : str or keras.losses.Loss
+        One of :data:`LOSS_NAMES` (or an alias), or a Keras loss object.
+    metrics : list, optional
+        Passed to Keras as given. By default one metric chosen from the
+        model's output activation and the loss, named ``"accuracy"`` for
+        classifiers and ``"mse"`` for regression: binary accuracy at 0.5 for
+        sigmoid, :func:`sign_accuracy` for tanh (and for hinge losses on a
+        linear output), categorical (or, with integer labels, sparse
+        categorical) accuracy for softmax, binary accuracy at 0 for the
+        logits of ``BinaryCrossentropy(from_logits=True)``.
+    learning_rate : float, default 0.01
+    momentum : float, default 0.9
+        Settings of ``keras.optimizers.SGD``.
+
+    Returns
+    -------
+    keras.Model
+        The same model, compiled (``jit_compile=False``: XLA is not available
+        once ``lossbook.setup(keras=True)`` has made the kernels deterministic).
+
+    Raises
+    ------
+    ValueError
+        If the loss is unknown or a setting out of range.
+
+    Notes
+    -----
+    Keras' own ``metrics=["accuracy"]`` picks binary accuracy at threshold
+    0.5 for a single output unit. With a tanh output and -1 / +1 labels a
+    prediction is "1" when above 0.5 and "0" otherwise, and neither ever
+    equals -1: only confident positive examples count as correct, and the
+    figure means nothing. That is why tanh outputs get :func:`sign_accuracy`.
+
+    Examples
+    --------
+    >>> import lossbook
+    >>> lossbook.setup(keras=True)
+    >>> from lossbook import models
+    >>> model = models.compile_for(models.mlp(2, hidden=4, activation="tanh"), "hinge")
+    >>> model.loss, round(float(model.optimizer.learning_rate), 4), models.output_activation(model)
+    ('hinge', 0.01, 'tanh')
+    """
+    head = head_for(loss)
+    _check_rate(learning_rate, "learning_rate", example=0.01)
+    _check_rate(momentum, "momentum", high=1, example=0.9)
+    keras = _keras()
+    if metrics is None:
+        metrics = [_default_metric(head, output_activation(model))]
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum),
+        loss=head.loss if isinstance(loss, str) else loss,
+        metrics=metrics,
+        jit_compile=False,
+    )
+    return model
+
+
+def build(
+    loss,
+    *,
+    n_inputs: int,
+    hidden: int,
+    n_classes: int | None = None,
+    seed: int = 0,
+    learning_rate: float = 0.01,
+    momentum: float = 0.9,
+):
+    """A compiled MLP whose output layer matches the loss.
+
+    The head comes from :func:`head_for`: one linear unit for regression
+    losses, one sigmoid unit for binary cross-entropy, one tanh unit for the
+    hinge losses, ``n_classes`` softmax units for the multi-class losses
+    (linear units for a loss object with ``from_logits=True``). The metric is
+    the one :func:`compile_for` picks.
+
+    Parameters
+    ----------
+    loss : str or keras.losses.Loss
+        One of :data:`LOSS_NAMES` (or an alias), or a Keras loss object.
+    n_inputs : int
+        Number of input features, e.g. ``split.n_features``.
+    hidden : int
+        Number of hidden ReLU units.
+    n_classes : int, optional
+        Number of classes; required for multi-class losses, not allowed for
+        the others.
+    seed : int, default 0
+        Seed of the initial weights.
+    learning_rate, momentum : float
+        SGD settings; the course's experiments use the defaults.
+
+    Returns
+    -------
+    keras.Sequential
+
+    Raises
+    ------
+    ValueError
+        If the loss is unknown, ``n_classes`` is missing for a multi-class
+        loss or given for another one, or an argument is out of range.
+
+    Examples
+    --------
+    >>> import lossbook
+    >>> lossbook.setup(keras=True)
+    >>> from lossbook import models
+    >>> model = models.build("sparse_categorical_crossentropy", n_inputs=2, hidden=50, n_classes=3)
+    >>> model.output_shape, models.output_activation(model)
+    ((None, 3), 'softmax')
+    """
+    head = head_for(loss)
+    if head.problem == "multiclass":
+        if n_classes is None:
+            raise ValueError(
+                f"{head.loss} is a multi-class loss: pass n_classes, the number of output units "
+                "(e.g. n_classes=3 for three blobs)."
+            )
+        _check_int(n_classes, "n_classes", low=2, example=3)
+        outputs = n_classes
+    else:
+        if n_classes is not None:
+            raise ValueError(
+                f"{head.loss} is a {head.problem} loss with one output unit; got n_classes={n_classes!r}. "
+                "Leave n_classes out, or use a multi-class loss such as 'categorical_crossentropy'."
+            )
+        outputs = 1
+    model = mlp(n_inputs, hidden=hidden, outputs=outputs, activation=head.activation, seed=seed)
+    return compile_for(model, loss, learning_rate=learning_rate, momentum=momentum)
+
+
+# ---------------------------------------------------------------------------
+# Label formats
+# ---------------------------------------------------------------------------
+
+
+def _set_repr(values, limit=6):
+    shown = ", ".join(f"{v:g}" for v in values[:limit])
+    return "{" + shown + (", ..." if len(values) > limit else "") + "}"
+
+
+def check_labels(loss, y, *, n_classes: int | None = None) -> None:
+    """Reject labels whose format does not fit the loss, with the fix in the message.
+
+    Keras misreads several label formats silently or fails deep inside
+    TensorFlow; this check names the problem instead:
+
+    - regression losses: finite numbers. Negative targets pass for
+      ``mean_squared_logarithmic_error`` too, because Keras accepts them: it
+      clips them (and negative predictions) to about 1e-7 before taking
+      ``log1p``, so on a standardised target about half the targets count as 0.
+    - ``binary_crossentropy``: values in [0, 1] (soft labels allowed);
+      -1 / +1 labels are rejected.
+    - ``hinge``, ``squared_hinge``: -1 / +1, or 0 / 1, which Keras converts
+      to -1 / +1 itself (when every label of a batch is 0 or 1). Both are
+      accepted; a mix such as {-1, 0, 1} is not.
+    - ``categorical_crossentropy``, ``kl_divergence``, ``categorical_hinge``:
+      rows of shape ``(n, K)`` with entries in [0, 1] that sum to 1 (one-hot,
+      or probabilities for the first two). Integer labels are rejected.
+    - ``sparse_categorical_crossentropy``: whole numbers 0 .. K-1, shape
+      ``(n,)`` or ``(n, 1)``. One-hot rows are rejected.
+
+    Parameters
+    ----------
+    loss : str or keras.losses.Loss
+        As for :func:`head_for`.
+    y : array_like
+        The labels.
+    n_classes : int, optional
+        Number of output units of a multi-class model; when given, the width
+        of one-hot rows and the range of class indices are checked against it.
+
+    Raises
+    ------
+    ValueError
+        If the labels do not fit the loss, or the loss is unknown.
+
+    Examples
+    --------
+    >>> from lossbook import models
+    >>> models.check_labels("hinge", [0, 1, 1])  # Keras converts 0 / 1 itself
+    >>> models.check_labels("categorical_crossentropy", [0, 2, 1])
+    Traceback (most recent call last):
+    ...
+    ValueError: categorical_crossentropy expects one-hot rows of shape (n, K); got integer class labels of shape (3,). Convert them with lossbook.data.one_hot(y, num_classes), or use loss='sparse_categorical_crossentropy'.
+    """
+    head = head_for(loss)
+    name = head.loss
+    raw = np.asarray(y)
+    if raw.dtype.kind not in "biuf":
+        raise ValueError(
+            f"labels for {name} must be numbers; got an array of dtype {raw.dtype}. "
+            "Convert them first, e.g. np.asarray(y, dtype=float)."
+        )
+    if raw.size == 0:
+        raise ValueError(f"labels for {name} are empty (shape {raw.shape}); pass at least one example.")
+    values = raw.astype(np.float64)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"labels for {name} must be finite; got {int((~np.isfinite(values)).sum())} NaN or infinite "
+            "value(s). Remove or impute those examples."
+        )
+    column = raw.ndim == 1 or (raw.ndim == 2 and raw.shape[1] == 1)
+    if n_classes is not None:
+        _check_int(n_classes, "n_classes", low=2, example=3)
+
+    if head.labels == "real":
+        return
+    present = np.unique(values).tolist()
+    if head.labels == "binary":
+        if set(present) <= {-1.0, 1.0} and -1.0 in present:
+            raise ValueError(
+                f"{name} expects labels 0 / 1; got -1 / +1. Map them with (y + 1) // 2, "
+                "or train with loss='hinge' on a tanh output."
+            )
+        if values.min() < 0 or values.max() > 1:
+            raise ValueError(
+                f"{name} expects labels in [0, 1]; got values from {values.min():g} to {values.max():g}"
+                f" {_set_repr(present)}. For more than two classes use a softmax output with "
+                "loss='sparse_categorical_crossentropy'."
+            )
+        return
+    if head.labels == "signed":
+        if not (set(present) <= {-1.0, 1.0} or set(present) <= {0.0, 1.0}):
+            raise ValueError(
+                f"{name} expects labels -1 / +1 (or 0 / 1, which Keras converts); got {_set_repr(present)}. "
+                "Map 0 / 1 labels with lossbook.data.to_signed(y)."
+            )
+        return
+    if head.labels == "one-hot":
+        if column:
+            whole = bool(np.all(values == np.round(values)))
+            what = "integer class labels" if whole else "one value per example"
+            raise ValueError(
+                f"{name} expects one-hot rows of shape (n, K); got {what} of shape {raw.shape}. "
+                "Convert them with lossbook.data.one_hot(y, num_classes), "
+                "or use loss='sparse_categorical_crossentropy'."
+            )
+        if raw.ndim != 2:
+            raise ValueError(f"{name} expects rows of shape (n, K); got shape {raw.shape}.")
+        if n_classes is not None and raw.shape[1] != n_classes:
+            raise ValueError(
+                f"{name}: the labels have {raw.shape[1]} columns but the model has {n_classes} outputs; "
+                "use one column per class in both."
+            )
+        sums = values.sum(axis=1)
+        bad = np.flatnonzero((np.abs(sums - 1) > _ROW_SUM_ATOL) | (values.min(axis=1) < 0) | (values.max(axis=1) > 1))
+        if bad.size:
+            raise ValueError(
+                f"{name} expects each label row to be one-hot (or a probability distribution): entries in "
+                f"[0, 1] summing to 1; row {bad[0]} is {np.round(values[bad[0]], 4).tolist()}. "
+                "Build the rows with lossbook.data.one_hot(y, num_classes)."
+            )
+        return
+    # Integer class indices for sparse categorical cross-entropy.
+    if not column:
+        raise ValueError(
+            f"{name} expects integer class labels of shape (n,) or (n, 1); got rows of shape {raw.shape}. "
+            "If they are one-hot, take y.argmax(axis=1), or use loss='categorical_crossentropy'."
+        )
+    if not np.all(values == np.round(values)) or values.min() < 0:
+        raise ValueError(
+            f"{name} expects whole class indices 0, 1, ..., K-1; got {_set_repr(present)}. "
+            "Encode the classes as integers starting at 0."
+        )
+    if n_classes is not None and values.max() > n_classes - 1:
+        hint = " The labels look like 1..K: subtract 1." if values.min() >= 1 and values.max() == n_classes else ""
+        raise ValueError(
+            f"{name} expects class indices 0..{n_classes - 1} for a model with {n_classes} outputs; "
+            f"got labels up to {values.max():g}.{hint}"
+        )

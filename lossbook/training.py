@@ -1,0 +1,347 @@
+r"""Quiet, reproducible training; histories as plain NumPy data.
+
+:func:`fit` trains a compiled Keras model on the training half of a
+:class:`~lossbook.data.Split`, measures the test half after every epoch, and
+returns a :class:`History`: the loss and metric per epoch for both halves,
+as arrays. It prints nothing and gives the same numbers for the same seed,
+in any process, once ``lossbook.setup(keras=True)`` has run.
+
+Keras' own history names keys after the metric as it was given:
+``metrics=["mse"]`` logs ``"mse"`` and ``"val_mse"``, while
+``metrics=["mean_squared_error"]`` logs ``"mean_squared_error"`` (the
+``KeyError`` many tutorials meet); the validation copy of every key starts
+with ``"val_"``. :class:`History` keeps the training and test figures in two
+dictionaries with the same keys, ``"loss"`` plus the metric names, and the
+models of :mod:`lossbook.models` name their metric ``"accuracy"`` (classifiers)
+or ``"mse"`` (regression).
+
+How the training loop is made fast
+----------------------------------
+One fit of the regression network (500 rows, batches of 32, 100 epochs) took
+7-8 s of CPU time with a plain ``model.fit(x, y, validation_data=...)`` on
+the course's 2-core machine, mostly in overhead: a new ``tf.data`` iterator
+twice per epoch for the training data, 16 separate TensorFlow calls per
+epoch for the training steps and 16 more for the validation batches.
+:func:`fit` keeps Keras' training step and changes only how data reach it:
+
+- one epoch is one TensorFlow call (``steps_per_execution`` set to the steps
+  of an epoch), which gives bit-for-bit the same weights;
+- the training data is a repeated ``tf.data`` pipeline of shuffled indices,
+  so a single iterator serves every epoch and each epoch gets a fresh
+  permutation;
+- the test half is scored after each epoch by ``model.test_on_batch`` on all
+  its rows at once, the same computation as Keras' validation in one batch
+  (figures agree with batched validation to about 1e-7).
+
+The same fit takes about 1 s. XLA (``jit_compile=True``) is unavailable
+once op determinism is on (Keras falls back with a warning), and without
+determinism it was slower here: compiling costs more than it saves on a
+network this small.
+
+Reshuffling
+-----------
+After ``keras.utils.set_random_seed``, Keras 3.15 on TensorFlow 2.21 shuffles
+array inputs with ``fit(shuffle=True)`` into the *same* order at every epoch
+(the seeded shuffle restarts with each epoch's iterator). :func:`fit` draws a
+new permutation per epoch from a seeded ``tf.data`` shuffle, as ``shuffle=True``
+is documented to do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import types
+from typing import Mapping
+
+import numpy as np
+
+from lossbook import data as _data
+from lossbook import models as _models
+
+__all__ = ["History", "evaluate", "fit"]
+
+
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class History:
+    """Loss and metrics per epoch on the training and test halves.
+
+    Attributes
+    ----------
+    epochs : numpy.ndarray of int, shape (E,)
+        1, 2, ..., E.
+    train : mapping of str to numpy.ndarray of shape (E,)
+        ``"loss"`` and each metric, averaged over the epoch's batches while
+        the weights were changing (Keras' convention).
+    test : mapping of str to numpy.ndarray of shape (E,)
+        The same keys, measured on the test half with the weights at the end
+        of each epoch.
+
+    The arrays are read-only. Keras' own key for a test figure is the
+    training key with ``"val_"`` in front (``"val_loss"``, ``"val_mse"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook.training import History
+    >>> h = History(np.arange(1, 4), {"loss": [0.9, 0.5, 0.4]}, {"loss": [1.0, 0.7, 0.6]})
+    >>> h
+    History(3 epochs; loss: train 0.4, test 0.6)
+    >>> h.final()
+    {'train': {'loss': 0.4}, 'test': {'loss': 0.6}}
+    """
+
+    epochs: np.ndarray
+    train: Mapping[str, np.ndarray]
+    test: Mapping[str, np.ndarray]
+
+    def __post_init__(self):
+        epochs = np.asarray(self.epochs, dtype=np.int64)
+        epochs.flags.writeable = False
+        object.__setattr__(self, "epochs", epochs)
+        for half in ("train", "test"):
+            frozen = {}
+            for key, values in dict(getattr(self, half)).items():
+                values = np.array(values, dtype=np.float64)
+                if values.shape != epochs.shape:
+                    raise ValueError(
+                        f"{half}[{key!r}] has {values.size} values for {epochs.size} epochs; "
+                        "pass one value per epoch."
+                    )
+                values.flags.writeable = False
+                frozen[key] = values
+            object.__setattr__(self, half, types.MappingProxyType(frozen))
+
+    def __repr__(self):
+        figures = "; ".join(
+            f"{key}: train {self.train[key][-1]:.4g}, test {self.test[key][-1]:.4g}"
+            for key in self.train
+            if key in self.test
+        )
+        return f"History({self.epochs.size} epochs; {figures})"
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Names of the figures other than the loss, e.g. ``("accuracy",)``."""
+        return tuple(key for key in self.train if key != "loss")
+
+    def final(self) -> dict[str, dict[str, float]]:
+        """The figures of the last epoch, as Python floats.
+
+        Returns
+        -------
+        dict
+            ``{"train": {"loss": ..., metric: ...}, "test": {...}}``.
+        """
+        return {half: {k: float(v[-1]) for k, v in getattr(self, half).items()} for half in ("train", "test")}
+
+
+# ---------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------
+
+
+def _check_int(value, name, *, low, example):
+    if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)) or value < low:
+        raise ValueError(f"`{name}` must be an integer >= {low}; got {value!r}. Pass e.g. {name}={example}.")
+
+
+def _check_model(model):
+    if not (hasattr(model, "fit") and hasattr(model, "layers")):
+        raise ValueError(
+            f"`model` must be a Keras model; got {type(model).__name__}. Build one with lossbook.models.build()."
+        )
+    if not getattr(model, "compiled", False):
+        raise ValueError(
+            "`model` must be compiled before training; call lossbook.models.compile_for(model, loss) "
+            "or build it with lossbook.models.build()."
+        )
+
+
+def _check_split(model, split):
+    """Inputs and targets must fit the model; return float32 inputs and Keras-ready targets."""
+    if not isinstance(split, _data.Split):
+        raise ValueError(
+            f"`split` must be a lossbook.data.Split; got {type(split).__name__}. "
+            "Use data.regression(), data.circles(), data.blobs() or data.Split(x_train, y_train, x_test, y_test)."
+        )
+    width = model.input_shape[-1]
+    if split.n_features != width:
+        raise ValueError(
+            f"the model takes {width} input features but the split has {split.n_features}; "
+            f"build the model with n_inputs=split.n_features ({split.n_features})."
+        )
+    outputs = model.output_shape[-1]
+    try:
+        head = _models.head_for(model.loss)
+    except ValueError:  # a custom loss: Keras decides what fits
+        head = None
+    arrays = {}
+    for half in ("train", "test"):
+        x = getattr(split, f"x_{half}")
+        y = getattr(split, f"y_{half}")
+        if head is not None:
+            n_classes = outputs if head.problem == "multiclass" else None
+            try:
+                _models.check_labels(model.loss, y, n_classes=n_classes)
+            except ValueError as err:
+                raise ValueError(f"y_{half}: {err}") from None
+        if head is None or head.labels != "index":
+            width_y = 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
+            if width_y != outputs:
+                raise ValueError(
+                    f"the model has {outputs} output unit(s) but y_{half} has shape {y.shape}; "
+                    f"give one target column per output unit (shape (n,) or (n, 1) for one unit, (n, {outputs}) "
+                    f"for {outputs})."
+                )
+        if y.dtype.kind in "fb":
+            y = y.astype(np.float32)
+        arrays[half] = (np.asarray(x, dtype=np.float32), y)
+    return arrays
+
+
+# ---------------------------------------------------------------------------
+# Fitting and scoring
+# ---------------------------------------------------------------------------
+
+
+def _score(model, x, y):
+    """Loss and metrics of the current weights on all rows, as one batch."""
+    return {k: float(v) for k, v in model.test_on_batch(x, y, return_dict=True).items()}
+
+
+def _shuffled_batches(n, batch_size, seed):
+    """A repeated pipeline of index batches: a fresh permutation of 0..n-1 per epoch."""
+    import tensorflow as tf
+
+    return tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True).batch(batch_size).repeat()
+
+
+def _use_steps_per_execution(model, steps):
+    """Run ``steps`` training steps per TensorFlow call; rebuild the step functions if that changes."""
+    if model.steps_per_execution != steps:
+        model.steps_per_execution = steps
+        model.make_train_function(force=True)
+        model.make_test_function(force=True)
+        model.make_predict_function(force=True)
+
+
+def fit(model, split, *, epochs: int, batch_size: int = 32, seed: int = 0, callbacks=None) -> History:
+    """Train on the training half; score the test half after every epoch.
+
+    Mini-batch training as Keras' ``model.fit(x_train, y_train,
+    batch_size=batch_size, epochs=epochs, shuffle=True,
+    validation_data=(x_test, y_test), verbose=0)`` does it, faster and with a
+    new shuffle every epoch (see the module notes). Nothing is printed.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model, e.g. from :func:`lossbook.models.build`. Training
+        continues from its current weights.
+    split : lossbook.data.Split
+        Training and test halves; the targets must fit the model's loss
+        (:func:`lossbook.models.check_labels`) and output width.
+    epochs : int
+        Number of passes over the training half.
+    batch_size : int, default 32
+        Examples per gradient step (the last batch of an epoch may be smaller).
+    seed : int, default 0
+        Passed to ``keras.utils.set_random_seed`` (which also reseeds Python's
+        and NumPy's global generators) and to the shuffle. The initial weights
+        come from the seed given to :func:`lossbook.models.build`.
+    callbacks : list of keras.callbacks.Callback, optional
+        Extra callbacks, called after the test half is scored, so they see its
+        figures under Keras' names (``"val_loss"``, ``"val_accuracy"``); an
+        ``EarlyStopping(monitor="val_loss")`` works as with ``validation_data``.
+
+    Returns
+    -------
+    History
+        One entry per epoch trained (fewer than ``epochs`` if a callback
+        stopped training).
+
+    Raises
+    ------
+    ValueError
+        If the model is not compiled, the split's width or targets do not fit
+        the model, or an argument is out of range.
+
+    Notes
+    -----
+    The model's ``steps_per_execution`` is set to the number of steps in an
+    epoch, so that an epoch runs as one TensorFlow call; this does not change
+    any result. The training figures are Keras' running averages over the
+    epoch's batches; the test figures use the weights at the end of the
+    epoch, so they are not directly comparable in early epochs.
+    """
+    _check_model(model)
+    _check_int(epochs, "epochs", low=1, example=100)
+    _check_int(batch_size, "batch_size", low=1, example=32)
+    _check_int(seed, "seed", low=0, example=0)
+    arrays = _check_split(model, split)
+    keras = _models._keras()
+    import tensorflow as tf
+
+    (x_train, y_train), (x_test, y_test) = arrays["train"], arrays["test"]
+    n = x_train.shape[0]
+    steps = math.ceil(n / batch_size)
+    keras.utils.set_random_seed(seed)
+    _use_steps_per_execution(model, steps)
+
+    x_all, y_all = tf.constant(x_train), tf.constant(y_train)
+    batches = _shuffled_batches(n, batch_size, seed).map(lambda i: (tf.gather(x_all, i), tf.gather(y_all, i)))
+
+    train_log, test_log = [], []
+
+    class _ScoreTestHalf(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs if logs is not None else {}
+            train_log.append({k: float(v) for k, v in logs.items()})
+            scores = _score(self.model, x_test, y_test)
+            test_log.append(scores)
+            logs.update({f"val_{k}": v for k, v in scores.items()})
+
+    model.fit(
+        batches,
+        epochs=epochs,
+        steps_per_epoch=steps,
+        shuffle=False,
+        verbose=0,
+        callbacks=[_ScoreTestHalf(), *(callbacks or [])],
+    )
+    keys = sorted(train_log[0], key=lambda k: (k != "loss", k))  # "loss" first
+    return History(
+        np.arange(1, len(train_log) + 1),
+        {k: [row[k] for row in train_log] for k in keys},
+        {k: [row[k] for row in test_log] for k in keys if k in test_log[0]},
+    )
+
+
+def evaluate(model, split) -> dict[str, dict[str, float]]:
+    """Loss and metrics of the current weights on both halves.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model.
+    split : lossbook.data.Split
+
+    Returns
+    -------
+    dict
+        ``{"train": {"loss": ..., metric: ...}, "test": {...}}`` as Python
+        floats, each half scored in one batch. The test figures equal
+        ``history.final()["test"]`` right after :func:`fit`; the training
+        figures differ from ``history.final()["train"]``, which averages over
+        the last epoch while the weights were still moving.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`fit`.
+    """
+    _check_model(model)
+    arrays = _check_split(model, split)
+    return {half: _score(model, *arrays[half]) for half in ("train", "test")}

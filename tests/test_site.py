@@ -1,0 +1,523 @@
+"""The course website: built from the stored notebooks, served locally, read in a browser.
+
+A session fixture builds the site into a temporary folder with the command
+`make book` uses and serves it from a local HTTP server on a free port. The
+static checks read the built files. The browser checks drive a headless
+Chromium through Playwright, which uses the system's browser and downloads
+none; where Chromium or Playwright is missing they skip and say how to get it.
+LOSSBOOK_CHROMIUM names another Chromium binary to use.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlsplit
+
+import nbformat
+import pytest
+import yaml
+
+from lossbook import book
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+REPOSITORY = CONFIG["repository"]["url"].rstrip("/")
+BRANCH = CONFIG["repository"]["branch"]
+
+#: Every page of the table of contents, plus the pages Sphinx adds.
+PAGES = [f"{name}.html" for name in book.toc_files(ROOT)] + ["genindex.html", "search.html"]
+#: Chapters written as notebooks: the pages with launch and download buttons.
+NOTEBOOKS = [name for name in book.toc_files(ROOT) if (ROOT / f"{name}.ipynb").exists()]
+
+#: A page, with the images it shows, must stay below this many bytes.
+MAX_PAGE_BYTES = 3_000_000
+#: Everything a first visit downloads (uncompressed), shared scripts and fonts included.
+MAX_FIRST_VISIT_BYTES = 6_000_000
+#: Figures are stored at twice their displayed width (matplotlib's "retina").
+MIN_PIXELS_PER_CSS_PIXEL = 1.9
+#: Headless Chromium that talks to nothing but the page it is given.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INSTALL_CHROMIUM = "install it with `apt-get install chromium chromium-driver` (Debian, as root)"
+
+
+# --------------------------------------------------------------------------- the built site
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """Build the website as `make book` does, into a temporary folder."""
+    out = tmp_path_factory.mktemp("site")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [
+        str(jupyter_book if jupyter_book.exists() else shutil.which("jupyter-book")),
+        "build", str(ROOT), "--builder", "html", "--warningiserror", "--keep-going",
+        "--path-output", str(out),
+    ]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).splitlines()
+        problems = [line for line in output if re.search(r"WARNING|ERROR|Error|Exception", line)]
+        pytest.fail("the site does not build (`make book` shows the same):\n" + "\n".join(problems[:20] or output[-40:]))
+    return out / "_build" / "html"
+
+
+class _Page(HTMLParser):
+    """The parts of a built page the static checks read."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.inline_scripts: list[str] = []
+        self.figures: list[dict] = []
+        self._figure: dict | None = None
+        self._script: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {k: (v or "") for k, v in attrs}
+        self.tags.append((tag, attrs))
+        if tag == "script" and "src" not in attrs:
+            self._script = []
+        elif tag == "figure":
+            self._figure = {"id": attrs.get("id", ""), "numbered": False, "caption": False}
+            self.figures.append(self._figure)
+        elif self._figure is not None and tag == "figcaption":
+            self._figure["caption"] = True
+        elif self._figure is not None and "caption-number" in attrs.get("class", "").split():
+            self._figure["numbered"] = True
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.inline_scripts.append("".join(self._script))
+            self._script = None
+        elif tag == "figure":
+            self._figure = None
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._script.append(data)
+
+
+def _parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def _html_files(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if not {"_static", "_sources"} & set(p.relative_to(site).parts))
+
+
+def _local_file(page: Path, url: str) -> Path | None:
+    """The built file a relative URL on `page` points to, or None for another host."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return None
+    return (page.parent / unquote(parts.path)).resolve()
+
+
+_FOREIGN = re.compile(r"^(https?:)?//", re.IGNORECASE)
+#: Attributes through which a page loads something (links <a href> merely point).
+_LOADING = {
+    "script": ["src"],
+    "link": ["href"],
+    "img": ["src", "srcset"],
+    "source": ["src", "srcset"],
+    "iframe": ["src"],
+    "video": ["src", "poster"],
+    "audio": ["src"],
+    "embed": ["src"],
+    "object": ["data"],
+}
+
+
+def test_no_page_loads_anything_from_another_host(site):
+    found = []
+    for path in _html_files(site):
+        page = _parse(path)
+        where = path.relative_to(site)
+        for tag, attrs in page.tags:
+            for name in _LOADING.get(tag, []):
+                if _FOREIGN.match(attrs.get(name, "").strip()):
+                    found.append(f"{where}: <{tag} {name}={attrs[name]!r}>")
+        for script in page.inline_scripts:
+            found += [f"{where}: inline script names {url}" for url in re.findall(r"https?://[^\s\"'`]+", script)]
+    for css in sorted(site.rglob("*.css")):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        for url in re.findall(r"(?:url\(|@import)\s*[\"']?((?:https?:)?//[^\"')\s]+)", text):
+            found.append(f"{css.relative_to(site)}: {url}")
+    assert found == [], "the site must be self-contained:\n" + "\n".join(found)
+
+
+def test_mathjax_is_served_by_the_site(site):
+    path = site / "chapters" / "03_entropy_cross_entropy_kl.html"
+    scripts = [attrs["src"] for tag, attrs in _parse(path).tags if tag == "script" and "mathjax" in attrs.get("src", "")]
+    assert scripts, "no MathJax script on a page full of formulas"
+    for src in scripts:
+        target = _local_file(path, src)
+        assert target is not None and target.is_file(), src
+
+
+def test_launch_download_and_repository_buttons_are_plain_links(site):
+    assert NOTEBOOKS, "no notebook chapters in _toc.yml"
+    org_repo = REPOSITORY.split("github.com/")[1]
+    for name in NOTEBOOKS:
+        path = site / f"{name}.html"
+        links = {attrs.get("href", "") for tag, attrs in _parse(path).tags if tag == "a"}
+        expected = {
+            f"https://colab.research.google.com/github/{org_repo}/blob/{BRANCH}/{name}.ipynb",
+            f"https://mybinder.org/v2/gh/{org_repo}/{BRANCH}?urlpath=lab/tree/{name}.ipynb",
+            REPOSITORY,
+        }
+        assert expected <= links, f"{name}: missing {sorted(expected - links)}"
+        assert any(link.startswith(f"{REPOSITORY}/issues/new") for link in links), name
+        downloads = [link for link in links if link.endswith(f"_sources/{name}.ipynb")]
+        assert downloads, f"{name}: no .ipynb download link"
+        assert _local_file(path, downloads[0]).is_file()
+        html = path.read_text(encoding="utf-8")
+        assert "thebe-launch-button" not in html and "thebelab" not in html
+
+
+def test_every_figure_is_numbered_captioned_and_has_alt_text(site):
+    figures = 0
+    for path in _html_files(site):
+        page = _parse(path)
+        for figure in page.figures:
+            figures += 1
+            where = f"{path.relative_to(site)} figure {figure['id']!r}"
+            assert figure["caption"] and figure["numbered"], f"{where}: no numbered caption"
+        for tag, attrs in page.tags:
+            if tag == "img":
+                assert attrs.get("alt", "").strip(), f"{path.relative_to(site)}: <img src={attrs.get('src')!r}> has no alt text"
+    assert figures > 0
+
+
+def _png_width(path: Path) -> int:
+    with open(path, "rb") as fh:
+        header = fh.read(24)
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", path
+    return struct.unpack(">I", header[16:20])[0]
+
+
+def test_figures_are_stored_at_twice_their_displayed_width(site):
+    checked = 0
+    for path in _html_files(site):
+        for tag, attrs in _parse(path).tags:
+            shown = re.search(r"width:\s*([\d.]+)px", attrs.get("style", ""))
+            if tag != "img" or not attrs.get("src", "").endswith(".png") or not shown:
+                continue
+            pixels = _png_width(_local_file(path, attrs["src"]))
+            assert pixels >= MIN_PIXELS_PER_CSS_PIXEL * float(shown.group(1)), (
+                f"{path.relative_to(site)}: {attrs['src']} is {pixels} px wide, shown at {shown.group(1)} px"
+            )
+            checked += 1
+    assert checked > 0
+
+
+def test_page_weight_with_images_stays_small(site, capsys):
+    weights = []
+    for path in _html_files(site):
+        images = set()
+        for tag, attrs in _parse(path).tags:
+            if tag == "img" and attrs.get("src"):
+                target = _local_file(path, attrs["src"])
+                if target is not None and target.is_file():
+                    images.add(target)
+        size = path.stat().st_size + sum(p.stat().st_size for p in images)
+        weights.append((size, path.relative_to(site), len(images)))
+    weights.sort(reverse=True)
+    size, heaviest, count = weights[0]
+    with capsys.disabled():
+        print(f"\n[page weight] heaviest page: {heaviest}, {size / 1e6:.2f} MB with its {count} images "
+              f"(limit {MAX_PAGE_BYTES / 1e6:.0f} MB); next: "
+              + ", ".join(f"{p} {s / 1e6:.2f} MB" for s, p, _ in weights[1:4]))
+    assert size < MAX_PAGE_BYTES, f"{heaviest} weighs {size / 1e6:.2f} MB with its images"
+
+
+def test_the_glossary_defines_the_course_terms_and_chapters_link_to_it(site):
+    glossary = site / "chapters" / "glossary.html"
+    ids = {attrs.get("id") for tag, attrs in _parse(glossary).tags}
+    assert {"term-cross-entropy", "term-KL-divergence", "term-loss"} <= ids
+    linked = [
+        path for path in _html_files(site)
+        if path != glossary and "glossary.html#term-" in path.read_text(encoding="utf-8")
+    ]
+    assert len(linked) >= 3, linked
+
+
+# --------------------------------------------------------------------------- Colab and Binder
+
+
+def _first_code_cell(name):
+    nb = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
+    return next(c for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_each_chapter_installs_lossbook_first_when_it_is_missing(name, site):
+    cell = _first_code_cell(name)
+    assert "remove-cell" in cell.metadata.get("tags", []), "the install cell must be hidden on the website"
+    assert 'importlib.util.find_spec("lossbook") is None' in cell.source
+    assert f"lossbook @ git+{REPOSITORY}" in cell.source
+    assert cell.outputs == [], "the install cell must print nothing when lossbook is installed"
+    assert "find_spec" not in (site / f"{name}.html").read_text(encoding="utf-8")
+
+
+def _requirements(text):
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_binder_installs_the_locked_environment_and_lossbook():
+    lock = _requirements((ROOT / "requirements.lock").read_text(encoding="utf-8"))
+    binder = _requirements((ROOT / "binder" / "requirements.txt").read_text(encoding="utf-8"))
+    assert binder == lock + ["."], (
+        "binder/requirements.txt has drifted from requirements.lock: run `make binder/requirements.txt`"
+    )
+    lock_python = re.search(r"Python (3\.\d+)", (ROOT / "requirements.lock").read_text(encoding="utf-8"))
+    assert (ROOT / "binder" / "runtime.txt").read_text(encoding="utf-8").strip() == f"python-{lock_python.group(1)}"
+
+
+# --------------------------------------------------------------------------- in a browser
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a browser closing a connection early is not a failure of the site
+
+
+@pytest.fixture(scope="session")
+def base_url(site):
+    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def _chromium() -> str | None:
+    for name in (os.environ.get("LOSSBOOK_CHROMIUM"), "chromium", "chromium-browser"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = _chromium()
+    if executable is None:
+        pytest.skip(f"the browser tests need Chromium: {INSTALL_CHROMIUM}")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the browser tests need Playwright: pip install -e '.[test]'"
+    )
+    with sync_api.sync_playwright() as playwright:
+        # Playwright starts the browser with a fresh temporary profile.
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """What loading one page in the browser showed."""
+
+    url: str
+    console_errors: list = field(default_factory=list)
+    failed_requests: list = field(default_factory=list)
+    foreign_requests: list = field(default_factory=list)
+    maths: int = 0
+    maths_untypeset: int = 0
+    maths_errors: int = 0
+    broken_images: list = field(default_factory=list)
+    links: list = field(default_factory=list)
+    bytes_loaded: int = 0
+    extra: object = None
+
+
+_COLLECT = """() => {
+  const maths = [...document.querySelectorAll('.math')];
+  return {
+    maths: maths.length,
+    maths_untypeset: maths.filter(m => !m.querySelector('mjx-container')).length,
+    maths_errors: document.querySelectorAll('mjx-merror').length,
+    broken_images: [...document.images]
+      .filter(img => !img.complete || img.naturalWidth === 0)
+      .map(img => img.getAttribute('src')),
+    links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+  };
+}"""
+
+
+def _visit(browser, url, origin, ready=None, extra=None) -> Visit:
+    """Load `url` in a fresh page, wait until it is settled, and record what happened."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    visit = Visit(url)
+    host = urlsplit(origin).netloc
+    page = browser.new_page()
+    page.on("console", lambda msg: msg.type == "error" and visit.console_errors.append(msg.text))
+    page.on("pageerror", lambda exc: visit.console_errors.append(f"uncaught: {exc}"))
+    page.on("requestfailed", lambda req: visit.failed_requests.append(f"{req.url}: {req.failure}"))
+    page.on("response", lambda res: res.status >= 400 and visit.failed_requests.append(f"{res.url}: HTTP {res.status}"))
+    sizes = {}
+    page.on("response", lambda res: sizes.__setitem__(res.url, int(res.headers.get("content-length", 0))))
+    page.on(
+        "request",
+        lambda req: urlsplit(req.url).scheme in ("http", "https", "ws", "wss")
+        and urlsplit(req.url).netloc != host
+        and visit.foreign_requests.append(req.url),
+    )
+    try:
+        page.goto(url, wait_until="load")
+        if page.locator(".math").count():
+            # MathJax loads deferred; wait for its first typeset and then for all of it.
+            page.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=30_000)
+            page.evaluate("() => MathJax.startup.promise")
+        if ready:
+            page.wait_for_function(ready, timeout=30_000)
+        page.wait_for_load_state("networkidle")
+        for key, value in page.evaluate(_COLLECT).items():
+            setattr(visit, key, value)
+        if extra:
+            visit.extra = page.evaluate(extra)
+        visit.bytes_loaded = sum(sizes.values())
+    except PlaywrightTimeout as exc:
+        visit.console_errors.append(f"timed out: {exc}".splitlines()[0])
+    finally:
+        # Copies: closing the page may still report requests it cancels.
+        visit.console_errors = list(visit.console_errors)
+        visit.failed_requests = list(visit.failed_requests)
+        visit.foreign_requests = list(visit.foreign_requests)
+        page.close()
+    return visit
+
+
+@pytest.fixture(scope="session")
+def visit(browser, base_url):
+    """Load each page once per session and remember what happened."""
+    cache = {}
+
+    def get(path):
+        if path not in cache:
+            cache[path] = _visit(browser, base_url + path, base_url)
+        return cache[path]
+
+    return get
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_without_errors_or_outside_requests(visit, path):
+    result = visit(path)
+    assert result.console_errors == [], f"console errors: {result.console_errors}"
+    assert result.failed_requests == [], f"failed requests: {result.failed_requests}"
+    assert result.foreign_requests == [], f"requests to other hosts: {result.foreign_requests}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_maths_is_typeset(visit, path):
+    result = visit(path)
+    assert result.maths_untypeset == 0, f"{result.maths_untypeset} of {result.maths} formulas not typeset"
+    assert result.maths_errors == 0, "MathJax could not typeset some formulas"
+
+
+def test_the_maths_check_sees_formulas(visit):
+    with_maths = [path for path in PAGES if visit(path).maths > 0]
+    assert len(with_maths) >= 3, with_maths
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_image_loads(visit, path):
+    assert visit(path).broken_images == []
+
+
+def test_first_visit_weight(visit, capsys):
+    weights = sorted(((visit(path).bytes_loaded, path) for path in PAGES), reverse=True)
+    size, heaviest = weights[0]
+    with capsys.disabled():
+        print(f"\n[page weight] heaviest first visit: {heaviest}, {size / 1e6:.2f} MB uncompressed with every "
+              f"script, style sheet, font and image (limit {MAX_FIRST_VISIT_BYTES / 1e6:.0f} MB; "
+              "the theme's scripts and MathJax are shared by all pages and cached)")
+    assert size < MAX_FIRST_VISIT_BYTES, f"a first visit of {heaviest} downloads {size / 1e6:.2f} MB"
+
+
+def _fetch(url):
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            body = response.read()
+            is_html = response.headers.get_content_type() == "text/html"
+            return response.status, body.decode("utf-8", "replace") if is_html else None
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+
+
+def test_every_internal_link_resolves(visit, base_url):
+    links = {}
+    for path in PAGES:
+        for href in visit(path).links:
+            if href.startswith(base_url):
+                links.setdefault(href, path)
+    assert len(links) > 20
+    fetched, broken = {}, []
+    for href, source in sorted(links.items()):
+        url, fragment = urldefrag(href)
+        if url not in fetched:
+            fetched[url] = _fetch(url)
+        status, body = fetched[url]
+        if status != 200:
+            broken.append(f"{source}: {href} (HTTP {status})")
+        elif fragment and body is not None and not re.search(rf'\bid="{re.escape(unquote(fragment))}"', body):
+            broken.append(f"{source}: {href} (no element with id {unquote(fragment)!r})")
+    assert broken == [], "broken internal links:\n" + "\n".join(broken)
+
+
+def test_search_finds_cross_entropy(browser, base_url):
+    result = _visit(
+        browser,
+        base_url + "search.html?q=cross-entropy",
+        base_url,
+        ready="() => document.querySelector('#search-results h2')?.textContent === 'Search Results'",
+        extra="() => [...document.querySelectorAll('#search-results ul.search li a')].map(a => a.getAttribute('href'))",
+    )
+    problems = result.console_errors + result.failed_requests + result.foreign_requests
+    assert problems == [], problems
+    hits = result.extra or []
+    assert any("03_entropy_cross_entropy_kl" in hit for hit in hits), hits
+    assert any("glossary" in hit for hit in hits), hits
+
+
+def test_the_site_root_opens_the_course(browser, base_url):
+    page = browser.new_page()
+    try:
+        page.goto(base_url)
+        page.wait_for_url("**/chapters/intro.html", timeout=30_000)
+        assert "Loss functions for neural networks" in page.title()
+    finally:
+        page.close()
