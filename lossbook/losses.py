@@ -1064,7 +1064,11 @@ def categorical_crossentropy(y_true, y_pred, *, from_logits=False, reduction="me
     Logarithms are floored at ``log(1e-7)`` as in :func:`binary_crossentropy`:
     a perfect prediction costs exactly 0 (Keras: about ``1e-7``, because it
     clips to :math:`1 - 10^{-7}`). Otherwise the values equal Keras and
-    ``log_loss``. Keras treats a 1-D input as one example; lossbook asks for
+    ``log_loss``, with one exception: when Keras scores the output tensor of
+    its own softmax layer during training, it works from the logits and
+    applies no floor, so examples whose probability is below ``1e-7`` cost
+    more there than here. Pass the logits with ``from_logits=True`` to get
+    the exact value. Keras treats a 1-D input as one example; lossbook asks for
     the 2-D form, because a 1-D ``y_true`` is usually a vector of integer
     labels meant for :func:`sparse_categorical_crossentropy`.
 
@@ -1213,7 +1217,8 @@ def sparse_categorical_crossentropy(
     ``keras.losses.sparse_categorical_crossentropy`` casts labels to integers,
     so 0.5 silently becomes class 0; lossbook raises. Labels equal to K fail
     in both (TensorFlow raises ``InvalidArgumentError``). Row sums, the
-    ``log(1e-7)`` floor and the 2-D requirement are as in
+    ``log(1e-7)`` floor (with its exception for the output of Keras' own
+    softmax layer) and the 2-D requirement are as in
     :func:`categorical_crossentropy`. Works for two classes too, with two
     output columns.
 
