@@ -3,7 +3,7 @@
 The chapters import modules, not objects::
 
     import lossbook
-    from lossbook import data, losses, models, optim, plotting, training
+    from lossbook import data, losses, models, optim, plotting, replicas, training
 
     lossbook.setup(seed=0)
 """
@@ -13,4 +13,4 @@ from lossbook._setup import setup
 
 __version__ = "0.1.0"
 
-__all__ = ["setup", "data", "losses", "models", "optim", "plotting", "training", "__version__"]
+__all__ = ["setup", "data", "losses", "models", "optim", "plotting", "replicas", "training", "__version__"]

@@ -1,0 +1,231 @@
+"""Benchmark: the canonical 9 x 30 grid, one model at a time and as replicas.
+
+Trains the nine canonical configurations of the course (three losses for
+each of the three problems) with 30 seeds each, twice:
+
+- one model at a time, the way a tutorial does it: ``models.build(...)`` and
+  Keras' ``model.fit(x_train, y_train, batch_size=32, shuffle=True,
+  validation_data=(x_test, y_test))`` per model. This path takes 5 to 30 s
+  per model on two cores (an hour or more for the grid), so by default it is
+  timed on one seed per configuration and extrapolated to the grid
+  (``--keras-seeds`` changes that);
+- with :func:`lossbook.replicas.fit`, all 30 seeds of a configuration at once,
+  the whole grid.
+
+For context it also times :func:`lossbook.training.fit` (the course's fast
+single-model path) on the same subset as the Keras path.
+
+Each path runs in a fresh Python process, so that its peak memory
+(``ru_maxrss``) is its own. The last line is exactly::
+
+    per-model speedup: <N>x; grid: <seconds> s
+
+where the speedup compares the seconds per model of the two paths and
+``grid`` is the wall time of the whole grid with replicas (tracing included,
+TensorFlow's import excluded, as for the other path). The exit status is 1
+when a target is missed: grid under 60 s, speedup at least 100x, peak memory
+under 3 GiB.
+
+Run it with ``make bench``, or ``python bench/replicas.py --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+#: (problem, loss, hidden units, epochs, number of classes)
+CONFIGS = [
+    ("regression", "mean_squared_error", 25, 100, None),
+    ("regression", "mean_squared_logarithmic_error", 25, 100, None),
+    ("regression", "mean_absolute_error", 25, 100, None),
+    ("binary", "binary_crossentropy", 50, 200, None),
+    ("binary", "hinge", 50, 200, None),
+    ("binary", "squared_hinge", 50, 200, None),
+    ("multiclass", "categorical_crossentropy", 50, 100, 3),
+    ("multiclass", "sparse_categorical_crossentropy", 50, 100, 3),
+    ("multiclass", "kl_divergence", 50, 100, 3),
+]
+
+TARGETS = {"grid_seconds": 60.0, "speedup": 100.0, "peak_gib": 3.0}
+
+
+def _split(problem, loss):
+    """The canonical split of a problem, its labels in the format the loss expects."""
+    from lossbook import data, models
+
+    if problem == "regression":
+        return data.regression()
+    if problem == "binary":
+        split = data.circles()
+        return split.map_targets(data.to_signed) if models.head_for(loss).labels == "signed" else split
+    split = data.blobs()
+    return split if models.head_for(loss).labels == "index" else split.map_targets(lambda y: data.one_hot(y, 3))
+
+
+def _peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# ---------------------------------------------------------------------------
+# The phases, each run in its own process
+# ---------------------------------------------------------------------------
+
+
+def phase_replicas(seeds):
+    import lossbook
+
+    lossbook.setup(keras=True)
+    from lossbook import replicas
+
+    rows = []
+    start = time.perf_counter()
+    for problem, loss, hidden, epochs, n_classes in CONFIGS:
+        t0 = time.perf_counter()
+        runs = replicas.fit(
+            loss, _split(problem, loss), hidden=hidden, epochs=epochs, replicas=seeds, n_classes=n_classes, progress=False
+        )
+        metric = runs.metrics[0]
+        final = runs.final()["test"][metric]
+        rows.append(
+            {
+                "loss": loss,
+                "seconds": time.perf_counter() - t0,
+                "metric": metric,
+                "mean": float(final.mean()),
+                "sd": float(final.std(ddof=1)) if seeds > 1 else 0.0,
+            }
+        )
+    return {"seconds": time.perf_counter() - start, "models": seeds * len(CONFIGS), "rows": rows, "peak_mib": _peak_mib()}
+
+
+def phase_one_at_a_time(seeds, how):
+    import lossbook
+
+    lossbook.setup(keras=True)
+    from lossbook import models, training
+
+    rows = []
+    start = time.perf_counter()
+    for problem, loss, hidden, epochs, n_classes in CONFIGS:
+        split = _split(problem, loss)
+        t0 = time.perf_counter()
+        for seed in range(seeds):
+            model = models.build(loss, n_inputs=split.n_features, hidden=hidden, n_classes=n_classes, seed=seed)
+            if how == "keras":
+                model.fit(
+                    split.x_train,
+                    split.y_train,
+                    batch_size=32,
+                    epochs=epochs,
+                    shuffle=True,
+                    validation_data=(split.x_test, split.y_test),
+                    verbose=0,
+                )
+            else:
+                training.fit(model, split, epochs=epochs, seed=seed)
+        rows.append({"loss": loss, "seconds_per_model": (time.perf_counter() - t0) / seeds})
+    return {"seconds": time.perf_counter() - start, "models": seeds * len(CONFIGS), "rows": rows, "peak_mib": _peak_mib()}
+
+
+def _run_phase(args):
+    """Run one phase in a fresh interpreter; return its JSON report."""
+    result = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--phase", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        raise SystemExit(f"benchmark phase {' '.join(args)} failed (exit {result.returncode})")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=30, help="seeds per configuration in the grid (default 30)")
+    parser.add_argument(
+        "--keras-seeds",
+        type=int,
+        default=1,
+        help="seeds per configuration actually timed one model at a time (default 1; extrapolated to --seeds)",
+    )
+    parser.add_argument("--phase", nargs=2, metavar=("NAME", "SEEDS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.phase:
+        name, seeds = args.phase[0], int(args.phase[1])
+        report = phase_replicas(seeds) if name == "replicas" else phase_one_at_a_time(seeds, name)
+        print(json.dumps(report))
+        return 0
+
+    if args.seeds < 1 or not 1 <= args.keras_seeds <= args.seeds:
+        parser.error("need --seeds >= 1 and 1 <= --keras-seeds <= --seeds")
+    grid_models = args.seeds * len(CONFIGS)
+    load = os.getloadavg()
+    print(f"lossbook replicas benchmark: {len(CONFIGS)} configurations x {args.seeds} seeds = {grid_models} models")
+    print(
+        f"CPU: {os.cpu_count()} cores, load average {load[0]:.2f} (1 min) at start. Timings are wall clock; "
+        "on a shared machine they are noisy and the one-at-a-time path suffers more."
+    )
+    print()
+
+    rep = _run_phase(["replicas", str(args.seeds)])
+    print(f"replicas: the whole grid, {args.seeds} replicas per lossbook.replicas.fit call")
+    for row in rep["rows"]:
+        print(
+            f"  {row['loss']:<32} {row['seconds']:6.2f} s   final test {row['metric']} "
+            f"{row['mean']:.4g} +- {row['sd']:.2g} (sd over {args.seeds} seeds)"
+        )
+    per_model_rep = rep["seconds"] / rep["models"]
+    print(f"  grid {rep['seconds']:.1f} s = {1000 * per_model_rep:.1f} ms per model; peak memory {rep['peak_mib']:.0f} MiB")
+    print()
+
+    subset = args.keras_seeds * len(CONFIGS)
+    one = {}
+    for how, title in (("keras", "Keras model.fit"), ("training", "lossbook.training.fit")):
+        report = _run_phase([how, str(args.keras_seeds)])
+        estimate = sum(row["seconds_per_model"] * args.seeds for row in report["rows"])
+        one[how] = (report, estimate)
+        print(
+            f"one model at a time with {title}: timed on a subset, {args.keras_seeds} seed(s) per configuration "
+            f"({subset} of {grid_models} models), extrapolated to the grid"
+        )
+        for row in report["rows"]:
+            print(f"  {row['loss']:<32} {row['seconds_per_model']:6.2f} s per model")
+        print(
+            f"  measured {report['seconds']:.1f} s for {subset} models; grid estimate {estimate:.0f} s "
+            f"= {estimate / grid_models:.2f} s per model; peak memory {report['peak_mib']:.0f} MiB"
+        )
+        print()
+
+    keras_estimate = one["keras"][1]
+    speedup = keras_estimate / rep["seconds"]
+    speedup_training = one["training"][1] / rep["seconds"]
+    peak_gib = max(rep["peak_mib"], *(r["peak_mib"] for r, _ in one.values())) / 1024
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} (1 min) at the end")
+    print(f"per-model speedup over lossbook.training.fit one at a time: {speedup_training:.0f}x")
+    checks = [
+        (f"grid {rep['seconds']:.1f} s < {TARGETS['grid_seconds']:.0f} s", rep["seconds"] < TARGETS["grid_seconds"]),
+        (f"speedup {speedup:.0f}x >= {TARGETS['speedup']:.0f}x", speedup >= TARGETS["speedup"]),
+        (f"peak memory {peak_gib:.2f} GiB < {TARGETS['peak_gib']:.0f} GiB", peak_gib < TARGETS["peak_gib"]),
+    ]
+    print("targets: " + "; ".join(f"{text} {'ok' if ok else 'MISSED'}" for text, ok in checks))
+    print(f"per-model speedup: {speedup:.0f}x; grid: {rep['seconds']:.1f} s")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,808 @@
+r"""Many independent replicas of one of the course's MLPs, trained at once.
+
+One training run per loss cannot say whether one loss beats another: with a
+different seed the ranking changes. Answering needs many runs per loss, and
+:func:`fit` makes them cheap. It trains ``R`` independent copies of the
+network that :func:`lossbook.models.build` would make, stacked along a
+leading axis, in one compiled TensorFlow computation:
+
+- every replica has its own weights, its own batch order and its own
+  momentum;
+- one training step of all ``R`` replicas is a handful of batched matrix
+  products (``(R, 32, d) @ (R, d, h)``), so the fixed cost of a step, which
+  dominates for networks this small, is paid once for all of them;
+- all epochs run inside one TensorFlow call (one call per epoch while a
+  progress bar is shown).
+
+What a replica computes
+-----------------------
+Each replica does what ``model.fit(x_train, y_train, batch_size=32,
+shuffle=True, validation_data=(x_test, y_test))`` does for a model from
+:func:`lossbook.models.build`, step for step:
+
+- the forward pass of a ``Dense(hidden, relu)`` and a ``Dense(outputs,
+  activation)`` layer, with the output activation of
+  :func:`lossbook.models.head_for`;
+- the loss is Keras' own loss (``keras.losses``) applied to the replica's
+  batch and averaged over it; there is no second implementation of any loss;
+- SGD with momentum as ``keras.optimizers.SGD`` updates,
+
+  .. math::
+
+      v \leftarrow \mu v - \eta g, \qquad w \leftarrow w + v;
+
+- the epoch's training loss and metric are the averages over its examples
+  while the weights were changing (Keras' running mean, in which each batch
+  counts by its size, so the last batch of 20 counts less than the others),
+  and the test figures are measured on the whole test half with the weights
+  at the end of the epoch, as :func:`lossbook.training.fit` does.
+
+The metric is the one :func:`lossbook.models.compile_for` picks: ``"mse"`` for
+regression, ``"accuracy"`` for classifiers (threshold 0.5 for a sigmoid, signs
+for tanh, :func:`lossbook.models.sign_accuracy`, argmax for softmax).
+
+Seeds
+-----
+Replica ``r`` of ``fit(..., replicas=R, seed=s)`` has the seed ``s + r``. It
+starts from exactly the weights of ``models.build(loss, ..., seed=s + r)``
+(:func:`initial_weights`), and visits the training rows in a new order every
+epoch, drawn from NumPy's generator seeded with ``s + r``
+(:func:`batch_orders`). That order is not the one :func:`lossbook.training.fit`
+draws from ``tf.data`` (its shuffle costs about a millisecond per epoch and
+replica, more than the training itself); pass ``orders`` to replay any order.
+
+Agreement with Keras
+--------------------
+Tested for every loss of the course, given the same initial weights and the
+same batch order:
+
+- a run with one replica reproduces Keras' ``fit`` and
+  :func:`lossbook.training.fit` bit for bit on the course's pinned stack: the
+  same weights after every step, the same training figures, the same test
+  figures as :func:`lossbook.training.fit` (Keras' own validation, in batches
+  of 32, differs in the seventh digit). To get there the replicas add their
+  biases with the kernel Keras' ``Dense`` uses and divide totals by counts as
+  Keras' ``Mean`` metric does;
+- in a run of several replicas each one agrees with its own single run to
+  rounding, about ``1e-7`` per step: TensorFlow multiplies a stack of
+  matrices with another kernel than a single one.
+
+Rounding is not negligible forever. Training these networks is chaotic: on
+the unscaled blobs, changing one initial weight by one part in ``1e7``
+changes Keras' own loss after three epochs by up to 1 % for some seeds. After
+100 epochs a replica of a run of 30 and the same network trained alone end at
+different, equally valid weights; statistics over seeds do not notice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import sys
+import time
+import types
+from typing import Mapping
+
+import numpy as np
+
+from lossbook import data as _data
+from lossbook import models as _models
+from lossbook import training as _training
+
+__all__ = ["ReplicaHistory", "batch_orders", "fit", "initial_weights"]
+
+#: Keras' loss class for each loss name of :data:`lossbook.models.LOSS_NAMES`.
+_LOSS_CLASSES = {name: cls for cls, name in _models._CLASSES.items()}
+
+
+# ---------------------------------------------------------------------------
+# The result
+# ---------------------------------------------------------------------------
+
+
+def _frozen(values, dtype):
+    values = np.array(values, dtype=dtype)
+    values.flags.writeable = False
+    return values
+
+
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class ReplicaHistory:
+    """Loss and metric per replica and epoch, on the training and test halves.
+
+    Attributes
+    ----------
+    loss : str
+        The loss's Keras name, e.g. ``"hinge"``.
+    seeds : numpy.ndarray of int, shape (R,)
+        The seed of each replica (initial weights and batch order).
+    epochs : numpy.ndarray of int, shape (E,)
+        1, 2, ..., E.
+    train, test : mapping of str to numpy.ndarray of shape (R, E)
+        ``"loss"`` and the metric (``"mse"`` or ``"accuracy"``); row ``r`` is
+        replica ``r``. Training figures are averages over each epoch, test
+        figures use the weights at the end of each epoch, as in
+        :class:`lossbook.training.History`.
+    weights : tuple of numpy.ndarray
+        The final weights, in Keras' order (hidden kernel, hidden bias,
+        output kernel, output bias), each with a leading replica axis:
+        ``weights[0][r]`` is replica ``r``'s hidden kernel.
+
+    All arrays are read-only.
+    """
+
+    loss: str
+    seeds: np.ndarray
+    epochs: np.ndarray
+    train: Mapping[str, np.ndarray]
+    test: Mapping[str, np.ndarray]
+    weights: tuple
+
+    def __post_init__(self):
+        seeds = _frozen(self.seeds, np.int64)
+        epochs = _frozen(self.epochs, np.int64)
+        object.__setattr__(self, "seeds", seeds)
+        object.__setattr__(self, "epochs", epochs)
+        shape = (seeds.size, epochs.size)
+        for half in ("train", "test"):
+            frozen = {}
+            for key, values in dict(getattr(self, half)).items():
+                values = _frozen(values, np.float64)
+                if values.shape != shape:
+                    raise ValueError(
+                        f"{half}[{key!r}] has shape {values.shape}; expected (replicas, epochs) = {shape}."
+                    )
+                frozen[key] = values
+            object.__setattr__(self, half, types.MappingProxyType(frozen))
+        object.__setattr__(self, "weights", tuple(_frozen(w, np.float32) for w in self.weights))
+
+    def __repr__(self):
+        figures = "; ".join(
+            f"test {key} {values[:, -1].mean():.4g} +- {values[:, -1].std():.2g}"
+            for key, values in self.test.items()
+        )
+        return f"ReplicaHistory({self.loss}, {self.replicas} replicas x {self.epochs.size} epochs; {figures})"
+
+    @property
+    def replicas(self) -> int:
+        """Number of replicas R."""
+        return int(self.seeds.size)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Names of the figures other than the loss, e.g. ``("accuracy",)``."""
+        return tuple(key for key in self.train if key != "loss")
+
+    def final(self) -> dict[str, dict[str, np.ndarray]]:
+        """The figures of the last epoch, one value per replica.
+
+        Returns
+        -------
+        dict
+            ``{"train": {"loss": array of shape (R,), ...}, "test": {...}}``.
+        """
+        return {half: {k: v[:, -1] for k, v in getattr(self, half).items()} for half in ("train", "test")}
+
+    def replica(self, r: int) -> "_training.History":
+        """The history of replica ``r`` alone, as :func:`lossbook.training.fit` returns it.
+
+        Raises
+        ------
+        ValueError
+            If ``r`` is not an integer from 0 to R - 1.
+        """
+        if not _is_int(r) or not 0 <= r < self.replicas:
+            raise ValueError(f"`r` must be an integer from 0 to {self.replicas - 1}; got {r!r}.")
+        return _training.History(
+            self.epochs,
+            {k: v[r] for k, v in self.train.items()},
+            {k: v[r] for k, v in self.test.items()},
+        )
+
+
+# ---------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_int(value, name, *, low, example):
+    if not _is_int(value) or value < low:
+        raise ValueError(f"`{name}` must be an integer >= {low}; got {value!r}. Pass e.g. {name}={example}.")
+
+
+def _check_seeds(seeds):
+    values = np.asarray(seeds)
+    if values.ndim != 1 or values.size == 0 or values.dtype.kind not in "iu" or values.min() < 0:
+        raise ValueError(
+            f"`seeds` must be a non-empty sequence of non-negative integers, one per replica; got {seeds!r}. "
+            "Pass e.g. seeds=range(30)."
+        )
+    return values.astype(np.int64)
+
+
+def _check_rate(value, name, *, high=None, example):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and np.isfinite(value)
+    ok = ok and (value > 0 if high is None else 0 <= value < high)
+    if not ok:
+        expected = "a positive, finite number" if high is None else f"a number in [0, {high})"
+        raise ValueError(f"`{name}` must be {expected}; got {value!r}. Pass e.g. {name}={example}.")
+
+
+def _outputs(head, n_classes):
+    """Width of the output layer, with models.build's rules for n_classes."""
+    if head.problem == "multiclass":
+        if n_classes is None:
+            raise ValueError(
+                f"{head.loss} is a multi-class loss: pass n_classes, the number of output units "
+                "(e.g. n_classes=3 for three blobs)."
+            )
+        _check_int(n_classes, "n_classes", low=2, example=3)
+        return int(n_classes)
+    if n_classes is not None:
+        raise ValueError(
+            f"{head.loss} is a {head.problem} loss with one output unit; got n_classes={n_classes!r}. "
+            "Leave n_classes out, or use a multi-class loss such as 'categorical_crossentropy'."
+        )
+    return 1
+
+
+def _check_split(split, loss, head, outputs):
+    """Float32 inputs and targets of both halves, after the checks of training.fit."""
+    if not isinstance(split, _data.Split):
+        raise ValueError(
+            f"`split` must be a lossbook.data.Split; got {type(split).__name__}. "
+            "Use data.regression(), data.circles(), data.blobs() or data.Split(x_train, y_train, x_test, y_test)."
+        )
+    arrays = {}
+    for half in ("train", "test"):
+        x = getattr(split, f"x_{half}")
+        y = getattr(split, f"y_{half}")
+        if x.dtype.kind not in "biuf" or not np.all(np.isfinite(x)):
+            raise ValueError(
+                f"`x_{half}` must hold finite numbers; got dtype {x.dtype}"
+                f"{'' if x.dtype.kind not in 'biuf' else ' with NaN or infinity'}. Clean the inputs first."
+            )
+        n_classes = outputs if head.problem == "multiclass" else None
+        try:
+            _models.check_labels(loss, y, n_classes=n_classes)
+        except ValueError as err:
+            raise ValueError(f"y_{half}: {err}") from None
+        if head.labels != "index":
+            width = 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
+            if width != outputs:
+                raise ValueError(
+                    f"the network has {outputs} output unit(s) but y_{half} has shape {y.shape}; "
+                    f"give one target column per output unit (shape (n,) or (n, 1) for one unit, "
+                    f"(n, {outputs}) for {outputs})."
+                )
+        arrays[half] = (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32))
+    return arrays
+
+
+def _check_weights(weights, expected):
+    names = ("hidden kernel", "hidden bias", "output kernel", "output bias")
+    try:
+        arrays = [np.asarray(w, dtype=np.float32) for w in weights]
+    except (TypeError, ValueError):
+        arrays = None
+    if arrays is None or len(arrays) != 4 or any(a.shape != e for a, e in zip(arrays, expected)):
+        got = "?" if arrays is None else [a.shape for a in arrays]
+        raise ValueError(
+            f"`weights` must be 4 arrays ({', '.join(names)}) with a leading replica axis, of shapes "
+            f"{expected}; got shapes {got}. Make them with replicas.initial_weights(...), or stack "
+            "model.get_weights() of each replica with np.stack."
+        )
+    if not all(np.all(np.isfinite(a)) for a in arrays):
+        raise ValueError("`weights` must be finite; they hold NaN or infinity.")
+    return arrays
+
+
+def _check_orders(orders, replicas, epochs, n):
+    values = np.asarray(orders)
+    if values.shape != (replicas, epochs, n) or values.dtype.kind not in "iu":
+        raise ValueError(
+            f"`orders` must be integer row indices of shape (replicas, epochs, n_train) = "
+            f"{(replicas, epochs, n)}; got dtype {values.dtype} and shape {values.shape}. "
+            "Make them with replicas.batch_orders(seeds, n=..., epochs=...)."
+        )
+    if not np.array_equal(np.sort(values, axis=-1), np.broadcast_to(np.arange(n), values.shape)):
+        raise ValueError(
+            f"each row of `orders` must be a permutation of 0..{n - 1}, every training row once per epoch; "
+            "at least one repeats or misses a row."
+        )
+    return values.astype(np.int32)
+
+
+# ---------------------------------------------------------------------------
+# Seeded starting points
+# ---------------------------------------------------------------------------
+
+
+def initial_weights(n_inputs: int, *, hidden: int, outputs: int = 1, seeds) -> list[np.ndarray]:
+    """Initial weights of one network per seed, stacked along a leading axis.
+
+    The weights with seed ``s`` are those of :func:`lossbook.models.mlp` with
+    ``seed=s``: the hidden kernel from ``HeUniform(seed=s)``, the output
+    kernel from ``GlorotUniform(seed=s + 1)``, biases at zero. The
+    initialisers are called directly, without building a model.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Number of input features.
+    hidden : int
+        Number of hidden units.
+    outputs : int, default 1
+        Number of output units.
+    seeds : sequence of int
+        One seed per replica.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        float32 arrays of shapes ``(R, n_inputs, hidden)``, ``(R, hidden)``,
+        ``(R, hidden, outputs)`` and ``(R, outputs)``.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer or ``seeds`` is not a non-empty
+        sequence of non-negative integers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossbook
+    >>> lossbook.setup(keras=True)
+    >>> from lossbook import models, replicas
+    >>> stacked = replicas.initial_weights(2, hidden=5, outputs=3, seeds=[4, 7])
+    >>> [w.shape for w in stacked]
+    [(2, 2, 5), (2, 5), (2, 5, 3), (2, 3)]
+    >>> model = models.mlp(2, hidden=5, outputs=3, activation="softmax", seed=7)
+    >>> all(np.array_equal(w[1], k) for w, k in zip(stacked, model.get_weights()))
+    True
+    """
+    _check_int(n_inputs, "n_inputs", low=1, example=20)
+    _check_int(hidden, "hidden", low=1, example=25)
+    _check_int(outputs, "outputs", low=1, example=1)
+    seeds = _check_seeds(seeds)
+    keras = _models._keras()
+    init = keras.initializers
+    to_numpy = keras.ops.convert_to_numpy
+    r = seeds.size
+    return [
+        np.stack([to_numpy(init.HeUniform(seed=int(s))((n_inputs, hidden), dtype="float32")) for s in seeds]),
+        np.zeros((r, hidden), np.float32),
+        np.stack([to_numpy(init.GlorotUniform(seed=int(s) + 1)((hidden, outputs), dtype="float32")) for s in seeds]),
+        np.zeros((r, outputs), np.float32),
+    ]
+
+
+def batch_orders(seeds, *, n: int, epochs: int) -> np.ndarray:
+    """The order in which each replica visits the training rows, epoch by epoch.
+
+    Replica ``r`` draws a fresh permutation of ``0 .. n-1`` for every epoch
+    from ``numpy.random.default_rng(seeds[r])``; its batches are consecutive
+    slices of 32 (the last one shorter). The first ``k`` epochs do not
+    depend on ``epochs``, so a longer run starts like a shorter one.
+
+    Parameters
+    ----------
+    seeds : sequence of int
+        One seed per replica.
+    n : int
+        Number of training rows.
+    epochs : int
+        Number of epochs.
+
+    Returns
+    -------
+    numpy.ndarray of int32, shape (R, epochs, n)
+
+    Raises
+    ------
+    ValueError
+        If ``seeds`` is not a non-empty sequence of non-negative integers, or
+        ``n`` or ``epochs`` is not a positive integer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import replicas
+    >>> orders = replicas.batch_orders([0, 1], n=6, epochs=3)
+    >>> orders.shape
+    (2, 3, 6)
+    >>> bool(np.all(np.sort(orders, axis=-1) == np.arange(6)))  # every row once per epoch
+    True
+    >>> np.array_equal(replicas.batch_orders([1], n=6, epochs=2)[0], orders[1, :2])
+    True
+    """
+    seeds = _check_seeds(seeds)
+    _check_int(n, "n", low=1, example=500)
+    _check_int(epochs, "epochs", low=1, example=100)
+    rows = np.broadcast_to(np.arange(n, dtype=np.int32), (epochs, n))
+    return np.stack([np.random.default_rng(int(s)).permuted(rows, axis=1) for s in seeds])
+
+
+# ---------------------------------------------------------------------------
+# The compiled training loop
+# ---------------------------------------------------------------------------
+
+
+def _per_example(values, tf):
+    """Per-example values, averaging any trailing axes as Keras' Mean metric does."""
+    if values.shape.rank > 1:
+        values = tf.reduce_mean(values, axis=list(range(1, values.shape.rank)))
+    return values
+
+
+def _keras_loss(loss, head, keras):
+    """Per-example values of Keras' own loss, before any reduction.
+
+    ``Loss.call`` is what ``Loss.__call__`` reduces; calling it directly keeps
+    a loss object's settings as they are (``keras.losses.Huber.get_config``
+    forgets ``delta``, so the object cannot be rebuilt from its config).
+    """
+    if isinstance(loss, str):
+        loss = getattr(keras.losses, _LOSS_CLASSES[head.loss])()
+    return loss.call
+
+
+def _metric(head, activation, keras):
+    """The metric :func:`lossbook.models.compile_for` picks, as a per-example function."""
+    km = keras.metrics
+    if activation == "sigmoid":
+        return "accuracy", lambda y, p: km.binary_accuracy(y, p, threshold=0.5)
+    if activation == "tanh" or (activation == "linear" and head.labels == "signed"):
+        return "accuracy", _models.sign_accuracy
+    if activation == "softmax" or (activation == "linear" and head.problem == "multiclass"):
+        return "accuracy", km.sparse_categorical_accuracy if head.labels == "index" else km.categorical_accuracy
+    if activation == "linear" and head.problem == "binary":  # logits of binary cross-entropy
+        return "accuracy", lambda y, p: km.binary_accuracy(y, p, threshold=0.0)
+    return "mse", km.mean_squared_error
+
+
+def _add_bias(z, bias, tf):
+    """``z[r] + bias[r]`` for z of shape (R, b, k), with the kernel Keras' Dense uses.
+
+    Keras adds a Dense layer's bias of k > 1 units with ``tf.nn.bias_add``,
+    whose gradient (``BiasAddGrad``) sums over the batch in its own order, and
+    a single unit's bias with a broadcasting add. Laying the replicas side by
+    side as channels, ``(b, R * k)``, lets one ``bias_add`` serve all of them
+    with the same kernel as Keras, so that the gradients of a single replica
+    agree with Keras' to the last bit instead of to rounding.
+    """
+    r, b, k = z.shape
+    if k == 1:
+        return z + bias[:, None, :]
+    wide = tf.reshape(tf.transpose(z, (1, 0, 2)), (b, r * k))
+    wide = tf.nn.bias_add(wide, tf.reshape(bias, (r * k,)))
+    return tf.transpose(tf.reshape(wide, (b, r, k)), (1, 0, 2))
+
+
+#: Traced training loops by loss, shapes and settings; at most _MAX_RUNNERS are kept.
+_RUNNERS: dict = {}
+_MAX_RUNNERS = 16
+
+
+def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, learning_rate, momentum):
+    """A compiled function that trains all replicas for a chunk of epochs.
+
+    ``run(params, velocity, orders, x, y, x_test, y_test)`` takes the stacked
+    weights and momenta, the row orders of shape (R, E_chunk, n) and the data;
+    it returns the new weights and momenta and a (E_chunk, 4, R) array with the
+    totals of the training loss, training metric, test loss and test metric of
+    each epoch (to be divided by the numbers of training and test rows).
+    Functions are cached, so a second run with the same settings and shapes
+    reuses the traced graph.
+    """
+    if key in _RUNNERS:
+        return _RUNNERS[key]
+    import tensorflow as tf
+
+    keras = _models._keras()
+    act = keras.activations.get(activation)
+    full_steps, tail = divmod(n, batch_size)
+    lr = tf.constant(learning_rate, tf.float32)
+    mu = tf.constant(momentum, tf.float32)
+    (r, d, h, o), y_tail, test_shapes = shapes
+
+    def predict(params, x):
+        """Outputs of every replica as rows (R * b, o); the activation comes last, as in Keras' Dense,
+        so that Keras' cross-entropies find the logits behind a sigmoid or softmax."""
+        k1, b1, k2, b2 = params
+        hidden = tf.nn.relu(_add_bias(tf.matmul(x, k1), b1, tf))
+        z = _add_bias(tf.matmul(hidden, k2), b2, tf)
+        return act(tf.reshape(z, (-1, o)))
+
+    def mean(losses, rows):
+        """Keras' "sum_over_batch_size" reduction: the sum of a batch's losses over its size."""
+        return tf.math.divide_no_nan(tf.reduce_sum(losses, axis=1), tf.constant(rows, tf.float32))
+
+    def figures(y, predicted, rows):
+        """Per-replica sums of the loss and the metric over the rows of a batch."""
+        losses = tf.reshape(loss_fn(y, predicted), (r, rows))
+        metrics = tf.reshape(_per_example(metric_fn(y, predicted), tf), (r, rows))
+        return losses, tf.reduce_sum(metrics, axis=1)
+
+    def train_step(params, velocity, index, x, y):
+        rows = index.shape[1]
+        xb = tf.gather(x, index)
+        yb = tf.reshape(tf.gather(y, index), (r * rows,) + y_tail)
+        with tf.GradientTape() as tape:
+            tape.watch(params)
+            predicted = predict(params, xb)
+            losses, metric_sum = figures(yb, predicted, rows)
+            batch_loss = mean(losses, rows)
+            total = tf.reduce_sum(batch_loss)  # replicas are independent: d total / d w_r = d loss_r / d w_r
+        grads = tape.gradient(total, params)
+        velocity = tuple(v * mu - g * lr for v, g in zip(velocity, grads))
+        params = tuple(w + v for w, v in zip(params, velocity))
+        # Keras' loss tracker adds each batch's mean loss times the batch size.
+        return params, velocity, batch_loss * tf.constant(rows, tf.float32), metric_sum
+
+    def one_epoch(params, velocity, order, x, y, x_test, y_test):
+        zero = tf.zeros((r,), tf.float32)
+
+        def body(step, params, velocity, loss_sum, metric_sum):
+            index = tf.slice(order, (0, step * batch_size), (r, batch_size))
+            params, velocity, batch_loss, batch_metric = train_step(params, velocity, index, x, y)
+            return step + 1, params, velocity, loss_sum + batch_loss, metric_sum + batch_metric
+
+        _, params, velocity, loss_sum, metric_sum = tf.while_loop(
+            lambda step, *_: step < full_steps,
+            body,
+            (tf.constant(0), params, velocity, zero, zero),
+        )
+        if tail:
+            index = tf.slice(order, (0, full_steps * batch_size), (r, tail))
+            params, velocity, batch_loss, batch_metric = train_step(params, velocity, index, x, y)
+            loss_sum, metric_sum = loss_sum + batch_loss, metric_sum + batch_metric
+        n_test = x_test.shape[0]
+        test_pred = predict(params, tf.broadcast_to(x_test[None], (r,) + tuple(x_test.shape)))
+        test_y = tf.reshape(tf.broadcast_to(y_test[None], (r,) + tuple(y_test.shape)), (r * n_test,) + y_tail)
+        test_losses, test_metric = figures(test_y, test_pred, n_test)
+        test_loss = mean(test_losses, n_test) * tf.constant(n_test, tf.float32)
+        # Totals, as Keras' Mean metrics hold them; fit divides by the counts.
+        return params, velocity, tf.stack([loss_sum, metric_sum, test_loss, test_metric])
+
+    weight_specs = tuple(tf.TensorSpec(s, tf.float32) for s in ((r, d, h), (r, h), (r, h, o), (r, o)))
+
+    @tf.function(
+        autograph=False,  # explicit tf.while_loop; converting Keras' sources would cost seconds
+        input_signature=(
+            weight_specs,
+            weight_specs,
+            tf.TensorSpec((r, None, n), tf.int32),
+            tf.TensorSpec((n, d), tf.float32),
+            tf.TensorSpec((n,) + y_tail, tf.float32),
+            tf.TensorSpec((test_shapes[0], d), tf.float32),
+            tf.TensorSpec(test_shapes, tf.float32),
+        )
+    )
+    def run(params, velocity, orders, x, y, x_test, y_test):
+        chunk = tf.shape(orders)[1]
+        logs = tf.TensorArray(tf.float32, size=chunk, element_shape=(4, r))
+
+        def body(epoch, params, velocity, logs):
+            params, velocity, row = one_epoch(params, velocity, orders[:, epoch], x, y, x_test, y_test)
+            return epoch + 1, params, velocity, logs.write(epoch, row)
+
+        _, params, velocity, logs = tf.while_loop(
+            lambda epoch, *_: epoch < chunk, body, (tf.constant(0), params, velocity, logs)
+        )
+        return params, velocity, logs.stack()
+
+    if len(_RUNNERS) >= _MAX_RUNNERS:  # forget the oldest traced computation
+        _RUNNERS.pop(next(iter(_RUNNERS)))
+    _RUNNERS[key] = run
+    return run
+
+
+class _Progress:
+    """A one-line text bar on stdout, redrawn in place; nothing at all when off."""
+
+    def __init__(self, on, label, total):
+        self.on, self.label, self.total, self.start = on, label, total, time.perf_counter()
+
+    def update(self, done):
+        if not self.on:
+            return
+        filled = round(30 * done / self.total)
+        elapsed = time.perf_counter() - self.start
+        sys.stdout.write(
+            f"\r{self.label}: epoch {done}/{self.total} [{'#' * filled}{'.' * (30 - filled)}] {elapsed:.1f} s"
+        )
+        if done == self.total:
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+
+
+def _interactive():
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+def fit(
+    loss,
+    split,
+    *,
+    hidden: int,
+    epochs: int,
+    replicas: int,
+    seed: int = 0,
+    n_classes: int | None = None,
+    batch_size: int = 32,
+    learning_rate: float = 0.01,
+    momentum: float = 0.9,
+    weights=None,
+    orders=None,
+    progress: bool | None = None,
+) -> ReplicaHistory:
+    r"""Train ``replicas`` independent copies of the course's MLP for a loss, all at once.
+
+    Replica ``r`` is the network of ``models.build(loss, n_inputs=...,
+    hidden=hidden, n_classes=n_classes, seed=seed + r)``, trained with SGD
+    (``learning_rate``, ``momentum``) in batches of ``batch_size`` on the
+    training half, reshuffled every epoch, and scored on the test half after
+    every epoch (see the module notes for what "the same as Keras" covers).
+
+    Parameters
+    ----------
+    loss : str or keras.losses.Loss
+        One of :data:`lossbook.models.LOSS_NAMES` (or an alias such as
+        ``"mse"``), or a Keras loss object of those classes, e.g.
+        ``keras.losses.Huber(delta=0.5)``.
+    split : lossbook.data.Split
+        Training and test halves; the targets must be in the format the loss
+        expects (:func:`lossbook.models.check_labels`).
+    hidden : int
+        Number of hidden ReLU units.
+    epochs : int
+        Number of passes over the training half.
+    replicas : int
+        Number of independent replicas R.
+    seed : int, default 0
+        Replica ``r`` has the seed ``seed + r``, for its initial weights
+        (:func:`initial_weights`) and its batch order (:func:`batch_orders`).
+    n_classes : int, optional
+        Number of output units; required for multi-class losses, not allowed
+        for the others (as in :func:`lossbook.models.build`).
+    batch_size : int, default 32
+        Examples per step; the last batch of an epoch may be smaller.
+    learning_rate, momentum : float
+        SGD settings; the course's experiments use the defaults.
+    weights : sequence of 4 arrays, optional
+        Initial weights with a leading replica axis, as returned by
+        :func:`initial_weights`; replace those of the seeds.
+    orders : array_like of int, shape (replicas, epochs, n_train), optional
+        The row order of every replica and epoch; replaces
+        :func:`batch_orders` of the seeds.
+    progress : bool, optional
+        Show a progress bar over epochs on stdout. By default only when
+        stdout is a terminal; in a notebook pass ``progress=True``. Without it
+        nothing is printed.
+
+    Returns
+    -------
+    ReplicaHistory
+        Loss and metric per replica and epoch for both halves, and the final
+        weights.
+
+    Raises
+    ------
+    ValueError
+        If ``replicas`` or another size is not a positive integer, the loss is
+        unknown, the labels are in the wrong format for the loss, the shapes
+        of the split, ``weights`` or ``orders`` do not fit, or ``n_classes``
+        is missing for a multi-class loss (or given for another).
+
+    Notes
+    -----
+    The replicas train in float32, as Keras does. A single replica
+    reproduces Keras' ``fit`` bit for bit; in a run of several replicas each
+    one differs from its own single run by rounding, which training amplifies
+    over many epochs (see the module notes).
+
+    The first call for a loss and a set of shapes traces the computation
+    (about half a second); later calls with the same settings reuse it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lossbook
+    >>> lossbook.setup(keras=True)
+    >>> from lossbook import data, replicas
+    >>> runs = replicas.fit("mse", data.regression(), hidden=25, epochs=3, replicas=4, seed=10)
+    >>> runs.train["loss"].shape, runs.test["mse"].shape, runs.seeds.tolist()
+    ((4, 3), (4, 3), [10, 11, 12, 13])
+    >>> bool(np.all(runs.train["loss"][:, -1] < runs.train["loss"][:, 0]))  # every replica learns
+    True
+    >>> runs.replica(2).train["loss"].shape  # one replica, as lossbook.training.History
+    (3,)
+    """
+    head = _models.head_for(loss)
+    _check_int(replicas, "replicas", low=1, example=30)
+    _check_int(hidden, "hidden", low=1, example=25)
+    _check_int(epochs, "epochs", low=1, example=100)
+    _check_int(seed, "seed", low=0, example=0)
+    _check_int(batch_size, "batch_size", low=1, example=32)
+    _check_rate(learning_rate, "learning_rate", example=0.01)
+    _check_rate(momentum, "momentum", high=1, example=0.9)
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise ValueError(f"`progress` must be True, False or None (automatic); got {progress!r}.")
+    outputs = _outputs(head, n_classes)
+    arrays = _check_split(split, loss, head, outputs)
+    (x, y), (x_test, y_test) = arrays["train"], arrays["test"]
+    n, d = x.shape
+    seeds = np.arange(seed, seed + replicas, dtype=np.int64)
+    expected = ((replicas, d, hidden), (replicas, hidden), (replicas, hidden, outputs), (replicas, outputs))
+    if weights is None:
+        params = initial_weights(d, hidden=hidden, outputs=outputs, seeds=seeds)
+    else:
+        params = _check_weights(weights, expected)
+    if orders is None:
+        orders = batch_orders(seeds, n=n, epochs=epochs)
+    else:
+        orders = _check_orders(orders, replicas, epochs, n)
+
+    keras = _models._keras()
+    import tensorflow as tf
+
+    # Targets keep their trailing shape: Keras' losses match (n,) targets with (n, 1) outputs themselves.
+    y_tail = tuple(y.shape[1:])
+    loss_fn = _keras_loss(loss, head, keras)
+    metric_name, metric_fn = _metric(head, head.activation, keras)
+    key = (
+        head,
+        loss if isinstance(loss, str) else id(loss),  # the cached loop holds the object, so its id stays unique
+        (replicas, d, hidden, outputs),
+        y_tail,
+        y_test.shape,
+        n,
+        batch_size,
+        float(learning_rate),
+        float(momentum),
+    )
+    run = _runner(
+        key,
+        loss_fn,
+        head.activation,
+        metric_fn,
+        ((replicas, d, hidden, outputs), y_tail, y_test.shape),
+        n=n,
+        batch_size=batch_size,
+        learning_rate=float(learning_rate),
+        momentum=float(momentum),
+    )
+
+    show = _interactive() if progress is None else bool(progress)
+    bar = _Progress(show, head.loss, epochs)
+    chunk = 1 if show else epochs
+    state = tuple(tf.constant(w) for w in params)
+    velocity = tuple(tf.zeros_like(w) for w in state)
+    data_tensors = [tf.constant(a) for a in (x, y, x_test, y_test)]
+    logs = []
+    for start in range(0, epochs, chunk):
+        state, velocity, chunk_logs = run(state, velocity, tf.constant(orders[:, start : start + chunk]), *data_tensors)
+        logs.append(chunk_logs.numpy())
+        bar.update(min(start + chunk, epochs))
+    # Keras' Mean metrics: total / count in float32, divided outside the graph,
+    # where no optimiser turns the division into a multiplication by 1 / count.
+    counts = np.array([n, n, x_test.shape[0], x_test.shape[0]], np.float32)
+    logs = (np.concatenate(logs) / counts[:, None]).transpose(1, 2, 0)  # (4, R, E)
+    return ReplicaHistory(
+        head.loss,
+        seeds,
+        np.arange(1, epochs + 1),
+        {"loss": logs[0], metric_name: logs[1]},
+        {"loss": logs[2], metric_name: logs[3]},
+        tuple(w.numpy() for w in state),
+    )

@@ -1,0 +1,300 @@
+"""lossbook.replicas: many replicas at once, each one the same as Keras' own fit."""
+
+import sys
+
+import numpy as np
+import pytest
+
+import lossbook
+
+lossbook.setup(seed=0, keras=True)
+
+from lossbook import data, models, replicas, training  # noqa: E402
+
+REGRESSION = data.regression()
+CIRCLES = data.circles()
+SIGNED_CIRCLES = CIRCLES.map_targets(data.to_signed)
+BLOBS = data.blobs()
+ONE_HOT_BLOBS = BLOBS.map_targets(lambda y: data.one_hot(y, 3))
+
+#: loss -> (split with labels in the loss's format, hidden units, n_classes): the canonical configurations.
+CANONICAL = {
+    "mean_squared_error": (REGRESSION, 25, None),
+    "mean_squared_logarithmic_error": (REGRESSION, 25, None),
+    "mean_absolute_error": (REGRESSION, 25, None),
+    "binary_crossentropy": (CIRCLES, 50, None),
+    "hinge": (SIGNED_CIRCLES, 50, None),
+    "squared_hinge": (SIGNED_CIRCLES, 50, None),
+    "categorical_crossentropy": (ONE_HOT_BLOBS, 50, 3),
+    "sparse_categorical_crossentropy": (BLOBS, 50, 3),
+    "kl_divergence": (ONE_HOT_BLOBS, 50, 3),
+}
+
+RTOL = 1e-4  # the agreement the course promises
+
+
+def _keras_fit(model, split, orders):
+    """Plain Keras fit, one epoch per call, visiting the rows in the given orders."""
+    logs = []
+    for rows in orders:
+        result = model.fit(
+            split.x_train[rows],
+            split.y_train[rows],
+            batch_size=32,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+            validation_data=(split.x_test, split.y_test),
+        )
+        logs.append({key: values[0] for key, values in result.history.items()})
+    return logs
+
+
+def _assert_histories_close(a, b, rtol=RTOL):
+    assert list(a.train) == list(b.train)
+    for half in ("train", "test"):
+        for key in a.train:
+            np.testing.assert_allclose(getattr(a, half)[key], getattr(b, half)[key], rtol=rtol, err_msg=f"{half} {key}")
+
+
+# ---------------------------------------------------------------------------
+# Agreement with Keras
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "loss, split",
+    [(loss, split) for loss, (split, _, _) in CANONICAL.items()] + [("hinge", CIRCLES)],  # 0 / 1 labels too
+    ids=[*CANONICAL, "hinge-0/1-labels"],
+)
+def test_one_replica_equals_keras_fit_given_the_same_weights_and_batches(loss, split):
+    _, hidden, n_classes = CANONICAL[loss]
+    epochs = 3
+    rng = np.random.default_rng(2)
+    orders = np.stack([rng.permutation(500) for _ in range(epochs)])
+    model = models.build(loss, n_inputs=split.n_features, hidden=hidden, n_classes=n_classes, seed=11)
+    start = [w[None] for w in model.get_weights()]  # not the weights of the replica's own seed (0)
+
+    runs = replicas.fit(
+        loss, split, hidden=hidden, n_classes=n_classes, epochs=epochs, replicas=1, weights=start, orders=orders[None]
+    )
+    logs = _keras_fit(model, split, orders)
+
+    metric = runs.metrics[0]
+    assert metric == ("mse" if loss.startswith("mean") else "accuracy")
+    for key in ("loss", metric):
+        np.testing.assert_allclose(runs.train[key][0], [row[key] for row in logs], rtol=RTOL, err_msg=key)
+        np.testing.assert_allclose(runs.test[key][0], [row[f"val_{key}"] for row in logs], rtol=RTOL, err_msg=key)
+    for mine, theirs in zip(runs.weights, model.get_weights()):
+        np.testing.assert_allclose(mine[0], theirs, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "make_loss, split, metric",
+    [
+        (lambda keras: keras.losses.BinaryCrossentropy(from_logits=True), CIRCLES, "accuracy"),
+        (lambda keras: keras.losses.Huber(delta=0.5), REGRESSION, "mse"),
+    ],
+    ids=["bce-from-logits", "huber-delta-0.5"],
+)
+def test_keras_loss_objects_keep_their_settings(make_loss, split, metric):
+    """A linear output for logits, with accuracy at threshold 0; Huber with its own delta."""
+    loss = make_loss(models._keras())
+    epochs = 2
+    orders = replicas.batch_orders([4], n=500, epochs=epochs)
+    runs = replicas.fit(loss, split, hidden=10, epochs=epochs, replicas=1, seed=4)
+    model = models.build(loss, n_inputs=split.n_features, hidden=10, seed=4)
+    logs = _keras_fit(model, split, orders[0])
+    assert runs.metrics == (metric,)
+    for key in ("loss", metric):
+        np.testing.assert_allclose(runs.train[key][0], [row[key] for row in logs], rtol=RTOL, err_msg=key)
+
+
+def test_one_replica_reproduces_training_fit_bit_for_bit_given_its_batch_order():
+    """Seeded as models.build and training.fit are, with training.fit's order passed in."""
+    epochs, seed = 3, 6
+    keras = models._keras()
+    keras.utils.set_random_seed(seed)
+    batches = training._shuffled_batches(500, 32, seed).take(16 * epochs)
+    order = np.concatenate([b.numpy() for b in batches]).reshape(1, epochs, 500)
+
+    runs = replicas.fit("hinge", SIGNED_CIRCLES, hidden=50, epochs=epochs, replicas=1, seed=seed, orders=order)
+    model = models.build("hinge", n_inputs=2, hidden=50, seed=seed)
+    history = training.fit(model, SIGNED_CIRCLES, epochs=epochs, seed=seed)
+    alone = runs.replica(0)
+    for half in ("train", "test"):
+        for key in history.train:
+            np.testing.assert_array_equal(getattr(alone, half)[key], getattr(history, half)[key], err_msg=key)
+    for mine, theirs in zip(runs.weights, model.get_weights()):
+        np.testing.assert_array_equal(mine[0], theirs)
+
+
+def test_each_replica_equals_its_own_single_run():
+    split = BLOBS.map_targets(lambda y: y[:, None])  # class indices as a column work too
+    runs = replicas.fit("sparse_categorical_crossentropy", split, hidden=50, n_classes=3, epochs=4, replicas=3, seed=5)
+    assert runs.seeds.tolist() == [5, 6, 7]
+    for r in range(3):
+        alone = replicas.fit("sparse_categorical_crossentropy", split, hidden=50, n_classes=3, epochs=4, replicas=1, seed=5 + r)
+        _assert_histories_close(runs.replica(r), alone.replica(0))
+        for mine, single in zip(runs.weights, alone.weights):
+            np.testing.assert_allclose(mine[r], single[0], atol=1e-5)
+
+
+# ---------------------------------------------------------------------------
+# Seeds
+# ---------------------------------------------------------------------------
+
+
+def test_seeds_fix_the_initial_weights_and_the_batch_orders():
+    default = replicas.fit("mse", REGRESSION, hidden=25, epochs=2, replicas=2, seed=3)
+    explicit = replicas.fit(
+        "mse",
+        REGRESSION,
+        hidden=25,
+        epochs=2,
+        replicas=2,
+        weights=replicas.initial_weights(20, hidden=25, seeds=[3, 4]),
+        orders=replicas.batch_orders([3, 4], n=500, epochs=2),
+    )
+    again = replicas.fit("mse", REGRESSION, hidden=25, epochs=2, replicas=2, seed=3)
+    for half in ("train", "test"):
+        for key in default.train:
+            np.testing.assert_array_equal(getattr(default, half)[key], getattr(explicit, half)[key])
+            np.testing.assert_array_equal(getattr(default, half)[key], getattr(again, half)[key])
+
+
+def test_different_seeds_give_different_replicas():
+    runs = replicas.fit("mse", REGRESSION, hidden=25, epochs=2, replicas=3, seed=0)
+    losses = runs.train["loss"]
+    assert len({tuple(row) for row in losses.tolist()}) == 3
+    start = replicas.initial_weights(20, hidden=25, seeds=[0, 1, 2])
+    assert not np.array_equal(start[0][0], start[0][1]) and not np.array_equal(start[2][1], start[2][2])
+
+
+def test_initial_weights_are_those_of_models_mlp():
+    stacked = replicas.initial_weights(20, hidden=25, outputs=1, seeds=[0, 9])
+    for r, seed in enumerate([0, 9]):
+        model = models.mlp(20, hidden=25, seed=seed)
+        for mine, keras_weight in zip(stacked, model.get_weights()):
+            np.testing.assert_array_equal(mine[r], keras_weight)
+
+
+def test_batch_orders_reshuffle_every_epoch_and_extend_shorter_runs():
+    orders = replicas.batch_orders([0, 1], n=50, epochs=4)
+    assert orders.shape == (2, 4, 50) and orders.dtype == np.int32
+    np.testing.assert_array_equal(np.sort(orders, axis=-1), np.broadcast_to(np.arange(50), orders.shape))
+    assert all(not np.array_equal(orders[0, e], orders[0, e + 1]) for e in range(3))
+    assert not np.array_equal(orders[0], orders[1])
+    np.testing.assert_array_equal(replicas.batch_orders([1], n=50, epochs=2)[0], orders[1, :2])
+
+
+# ---------------------------------------------------------------------------
+# What fit returns, and what it prints
+# ---------------------------------------------------------------------------
+
+
+def test_fit_returns_read_only_arrays_per_replica_and_epoch():
+    runs = replicas.fit("hinge", SIGNED_CIRCLES, hidden=50, epochs=3, replicas=2)
+    assert runs.replicas == 2 and runs.loss == "hinge" and runs.metrics == ("accuracy",)
+    np.testing.assert_array_equal(runs.epochs, [1, 2, 3])
+    assert all(v.shape == (2, 3) for v in (*runs.train.values(), *runs.test.values()))
+    assert [w.shape for w in runs.weights] == [(2, 2, 50), (2, 50), (2, 50, 1), (2, 1)]
+    with pytest.raises(ValueError, match="read-only"):
+        runs.train["loss"][0, 0] = 0.0
+    final = runs.final()
+    np.testing.assert_array_equal(final["test"]["accuracy"], runs.test["accuracy"][:, -1])
+    single = runs.replica(1)
+    assert isinstance(single, training.History)
+    np.testing.assert_array_equal(single.train["loss"], runs.train["loss"][1])
+    assert repr(runs).startswith("ReplicaHistory(hinge, 2 replicas x 3 epochs; test loss ")
+    with pytest.raises(ValueError, match="`r` must be an integer from 0 to 1; got 2"):
+        runs.replica(2)
+
+
+def test_silent_unless_asked(capfd):
+    replicas.fit("mse", REGRESSION, hidden=25, epochs=2, replicas=2)
+    assert capfd.readouterr() == ("", "")  # stdout is not a terminal here
+
+
+def test_progress_bar_on_stdout_when_interactive_or_asked(capsys, monkeypatch):
+    replicas.fit("mse", REGRESSION, hidden=25, epochs=3, replicas=2, progress=True)
+    out, err = capsys.readouterr()
+    assert err == "" and out.endswith("\n")
+    assert "mean_squared_error: epoch 1/3 [" in out and "epoch 3/3 [" + "#" * 30 + "]" in out
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    replicas.fit("mse", REGRESSION, hidden=25, epochs=2, replicas=2)
+    assert "epoch 2/2" in capsys.readouterr().out
+    replicas.fit("mse", REGRESSION, hidden=25, epochs=2, replicas=2, progress=False)
+    assert capsys.readouterr() == ("", "")
+
+
+# ---------------------------------------------------------------------------
+# Bad arguments
+# ---------------------------------------------------------------------------
+
+_REG = {"loss": "mse", "split": REGRESSION, "hidden": 25, "epochs": 1, "replicas": 2}
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"replicas": 0}, r"`replicas` must be an integer >= 1; got 0\. Pass e\.g\. replicas=30"),
+        ({"replicas": 2.0}, r"`replicas` must be an integer >= 1; got 2\.0"),
+        ({"epochs": 0}, "`epochs` must be an integer >= 1"),
+        ({"hidden": -1}, "`hidden` must be an integer >= 1"),
+        ({"seed": -1}, "`seed` must be an integer >= 0"),
+        ({"batch_size": 0}, "`batch_size` must be an integer >= 1"),
+        ({"learning_rate": 0.0}, "`learning_rate` must be a positive, finite number"),
+        ({"momentum": 1.0}, r"`momentum` must be a number in \[0, 1\)"),
+        ({"progress": "yes"}, "`progress` must be True, False or None"),
+        ({"loss": "kullback_leibler_divergence"}, "unknown loss.*Keras 3 calls it 'kl_divergence'"),
+        ({"loss": "cross_entropy"}, "unknown loss 'cross_entropy'; expected one of mean_squared_error"),
+        ({"split": (1, 2)}, "`split` must be a lossbook.data.Split; got tuple"),
+        ({"n_classes": 3}, "mean_squared_error is a regression loss with one output unit; got n_classes=3"),
+        (
+            {"split": REGRESSION.map_targets(lambda y: np.column_stack([y, y]))},
+            r"the network has 1 output unit\(s\) but y_train has shape \(500, 2\)",
+        ),
+        (
+            {"weights": replicas.initial_weights(2, hidden=25, seeds=[0, 1])},
+            r"`weights` must be 4 arrays .* of shapes \(\(2, 20, 25\), \(2, 25\), \(2, 25, 1\), \(2, 1\)\); "
+            r"got shapes \[\(2, 2, 25\)",
+        ),
+        ({"weights": [np.zeros((2, 20, 25))]}, "`weights` must be 4 arrays"),
+        ({"orders": np.zeros((2, 3, 500), dtype=int)}, r"`orders` must be .* shape \(replicas, epochs, n_train\) = \(2, 1, 500\)"),
+        ({"orders": np.zeros((2, 1, 500), dtype=int)}, r"each row of `orders` must be a permutation of 0\.\.499"),
+    ],
+)
+def test_bad_arguments_are_rejected(changes, message):
+    with pytest.raises(ValueError, match=message):
+        replicas.fit(**{**_REG, **changes})
+
+
+@pytest.mark.parametrize(
+    "loss, split, n_classes, message",
+    [
+        ("categorical_crossentropy", BLOBS, 3, "y_train: categorical_crossentropy expects one-hot rows.*one_hot"),
+        ("sparse_categorical_crossentropy", ONE_HOT_BLOBS, 3, "y_train: sparse_categorical_crossentropy expects integer"),
+        ("binary_crossentropy", SIGNED_CIRCLES, None, r"y_train: binary_crossentropy expects labels 0 / 1; got -1 / \+1"),
+        ("hinge", BLOBS, None, "y_train: hinge expects labels -1 / \\+1"),
+        ("kl_divergence", ONE_HOT_BLOBS, 2, "y_train: kl_divergence: the labels have 3 columns but the model has 2"),
+        ("kl_divergence", ONE_HOT_BLOBS, None, "kl_divergence is a multi-class loss: pass n_classes"),
+    ],
+)
+def test_labels_in_the_wrong_format_are_rejected(loss, split, n_classes, message):
+    with pytest.raises(ValueError, match=message):
+        replicas.fit(loss, split, hidden=5, n_classes=n_classes, epochs=1, replicas=1)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: replicas.batch_orders([], n=5, epochs=1), "`seeds` must be a non-empty sequence"),
+        (lambda: replicas.batch_orders([-1], n=5, epochs=1), "`seeds` must be a non-empty sequence"),
+        (lambda: replicas.batch_orders([0], n=0, epochs=1), "`n` must be an integer >= 1"),
+        (lambda: replicas.initial_weights(2, hidden=0, seeds=[0]), "`hidden` must be an integer >= 1"),
+    ],
+)
+def test_helpers_reject_bad_arguments(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
