@@ -8,7 +8,7 @@ The chapters import modules, not objects::
     lossbook.setup(seed=0)
 """
 
-from lossbook import losses, optim, plotting
+from lossbook import data, losses, models, optim, plotting, replicas, training
 from lossbook._setup import setup
 
 __version__ = "0.1.0"
