@@ -4,15 +4,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help book test outputs check lab lock clean
+.PHONY: help book test bench outputs check lab lock clean student grade
 
 help:
 	@echo "make book     build the website into _build/html (creates .venv on first use)"
 	@echo "make test     unit tests, doctests and nbval over every chapter"
+	@echo "make bench    time the 9 x 30 grid of canonical runs: one model at a time vs lossbook.replicas"
 	@echo "make outputs  re-execute every chapter in a fresh kernel and store its outputs"
 	@echo "make check    check stored outputs and _toc.yml without executing anything"
 	@echo "make lab      open the chapters in JupyterLab"
 	@echo "make lock     re-resolve requirements.lock from pyproject.toml (and binder/requirements.txt)"
+	@echo "make student  write the student edition (notebooks and website without solutions) to _build/student"
+	@echo "make grade SUBMISSIONS=folder  autograde one sub-folder of notebooks per student into grades.csv"
 	@echo "make clean    remove the build and the virtual environment"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -30,6 +33,9 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=900 lossbook tests chapters
 
+bench: $(STAMP)
+	$(BIN)/python bench/replicas.py
+
 outputs: $(STAMP)
 	$(BIN)/python -m lossbook.book execute
 
@@ -38,6 +44,15 @@ check: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/python -m lossbook.book lab
+
+# The instructor's commands (chapters/instructors.md).
+student: $(STAMP)
+	$(BIN)/python -m lossbook.instructor student --out _build/student
+
+GRADES ?= grades.csv
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=grades.csv]" >&2; exit 2; }
+	$(BIN)/python -m lossbook.instructor grade "$(SUBMISSIONS)" --out "$(GRADES)"
 
 lock:
 	rm -rf $(VENV)-lock

@@ -265,6 +265,36 @@ def test_the_glossary_defines_the_course_terms_and_chapters_link_to_it(site):
     assert len(linked) >= 3, linked
 
 
+# --------------------------------------------------------------------------- exercises
+
+
+def _chapter_labels(name):
+    from lossbook import exercises
+
+    number = Path(name).name[:2]
+    return [label for label in exercises.labels() if label[3:5] == number]
+
+
+def test_exercises_are_numbered_and_each_solution_is_a_dropdown(site):
+    checked = 0
+    for name in NOTEBOOKS:
+        labels = _chapter_labels(name)
+        if not labels:
+            continue
+        page = _parse(site / f"{name}.html")
+        divs = [attrs for tag, attrs in page.tags if tag == "div"]
+        exercises_on_page = [a["id"] for a in divs if "exercise" in a.get("class", "").split()]
+        solutions = [a for a in divs if "solution" in a.get("class", "").split()]
+        assert exercises_on_page == labels, name
+        assert len(solutions) == len(labels), name
+        assert all("dropdown" in a["class"].split() for a in solutions), name
+        html = (site / f"{name}.html").read_text(encoding="utf-8")
+        # Numbered through the book, like the figures.
+        assert len(re.findall(r'caption-number">Exercise \d+ </span>', html)) == len(labels), name
+        checked += 1
+    assert checked >= 5
+
+
 # --------------------------------------------------------------------------- Colab and Binder
 
 
@@ -519,5 +549,22 @@ def test_the_site_root_opens_the_course(browser, base_url):
         page.goto(base_url)
         page.wait_for_url("**/chapters/intro.html", timeout=30_000)
         assert "Loss functions for neural networks" in page.title()
+    finally:
+        page.close()
+
+
+def test_a_solution_toggle_opens(browser, base_url):
+    page = browser.new_page()
+    try:
+        page.goto(base_url + "chapters/01_training_as_optimisation.html", wait_until="load")
+        page.wait_for_function(
+            "document.querySelectorAll('div.solution.dropdown button.toggle-button').length > 0", timeout=30_000
+        )
+        solution = page.locator("div.solution.dropdown").first
+        code = solution.locator(".highlight").first
+        assert not code.is_visible(), "a solution must be hidden until its toggle is clicked"
+        solution.locator("button.toggle-button").click()
+        code.wait_for(state="visible", timeout=10_000)
+        assert "def one_step" in code.inner_text()
     finally:
         page.close()

@@ -1,0 +1,113 @@
+"""Exercises of chapter 2, maximum likelihood."""
+
+import math
+
+import numpy as np
+
+from lossbook.exercises import Case, Exercise, Mistake
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_TEN_FLIPS = np.array([1, 0, 0, 1, 0, 0, 0, 1, 0, 0])
+_TWENTY_FLIPS = np.array([1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1])
+
+
+def _nll_terms(p, x):
+    return x * np.log(p) + (1 - x) * np.log(1 - p)
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-02-nll-by-hand",
+        kind="by hand",
+        function="mean_nll_by_hand",
+        solution='''\
+def mean_nll_by_hand():
+    """The mean negative log-likelihood at the estimate p-hat, in nats, worked out by hand."""
+    return 0.611
+''',
+        cases=(Case(),),
+        atol=0.002,
+        hints=(
+            "The estimate is the proportion of heads: 3 heads in 10 flips gives p-hat = 0.3.",
+            "J(p-hat) = -[0.3 log(0.3) + 0.7 log(0.7)], with the natural logarithm (ln on a calculator).",
+        ),
+        mistakes=(
+            Mistake("Wrong log base: that is the value in bits (log base 2). Losses in this course use "
+                    "the natural logarithm and come out in nats; divide your value by 1.443.",
+                    lambda expected: expected / _LN2),
+            Mistake("Wrong log base: that is the value with log base 10. Use the natural logarithm (ln).",
+                    lambda expected: expected / _LN10),
+            Mistake("Wrong reduction: that is the sum over the ten flips; the mean divides it by n = 10.",
+                    lambda expected: expected * 10),
+            Mistake("The sign is missing: a negative log-likelihood of probabilities is never negative.",
+                    lambda expected: -expected),
+            Mistake("That is J at p = 0.5, log 2; evaluate J at the estimate p-hat = 3/10.",
+                    lambda expected: _LN2),
+        ),
+    ),
+    Exercise(
+        label="ex-02-mean-nll",
+        kind="implement",
+        function="mean_nll",
+        points=2,
+        solution='''\
+def mean_nll(p, x):
+    """Mean negative log-likelihood, in nats, of 0/1 outcomes x under a Bernoulli(p) model."""
+    return -np.mean(x * np.log(p) + (1 - x) * np.log(1 - p))
+''',
+        cases=(
+            Case((0.3, _TEN_FLIPS), note="the ten flips of the previous exercise"),
+            Case((0.9, np.array([0, 0, 0, 0])), note="all tails, where only the (1 - x) term counts"),
+            Case((0.5, np.array([1, 1, 0]))),
+            Case((0.2, np.array([1])), note="a single flip"),
+            Case((0.65, _TWENTY_FLIPS)),
+        ),
+        hints=(
+            "Each flip contributes x log p + (1 - x) log(1 - p): the first term for heads, the second "
+            "for tails. Average over the flips and flip the sign.",
+            "With NumPy arrays the formula works on all flips at once: "
+            "-np.mean(x * np.log(p) + (1 - x) * np.log(1 - p)).",
+        ),
+        mistakes=(
+            Mistake("The (1 - x) log(1 - p) term is missing: in your version tails (x = 0) cost nothing, "
+                    "so the model is never penalised for predicting heads.",
+                    lambda expected, p, x: -np.mean(x * np.log(p))),
+            Mistake("Wrong reduction: you summed over the flips; the mean divides by their number.",
+                    lambda expected, p, x: -np.sum(_nll_terms(p, x))),
+            Mistake("Wrong log base: use np.log (natural log, nats), not np.log2.",
+                    lambda expected, p, x: expected / _LN2),
+            Mistake("Wrong log base: use np.log (natural log, nats), not np.log10.",
+                    lambda expected, p, x: expected / _LN10),
+            Mistake("The minus sign is missing: the loss is the negative log-likelihood.",
+                    lambda expected, p, x: -expected),
+            Mistake("p and 1 - p are swapped: heads (x = 1) has probability p.",
+                    lambda expected, p, x: -np.mean(x * np.log(1 - p) + (1 - x) * np.log(p))),
+        ),
+    ),
+    Exercise(
+        label="ex-02-read-consistency",
+        kind="read a plot",
+        function="rms_error_at_1000",
+        solution='''\
+def rms_error_at_1000():
+    """The RMS error of p-hat at n = 1000, read from the consistency figure."""
+    return 0.0145
+''',
+        cases=(Case(),),
+        rtol=0.2,
+        hints=(
+            "Both axes are logarithmic: each labelled tick is ten times the previous one. Find n = 1000 "
+            "(10^3) on the horizontal axis and go up to the dashed line.",
+            "On the vertical axis the point lies between 10^-2 = 0.01 and 10^-1 = 0.1, close to the lower "
+            "one. The dashed line is sqrt(p(1 - p)/n); with p = 0.3 you can check your reading.",
+        ),
+        mistakes=(
+            Mistake("That is ten times too large: on a log axis the labels 10^-2 and 10^-1 are 0.01 and 0.1; "
+                    "the point at n = 1000 lies just above 0.01.", lambda expected: expected * 10),
+            Mistake("That is ten times too small: the point at n = 1000 lies just above 10^-2 = 0.01.",
+                    lambda expected: expected / 10),
+            Mistake("That is the error at n = 10000 (the last point); read at n = 1000 = 10^3.",
+                    lambda expected: expected / math.sqrt(10)),
+        ),
+    ),
+]

@@ -1,0 +1,98 @@
+"""Exercises of chapter 4, choosing the loss with the output layer, and loss versus metric."""
+
+import numpy as np
+
+from lossbook.exercises import Case, Exercise, Mistake
+
+
+def _hinge_terms(t, y_pred):
+    return np.maximum(0, 1 - t * y_pred)
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-04-hinge",
+        kind="implement",
+        function="hinge_01",
+        points=2,
+        solution='''\
+def hinge_01(y, y_pred):
+    """Mean hinge loss of labels y in {0, 1} and tanh outputs y_pred in [-1, 1]."""
+    t = 2 * y - 1
+    return np.mean(np.maximum(0, 1 - t * y_pred))
+''',
+        cases=(
+            Case((np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.3, -0.2, 0.8, -0.9])),
+                 note="the four examples of the chapter"),
+            Case((np.array([1.0, 1.0]), np.array([0.5, -0.5])), note="only class 1"),
+            Case((np.array([0.0, 0.0]), np.array([-0.9, 0.2])), note="only class 0"),
+            Case((np.array([1.0, 0.0, 1.0]), np.array([1.0, -1.0, 1.0])),
+                 note="every margin at least 1, so the loss is 0"),
+            Case((np.array([0.0, 1.0, 0.0, 1.0, 1.0]), np.array([0.1, 0.9, -0.4, -0.7, 0.0]))),
+        ),
+        hints=(
+            "The hinge loss max(0, 1 - t * y_pred) is written for labels t in {-1, +1}; the labels arrive "
+            "as 0 and 1. Map them first: t = 2 * y - 1.",
+            "Then np.maximum(0, 1 - t * y_pred) gives the loss of each example (np.maximum, not np.max, "
+            "works elementwise), and np.mean averages them.",
+        ),
+        mistakes=(
+            Mistake("Labels in the wrong set: the hinge loss expects -1 and +1, but y holds 0 and 1. With y = 0 "
+                    "every example of class 0 gets the loss 1 whatever is predicted. Convert with t = 2 * y - 1.",
+                    lambda expected, y, y_pred: np.mean(_hinge_terms(y, y_pred))),
+            Mistake("Wrong reduction: you summed over the examples; the loss is their mean.",
+                    lambda expected, y, y_pred: np.sum(_hinge_terms(2 * y - 1, y_pred))),
+            Mistake("That is the squared hinge loss; the plain hinge does not square the terms.",
+                    lambda expected, y, y_pred: np.mean(_hinge_terms(2 * y - 1, y_pred) ** 2)),
+        ),
+    ),
+    Exercise(
+        label="ex-04-worse-start",
+        kind="predict",
+        function="steps_from_worse_start",
+        choices=("more", "fewer", "the same"),
+        solution='''\
+def steps_from_worse_start():
+    """One of "more", "fewer", "the same"."""
+    return "more"
+''',
+        cases=(Case(),),
+        hints=(
+            "The squared-error gradient carries the factor s(1 - s), the slope of the sigmoid at the "
+            "example's logit.",
+            "Starting weights 1.5 times larger make every logit 1.5 times larger, deeper in the flat tails "
+            "of the sigmoid. What happens to s(1 - s) there, and so to the size of each step?",
+        ),
+        mistakes=(
+            Mistake("A worse start makes the logits larger, deeper in the sigmoid's flat tails, where the "
+                    "factor s(1 - s) in the squared-error gradient is even smaller.",
+                    lambda expected: "fewer"),
+            Mistake("The plateau's length depends on how small s(1 - s) is at the start, and that factor "
+                    "shrinks roughly like exp(-|z|) as the logits grow.", lambda expected: "the same"),
+        ),
+    ),
+    Exercise(
+        label="ex-04-read-gradient",
+        kind="read a plot",
+        function="logit_of_steepest_push",
+        solution='''\
+def logit_of_steepest_push():
+    """The logit z where the squared-error curve of the gradient figure is lowest."""
+    return -0.7
+''',
+        cases=(Case(),),
+        atol=0.35,
+        hints=(
+            "Follow the squared-error curve from left to right: it starts near 0, dips, and comes back to 0. "
+            "The answer is the logit z, on the horizontal axis, at the bottom of the dip.",
+            "The dip lies a little to the left of z = 0. (With calculus: the curve is -(1 - s)^2 s, lowest "
+            "at s = 1/3, where z = log(1/2).)",
+        ),
+        mistakes=(
+            Mistake("The lowest point lies left of z = 0. And the question asks where the dip is (the "
+                    "logit z on the horizontal axis), not how deep it is.", lambda expected: 0.0),
+            Mistake("Far left (z = -10) is where the cross-entropy curve pushes hardest; the question is "
+                    "about the squared-error curve.", lambda expected: -10.0),
+        ),
+    ),
+]

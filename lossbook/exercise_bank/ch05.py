@@ -1,0 +1,161 @@
+"""Exercises of chapter 5, implementing losses from scratch."""
+
+import math
+
+import numpy as np
+import scipy.special
+
+from lossbook.exercises import Case, Exercise, Mistake
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_P3 = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]])
+_P4 = np.array([[0.25, 0.6, 0.15], [0.3, 0.5, 0.2], [0.8, 0.1, 0.1], [0.05, 0.15, 0.8]])
+
+
+def _picked(labels, p, eps=1e-7):
+    return np.clip(p[np.arange(len(labels)), labels], eps, 1 - eps)
+
+
+def _sigmoid(z):
+    return scipy.special.expit(z)
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-05-sparse-cce",
+        kind="implement",
+        function="sparse_cce",
+        points=3,
+        solution='''\
+def sparse_cce(labels, p, eps=1e-7):
+    """Mean categorical cross-entropy of integer labels 0..K-1 and rows of probabilities p."""
+    p_true = np.clip(p[np.arange(len(labels)), labels], eps, 1 - eps)
+    return -np.mean(np.log(p_true))
+''',
+        cases=(
+            Case((np.array([0, 1, 2]), _P3), note="one example of each of three classes"),
+            Case((np.array([2, 0]), np.array([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]]))),
+            Case((np.array([1]), np.array([[0.3, 0.7]])), note="two classes work too"),
+            Case((np.array([0, 1]), np.array([[0.0, 1.0], [0.5, 0.5]])),
+                 note="probability exactly 0 on the true class"),
+            Case((np.array([1, 1, 0, 2]), _P4)),
+        ),
+        hints=(
+            "For example i the loss is -log p[i, labels[i]]: the predicted probability of its own class. "
+            "p[np.arange(n), labels] picks those n entries at once.",
+            "Clip the picked probabilities into [eps, 1 - eps] with np.clip before np.log, then average "
+            "over the examples with np.mean.",
+        ),
+        mistakes=(
+            Mistake("Labels in the wrong set: the labels are already column numbers 0..K-1, so use them as "
+                    "they are. Subtracting 1 (as for labels numbered from 1) picks the wrong column, and "
+                    "label 0 becomes -1, the last column.",
+                    lambda expected, labels, p: -np.mean(np.log(_picked(labels - 1, p)))),
+            Mistake("p[:, labels] picks whole columns for every example (an n x n array). Pick one entry "
+                    "per row instead: p[np.arange(n), labels].",
+                    lambda expected, labels, p: -np.mean(np.log(np.clip(p[:, labels], 1e-7, 1 - 1e-7)))),
+            Mistake("Wrong reduction: you summed over the examples; the loss is their mean.",
+                    lambda expected, labels, p: -np.sum(np.log(_picked(labels, p)))),
+            Mistake("Wrong axis or reduction: np.mean over the whole n x K array divides by K as well. "
+                    "Sum over the classes (axis=1) first, then average over the examples.",
+                    lambda expected, labels, p: expected / p.shape[1]),
+            Mistake("Wrong log base: use np.log (nats), not np.log2.", lambda expected, labels, p: expected / _LN2),
+            Mistake("Wrong log base: use np.log (nats), not np.log10.", lambda expected, labels, p: expected / _LN10),
+            Mistake("The minus sign is missing: -log p is positive for probabilities below 1.",
+                    lambda expected, labels, p: -expected),
+        ),
+        nonfinite_hint=(
+            "No clipping: a probability of exactly 0 on the true class gives log(0) = -inf. Clip the "
+            "probabilities into [eps, 1 - eps] with np.clip before taking the logarithm."
+        ),
+    ),
+    Exercise(
+        label="ex-05-logit-grad",
+        kind="implement",
+        function="bce_logit_grad",
+        points=2,
+        solution='''\
+def bce_logit_grad(y, z):
+    """Gradient of the mean binary cross-entropy with respect to the logits z."""
+    return (scipy.special.expit(z) - y) / len(z)
+''',
+        cases=(
+            Case((np.array([1.0, 0.0]), np.array([0.0, 0.0])), note="logits of 0, where the sigmoid is 1/2"),
+            Case((np.array([1.0, 0.0, 1.0, 0.0]), np.array([2.0, -1.0, -0.5, 0.3]))),
+            Case((np.array([1.0, 0.0]), np.array([1000.0, -1000.0])), note="huge logits on the right side"),
+            Case((np.array([0.0, 1.0]), np.array([1000.0, -1000.0])), note="huge logits on the wrong side"),
+            Case((np.array([1.0]), np.array([-3.0])), note="a single example"),
+        ),
+        hints=(
+            "For one example the derivative of y log(1 + e^-z) + (1 - y) log(1 + e^z) is sigmoid(z) - y. "
+            "The mean over n examples divides each component by n.",
+            "scipy.special.expit(z) is the sigmoid without overflow warnings for large |z|; "
+            "(scipy.special.expit(z) - y) / len(z) is the whole answer.",
+        ),
+        mistakes=(
+            Mistake("Wrong reduction: that is the gradient of the sum. The loss is a mean, so each "
+                    "component carries the factor 1/n.",
+                    lambda expected, y, z: _sigmoid(z) - y),
+            Mistake("The sign is flipped: the derivative is sigmoid(z) - y, positive when the prediction is "
+                    "too high. You return the downhill direction.",
+                    lambda expected, y, z: -expected),
+            Mistake("The (1 - y) term is missing: you differentiated only y log(1 + e^-z). The (1 - y) "
+                    "log(1 + e^z) term adds (1 - y) sigmoid(z), and together they give sigmoid(z) - y.",
+                    lambda expected, y, z: -y * (1 - _sigmoid(z)) / len(z)),
+            Mistake("The sigmoid is missing: the gradient is sigmoid(z) - y, not z - y.",
+                    lambda expected, y, z: (z - y) / len(z)),
+        ),
+    ),
+    Exercise(
+        label="ex-05-cap",
+        kind="by hand",
+        function="keras_cap_by_hand",
+        solution='''\
+def keras_cap_by_hand():
+    """The loss, in nats, that clipping at 1e-7 gives y = 1, p = 0; worked out by hand."""
+    return 16.118
+''',
+        cases=(Case(),),
+        atol=0.01,
+        hints=(
+            "Clipping replaces p = 0 by eps = 1e-7, so the loss is -log(1e-7).",
+            "-log(10^-7) = 7 log(10) in any base; the natural log of 10 is 2.3026.",
+        ),
+        mistakes=(
+            Mistake("Wrong log base: that is log base 10. Losses are in nats: multiply by ln(10) = 2.3026.",
+                    lambda expected: 7.0),
+            Mistake("Wrong log base: that is log base 2 (bits). Losses are in nats: use the natural log.",
+                    lambda expected: expected / _LN2),
+            Mistake("A loss of 0 belongs to a confident correct prediction; here p = 0 is confidently wrong "
+                    "for y = 1.", lambda expected: 0.0),
+        ),
+        nonfinite_hint=(
+            "No clipping: without it -log(0) is infinite. Keras first clips p into [1e-7, 1 - 1e-7]: "
+            "what is -log of the clipped value?"
+        ),
+    ),
+    Exercise(
+        label="ex-05-missing-term",
+        kind="predict",
+        function="predicted_q",
+        solution='''\
+def predicted_q():
+    """The probability q after 5000 steps on the loss without the (1 - y) term, to two decimals."""
+    return 1.0
+''',
+        cases=(Case(),),
+        atol=0.01,
+        hints=(
+            "Without the (1 - y) term the examples of class 0 contribute nothing to the loss or its "
+            "gradient. What does the loss then reward?",
+            "-mean(y log q) only gets smaller as q grows: the gradient never changes sign, so gradient "
+            "descent keeps raising q towards 1.",
+        ),
+        mistakes=(
+            Mistake("0.3 is where the full binary cross-entropy ends (the fraction of ones). Without the "
+                    "(1 - y) term nothing pulls q back down.", lambda expected: 0.3),
+            Mistake("Nothing holds q at 1/2: without the (1 - y) term the loss keeps falling as q grows.",
+                    lambda expected: 0.5),
+        ),
+    ),
+]
