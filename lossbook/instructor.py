@@ -244,6 +244,8 @@ def _student_book(root: Path, notebooks: Path, book: Path) -> None:
         return node
 
     toc = without_instructors(toc)
+    # A part left with no chapters (the instructors' part) is not a valid table of contents.
+    toc["parts"] = [part for part in toc.get("parts", []) if part.get("chapters")]
     (book / "chapters" / "instructors.md").unlink(missing_ok=True)
     (book / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
 
