@@ -39,6 +39,11 @@ def test_the_course_has_exercises_for_chapters_one_to_five():
     assert {"01", "02", "03", "04", "05"} <= numbers
 
 
+def test_the_course_has_exercises_for_chapters_six_to_eight():
+    numbers = {label[3:5] for label in LABELS}
+    assert {"06", "07", "08"} <= numbers
+
+
 @pytest.mark.parametrize("label", LABELS)
 def test_the_reference_solution_passes_every_case(label):
     report = exercises.evaluate(label, exercises.get(label).reference())
@@ -130,6 +135,33 @@ NAMED_MISTAKES = [
      "Labels in the wrong set"),
     ("0/1 labels in a hinge loss", "ex-04-hinge",
      "def hinge_01(y, y_pred):\n    return np.mean(np.maximum(0, 1 - y * y_pred))", "Labels in the wrong set"),
+    ("Huber gradient not clipped", "ex-06-huber-grad",
+     "def huber_gradient(y_true, y_pred, delta=1.0):\n    return (y_pred - y_true) / len(y_pred)",
+     "The error is not clipped"),
+    ("Huber gradient of the sum", "ex-06-huber-grad",
+     "def huber_gradient(y_true, y_pred, delta=1.0):\n    return np.clip(y_pred - y_true, -delta, delta)",
+     "Wrong reduction"),
+    ("(n,) labels against (n, 1) scores", "ex-07-sign-accuracy",
+     "def accuracy_by_sign(y, scores):\n    return np.mean((scores > 0) == (y > 0))",
+     "Reshape the scores to the labels' shape"),
+    ("Keras' accuracy on a tanh output", "ex-07-sign-accuracy",
+     "def accuracy_by_sign(y, scores):\n    return np.mean((np.ravel(scores) > 0.5) == y)",
+     "That is Keras' 'accuracy'"),
+    ("0/1 labels compared by sign", "ex-07-sign-accuracy",
+     "def accuracy_by_sign(y, scores):\n    return np.mean(np.sign(np.ravel(scores)) == np.sign(y))",
+     "Labels in the wrong set"),
+    ("softmax overflow from logits", "ex-08-cce-logits",
+     "def sparse_cce_from_logits(labels, logits):\n    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n"
+     "    return -np.mean(np.log(p[np.arange(len(labels)), labels]))", "np.exp overflows"),
+    ("probabilities clipped from logits", "ex-08-cce-logits",
+     "def sparse_cce_from_logits(labels, logits):\n    p = scipy.special.softmax(logits, axis=1)\n"
+     "    return -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], 1e-7, 1)))",
+     "you clipped the probabilities"),
+    ("labels shifted, from logits", "ex-08-cce-logits",
+     "def sparse_cce_from_logits(labels, logits):\n    t = labels - 1\n"
+     "    return np.mean(scipy.special.logsumexp(logits, axis=1) - logits[np.arange(len(t)), t])",
+     "Labels in the wrong set"),
+    ("bits for bytes", "ex-08-label-memory", "def label_memory_by_hand():\n    return (160.0, 3.2)", "Those are bits"),
 ]
 
 

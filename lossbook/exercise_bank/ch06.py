@@ -1,0 +1,139 @@
+"""Exercises of chapter 6, regression losses in practice."""
+
+import numpy as np
+
+from lossbook.exercises import Case, Exercise, Mistake
+
+
+def _error(y_true, y_pred):
+    return np.asarray(y_pred, dtype=float) - np.asarray(y_true, dtype=float)
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-06-huber-by-hand",
+        kind="by hand",
+        function="huber_by_hand",
+        solution='''\
+def huber_by_hand():
+    """The mean Huber loss (delta = 1) of the errors 0.5, -2 and 3; worked out by hand."""
+    return 1.375
+''',
+        cases=(Case(),),
+        atol=0.01,
+        hints=(
+            "Take the errors one at a time. |0.5| is at most delta = 1, so that example costs e^2 / 2; "
+            "|-2| and |3| are beyond delta, so they cost delta * (|e| - delta / 2).",
+            "The three losses are 0.125, 1.5 and 2.5. The loss of the batch is their mean.",
+        ),
+        mistakes=(
+            Mistake("Beyond delta the Huber loss is no longer e^2 / 2 but the straight line "
+                    "delta * (|e| - delta / 2): the errors -2 and 3 cost 1.5 and 2.5.",
+                    lambda expected: (0.125 + 2.0 + 4.5) / 3),
+            Mistake("Beyond delta the loss is delta * (|e| - delta / 2): the line starts where the parabola "
+                    "ends, so subtract delta / 2 from |e| (before multiplying by delta).",
+                    lambda expected: (0.125 + 2.0 + 3.0) / 3),
+            Mistake("Inside [-delta, delta] the Huber loss is half the squared error: 0.5 costs 0.125, "
+                    "not 0.25.", lambda expected: (0.25 + 1.5 + 2.5) / 3),
+            Mistake("That is the mean absolute error. The Huber loss is e^2 / 2 for small errors and "
+                    "delta * (|e| - delta / 2) for large ones.", lambda expected: (0.5 + 2.0 + 3.0) / 3),
+            Mistake("Wrong reduction: you summed the three losses; the loss of a batch is their mean.",
+                    lambda expected: 3 * expected),
+        ),
+    ),
+    Exercise(
+        label="ex-06-huber-grad",
+        kind="implement",
+        function="huber_gradient",
+        points=2,
+        solution='''\
+def huber_gradient(y_true, y_pred, delta=1.0):
+    """Gradient of the mean Huber loss with respect to the predictions y_pred."""
+    return np.clip(y_pred - y_true, -delta, delta) / len(y_pred)
+''',
+        cases=(
+            Case((np.zeros(4), np.array([0.5, -0.2, 3.0, -7.0])), note="errors inside and beyond delta = 1"),
+            Case((np.array([1.0, 2.0, -1.0]), np.array([1.2, 0.5, -1.0]), 0.3), note="delta = 0.3"),
+            Case((np.zeros(2), np.array([2.5, -4.0]), 3.0), note="delta = 3"),
+            Case((np.array([5.0]), np.array([-5.0])), note="one example, predicted far too low"),
+            Case((np.array([0.3, -0.4, 1.1, 2.0, 0.0]), np.array([0.1, 0.6, 1.0, -1.5, 0.05]))),
+        ),
+        hints=(
+            "For one example the derivative of e^2 / 2 is the error e = y_pred - y_true, and the derivative "
+            "of delta * (|e| - delta / 2) is delta * sign(e). Together: the error, clipped to [-delta, delta].",
+            "np.clip(y_pred - y_true, -delta, delta) is the derivative of each example's loss. The loss is "
+            "the mean over the n examples, so divide by n = len(y_pred).",
+        ),
+        mistakes=(
+            Mistake("Wrong reduction: that is the gradient of the sum. The loss is a mean, so each component "
+                    "carries the factor 1/n.",
+                    lambda expected, y_true, y_pred, delta=1.0: np.clip(y_pred - y_true, -delta, delta)),
+            Mistake("The sign is flipped: the error is y_pred - y_true, and the gradient is positive where "
+                    "the prediction is too high.", lambda expected, *args: -expected),
+            Mistake("The error is not clipped: that is the gradient of e^2 / 2 everywhere. Beyond delta the "
+                    "slope stays at +delta or -delta: use np.clip(error, -delta, delta).",
+                    lambda expected, y_true, y_pred, delta=1.0: (y_pred - y_true) / len(y_pred)),
+            Mistake("You clipped at -1 and 1 whatever delta is. The bounds are -delta and delta.",
+                    lambda expected, y_true, y_pred, delta=1.0: np.clip(y_pred - y_true, -1, 1) / len(y_pred)),
+            Mistake("That is the gradient of the mean absolute error, sign(e) / n. Inside [-delta, delta] the "
+                    "Huber loss is e^2 / 2, whose derivative is the error itself.",
+                    lambda expected, y_true, y_pred, delta=1.0: np.sign(y_pred - y_true) / len(y_pred)),
+            Mistake("The factor 2 is too much: the quadratic part of the Huber loss is e^2 / 2, whose "
+                    "derivative is e, not 2e.", lambda expected, *args: 2 * expected),
+        ),
+    ),
+    Exercise(
+        label="ex-06-outliers-doubled",
+        kind="predict",
+        function="mae_outlier_ratio",
+        solution='''\
+def mae_outlier_ratio():
+    """Test MSE of MAE with outliers of +20, divided by that with outliers of +10; to one decimal."""
+    return 1.0
+''',
+        cases=(Case(),),
+        atol=0.05,
+        hints=(
+            "What does one corrupted row contribute to the gradient of the mean absolute error? Its "
+            "derivative with respect to the prediction is sign(y_hat - y) / n.",
+            "The MAE network stays close to the clean targets, so on a corrupted row the prediction is far "
+            "below the target, by about 10 or by about 20. Does the sign of that error change?",
+        ),
+        mistakes=(
+            Mistake("The pull of a row on an MAE fit does not grow with its error: the derivative of |e| is "
+                    "sign(e), the same for an error of 10 and of 20.", lambda expected: 2.0),
+            Mistake("A factor near 4 is what squared error does, whose pull grows with the error. The pull "
+                    "of |e| is sign(e), whatever the size of e.", lambda expected: 4.0),
+            Mistake("Larger outliers do not help the MAE fit either: the derivative of |e| is sign(e), so "
+                    "the corrupted rows pull exactly as before.", lambda expected: 0.5),
+        ),
+    ),
+    Exercise(
+        label="ex-06-read-delta",
+        kind="read a plot",
+        function="delta_10_ratio",
+        solution='''\
+def delta_10_ratio():
+    """How many times the corrupted-data test MSE exceeds the clean one at delta = 10, read from the figure."""
+    return 190.0
+''',
+        cases=(Case(),),
+        rtol=0.5,
+        hints=(
+            "Find delta = 10, the last point of each line. Both axes are logarithmic: each labelled power of "
+            "ten on the vertical axis is ten times the one below it.",
+            "The clean point lies a little above 10^-2, the corrupted one between 10^0 and 10^1, about a "
+            "quarter of the way up. Divide the upper value by the lower one.",
+        ),
+        mistakes=(
+            Mistake("That is ten times too small: between the two points at delta = 10 lie a little over "
+                    "two powers of ten on the vertical axis (from about 0.01 to about 2.5).",
+                    lambda expected: expected / 10),
+            Mistake("That is ten times too large: the corrupted point lies between 10^0 = 1 and 10^1 = 10, "
+                    "the clean one just above 10^-2 = 0.01.", lambda expected: expected * 10),
+            Mistake("The question asks for the ratio of the two test MSEs at delta = 10, not their difference "
+                    "or their ratio at another delta: the two points are two powers of ten apart.",
+                    lambda expected: 2.45),
+        ),
+    ),
+]

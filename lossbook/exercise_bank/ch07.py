@@ -1,0 +1,127 @@
+"""Exercises of chapter 7, binary classification losses in practice."""
+
+import numpy as np
+
+from lossbook.exercises import Case, Exercise, Mistake
+
+_Y_PM = np.array([-1, 1, 1, -1, 1, -1])
+_S_PM = np.array([-0.7, 0.6, 0.9, -0.2, -0.4, -0.8])
+_Y_01 = np.array([0, 1, 1, 0, 0, 1])
+_S_01 = np.array([-0.8, 0.65, 0.1, -0.6, 0.7, 0.95])
+
+
+def _flat(y, scores):
+    return np.reshape(scores, np.shape(y))
+
+
+def _terms(y, scores):
+    return np.maximum(0.0, 1.0 - y * scores)
+
+
+_HINGE_Y = np.array([1.0, -1.0, 1.0, -1.0])
+_HINGE_S = np.array([1.5, 0.3, -0.5, -2.0])
+
+EXERCISES = [
+    Exercise(
+        label="ex-07-sign-accuracy",
+        kind="implement",
+        function="accuracy_by_sign",
+        points=2,
+        solution='''\
+def accuracy_by_sign(y, scores):
+    """Share of examples whose score is on the same side of 0 as the label (-1/+1 or 0/1)."""
+    scores = np.reshape(scores, np.shape(y))
+    return np.mean((scores > 0) == (y > 0))
+''',
+        cases=(
+            Case((_Y_PM, _S_PM), note="labels -1/+1, scores of shape (n,)"),
+            Case((_Y_PM, _S_PM[:, None]), note="scores of shape (n, 1), as model.predict returns them"),
+            Case((_Y_01, _S_01), note="labels 0/1"),
+            Case((_Y_01, _S_01[:, None]), note="labels 0/1 and scores of shape (n, 1)"),
+            Case((np.array([1, -1, 1, -1]), np.array([[0.2], [-0.3], [0.45], [0.6]])),
+                 note="correct but hesitant scores, |score| < 0.5"),
+        ),
+        hints=(
+            "An example is right when (score > 0) equals (label > 0). That one test works for labels -1/+1 "
+            "and 0/1 alike.",
+            "Scores of shape (n, 1) compared with labels of shape (n,) broadcast to an (n, n) table. Reshape "
+            "the scores first, np.reshape(scores, np.shape(y)), then take np.mean of the comparison.",
+        ),
+        mistakes=(
+            Mistake("Shapes (n,) and (n, 1) broadcast to an (n, n) table that compares every label with every "
+                    "score. Reshape the scores to the labels' shape first: np.reshape(scores, np.shape(y)).",
+                    lambda expected, y, scores: np.mean((np.asarray(scores) > 0) == (y > 0))),
+            Mistake("That is Keras' 'accuracy' on one output unit: it compares (score > 0.5) with the label. "
+                    "Compare the sides of 0 instead: (score > 0) == (y > 0).",
+                    lambda expected, y, scores: np.mean((_flat(y, scores) > 0.5) == y)),
+            Mistake("That is the rounding rule of Keras 2, which counts correct scores smaller than 0.5 in "
+                    "size as mistakes. Compare the sides of 0 instead: (score > 0) == (y > 0).",
+                    lambda expected, y, scores: np.mean(np.round(_flat(y, scores)) == y)),
+            Mistake("Labels in the wrong set: with labels 0/1, np.sign(0) = 0 never equals the sign of a "
+                    "score. Compare (score > 0) with (y > 0), which treats 0 and -1 alike as the negative class.",
+                    lambda expected, y, scores: np.mean(np.sign(_flat(y, scores)) == np.sign(y))),
+            Mistake("Wrong reduction: that is the number of correct examples; the accuracy is their share "
+                    "(np.mean, not np.sum).", lambda expected, y, scores: expected * len(y)),
+            Mistake("That is the error rate, 1 - accuracy: count the examples whose signs agree.",
+                    lambda expected, y, scores: 1 - expected),
+        ),
+    ),
+    Exercise(
+        label="ex-07-hinge-by-hand",
+        kind="by hand",
+        function="hinge_by_hand",
+        solution='''\
+def hinge_by_hand():
+    """(mean hinge loss, mean squared hinge loss) of the four scores; worked out by hand."""
+    return (0.7, 0.985)
+''',
+        cases=(Case(),),
+        atol=0.01,
+        hints=(
+            "First the margins m = y * score: 1.5, -0.3, -0.5 and 2.0. The hinge loss of each is "
+            "max(0, 1 - m); the squared hinge loss is that number squared.",
+            "The hinge terms are 0, 1.3, 1.5 and 0: the two margins above 1 cost nothing. Square the terms for "
+            "the squared hinge, then average each list over the four examples.",
+        ),
+        mistakes=(
+            Mistake("Margins above 1 cost nothing: max(0, 1 - m) is 0 for m = 1.5 and m = 2.0, not a negative "
+                    "number (nor, squared, a positive one).",
+                    lambda expected: (np.mean(1 - _HINGE_Y * _HINGE_S), np.mean((1 - _HINGE_Y * _HINGE_S) ** 2))),
+            Mistake("The margin is the label times the score, m = y * score; a score of 0.3 for the label -1 "
+                    "is a margin of -0.3.",
+                    lambda expected: (np.mean(np.maximum(0, 1 - _HINGE_S)), np.mean(np.maximum(0, 1 - _HINGE_S) ** 2))),
+            Mistake("Wrong reduction: you summed over the four examples; each loss is their mean.",
+                    lambda expected: (2.8, 3.94)),
+            Mistake("The two values are the wrong way round: the hinge loss comes first.",
+                    lambda expected: (0.985, 0.7)),
+            Mistake("The squared hinge squares each example's term before averaging, not the mean hinge loss.",
+                    lambda expected: (0.7, 0.49)),
+        ),
+    ),
+    Exercise(
+        label="ex-07-zero-hinge",
+        kind="predict",
+        function="zero_hinge_points",
+        choices=("none", "a few", "most"),
+        solution='''\
+def zero_hinge_points():
+    """One of "none", "a few", "most": how many training points end with a hinge loss of 0."""
+    return "most"
+''',
+        cases=(Case(),),
+        hints=(
+            "A point's hinge loss is 0 when its margin y * y_hat is at least 1. A tanh output can barely "
+            "reach 1; can a linear output?",
+            "Once a point's margin passes 1, its loss and its gradient are both 0: the optimiser leaves it "
+            "alone. On the circles most points lie well inside their own class's region.",
+        ),
+        mistakes=(
+            Mistake("A linear output is not bounded by 1, so nothing stops margins from passing 1; "
+                    "and a point past margin 1 contributes no gradient that would pull it back.",
+                    lambda expected: "none"),
+            Mistake("The few points at margin 1 on the tanh output came from float32 rounding. A linear output "
+                    "can push every point well inside its region past margin 1, and most points are "
+                    "far from the boundary.", lambda expected: "a few"),
+        ),
+    ),
+]

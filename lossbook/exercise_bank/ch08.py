@@ -1,0 +1,150 @@
+"""Exercises of chapter 8, multi-class classification losses in practice."""
+
+import math
+
+import numpy as np
+import scipy.special
+
+from lossbook.exercises import Case, Exercise, Mistake
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+def _log_sum_exp(logits):
+    return scipy.special.logsumexp(logits, axis=1)
+
+
+def _picked(labels, values):
+    return values[np.arange(len(labels)), labels]
+
+
+def _floored(labels, logits, eps=1e-7):
+    p = scipy.special.softmax(logits, axis=1)
+    return -np.mean(np.log(np.clip(_picked(labels, p), eps, 1.0)))
+
+
+EXERCISES = [
+    Exercise(
+        label="ex-08-cce-logits",
+        kind="implement",
+        function="sparse_cce_from_logits",
+        points=3,
+        solution='''\
+def sparse_cce_from_logits(labels, logits):
+    """Mean cross-entropy of integer labels 0..K-1, computed from the logits without overflow."""
+    top = logits.max(axis=1, keepdims=True)
+    log_sum = top[:, 0] + np.log(np.sum(np.exp(logits - top), axis=1))
+    return np.mean(log_sum - logits[np.arange(len(labels)), labels])
+''',
+        cases=(
+            Case((np.array([0, 1, 2]), np.array([[2.0, 1.0, 0.0], [0.5, 2.5, -1.0], [0.0, 0.0, 1.0]])),
+                 note="three examples with moderate logits"),
+            Case((np.array([0, 2]), np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])),
+                 note="logits of 1000, where np.exp overflows"),
+            Case((np.array([0]), np.array([[0.0, 30.0, 0.0]])),
+                 note="confidently wrong: the true class has probability about 1e-13"),
+            Case((np.array([1, 0]), np.array([[0.5, -0.5], [2.0, 1.0]])), note="two classes"),
+            Case((np.array([2, 2, 1, 0]),
+                  np.array([[0.1, -0.4, 1.3], [2.2, 0.3, -0.7], [-1.0, 0.8, 0.2], [0.0, 1.5, -2.0]]))),
+        ),
+        hints=(
+            "For example i the loss is -log p[i, t_i] with p = softmax(z), and -log of a softmax is "
+            "log(sum_c exp(z_ic)) - z_i,t_i. Pick z_i,t_i with logits[np.arange(n), labels].",
+            "np.exp(1000) overflows to inf. Subtract each row's largest logit before exponentiating and add it "
+            "back after the logarithm: log(sum_c exp(z_c)) = m + log(sum_c exp(z_c - m)) with m = max_c z_c. "
+            "special.logsumexp(logits, axis=1) does the same.",
+            "Average the per-example losses over the examples with np.mean. No clipping is needed: nothing "
+            "takes the logarithm of a tiny probability.",
+        ),
+        mistakes=(
+            Mistake("Every example is capped at -log(1e-7) = 16.118: you clipped the probabilities, as the KL "
+                    "divergence of this chapter does. From the logits no floor is needed: "
+                    "-log p_t = log(sum_c exp(z_c)) - z_t is exact however small p_t is.",
+                    lambda expected, labels, logits: _floored(labels, logits)),
+            Mistake("Labels in the wrong set: the labels are already column numbers 0..K-1. Subtracting 1 "
+                    "picks the wrong logit, and label 0 becomes -1, the last column.",
+                    lambda expected, labels, logits: np.mean(_log_sum_exp(logits) - _picked(labels - 1, logits))),
+            Mistake("logits[:, labels] picks whole columns, an n x n array. Pick one entry per row: "
+                    "logits[np.arange(n), labels].",
+                    lambda expected, labels, logits: np.mean(_log_sum_exp(logits)[:, None] - logits[:, labels])),
+            Mistake("Wrong reduction: you summed over the examples; the loss is their mean.",
+                    lambda expected, labels, logits: expected * len(labels)),
+            Mistake("The sign is flipped: the loss is log(sum_c exp(z_c)) - z_t, which is never negative.",
+                    lambda expected, labels, logits: -expected),
+            Mistake("The largest logit alone is not log(sum_c exp(z_c)): subtract it inside the exponentials "
+                    "and add it back, m + log(sum_c exp(z_c - m)).",
+                    lambda expected, labels, logits: np.mean(logits.max(axis=1) - _picked(labels, logits))),
+            Mistake("-z_t alone leaves out the normalisation: the loss is log(sum_c exp(z_c)) - z_t.",
+                    lambda expected, labels, logits: -np.mean(_picked(labels, logits))),
+            Mistake("Wrong log base: use np.log (nats), not np.log2.",
+                    lambda expected, labels, logits: expected / _LN2),
+            Mistake("Wrong log base: use np.log (nats), not np.log10.",
+                    lambda expected, labels, logits: expected / _LN10),
+        ),
+        nonfinite_hint=(
+            "np.exp overflows for a logit of 1000: exp(1000) is inf, and inf / inf is nan. Subtract each row's "
+            "largest logit before exponentiating (the softmax does not change), or use special.logsumexp."
+        ),
+    ),
+    Exercise(
+        label="ex-08-label-memory",
+        kind="by hand",
+        function="label_memory_by_hand",
+        solution='''\
+def label_memory_by_hand():
+    """(one-hot float32 labels, int64 labels) of 50,000 examples and 100 classes, in MB; by hand."""
+    return (20.0, 0.4)
+''',
+        cases=(Case(),),
+        rtol=0.01,
+        atol=1e-3,
+        hints=(
+            "A float32 number takes 4 bytes and an int64 number 8. One-hot labels store K numbers per "
+            "example, integer labels one.",
+            "One-hot: 4 * n * K bytes; integer labels: 8 * n bytes. Divide by 10^6 for megabytes.",
+        ),
+        mistakes=(
+            Mistake("Those are bits, not bytes: a float32 takes 4 bytes (32 bits), an int64 8 bytes.",
+                    lambda expected: (160.0, 3.2)),
+            Mistake("That counts numbers, not bytes: multiply by 4 bytes per float32 and 8 per int64.",
+                    lambda expected: (5.0, 0.05)),
+            Mistake("int64 takes 8 bytes per label (0.2 MB would be int32).",
+                    lambda expected: (20.0, 0.2)),
+            Mistake("The one-hot rows are float32, 4 bytes per number (40 MB would be float64).",
+                    lambda expected: (40.0, 0.4)),
+            Mistake("Those are mebibytes (2^20 bytes); the chapter's MB is 10^6 bytes.",
+                    lambda expected: (20e6 / 2**20, 0.4e6 / 2**20)),
+            Mistake("The two values are the wrong way round: one-hot first, then int64.",
+                    lambda expected: (0.4, 20.0)),
+        ),
+    ),
+    Exercise(
+        label="ex-08-smoothed-gap",
+        kind="predict",
+        function="smoothed_gap",
+        solution='''\
+def smoothed_gap():
+    """Cross-entropy minus KL divergence, in nats, for targets smoothed with 0.2; to two decimals."""
+    return 0.485
+''',
+        cases=(Case(),),
+        atol=0.01,
+        hints=(
+            "KL(y || p) = H(y, p) - H(y), so the gap is H(y): it involves the targets only. How good the "
+            "predictions are does not matter.",
+            "With smoothing 0.2 over K = 3 classes each row is (0.867, 0.067, 0.067), in some order. Its "
+            "entropy is -sum_c y_c log y_c, in nats (special.entr(row).sum() computes it).",
+        ),
+        mistakes=(
+            Mistake("0.2911 nats is the gap for smoothing 0.1. With 0.2 the rows are flatter, and their entropy "
+                    "is larger.", lambda expected: 0.2911),
+            Mistake("Smoothed rows are not one-hot: their entropy H(y), and with it the gap, is positive.",
+                    lambda expected: 0.0),
+            Mistake("Wrong log base: that is the entropy in bits. Losses are in nats: use the natural log.",
+                    lambda expected: expected / _LN2),
+            Mistake("The entropy does not grow in proportion to the smoothing: twice 0.2911 overshoots. "
+                    "Work out -sum_c y_c log y_c for the row (0.867, 0.067, 0.067).",
+                    lambda expected: 2 * 0.2911),
+        ),
+    ),
+]
