@@ -47,6 +47,7 @@ __all__ = [
     "head_for",
     "mlp",
     "output_activation",
+    "output_units",
     "sign_accuracy",
 ]
 
@@ -439,6 +440,52 @@ def compile_for(model, loss, *, metrics=None, learning_rate: float = 0.01, momen
     return model
 
 
+def output_units(head, n_classes=None):
+    """Width of the output layer for a loss's head.
+
+    Multi-class losses need ``n_classes`` (at least 2) output units; every
+    other loss has one output unit and takes no ``n_classes``.
+
+    Parameters
+    ----------
+    head : Head or str
+        A head from :func:`head_for`, or a loss name.
+    n_classes : int, optional
+        Number of classes, for multi-class losses only.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If a multi-class loss gets no valid ``n_classes``, or another loss gets one.
+
+    Examples
+    --------
+    >>> from lossbook import models
+    >>> models.output_units("kl_divergence", n_classes=3), models.output_units("hinge")
+    (3, 1)
+    """
+    if not isinstance(head, Head):
+        head = head_for(head)
+    if head.problem == "multiclass":
+        if n_classes is None:
+            raise ValueError(
+                f"{head.loss} is a multi-class loss: pass n_classes, the number of output units "
+                "(e.g. n_classes=3 for three blobs)."
+            )
+        _check_int(n_classes, "n_classes", low=2, example=3)
+        return int(n_classes)
+    if n_classes is not None:
+        raise ValueError(
+            f"{head.loss} is a {head.problem} loss with one output unit; got n_classes={n_classes!r}. "
+            "Leave n_classes out, or use a multi-class loss such as 'categorical_crossentropy'."
+        )
+    return 1
+
+
 def build(
     loss,
     *,
@@ -493,21 +540,7 @@ def build(
     ((None, 3), 'softmax')
     """
     head = head_for(loss)
-    if head.problem == "multiclass":
-        if n_classes is None:
-            raise ValueError(
-                f"{head.loss} is a multi-class loss: pass n_classes, the number of output units "
-                "(e.g. n_classes=3 for three blobs)."
-            )
-        _check_int(n_classes, "n_classes", low=2, example=3)
-        outputs = n_classes
-    else:
-        if n_classes is not None:
-            raise ValueError(
-                f"{head.loss} is a {head.problem} loss with one output unit; got n_classes={n_classes!r}. "
-                "Leave n_classes out, or use a multi-class loss such as 'categorical_crossentropy'."
-            )
-        outputs = 1
+    outputs = output_units(head, n_classes)
     model = mlp(n_inputs, hidden=hidden, outputs=outputs, activation=head.activation, seed=seed)
     return compile_for(model, loss, learning_rate=learning_rate, momentum=momentum)
 

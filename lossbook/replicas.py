@@ -232,24 +232,6 @@ def _check_rate(value, name, *, high=None, example):
         raise ValueError(f"`{name}` must be {expected}; got {value!r}. Pass e.g. {name}={example}.")
 
 
-def _outputs(head, n_classes):
-    """Width of the output layer, with models.build's rules for n_classes."""
-    if head.problem == "multiclass":
-        if n_classes is None:
-            raise ValueError(
-                f"{head.loss} is a multi-class loss: pass n_classes, the number of output units "
-                "(e.g. n_classes=3 for three blobs)."
-            )
-        _check_int(n_classes, "n_classes", low=2, example=3)
-        return int(n_classes)
-    if n_classes is not None:
-        raise ValueError(
-            f"{head.loss} is a {head.problem} loss with one output unit; got n_classes={n_classes!r}. "
-            "Leave n_classes out, or use a multi-class loss such as 'categorical_crossentropy'."
-        )
-    return 1
-
-
 def _check_split(split, loss, head, outputs):
     """Float32 inputs and targets of both halves, after the checks of training.fit."""
     if not isinstance(split, _data.Split):
@@ -738,7 +720,7 @@ def fit(
     _check_rate(momentum, "momentum", high=1, example=0.9)
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise ValueError(f"`progress` must be True, False or None (automatic); got {progress!r}.")
-    outputs = _outputs(head, n_classes)
+    outputs = _models.output_units(head, n_classes)
     arrays = _check_split(split, loss, head, outputs)
     (x, y), (x_test, y_test) = arrays["train"], arrays["test"]
     n, d = x.shape
