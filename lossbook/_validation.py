@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+import numbers
+
 import numpy as np
 
 __all__ = [
@@ -33,6 +35,9 @@ __all__ = [
     "check_rows_sum_to_one",
     "check_same_length",
     "check_same_shape",
+    "is_int",
+    "check_int",
+    "check_rate",
 ]
 
 #: The reductions every loss accepts.
@@ -259,3 +264,24 @@ def check_class_indices(y, name, n_classes, *, fix):
             f"column of `y_pred` ({n_classes} classes); got {_at(name, where)} = "
             f"{y[where]:g}. {fix}"
         )
+
+
+def is_int(value):
+    """True for a whole number of an integer type (booleans excluded)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(value, name, *, low, high=None, example):
+    """Raise unless ``value`` is an integer in ``[low, high]`` (``high`` optional)."""
+    if not is_int(value) or value < low or (high is not None and value > high):
+        expected = f"an integer from {low} to {high}" if high is not None else f"an integer >= {low}"
+        raise ValueError(f"`{name}` must be {expected}; got {value!r}. Pass e.g. {name}={example}.")
+
+
+def check_rate(value, name, *, high=None, example):
+    """Raise unless ``value`` is a positive finite number, or lies in ``[0, high)`` when ``high`` is given."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and np.isfinite(value)
+    ok = ok and (value > 0 if high is None else 0 <= value < high)
+    if not ok:
+        expected = "a positive, finite number" if high is None else f"a number in [0, {high})"
+        raise ValueError(f"`{name}` must be {expected}; got {value!r}. Pass e.g. {name}={example}.")

@@ -29,6 +29,8 @@ import numbers
 
 import numpy as np
 
+from lossbook._validation import is_int as _is_int, check_int as _check_int
+
 __all__ = [
     "Split",
     "blobs",
@@ -49,14 +51,8 @@ N_SAMPLES = 1000
 # ---------------------------------------------------------------------------
 
 
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
-def _check_int(value, name, *, low, high=None, example):
-    if not _is_int(value) or value < low or (high is not None and value > high):
-        expected = f"an integer from {low} to {high}" if high is not None else f"an integer >= {low}"
-        raise ValueError(f"`{name}` must be {expected}; got {value!r}. Pass e.g. {name}={example}.")
 
 
 def _check_number(value, name, *, positive=False, example):

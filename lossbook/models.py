@@ -37,6 +37,8 @@ import sys
 
 import numpy as np
 
+from lossbook._validation import is_int as _is_int, check_int as _check_int, check_rate as _check_rate
+
 __all__ = [
     "ACTIVATIONS",
     "Head",
@@ -284,13 +286,8 @@ def _default_metric(head: Head, activation: str):
 # ---------------------------------------------------------------------------
 
 
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
-def _check_int(value, name, *, low, example):
-    if not _is_int(value) or value < low:
-        raise ValueError(f"`{name}` must be an integer >= {low}; got {value!r}. Pass e.g. {name}={example}.")
 
 
 def mlp(n_inputs: int, *, hidden: int, outputs: int = 1, activation: str = "linear", seed: int = 0):
@@ -368,12 +365,6 @@ def mlp(n_inputs: int, *, hidden: int, outputs: int = 1, activation: str = "line
     )
 
 
-def _check_rate(value, name, *, high=None, example):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and np.isfinite(value)
-    ok = ok and (value > 0 if high is None else 0 <= value < high)
-    if not ok:
-        expected = "a positive, finite number" if high is None else f"a number in [0, {high})"
-        raise ValueError(f"`{name}` must be {expected}; got {value!r}. Pass e.g. {name}={example}.")
 
 
 def compile_for(model, loss, *, metrics=None, learning_rate: float = 0.01, momentum: float = 0.9):

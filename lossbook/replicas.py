@@ -77,7 +77,6 @@ different, equally valid weights; statistics over seeds do not notice.
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import sys
 import time
 import types
@@ -88,6 +87,7 @@ import numpy as np
 from lossbook import data as _data
 from lossbook import models as _models
 from lossbook import training as _training
+from lossbook._validation import is_int as _is_int, check_int as _check_int, check_rate as _check_rate
 
 __all__ = ["ReplicaHistory", "batch_orders", "fit", "initial_weights"]
 
@@ -205,13 +205,8 @@ class ReplicaHistory:
 # ---------------------------------------------------------------------------
 
 
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
-def _check_int(value, name, *, low, example):
-    if not _is_int(value) or value < low:
-        raise ValueError(f"`{name}` must be an integer >= {low}; got {value!r}. Pass e.g. {name}={example}.")
 
 
 def _check_seeds(seeds):
@@ -224,12 +219,6 @@ def _check_seeds(seeds):
     return values.astype(np.int64)
 
 
-def _check_rate(value, name, *, high=None, example):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and np.isfinite(value)
-    ok = ok and (value > 0 if high is None else 0 <= value < high)
-    if not ok:
-        expected = "a positive, finite number" if high is None else f"a number in [0, {high})"
-        raise ValueError(f"`{name}` must be {expected}; got {value!r}. Pass e.g. {name}={example}.")
 
 
 def _check_split(split, loss, head, outputs):

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 import types
 from typing import Mapping
 
@@ -59,6 +58,7 @@ import numpy as np
 
 from lossbook import data as _data
 from lossbook import models as _models
+from lossbook._validation import check_int as _check_int
 
 __all__ = ["History", "evaluate", "fit"]
 
@@ -142,9 +142,6 @@ class History:
 # ---------------------------------------------------------------------------
 
 
-def _check_int(value, name, *, low, example):
-    if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)) or value < low:
-        raise ValueError(f"`{name}` must be an integer >= {low}; got {value!r}. Pass e.g. {name}={example}.")
 
 
 def _check_model(model):
