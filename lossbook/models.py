@@ -45,6 +45,7 @@ __all__ = [
     "LOSS_NAMES",
     "build",
     "check_labels",
+    "check_targets",
     "compile_for",
     "head_for",
     "mlp",
@@ -676,3 +677,46 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
             f"{name} expects class indices 0..{n_classes - 1} for a model with {n_classes} outputs; "
             f"got labels up to {values.max():g}.{hint}"
         )
+
+
+def check_targets(loss, y, *, outputs, name="y", holder="model"):
+    """Check targets against a loss's label format and the width of the output layer.
+
+    Parameters
+    ----------
+    loss : str or keras.losses.Loss
+        The loss; for a custom loss that :func:`head_for` does not know only the
+        width is checked.
+    y : numpy.ndarray
+        The targets.
+    outputs : int
+        Number of output units.
+    name : str, default "y"
+        How the targets are named in the error message, e.g. ``"y_train"``.
+    holder : str, default "model"
+        What has the output units, in the error message.
+
+    Raises
+    ------
+    ValueError
+        If the labels are in the wrong format for the loss, or the targets have
+        a different number of columns than the output layer has units.
+    """
+    try:
+        head = head_for(loss)
+    except ValueError:  # a custom loss: Keras decides what fits
+        head = None
+    if head is not None:
+        n_classes = outputs if head.problem == "multiclass" else None
+        try:
+            check_labels(loss, y, n_classes=n_classes)
+        except ValueError as err:
+            raise ValueError(f"{name}: {err}") from None
+    if head is None or head.labels != "index":
+        width = 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
+        if width != outputs:
+            raise ValueError(
+                f"the {holder} has {outputs} output unit(s) but {name} has shape {y.shape}; "
+                f"give one target column per output unit (shape (n,) or (n, 1) for one unit, "
+                f"(n, {outputs}) for {outputs})."
+            )

@@ -221,7 +221,7 @@ def _check_seeds(seeds):
 
 
 
-def _check_split(split, loss, head, outputs):
+def _check_split(split, loss, outputs):
     """Float32 inputs and targets of both halves, after the checks of training.fit."""
     if not isinstance(split, _data.Split):
         raise ValueError(
@@ -237,19 +237,7 @@ def _check_split(split, loss, head, outputs):
                 f"`x_{half}` must hold finite numbers; got dtype {x.dtype}"
                 f"{'' if x.dtype.kind not in 'biuf' else ' with NaN or infinity'}. Clean the inputs first."
             )
-        n_classes = outputs if head.problem == "multiclass" else None
-        try:
-            _models.check_labels(loss, y, n_classes=n_classes)
-        except ValueError as err:
-            raise ValueError(f"y_{half}: {err}") from None
-        if head.labels != "index":
-            width = 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
-            if width != outputs:
-                raise ValueError(
-                    f"the network has {outputs} output unit(s) but y_{half} has shape {y.shape}; "
-                    f"give one target column per output unit (shape (n,) or (n, 1) for one unit, "
-                    f"(n, {outputs}) for {outputs})."
-                )
+        _models.check_targets(loss, y, outputs=outputs, name=f"y_{half}", holder="network")
         arrays[half] = (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32))
     return arrays
 
@@ -710,7 +698,7 @@ def fit(
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise ValueError(f"`progress` must be True, False or None (automatic); got {progress!r}.")
     outputs = _models.output_units(head, n_classes)
-    arrays = _check_split(split, loss, head, outputs)
+    arrays = _check_split(split, loss, outputs)
     (x, y), (x_test, y_test) = arrays["train"], arrays["test"]
     n, d = x.shape
     seeds = np.arange(seed, seed + replicas, dtype=np.int64)

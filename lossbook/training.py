@@ -170,28 +170,11 @@ def _check_split(model, split):
             f"build the model with n_inputs=split.n_features ({split.n_features})."
         )
     outputs = model.output_shape[-1]
-    try:
-        head = _models.head_for(model.loss)
-    except ValueError:  # a custom loss: Keras decides what fits
-        head = None
     arrays = {}
     for half in ("train", "test"):
         x = getattr(split, f"x_{half}")
         y = getattr(split, f"y_{half}")
-        if head is not None:
-            n_classes = outputs if head.problem == "multiclass" else None
-            try:
-                _models.check_labels(model.loss, y, n_classes=n_classes)
-            except ValueError as err:
-                raise ValueError(f"y_{half}: {err}") from None
-        if head is None or head.labels != "index":
-            width_y = 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
-            if width_y != outputs:
-                raise ValueError(
-                    f"the model has {outputs} output unit(s) but y_{half} has shape {y.shape}; "
-                    f"give one target column per output unit (shape (n,) or (n, 1) for one unit, (n, {outputs}) "
-                    f"for {outputs})."
-                )
+        _models.check_targets(model.loss, y, outputs=outputs, name=f"y_{half}")
         if y.dtype.kind in "fb":
             y = y.astype(np.float32)
         arrays[half] = (np.asarray(x, dtype=np.float32), y)

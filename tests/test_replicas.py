@@ -10,6 +10,7 @@ import lossbook
 lossbook.setup(seed=0, keras=True)
 
 from lossbook import data, models, replicas, training  # noqa: E402
+from keras_reference import keras_fit  # noqa: E402
 
 REGRESSION = data.regression()
 CIRCLES = data.circles()
@@ -31,23 +32,6 @@ CANONICAL = {
 }
 
 RTOL = 1e-4  # the agreement the course promises
-
-
-def _keras_fit(model, split, orders):
-    """Plain Keras fit, one epoch per call, visiting the rows in the given orders."""
-    logs = []
-    for rows in orders:
-        result = model.fit(
-            split.x_train[rows],
-            split.y_train[rows],
-            batch_size=32,
-            epochs=1,
-            shuffle=False,
-            verbose=0,
-            validation_data=(split.x_test, split.y_test),
-        )
-        logs.append({key: values[0] for key, values in result.history.items()})
-    return logs
 
 
 def _assert_histories_close(a, b, rtol=RTOL):
@@ -78,7 +62,7 @@ def test_one_replica_equals_keras_fit_given_the_same_weights_and_batches(loss, s
     runs = replicas.fit(
         loss, split, hidden=hidden, n_classes=n_classes, epochs=epochs, replicas=1, weights=start, orders=orders[None]
     )
-    logs = _keras_fit(model, split, orders)
+    logs = keras_fit(model, split, orders)
 
     metric = runs.metrics[0]
     assert metric == ("mse" if loss.startswith("mean") else "accuracy")
@@ -104,7 +88,7 @@ def test_keras_loss_objects_keep_their_settings(make_loss, split, metric):
     orders = replicas.batch_orders([4], n=500, epochs=epochs)
     runs = replicas.fit(loss, split, hidden=10, epochs=epochs, replicas=1, seed=4)
     model = models.build(loss, n_inputs=split.n_features, hidden=10, seed=4)
-    logs = _keras_fit(model, split, orders[0])
+    logs = keras_fit(model, split, orders[0])
     assert runs.metrics == (metric,)
     for key in ("loss", metric):
         np.testing.assert_allclose(runs.train[key][0], [row[key] for row in logs], rtol=RTOL, err_msg=key)

@@ -15,6 +15,7 @@ import keras  # noqa: E402
 
 from lossbook import data, models, training  # noqa: E402
 from lossbook._setup import ENVIRONMENT  # noqa: E402
+from keras_reference import keras_fit  # noqa: E402
 
 REGRESSION = data.regression()
 SIGNED_CIRCLES = data.circles().map_targets(data.to_signed)
@@ -118,18 +119,7 @@ def test_fit_equals_keras_fit_with_validation_on_the_same_batches(loss, split, k
     keras.utils.set_random_seed(seed)
     order = np.concatenate([b.numpy() for b in training._shuffled_batches(500, 32, seed).take(16 * epochs)])
     plain = models.build(loss, n_inputs=split.n_features, seed=2, **kwargs)
-    logs = []
-    for rows in order.reshape(epochs, 500):
-        result = plain.fit(
-            split.x_train[rows],
-            split.y_train[rows],
-            batch_size=32,
-            epochs=1,
-            shuffle=False,
-            verbose=0,
-            validation_data=(split.x_test, split.y_test),
-        )
-        logs.append({k: v[0] for k, v in result.history.items()})
+    logs = keras_fit(plain, split, order.reshape(epochs, 500))
 
     assert all(np.array_equal(a, b) for a, b in zip(fast.get_weights(), plain.get_weights()))
     for key in history.train:
