@@ -4,11 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help book test bench outputs check lab lock clean student grade
+.PHONY: help book test portability oldest bench outputs check lab lock clean student grade
 
 help:
 	@echo "make book     build the website into _build/html (creates .venv on first use)"
-	@echo "make test     unit tests, doctests and nbval over every chapter"
+	@echo "make test     unit tests, doctests and nbval over every chapter (on both cores)"
+	@echo "make portability  re-execute every chapter under another instruction set and thread count; list changed cells"
+	@echo "make oldest   a second environment at pyproject.toml's lower bounds: unit tests and every chapter"
 	@echo "make bench    time the 9 x 30 grid of canonical runs: one model at a time vs lossbook.replicas"
 	@echo "make outputs  re-execute every chapter in a fresh kernel and store its outputs"
 	@echo "make check    check stored outputs and _toc.yml without executing anything"
@@ -30,8 +32,31 @@ book: $(STAMP)
 	@echo
 	@echo "The course is built. Open $(CURDIR)/_build/html/index.html in a browser."
 
+# Tests run in two processes; nbval keeps each notebook's cells in one worker
+# (--dist loadscope), in order.
+JOBS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=900 lossbook tests chapters
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env --nbval-cell-timeout=900 lossbook tests chapters
+
+portability: $(STAMP)
+	$(BIN)/python -m lossbook.book portability
+
+# The oldest supported environment: every dependency of lossbook at its lower
+# bound in pyproject.toml (no newer than Colab's stock libraries), installed as
+# the chapters' launch cell installs lossbook. PYTHON=python3.13 tries another
+# interpreter. Digits may differ from the stored ones, so nothing is compared
+# with them: the unit tests pass and every chapter runs without an error or a
+# line on stderr.
+OLDEST := .venv-oldest
+oldest:
+	rm -rf $(OLDEST) _build/oldest
+	$(PYTHON) -m venv $(OLDEST)
+	$(PYTHON) tools/floors.py > $(OLDEST)/floors.txt
+	cat $(OLDEST)/floors.txt
+	$(OLDEST)/bin/python -m pip install --quiet --disable-pip-version-check -c $(OLDEST)/floors.txt ".[book,test]"
+	$(OLDEST)/bin/python tools/floors.py --check
+	$(OLDEST)/bin/python -m pytest -n $(JOBS) lossbook tests
+	$(OLDEST)/bin/python -m lossbook.book execute --out _build/oldest
 
 bench: $(STAMP)
 	$(BIN)/python bench/replicas.py

@@ -5,9 +5,6 @@ the environment that TensorFlow and the BLAS libraries read at start-up is set
 here, before any kernel exists.
 """
 
-import os
+from lossbook._setup import apply_environment
 
-from lossbook._setup import ENVIRONMENT
-
-for _name, _value in ENVIRONMENT.items():
-    os.environ.setdefault(_name, _value)
+apply_environment()

@@ -17,12 +17,63 @@ import warnings
 
 import numpy as np
 
-__all__ = ["setup", "ENVIRONMENT"]
+__all__ = ["setup", "apply_environment", "ENVIRONMENT", "THREADS_VARIABLE"]
 
-#: Environment variables that must be in place before TensorFlow is imported.
-#: The Makefile and the test configuration export them before a kernel starts;
-#: :func:`setup` sets any that are missing, which is enough as long as it runs
-#: before the first ``import tensorflow`` (it is the first cell of a chapter).
+def _numpy_cpu_features():
+    """NumPy's dispatch targets and which of them this CPU runs, or empty ones."""
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # pragma: no cover - NumPy before 2.0
+        from numpy.core import _multiarray_umath as umath
+    return list(getattr(umath, "__cpu_dispatch__", [])), dict(getattr(umath, "__cpu_features__", {}))
+
+
+def _above_avx2(name: str) -> bool:
+    """Whether a NumPy dispatch target needs more than AVX2 (AVX-512 in any naming)."""
+    return name.startswith("AVX512") or name == "X86_V4"
+
+
+def _instruction_set_pins() -> dict[str, str]:
+    """Cap every library that picks its kernels by instruction set at AVX2.
+
+    On x86-64 three libraries look at the CPU when they start and choose
+    kernels accordingly, which changes the last bits of sums and products:
+
+    - oneDNN, whose ``sgemm`` does TensorFlow's CPU matrix products (also with
+      ``TF_ENABLE_ONEDNN_OPTS=0``): capped by ``ONEDNN_MAX_CPU_ISA``;
+    - NumPy's own SIMD loops: the AVX-512 targets are switched off with
+      ``NPY_DISABLE_CPU_FEATURES``;
+    - OpenBLAS, behind NumPy and SciPy: ``OPENBLAS_CORETYPE=Haswell`` selects
+      its AVX2 kernels.
+
+    With the cap, every CPU with AVX2 (Intel or AMD, with or without AVX-512)
+    runs the same kernels. Eigen's kernels are compiled into TensorFlow for a
+    fixed instruction set and XLA is not used (op determinism turns it off),
+    so neither needs a pin. Other CPUs (no AVX2, ARM) get no pin: their results
+    may differ in the last bits, which the course's outputs are built to
+    tolerate (``make portability``).
+    """
+    import platform
+
+    if platform.machine().lower() not in {"x86_64", "amd64"}:
+        return {}
+    dispatch, features = _numpy_cpu_features()
+    pins = {"ONEDNN_MAX_CPU_ISA": "AVX2"}
+    above = [name for name in dispatch if _above_avx2(name) and features.get(name)]
+    if above:
+        pins["NPY_DISABLE_CPU_FEATURES"] = " ".join(above)
+    if features.get("AVX2") or features.get("X86_V3"):
+        pins["OPENBLAS_CORETYPE"] = "Haswell"
+    return pins
+
+
+#: Environment variables that must be in place before NumPy and TensorFlow are
+#: imported: fixed seeds and threads, quiet logging, and the instruction-set
+#: pins of :func:`_instruction_set_pins`. :func:`apply_environment` sets them
+#: for the kernels that the tests, ``make outputs`` and ``make lab`` start;
+#: :func:`setup` sets any that are missing, which reaches TensorFlow and oneDNN
+#: in a chapter opened by hand (NumPy and OpenBLAS read theirs when NumPy is
+#: imported, so by hand they keep the CPU's own kernels).
 ENVIRONMENT = {
     "PYTHONHASHSEED": "0",
     "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -32,7 +83,26 @@ ENVIRONMENT = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "CUDA_VISIBLE_DEVICES": "",
+    **_instruction_set_pins(),
 }
+
+#: Environment variable read by :func:`setup` for TensorFlow's thread count when
+#: ``threads`` is not given; ``make portability`` uses it to run every chapter
+#: with another thread count.
+THREADS_VARIABLE = "LOSSBOOK_THREADS"
+
+
+def apply_environment(environ=None) -> dict:
+    """Set every variable of :data:`ENVIRONMENT` that ``environ`` lacks.
+
+    A value already present wins (a machine that presets ``OPENBLAS_CORETYPE``
+    for correctness keeps it). ``environ`` defaults to ``os.environ``; the
+    mapping is returned.
+    """
+    environ = os.environ if environ is None else environ
+    for name, value in ENVIRONMENT.items():
+        environ.setdefault(name, value)
+    return environ
 
 
 @contextlib.contextmanager
@@ -112,7 +182,7 @@ def _setup_matplotlib() -> None:
             set_matplotlib_formats("retina")
 
 
-def setup(seed: int = 0, *, keras: bool = False, threads: int = 1) -> None:
+def setup(seed: int = 0, *, keras: bool = False, threads: int | None = None) -> None:
     """Make the current session reproducible and quiet.
 
     Parameters
@@ -125,9 +195,11 @@ def setup(seed: int = 0, *, keras: bool = False, threads: int = 1) -> None:
         logging, fix their thread pools, make their kernels deterministic and
         turn off progress bars. Chapters that train no Keras model leave it off
         and start faster.
-    threads : int, default 1
-        Number of threads for TensorFlow's intra- and inter-op pools. One thread
-        makes floating-point reductions happen in the same order on every run.
+    threads : int, optional
+        Number of threads for TensorFlow's intra- and inter-op pools; by default
+        the value of the environment variable ``LOSSBOOK_THREADS``, else 1. The
+        course's kernels give the same bits with one thread or two (checked by
+        ``make portability``); one keeps that true of any reduction.
 
     Raises
     ------
@@ -150,13 +222,15 @@ def setup(seed: int = 0, *, keras: bool = False, threads: int = 1) -> None:
             f"`seed` must be a non-negative integer; got {seed!r}. "
             "Pass a whole number such as seed=0."
         )
+    if threads is None:
+        threads = os.environ.get(THREADS_VARIABLE, "1")
+        threads = int(threads) if threads.strip().isdigit() else threads
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
         raise ValueError(
             f"`threads` must be a positive integer; got {threads!r}. "
             "Use threads=1 for reproducible results."
         )
-    for name, value in ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+    apply_environment()
 
     # Show every warning once per place, deprecations included: a warning in a
     # chapter lands on stderr, and the test suite rejects stored stderr.

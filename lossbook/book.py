@@ -4,7 +4,10 @@
 stores their outputs (the only way stored outputs are produced);
 ``python -m lossbook.book check`` lists every notebook that breaks the
 course's rules for stored outputs; ``python -m lossbook.book lab`` opens
-JupyterLab with the same environment the tests use.
+JupyterLab with the same environment the tests use;
+``python -m lossbook.book portability`` re-executes the chapters under
+another instruction set and thread count and lists every cell whose output
+changes.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from lossbook._setup import ENVIRONMENT
+from lossbook._setup import apply_environment
 
 __all__ = [
     "toc_files",
@@ -25,6 +28,10 @@ __all__ = [
     "toc_problems",
     "book_problems",
     "execute",
+    "perturbations",
+    "portability",
+    "differing_cells",
+    "sensitive_cells",
     "main",
 ]
 
@@ -35,6 +42,12 @@ IGNORE_TAG = "nbval-ignore-output"
 _IGNORE_REASON = re.compile(r"^#\s*nbval-ignore-output:\s*\S", re.MULTILINE)
 _IGNORE_COMMENT = re.compile(r"^#\s*NBVAL_(IGNORE_OUTPUT|SKIP|RAISES_EXCEPTION)\b", re.MULTILINE)
 _ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]{6,}\b")
+#: The tag of a cell whose output may differ on another CPU or thread count;
+#: each use needs a reason line, and the whole book may use it at most
+#: :data:`PORTABILITY_BUDGET` times.
+SENSITIVE_TAG = "cpu-sensitive"
+PORTABILITY_BUDGET = 3
+_SENSITIVE_REASON = re.compile(r"^#\s*cpu-sensitive:\s*(\S.*)$", re.MULTILINE)
 
 
 def _read_yaml(path: Path):
@@ -116,6 +129,10 @@ def notebook_problems(path: str | os.PathLike) -> list[str]:
             problems.append(
                 f"{where}: tagged {IGNORE_TAG!r} without a '# nbval-ignore-output: <reason>' line"
             )
+        if SENSITIVE_TAG in tags and not _SENSITIVE_REASON.search(source):
+            problems.append(
+                f"{where}: tagged {SENSITIVE_TAG!r} without a '# cpu-sensitive: <reason>' line"
+            )
         if not source.strip():
             if cell.outputs:
                 problems.append(f"{where}: empty cell with stored output")
@@ -168,7 +185,27 @@ def book_problems(root: str | os.PathLike = ".") -> list[str]:
     problems = toc_problems(root)
     for nb in chapter_notebooks(root):
         problems.extend(notebook_problems(nb))
+    sensitive = sensitive_cells(chapter_notebooks(root))
+    if len(sensitive) > PORTABILITY_BUDGET:
+        problems.append(
+            f"{len(sensitive)} cells are tagged {SENSITIVE_TAG!r}, more than the book's budget of "
+            f"{PORTABILITY_BUDGET}: make the others print only what holds on every CPU"
+        )
     return problems
+
+
+def sensitive_cells(paths) -> dict[tuple[str, int], str]:
+    """The cells tagged :data:`SENSITIVE_TAG`, keyed by (path, cell index), with their reasons."""
+    import nbformat
+
+    found = {}
+    for path in map(Path, paths):
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and SENSITIVE_TAG in cell.get("metadata", {}).get("tags", []):
+                reason = _SENSITIVE_REASON.search(cell.source)
+                found[(str(path), index)] = reason.group(1).strip() if reason else "(no reason given)"
+    return found
 
 
 def _kernel_manager():
@@ -200,41 +237,80 @@ def _coalesce_streams(outputs):
     return merged
 
 
-def execute(paths, *, timeout: int = 900, log=print) -> dict[str, float]:
-    """Execute notebooks top to bottom in fresh kernels and store their outputs.
+def _run(path: Path, timeout: int, overrides: dict[str, str] | None = None):
+    """Execute one notebook in a fresh kernel; return it with its outputs and the wall time.
 
-    The kernel runs the Python of this environment with :data:`ENVIRONMENT`
-    set, exactly as the test suite runs it. Returns the wall time in seconds of
-    each notebook, keyed by path.
+    The kernel inherits this process's environment: :data:`ENVIRONMENT` where
+    unset, then ``overrides``, which replace any value.
     """
     import nbformat
     from nbclient import NotebookClient
 
-    for name, value in ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+    apply_environment()
+    os.environ.update(overrides or {})
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            cell.metadata.pop("execution", None)
+    start = time.perf_counter()
+    client = NotebookClient(
+        nb,
+        km=_kernel_manager(),
+        timeout=timeout,
+        record_timing=False,
+        allow_errors=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = _coalesce_streams(cell.outputs)
+    return nb, time.perf_counter() - start
+
+
+def _run_all(paths, *, timeout: int, jobs: int, overrides=None, log=print):
+    """Run :func:`_run` over ``paths`` in ``jobs`` worker processes; yield (path, notebook, seconds).
+
+    Each worker starts one single-threaded kernel at a time, so running as many
+    workers as the machine has cores changes no result.
+    """
+    import concurrent.futures
+    import multiprocessing
+
+    paths = [Path(p) for p in paths]
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+        futures = {pool.submit(_run, path, timeout, overrides): path for path in paths}
+        for path in paths:
+            log(f"executing {path} ...")
+        for future in concurrent.futures.as_completed(futures):
+            nb, seconds = future.result()
+            yield futures[future], nb, seconds
+
+
+def _default_jobs() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def execute(paths, *, timeout: int = 900, jobs: int | None = None, out=None, log=print) -> dict[str, float]:
+    """Execute notebooks top to bottom in fresh kernels and store their outputs.
+
+    The kernel runs the Python of this environment with :data:`ENVIRONMENT`
+    set, exactly as the test suite runs it. Each notebook is written back in
+    place, or into the folder ``out`` when given. Returns the wall time in
+    seconds of each notebook, keyed by the path written.
+    """
+    import nbformat
+
     times = {}
-    for path in map(Path, paths):
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs = []
-                cell.execution_count = None
-                cell.metadata.pop("execution", None)
-        log(f"executing {path} ...")
-        start = time.perf_counter()
-        client = NotebookClient(
-            nb,
-            km=_kernel_manager(),
-            timeout=timeout,
-            record_timing=False,
-            allow_errors=False,
-            resources={"metadata": {"path": str(path.parent)}},
-        )
-        client.execute()
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs = _coalesce_streams(cell.outputs)
-        times[str(path)] = elapsed = time.perf_counter() - start
+    jobs = _default_jobs() if jobs is None else jobs
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    for path, nb, elapsed in _run_all(paths, timeout=timeout, jobs=jobs, log=log):
+        path = path if out is None else Path(out) / path.name
+        times[str(path)] = elapsed
         nb.metadata["kernelspec"] = {
             "display_name": "Python 3 (ipykernel)",
             "language": "python",
@@ -245,9 +321,131 @@ def execute(paths, *, timeout: int = 900, log=print) -> dict[str, float]:
     return times
 
 
+# ---------------------------------------------------------------------------
+# Portability: the same outputs under another instruction set or thread count
+# ---------------------------------------------------------------------------
+
+#: Output formats compared, as nbval compares them (figures are not compared).
+_COMPARED = ("text/plain", "text/html", "text/markdown", "text/latex")
+
+
+def _comparable(outputs) -> list[tuple[str, str]]:
+    """The parts of a cell's outputs that nbval compares, as (kind, text) pairs."""
+    found = []
+    for output in _coalesce_streams([dict(o) for o in outputs]):
+        kind = output.get("output_type")
+        if kind == "stream":
+            found.append((f"stream:{output.get('name')}", output.get("text", "")))
+        elif kind in ("execute_result", "display_data"):
+            data = output.get("data", {})
+            for key in _COMPARED:
+                if key in data:
+                    value = data[key]
+                    found.append((key, value if isinstance(value, str) else "".join(value)))
+        elif kind == "error":
+            found.append(("error", f"{output.get('ename')}: {output.get('evalue')}"))
+    return found
+
+
+def differing_cells(stored, executed) -> list[tuple[int, str, str]]:
+    """Cells whose compared outputs differ: (index, first stored line, first executed line)."""
+    differing = []
+    for index, (old, new) in enumerate(zip(stored.cells, executed.cells)):
+        if old.cell_type != "code":
+            continue
+        a, b = _comparable(old.outputs), _comparable(new.outputs)
+        if a != b:
+            a_lines = "".join(t for _, t in a).splitlines()
+            b_lines = "".join(t for _, t in b).splitlines()
+            pairs = [(x, y) for x, y in zip(a_lines, b_lines) if x != y]
+            first = pairs[0] if pairs else ("\n".join(a_lines[-1:]), "\n".join(b_lines[-1:]))
+            differing.append((index, first[0].strip(), first[1].strip()))
+    return differing
+
+
+def _isa_names_from_avx2():
+    """NumPy's dispatch targets at AVX2 and above that this CPU has."""
+    from lossbook._setup import _numpy_cpu_features
+
+    dispatch, features = _numpy_cpu_features()
+    wanted = ("AVX2", "FMA3", "X86_V3", "X86_V4")
+    return [n for n in dispatch if features.get(n) and (n in wanted or n.startswith("AVX512"))]
+
+
+def perturbations() -> dict[str, tuple[str, dict[str, str]]]:
+    """The settings ``make portability`` runs the chapters under: name -> (description, variables).
+
+    ``lower-isa`` stands for an older CPU: every kernel choice one level below
+    the pinned AVX2 (oneDNN at AVX, NumPy without its AVX2 loops, OpenBLAS's
+    Sandy Bridge kernels). ``threads`` gives TensorFlow, OpenBLAS and OpenMP
+    two threads. It is empty on a CPU that is not x86-64, where there is
+    no pin to move.
+    """
+    import platform
+
+    settings = {
+        "threads": (
+            "two threads for TensorFlow, OpenBLAS and OpenMP",
+            {
+                "LOSSBOOK_THREADS": "2",
+                "OMP_NUM_THREADS": "2",
+                "OPENBLAS_NUM_THREADS": "2",
+                "MKL_NUM_THREADS": "2",
+            },
+        )
+    }
+    if platform.machine().lower() in {"x86_64", "amd64"}:
+        lower = {"ONEDNN_MAX_CPU_ISA": "AVX", "OPENBLAS_CORETYPE": "Sandybridge"}
+        names = _isa_names_from_avx2()
+        if names:
+            lower["NPY_DISABLE_CPU_FEATURES"] = " ".join(names)
+        settings = {
+            "lower-isa": ("kernels one level below the AVX2 pin: oneDNN AVX, NumPy and OpenBLAS without AVX2", lower),
+            **settings,
+        }
+    return settings
+
+
+def portability(paths, *, settings=None, timeout: int = 900, jobs: int | None = None, log=print) -> int:
+    """Re-execute ``paths`` under each perturbed setting and list every cell whose output changes.
+
+    Nothing is written. A changed cell tagged :data:`SENSITIVE_TAG` is listed
+    with its reason; any other changed cell is a failure. Returns the number of
+    unexplained cells.
+    """
+    import nbformat
+
+    paths = [Path(p) for p in paths]
+    available = perturbations()
+    chosen = list(available) if not settings else list(settings)
+    unknown = [name for name in chosen if name not in available]
+    if unknown:
+        raise ValueError(f"unknown setting(s) {unknown}; choose from {sorted(available)}")
+    reasons = sensitive_cells(paths)
+    jobs = _default_jobs() if jobs is None else jobs
+    unexplained = 0
+    for name in chosen:
+        description, overrides = available[name]
+        log(f"setting {name!r}: {description}")
+        log("  " + " ".join(f"{k}={v}" for k, v in sorted(overrides.items())))
+        found = {}
+        for path, nb, seconds in _run_all(paths, timeout=timeout, jobs=jobs, overrides=overrides, log=lambda _: None):
+            found[path] = differing_cells(nbformat.read(path, as_version=4), nb)
+            log(f"  {path}: {len(found[path])} cell(s) differ ({seconds:.0f} s)")
+        for path in paths:
+            for index, old, new in found[path]:
+                reason = reasons.get((str(path), index))
+                if reason is None:
+                    unexplained += 1
+                    log(f"  DIFFERS   {path} cell {index}: stored {old!r}, now {new!r}")
+                else:
+                    log(f"  explained {path} cell {index}: {reason}")
+    log(f"{unexplained} unexplained cell(s); {len(reasons)} cell(s) tagged {SENSITIVE_TAG!r} in the book")
+    return unexplained
+
+
 def _lab(root: Path) -> int:
-    for name, value in ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+    apply_environment()
     os.execvp(sys.executable, [sys.executable, "-m", "jupyterlab", str(root / "chapters")])
 
 
@@ -256,18 +454,27 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("execute", help="re-execute chapters and store their outputs")
     run.add_argument("notebooks", nargs="*", help="default: every notebook in chapters/")
+    run.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: up to 2)")
+    run.add_argument("--out", default=None, help="write the executed notebooks into this folder, not in place")
+    port = sub.add_parser("portability", help="re-execute chapters under perturbed CPU settings and list changed cells")
+    port.add_argument("notebooks", nargs="*", help="default: every notebook in chapters/")
+    port.add_argument("--setting", action="append", help="one of the settings (default: all)")
+    port.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: up to 2)")
     sub.add_parser("check", help="list problems with stored outputs and the table of contents")
     sub.add_parser("lab", help="open the chapters in JupyterLab with the course's environment")
     args = parser.parse_args(argv)
     root = Path.cwd()
     if args.command == "execute":
         paths = args.notebooks or chapter_notebooks(root)
-        times = execute(paths)
+        times = execute(paths, jobs=args.jobs, out=args.out)
         log_total = sum(times.values())
         print(f"executed {len(times)} notebooks in {log_total:.1f} s")
-        problems = [p for path in paths for p in notebook_problems(path)]
+        problems = [p for path in sorted(times) for p in notebook_problems(path)]
     elif args.command == "lab":
         return _lab(root)
+    elif args.command == "portability":
+        paths = args.notebooks or chapter_notebooks(root)
+        return 1 if portability(paths, settings=args.setting, jobs=args.jobs) else 0
     else:
         problems = book_problems(root)
     for problem in problems:

@@ -41,7 +41,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lossbook._setup import ENVIRONMENT
+from lossbook._setup import apply_environment
 
 __all__ = [
     "EXERCISES_HEADING",
@@ -144,9 +144,7 @@ def _copy(nb):
 
 def _environment(course: Path) -> dict[str, str]:
     """The environment of the nbgrader processes: the course's settings and this Python's kernel."""
-    env = os.environ.copy()
-    for name, value in ENVIRONMENT.items():
-        env.setdefault(name, value)
+    env = apply_environment(os.environ.copy())
     # A kernel spec named python3 that runs this interpreter, found before any
     # user-wide spec of the same name: notebooks run with lossbook installed.
     kernels = course / "jupyter" / "kernels" / "python3"

@@ -69,10 +69,9 @@ def _keras():
     is filled in first, without overriding anything already set.
     """
     if "tensorflow" not in sys.modules:
-        from lossbook._setup import ENVIRONMENT, _silenced_stderr
+        from lossbook._setup import _silenced_stderr, apply_environment
 
-        for name, value in ENVIRONMENT.items():
-            os.environ.setdefault(name, value)
+        apply_environment()
         with _silenced_stderr():
             import tensorflow  # noqa: F401
     import keras

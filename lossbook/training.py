@@ -187,7 +187,14 @@ def _check_split(model, split):
 
 
 def _score(model, x, y):
-    """Loss and metrics of the current weights on all rows, as one batch."""
+    """Loss and metrics of the current weights on all rows, as one batch.
+
+    The metrics are reset first: before Keras 3.15, ``test_on_batch`` carried
+    the metric state of earlier calls (and of the epoch's training steps) into
+    its result, so the figures were running averages, not those of the
+    current weights (keras-team/keras issue 22596).
+    """
+    model.reset_metrics()
     return {k: float(v) for k, v in model.test_on_batch(x, y, return_dict=True).items()}
 
 

@@ -46,6 +46,34 @@ def test_fit_returns_per_epoch_arrays_for_both_halves(capfd):
     assert isinstance(final["train"]["loss"], float)
 
 
+@pytest.mark.parametrize(
+    "loss, split, kwargs",
+    [
+        ("mse", REGRESSION, {"hidden": 25}),
+        ("categorical_crossentropy", ONE_HOT_BLOBS, {"hidden": 50, "n_classes": 3}),
+    ],
+)
+def test_test_figures_are_those_of_keras_evaluate_on_the_same_weights(loss, split, kwargs):
+    """Every epoch's test figures score the weights of that epoch, not a running average.
+
+    Before Keras 3.15, ``test_on_batch`` kept the metric state of earlier calls,
+    so the figures drifted towards an average over epochs (keras-team/keras#22596).
+    """
+    model = models.build(loss, n_inputs=split.n_features, seed=3, **kwargs)
+    scored = []
+
+    class _Evaluate(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            scored.append(
+                self.model.evaluate(split.x_test, split.y_test, batch_size=len(split.x_test), verbose=0, return_dict=True)
+            )
+
+    history = training.fit(model, split, epochs=4, seed=2, callbacks=[_Evaluate()])
+    for key in history.test:
+        np.testing.assert_allclose(history.test[key], [row[key] for row in scored], rtol=1e-6, atol=1e-7)
+    assert training.evaluate(model, split)["test"] == pytest.approx(history.final()["test"], rel=1e-6)
+
+
 def test_history_is_read_only_and_checks_lengths():
     history = training.History(np.arange(1, 3), {"loss": [2.0, 1.0]}, {"loss": [2.5, 1.5]})
     with pytest.raises(ValueError, match="read-only"):
