@@ -223,8 +223,13 @@ def setup(seed: int = 0, *, keras: bool = False, threads: int | None = None) -> 
             "Pass a whole number such as seed=0."
         )
     if threads is None:
-        threads = os.environ.get(THREADS_VARIABLE, "1")
-        threads = int(threads) if threads.strip().isdigit() else threads
+        value = os.environ.get(THREADS_VARIABLE, "1")
+        if not value.strip().isdigit() or int(value) < 1:
+            raise ValueError(
+                f"The environment variable {THREADS_VARIABLE} must be a positive integer; got {value!r}. "
+                f"Unset it, or set it to a whole number such as 1."
+            )
+        threads = int(value)
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
         raise ValueError(
             f"`threads` must be a positive integer; got {threads!r}. "

@@ -377,7 +377,9 @@ def perturbations() -> dict[str, tuple[str, dict[str, str]]]:
 
     ``lower-isa`` stands for an older CPU: every kernel choice one level below
     the pinned AVX2 (oneDNN at AVX, NumPy without its AVX2 loops, OpenBLAS's
-    Sandy Bridge kernels). ``threads`` gives TensorFlow, OpenBLAS and OpenMP
+    Sandy Bridge kernels); ``sse41`` goes one level further down, to a CPU
+    without AVX, and stands for any CPU whose arithmetic differs in the last
+    bits (ARM included). ``threads`` gives TensorFlow, OpenBLAS and OpenMP
     two threads. It is empty on a CPU that is not x86-64, where there is
     no pin to move.
     """
@@ -399,8 +401,10 @@ def perturbations() -> dict[str, tuple[str, dict[str, str]]]:
         names = _isa_names_from_avx2()
         if names:
             lower["NPY_DISABLE_CPU_FEATURES"] = " ".join(names)
+        oldest = {**lower, "ONEDNN_MAX_CPU_ISA": "SSE41", "OPENBLAS_CORETYPE": "Nehalem"}
         settings = {
             "lower-isa": ("kernels one level below the AVX2 pin: oneDNN AVX, NumPy and OpenBLAS without AVX2", lower),
+            "sse41": ("kernels of a CPU without AVX: oneDNN SSE4.1, OpenBLAS Nehalem, NumPy baseline", oldest),
             **settings,
         }
     return settings

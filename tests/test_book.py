@@ -154,3 +154,72 @@ def test_the_site_renders_stored_outputs_rather_than_re_executing():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert config["execute"]["execute_notebooks"] == "off"
     assert config["sphinx"]["config"]["nb_output_stderr"] == "severe"
+
+
+# ---------------------------------------------------------------------------
+# Portability: cells whose output changes with the CPU
+# ---------------------------------------------------------------------------
+
+
+def _printing(text, count=1):
+    return _code(f"print({text!r})", count, [{"output_type": "stream", "name": "stdout", "text": text + "\n"}])
+
+
+def test_differing_cells_names_each_changed_cell_and_ignores_figures():
+    stored = nbformat.v4.new_notebook()
+    stored.cells = [nbformat.v4.new_markdown_cell("# A"), _printing("0.0176", 1), _printing("same", 2)]
+    figure = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "AAAA", "text/plain": "<Figure>"}}
+    stored.cells[2].outputs.append(nbformat.from_dict(figure))
+    executed = nbformat.from_dict(json.loads(json.dumps(stored)))
+    executed.cells[1].outputs[0]["text"] = "0.0040\n"
+    executed.cells[2].outputs[1]["data"]["image/png"] = "BBBB"  # nbval does not compare figures either
+    assert book.differing_cells(stored, executed) == [(1, "0.0176", "0.0040")]
+    assert book.differing_cells(stored, stored) == []
+
+
+def test_a_cpu_sensitive_cell_needs_a_reason_and_the_book_a_budget(tmp_path):
+    bare = _printing("0.0176", 1)
+    bare.metadata["tags"] = [book.SENSITIVE_TAG]
+    explained = _code("# cpu-sensitive: one chaotic run\nprint(2)", 2)
+    explained.metadata["tags"] = [book.SENSITIVE_TAG]
+    path = _notebook(tmp_path, [bare, explained])
+    problems = book.notebook_problems(path)
+    assert len(problems) == 1 and "without a '# cpu-sensitive: <reason>' line" in problems[0]
+    assert book.sensitive_cells([path]) == {(str(path), 0): "(no reason given)", (str(path), 1): "one chaotic run"}
+
+
+def test_the_book_stays_within_its_budget_of_cpu_sensitive_cells():
+    found = book.sensitive_cells(book.chapter_notebooks(ROOT))
+    assert len(found) <= book.PORTABILITY_BUDGET
+    assert all(reason != "(no reason given)" for reason in found.values())
+
+
+def test_the_perturbed_settings_move_every_pinned_kernel():
+    import platform
+
+    settings = book.perturbations()
+    assert settings["threads"][1]["LOSSBOOK_THREADS"] == "2"
+    if platform.machine().lower() in {"x86_64", "amd64"}:
+        assert settings["lower-isa"][1]["ONEDNN_MAX_CPU_ISA"] == "AVX"
+        assert settings["sse41"][1]["ONEDNN_MAX_CPU_ISA"] == "SSE41"
+        for name in ("lower-isa", "sse41"):
+            assert settings[name][1]["OPENBLAS_CORETYPE"] not in ("", "Haswell")
+    with pytest.raises(ValueError, match="unknown setting"):
+        book.portability([], settings=["no-such-setting"])
+
+
+def test_portability_lists_a_cell_that_changes_and_accepts_one_that_is_explained(tmp_path):
+    """A chapter that prints the thread count changes under the 'threads' setting."""
+    source = "import os\nprint(os.environ.get('LOSSBOOK_THREADS', '1'))"
+    plain = _code(source, 1, [{"output_type": "stream", "name": "stdout", "text": "1\n"}])
+    path = _notebook(tmp_path, [plain])
+    lines = []
+    assert book.portability([path], settings=["threads"], jobs=1, log=lines.append) == 1
+    assert any("DIFFERS" in line and "cell 0" in line and "'1'" in line and "'2'" in line for line in lines)
+
+    plain.source = "# cpu-sensitive: prints the thread count\n" + source
+    plain.metadata["tags"] = [book.SENSITIVE_TAG]
+    nbformat.write(nbformat.v4.new_notebook(cells=[plain]), path)
+    lines = []
+    assert book.portability([path], settings=["threads"], jobs=1, log=lines.append) == 0
+    assert any("explained" in line and "prints the thread count" in line for line in lines)

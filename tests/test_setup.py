@@ -79,3 +79,48 @@ def test_bad_seed_is_rejected(seed):
 def test_bad_thread_count_is_rejected(threads):
     with pytest.raises(ValueError, match="`threads` must be a positive integer"):
         lossbook.setup(threads=threads)
+
+
+def test_every_kernel_choice_is_pinned_at_avx2_on_x86_64():
+    import platform
+
+    from lossbook._setup import _instruction_set_pins
+
+    pins = _instruction_set_pins()
+    if platform.machine().lower() not in {"x86_64", "amd64"}:
+        assert pins == {}
+        return
+    assert pins["ONEDNN_MAX_CPU_ISA"] == "AVX2"
+    assert ENVIRONMENT["ONEDNN_MAX_CPU_ISA"] == "AVX2"
+    for name in pins.get("NPY_DISABLE_CPU_FEATURES", "").split():
+        assert name.startswith("AVX512") or name == "X86_V4"
+
+
+def test_a_value_the_machine_presets_wins():
+    from lossbook._setup import apply_environment
+
+    environ = apply_environment({"OPENBLAS_CORETYPE": "Zen", "ONEDNN_MAX_CPU_ISA": "AVX"})
+    assert environ["OPENBLAS_CORETYPE"] == "Zen" and environ["ONEDNN_MAX_CPU_ISA"] == "AVX"
+    assert environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
+
+
+def test_the_pinned_kernels_reach_a_chapter_opened_by_hand():
+    # No course environment at all: setup() itself sets oneDNN's cap before
+    # TensorFlow is imported, and TensorFlow's threads follow LOSSBOOK_THREADS.
+    result = _fresh_python(
+        "import os; os.environ['LOSSBOOK_THREADS'] = '2'\n"
+        "import lossbook; lossbook.setup(keras=True)\n"
+        "import tensorflow as tf\n"
+        "print(os.environ.get('ONEDNN_MAX_CPU_ISA'), tf.config.threading.get_intra_op_parallelism_threads())"
+    )
+    assert result.returncode == 0, result.stderr
+    import platform
+
+    isa = "AVX2" if platform.machine().lower() in {"x86_64", "amd64"} else "None"
+    assert result.stdout.split() == [isa, "2"]
+
+
+def test_a_bad_thread_variable_is_named_in_the_error(monkeypatch):
+    monkeypatch.setenv("LOSSBOOK_THREADS", "two")
+    with pytest.raises(ValueError, match="LOSSBOOK_THREADS"):
+        lossbook.setup()
