@@ -1,4 +1,4 @@
-"""Input checks shared by every loss in :mod:`lossbook.losses`.
+"""Input checks shared by lossbook's modules: the losses, the data helpers, training and plotting.
 
 Each function checks one thing. When the check fails it raises
 :class:`ValueError` with a message in three parts: what was expected, what

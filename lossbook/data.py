@@ -29,7 +29,7 @@ import numbers
 
 import numpy as np
 
-from lossbook._validation import is_int as _is_int, check_int as _check_int
+from lossbook._validation import check_int as _check_int
 
 __all__ = [
     "Split",

@@ -93,8 +93,6 @@ TIME_LIMIT = 10.0
 SOLUTIONS_SWITCH = "LOSSBOOK_SOLUTIONS"
 
 _LABEL = re.compile(r"^ex-\d\d-[a-z0-9]+(?:-[a-z0-9]+)*$")
-_LN2 = math.log(2.0)
-_LN10 = math.log(10.0)
 
 
 # ---------------------------------------------------------------------------
@@ -224,7 +222,7 @@ _REFERENCES: dict[str, Callable] = {}
 def _reference(exercise: Exercise) -> Callable:
     if exercise.label not in _REFERENCES:
         import scipy
-        import scipy.special  # noqa: F401 - makes scipy.special available to solutions
+        import scipy.special
 
         namespace = {"np": np, "scipy": scipy}
         exec(compile(exercise.solution, f"<solution of {exercise.label}>", "exec"), namespace)  # noqa: S102

@@ -402,7 +402,7 @@ def _notebook_findings(autograded: Path, source_nb, timeout: int) -> tuple[list[
                 starts = [i for i, line in enumerate(lines) if line.strip().startswith("hint:")]
                 if starts:
                     hint = [lines[starts[0]].strip()]
-                    hint += [l.strip() for l in lines[starts[0] + 1:] if l.startswith("            ")]
+                    hint += [line.strip() for line in lines[starts[0] + 1:] if line.startswith("            ")]
                     message += " " + " ".join(hint)
                 messages[meta["grade_id"]] = message
     return list(dict.fromkeys(notes)), messages

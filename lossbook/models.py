@@ -31,13 +31,13 @@ fast; call ``lossbook.setup(keras=True)`` first in a notebook.
 from __future__ import annotations
 
 import dataclasses
-import numbers
-import os
 import sys
 
 import numpy as np
 
-from lossbook._validation import is_int as _is_int, check_int as _check_int, check_rate as _check_rate
+from lossbook._validation import ROW_SUM_ATOL as _ROW_SUM_ATOL
+from lossbook._validation import check_int as _check_int
+from lossbook._validation import check_rate as _check_rate
 
 __all__ = [
     "ACTIVATIONS",
@@ -56,10 +56,6 @@ __all__ = [
 
 #: Output activations :func:`mlp` accepts.
 ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax")
-
-#: Tolerance on the row sums of one-hot or probability labels.
-_ROW_SUM_ATOL = 1e-5
-
 
 def _keras():
     """Import Keras, keeping TensorFlow's import-time lines off stderr.

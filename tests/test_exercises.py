@@ -229,7 +229,7 @@ def test_warnings_and_stderr_of_the_learners_code_stay_inside_the_feedback(capsy
 
     def bce_logit_grad(y, z):
         print("debugging", file=sys.stderr)
-        warnings.warn("careful", UserWarning)
+        warnings.warn("careful", UserWarning, stacklevel=2)
         return (1 / (1 + np.exp(-z)) - y) / len(z)
 
     report = exercises.evaluate("ex-05-logit-grad", bce_logit_grad)

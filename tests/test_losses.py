@@ -222,14 +222,14 @@ REFERENCE = {
         y, p
     ),
     "binary_crossentropy": lambda y, p, logits: metrics.log_loss(
-        y.ravel(), y_proba=_probabilities(p, logits, False).ravel()
+        y.ravel(), _probabilities(p, logits, False).ravel()
     ),
     "hinge": lambda y, p, logits: metrics.hinge_loss(y.ravel(), p.ravel()),
     "categorical_crossentropy": lambda y, p, logits: metrics.log_loss(
-        _labels(y), y_proba=_probabilities(p, logits, True), labels=range(K)
+        _labels(y), _probabilities(p, logits, True), labels=range(K)
     ),
     "sparse_categorical_crossentropy": lambda y, p, logits: metrics.log_loss(
-        _labels(y), y_proba=_probabilities(p, logits, True), labels=range(K)
+        _labels(y), _probabilities(p, logits, True), labels=range(K)
     ),
     "kl_divergence": lambda y, p, logits: stats.entropy(y, p, axis=1).mean(),
     "categorical_hinge": lambda y, p, logits: metrics.hinge_loss(

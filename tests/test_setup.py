@@ -65,7 +65,7 @@ def test_same_seed_gives_same_numbers():
 
 def test_environment_is_filled_in():
     lossbook.setup()
-    for name, value in ENVIRONMENT.items():
+    for name in ENVIRONMENT:
         assert name in os.environ
 
 
