@@ -323,7 +323,7 @@ def test_binary_crossentropy_worked_example():
     )
     mean = losses.binary_crossentropy(BINARY_Y, BINARY_P)
     assert round(mean, 3) == 0.272
-    assert mean == pytest.approx(metrics.log_loss(BINARY_Y, y_proba=BINARY_P), rel=1e-12)
+    assert mean == pytest.approx(metrics.log_loss(BINARY_Y, BINARY_P), rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -359,7 +359,7 @@ def test_rows_not_summing_to_one_are_rejected_where_others_differ():
         losses.categorical_crossentropy(y, p)
     # scikit-learn 1.9 warns and uses the rows as given ...
     with pytest.warns(UserWarning, match="do not sum to one"):
-        assert round(metrics.log_loss([0, 1, 2], y_proba=p), 4) == 0.2284
+        assert round(metrics.log_loss([0, 1, 2], p), 4) == 0.2284
     # ... while Keras (and scikit-learn up to 1.4) renormalise each row.
     assert round(float(np.mean(keras.losses.categorical_crossentropy(y, p))), 4) == 0.2602
     normalised = p / p.sum(axis=1, keepdims=True)
@@ -524,7 +524,7 @@ def test_probability_ends_floor_the_log_not_the_probability():
     assert keras_values[0] == pytest.approx(1e-7, rel=1e-3)  # clipped to 1 - 1e-7
     assert lossbook_values[1] == pytest.approx(keras_values[1]) == pytest.approx(16.118, abs=1e-3)
     # scikit-learn clips at float64 machine epsilon instead of 1e-7.
-    sklearn_value = metrics.log_loss([1], y_proba=[0.0], labels=[0, 1])
+    sklearn_value = metrics.log_loss([1], [0.0], labels=[0, 1])
     assert sklearn_value == pytest.approx(-math.log(np.finfo(float).eps))
     assert round(sklearn_value, 2) == 36.04
 
