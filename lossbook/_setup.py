@@ -28,9 +28,11 @@ def _numpy_cpu_features():
     return list(getattr(umath, "__cpu_dispatch__", [])), dict(getattr(umath, "__cpu_features__", {}))
 
 
-def _above_avx2(name: str) -> bool:
-    """Whether a NumPy dispatch target needs more than AVX2 (AVX-512 in any naming)."""
-    return name.startswith("AVX512") or name == "X86_V4"
+def numpy_targets(*, from_avx2: bool = False) -> list[str]:
+    """NumPy's dispatch targets this CPU runs that need AVX-512 (with ``from_avx2``: AVX2 or more)."""
+    dispatch, features = _numpy_cpu_features()
+    avx2 = ("AVX2", "FMA3", "X86_V3") if from_avx2 else ()
+    return [n for n in dispatch if features.get(n) and (n.startswith("AVX512") or n == "X86_V4" or n in avx2)]
 
 
 def _instruction_set_pins() -> dict[str, str]:
@@ -57,9 +59,9 @@ def _instruction_set_pins() -> dict[str, str]:
 
     if platform.machine().lower() not in {"x86_64", "amd64"}:
         return {}
-    dispatch, features = _numpy_cpu_features()
+    _, features = _numpy_cpu_features()
     pins = {"ONEDNN_MAX_CPU_ISA": "AVX2"}
-    above = [name for name in dispatch if _above_avx2(name) and features.get(name)]
+    above = numpy_targets()
     if above:
         pins["NPY_DISABLE_CPU_FEATURES"] = " ".join(above)
     if features.get("AVX2") or features.get("X86_V3"):

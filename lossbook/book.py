@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from lossbook._setup import apply_environment
+from lossbook._setup import apply_environment, numpy_targets
 
 __all__ = [
     "toc_files",
@@ -325,25 +325,26 @@ def execute(paths, *, timeout: int = 900, jobs: int | None = None, out=None, log
 # Portability: the same outputs under another instruction set or thread count
 # ---------------------------------------------------------------------------
 
-#: Output formats compared, as nbval compares them (figures are not compared).
-_COMPARED = ("text/plain", "text/html", "text/markdown", "text/latex")
+#: Output data nbval does not compare (its defaults): figures and widget ids.
+_NOT_COMPARED = ("image/png", "image/jpeg", "application/vnd.jupyter.widget-view+json")
 
 
 def _comparable(outputs) -> list[tuple[str, str]]:
-    """The parts of a cell's outputs that nbval compares, as (kind, text) pairs."""
+    """What nbval compares of a cell's outputs, after merging streams as nbval does."""
+    import copy
+
+    from nbval.plugin import coalesce_streams
+
     found = []
-    for output in _coalesce_streams([dict(o) for o in outputs]):
+    for output in coalesce_streams(copy.deepcopy(list(outputs))):
         kind = output.get("output_type")
         if kind == "stream":
             found.append((f"stream:{output.get('name')}", output.get("text", "")))
-        elif kind in ("execute_result", "display_data"):
-            data = output.get("data", {})
-            for key in _COMPARED:
-                if key in data:
-                    value = data[key]
-                    found.append((key, value if isinstance(value, str) else "".join(value)))
         elif kind == "error":
             found.append(("error", f"{output.get('ename')}: {output.get('evalue')}"))
+        for key, value in sorted(output.get("data", {}).items()):
+            if key not in _NOT_COMPARED:
+                found.append((key, value if isinstance(value, str) else str(value)))
     return found
 
 
@@ -361,15 +362,6 @@ def differing_cells(stored, executed) -> list[tuple[int, str, str]]:
             first = pairs[0] if pairs else ("\n".join(a_lines[-1:]), "\n".join(b_lines[-1:]))
             differing.append((index, first[0].strip(), first[1].strip()))
     return differing
-
-
-def _isa_names_from_avx2():
-    """NumPy's dispatch targets at AVX2 and above that this CPU has."""
-    from lossbook._setup import _numpy_cpu_features
-
-    dispatch, features = _numpy_cpu_features()
-    wanted = ("AVX2", "FMA3", "X86_V3", "X86_V4")
-    return [n for n in dispatch if features.get(n) and (n in wanted or n.startswith("AVX512"))]
 
 
 def perturbations() -> dict[str, tuple[str, dict[str, str]]]:
@@ -398,7 +390,7 @@ def perturbations() -> dict[str, tuple[str, dict[str, str]]]:
     }
     if platform.machine().lower() in {"x86_64", "amd64"}:
         lower = {"ONEDNN_MAX_CPU_ISA": "AVX", "OPENBLAS_CORETYPE": "Sandybridge"}
-        names = _isa_names_from_avx2()
+        names = numpy_targets(from_avx2=True)
         if names:
             lower["NPY_DISABLE_CPU_FEATURES"] = " ".join(names)
         oldest = {**lower, "ONEDNN_MAX_CPU_ISA": "SSE41", "OPENBLAS_CORETYPE": "Nehalem"}
