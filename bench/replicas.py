@@ -39,33 +39,34 @@ import subprocess
 import sys
 import time
 
-#: (problem, loss, hidden units, epochs, number of classes)
-CONFIGS = [
-    ("regression", "mean_squared_error", 25, 100, None),
-    ("regression", "mean_squared_logarithmic_error", 25, 100, None),
-    ("regression", "mean_absolute_error", 25, 100, None),
-    ("binary", "binary_crossentropy", 50, 200, None),
-    ("binary", "hinge", 50, 200, None),
-    ("binary", "squared_hinge", 50, 200, None),
-    ("multiclass", "categorical_crossentropy", 50, 100, 3),
-    ("multiclass", "sparse_categorical_crossentropy", 50, 100, 3),
-    ("multiclass", "kl_divergence", 50, 100, 3),
+#: The nine canonical configurations: three losses per task, with the task's
+#: canonical experiment (lossbook.registry.EXPERIMENTS).
+LOSS_NAMES = [
+    "mean_squared_error", "mean_squared_logarithmic_error", "mean_absolute_error",
+    "binary_crossentropy", "hinge", "squared_hinge",
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
 ]
+
+
+def _configs():
+    """(task, loss, hidden units, epochs, number of classes) of each configuration."""
+    from lossbook import registry
+
+    rows = []
+    for loss in LOSS_NAMES:
+        experiment = registry.EXPERIMENTS[registry.LOSSES[loss].task]
+        rows.append((experiment.task, loss, experiment.hidden, experiment.epochs, experiment.n_classes))
+    return rows
+
 
 TARGETS = {"grid_seconds": 60.0, "speedup": 100.0, "peak_gib": 3.0}
 
 
-def _split(problem, loss):
-    """The canonical split of a problem, its labels in the format the loss expects."""
-    from lossbook import data, models
+def _split(task, loss):
+    """The canonical split of a task, its labels in the format the loss expects."""
+    from lossbook import data
 
-    if problem == "regression":
-        return data.regression()
-    if problem == "binary":
-        split = data.circles()
-        return split.map_targets(data.to_signed) if models.head_for(loss).labels == "signed" else split
-    split = data.blobs()
-    return split if models.head_for(loss).labels == "index" else split.map_targets(lambda y: data.one_hot(y, 3))
+    return data.for_loss(data.canonical(task), loss)
 
 
 def _peak_mib():
@@ -85,7 +86,7 @@ def phase_replicas(seeds):
 
     rows = []
     start = time.perf_counter()
-    for problem, loss, hidden, epochs, n_classes in CONFIGS:
+    for problem, loss, hidden, epochs, n_classes in _configs():
         t0 = time.perf_counter()
         runs = replicas.fit(
             loss, _split(problem, loss), hidden=hidden, epochs=epochs, replicas=seeds, n_classes=n_classes, progress=False
@@ -101,7 +102,7 @@ def phase_replicas(seeds):
                 "sd": float(final.std(ddof=1)) if seeds > 1 else 0.0,
             }
         )
-    return {"seconds": time.perf_counter() - start, "models": seeds * len(CONFIGS), "rows": rows, "peak_mib": _peak_mib()}
+    return {"seconds": time.perf_counter() - start, "models": seeds * len(LOSS_NAMES), "rows": rows, "peak_mib": _peak_mib()}
 
 
 def phase_one_at_a_time(seeds, how):
@@ -112,7 +113,7 @@ def phase_one_at_a_time(seeds, how):
 
     rows = []
     start = time.perf_counter()
-    for problem, loss, hidden, epochs, n_classes in CONFIGS:
+    for problem, loss, hidden, epochs, n_classes in _configs():
         split = _split(problem, loss)
         t0 = time.perf_counter()
         for seed in range(seeds):
@@ -130,7 +131,7 @@ def phase_one_at_a_time(seeds, how):
             else:
                 training.fit(model, split, epochs=epochs, seed=seed)
         rows.append({"loss": loss, "seconds_per_model": (time.perf_counter() - t0) / seeds})
-    return {"seconds": time.perf_counter() - start, "models": seeds * len(CONFIGS), "rows": rows, "peak_mib": _peak_mib()}
+    return {"seconds": time.perf_counter() - start, "models": seeds * len(LOSS_NAMES), "rows": rows, "peak_mib": _peak_mib()}
 
 
 def _run_phase(args):
@@ -172,9 +173,9 @@ def main(argv=None):
 
     if args.seeds < 1 or not 1 <= args.keras_seeds <= args.seeds:
         parser.error("need --seeds >= 1 and 1 <= --keras-seeds <= --seeds")
-    grid_models = args.seeds * len(CONFIGS)
+    grid_models = args.seeds * len(LOSS_NAMES)
     load = os.getloadavg()
-    print(f"lossbook replicas benchmark: {len(CONFIGS)} configurations x {args.seeds} seeds = {grid_models} models")
+    print(f"lossbook replicas benchmark: {len(LOSS_NAMES)} configurations x {args.seeds} seeds = {grid_models} models")
     print(
         f"CPU: {os.cpu_count()} cores, load average {load[0]:.2f} (1 min) at start. Timings are wall clock; "
         "on a shared machine they are noisy and the one-at-a-time path suffers more."
@@ -192,7 +193,7 @@ def main(argv=None):
     print(f"  grid {rep['seconds']:.1f} s = {1000 * per_model_rep:.1f} ms per model; peak memory {rep['peak_mib']:.0f} MiB")
     print()
 
-    subset = args.keras_seeds * len(CONFIGS)
+    subset = args.keras_seeds * len(LOSS_NAMES)
     one = {}
     for how, title in (("keras", "Keras model.fit"), ("training", "lossbook.training.fit")):
         report = _run_phase([how, str(args.keras_seeds)])

@@ -8,9 +8,9 @@ The chapters import modules, not objects::
     lossbook.setup(seed=0)
 """
 
-from lossbook import data, exercises, losses, models, optim, plotting, replicas, training
+from lossbook import data, exercises, losses, models, optim, plotting, registry, replicas, training
 from lossbook._setup import setup
 
 __version__ = "0.1.0"
 
-__all__ = ["setup", "data", "exercises", "losses", "models", "optim", "plotting", "replicas", "training", "__version__"]
+__all__ = ["setup", "data", "exercises", "losses", "models", "optim", "plotting", "registry", "replicas", "training", "__version__"]

@@ -242,6 +242,12 @@ def setup(seed: int = 0, *, keras: bool = False, threads: int | None = None) -> 
     # Show every warning once per place, deprecations included: a warning in a
     # chapter lands on stderr, and the test suite rejects stored stderr.
     warnings.simplefilter("default")
+    # TensorFlow's autograph builds syntax trees with gast, which passes an
+    # extra keyword to Python's ast classes; Python 3.13 warns about it on every
+    # traced function. Nothing a learner can change, so it is not shown.
+    warnings.filterwarnings(
+        "ignore", message=r".*unexpected keyword argument '___pyct_anno'", category=DeprecationWarning
+    )
 
     random.seed(seed)
     np.random.seed(seed)

@@ -34,7 +34,9 @@ from lossbook._validation import check_int as _check_int
 __all__ = [
     "Split",
     "blobs",
+    "canonical",
     "circles",
+    "for_loss",
     "one_hot",
     "positive_skewed_regression",
     "regression",
@@ -49,10 +51,6 @@ N_SAMPLES = 1000
 # ---------------------------------------------------------------------------
 # Argument checks
 # ---------------------------------------------------------------------------
-
-
-
-
 
 
 def _check_number(value, name, *, positive=False, example):
@@ -495,6 +493,53 @@ def with_outliers(
 # ---------------------------------------------------------------------------
 # Label formats
 # ---------------------------------------------------------------------------
+
+
+def for_loss(split: Split, loss: str) -> Split:
+    """The split with its targets in the format a loss of the course expects.
+
+    Class indices 0 / 1 become -1 / +1 for the hinge losses (:func:`to_signed`)
+    and one-hot rows for the multi-class losses that take them
+    (:func:`one_hot`, with as many classes as the labels of both halves
+    name); other targets are returned as they are.
+
+    Parameters
+    ----------
+    split : Split
+        A split with real targets (regression) or integer class labels.
+    loss : str
+        A loss name or alias of :data:`lossbook.registry.LOSSES`.
+
+    Examples
+    --------
+    >>> from lossbook import data
+    >>> data.for_loss(data.circles(), "hinge").y_train[:4]
+    array([ 1,  1, -1, -1])
+    >>> data.for_loss(data.blobs(), "kld").y_train.shape
+    (500, 3)
+    """
+    from lossbook import registry
+
+    labels = registry.lookup(loss).labels
+    if labels == "signed":
+        return split.map_targets(to_signed)
+    if labels == "one-hot":
+        n_classes = int(max(split.y_train.max(), split.y_test.max())) + 1
+        return split.map_targets(lambda y: one_hot(y, n_classes))
+    return split
+
+
+def canonical(task: str) -> Split:
+    """The split of the canonical experiment of a task (:data:`lossbook.registry.EXPERIMENTS`).
+
+    >>> canonical("binary").name
+    'circles'
+    """
+    from lossbook import registry
+
+    if task not in registry.EXPERIMENTS:
+        raise ValueError(f"`task` must be one of {tuple(registry.EXPERIMENTS)}; got {task!r}.")
+    return globals()[registry.EXPERIMENTS[task].dataset]()
 
 
 def to_signed(y) -> np.ndarray:

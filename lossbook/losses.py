@@ -75,6 +75,7 @@ import numpy as np
 from scipy import special
 
 from lossbook import _validation as _v
+from lossbook import registry as _registry
 
 __all__ = [
     "EPSILON",
@@ -1550,46 +1551,12 @@ class LossInfo:
     from_logits: bool = False
 
 
-def _info(loss, task, y_true, y_pred, output, from_logits=False):
-    grad = globals()[f"{loss.__name__}_grad"]
-    return LossInfo(loss.__name__, loss, grad, task, y_true, y_pred, output, from_logits)
+def _info(row) -> LossInfo:
+    loss = globals()[row.name]
+    return LossInfo(row.name, loss, globals()[f"{row.name}_grad"], row.task, row.y_true, row.y_pred, row.activation,
+                    row.from_logits)
 
 
-#: Every loss of this module by name, in the order the course introduces them.
-LOSSES: dict[str, LossInfo] = {
-    info.name: info
-    for info in (
-        _info(mean_squared_error, "regression", "real", "real", "linear"),
-        _info(
-            mean_squared_logarithmic_error,
-            "regression",
-            "non-negative",
-            "non-negative",
-            "linear",
-        ),
-        _info(mean_absolute_error, "regression", "real", "real", "linear"),
-        _info(huber, "regression", "real", "real", "linear"),
-        _info(log_cosh, "regression", "real", "real", "linear"),
-        _info(binary_crossentropy, "binary", "binary", "probability", "sigmoid", True),
-        _info(hinge, "binary", "signed", "score", "tanh"),
-        _info(squared_hinge, "binary", "signed", "score", "tanh"),
-        _info(
-            categorical_crossentropy,
-            "multiclass",
-            "one-hot",
-            "distribution",
-            "softmax",
-            True,
-        ),
-        _info(
-            sparse_categorical_crossentropy,
-            "multiclass",
-            "index",
-            "distribution",
-            "softmax",
-            True,
-        ),
-        _info(kl_divergence, "multiclass", "distribution", "distribution", "softmax"),
-        _info(categorical_hinge, "multiclass", "one-hot", "score", "softmax"),
-    )
-}
+#: Every loss of this module by name, in the order the course introduces them
+#: (the rows of :data:`lossbook.registry.LOSSES`, with their functions).
+LOSSES: dict[str, LossInfo] = {name: _info(row) for name, row in _registry.LOSSES.items()}

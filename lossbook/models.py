@@ -35,6 +35,7 @@ import sys
 
 import numpy as np
 
+from lossbook import registry as _registry
 from lossbook._validation import ROW_SUM_ATOL as _ROW_SUM_ATOL
 from lossbook._validation import check_int as _check_int
 from lossbook._validation import check_rate as _check_rate
@@ -43,6 +44,7 @@ __all__ = [
     "ACTIVATIONS",
     "Head",
     "LOSS_NAMES",
+    "metric_function",
     "build",
     "check_labels",
     "check_targets",
@@ -106,40 +108,8 @@ class Head:
     from_logits: bool = False
 
 
-_HEADS = {
-    "mean_squared_error": ("regression", "linear", "real"),
-    "mean_absolute_error": ("regression", "linear", "real"),
-    "mean_squared_logarithmic_error": ("regression", "linear", "real"),
-    "huber": ("regression", "linear", "real"),
-    "log_cosh": ("regression", "linear", "real"),
-    "binary_crossentropy": ("binary", "sigmoid", "binary"),
-    "hinge": ("binary", "tanh", "signed"),
-    "squared_hinge": ("binary", "tanh", "signed"),
-    "categorical_crossentropy": ("multiclass", "softmax", "one-hot"),
-    "kl_divergence": ("multiclass", "softmax", "one-hot"),
-    "categorical_hinge": ("multiclass", "softmax", "one-hot"),
-    "sparse_categorical_crossentropy": ("multiclass", "softmax", "index"),
-}
-
 #: Loss names :func:`head_for` knows, in the order the course meets them.
-LOSS_NAMES = tuple(_HEADS)
-
-_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "msle": "mean_squared_logarithmic_error", "kld": "kl_divergence"}
-
-_CLASSES = {
-    "MeanSquaredError": "mean_squared_error",
-    "MeanAbsoluteError": "mean_absolute_error",
-    "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error",
-    "Huber": "huber",
-    "LogCosh": "log_cosh",
-    "BinaryCrossentropy": "binary_crossentropy",
-    "Hinge": "hinge",
-    "SquaredHinge": "squared_hinge",
-    "CategoricalCrossentropy": "categorical_crossentropy",
-    "KLDivergence": "kl_divergence",
-    "CategoricalHinge": "categorical_hinge",
-    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
-}
+LOSS_NAMES = tuple(_registry.LOSSES)
 
 
 def head_for(loss) -> Head:
@@ -173,30 +143,19 @@ def head_for(loss) -> Head:
     """
     from_logits = False
     if isinstance(loss, str):
-        name = _ALIASES.get(loss, loss)
+        row = _registry.lookup(loss)
     else:
-        name = _CLASSES.get(type(loss).__name__)
+        row = _registry.by_class(type(loss).__name__)
         from_logits = bool(getattr(loss, "from_logits", False))
-        if name is None:
+        if row is None:
+            classes = sorted(r.keras_class for r in _registry.LOSSES.values())
             raise ValueError(
-                f"`loss` must be a loss name or one of Keras' loss classes {sorted(_CLASSES)}; "
+                f"`loss` must be a loss name or one of Keras' loss classes {classes}; "
                 f"got an object of type {type(loss).__name__}. For a custom loss, build the model "
                 "with mlp() and compile it yourself."
             )
-    if name not in _HEADS:
-        hint = (
-            " Keras 3 calls it 'kl_divergence' (alias 'kld')."
-            if isinstance(loss, str) and "kullback" in loss.lower()
-            else ""
-        )
-        raise ValueError(
-            f"unknown loss {loss!r}; expected one of {', '.join(LOSS_NAMES)} "
-            f"(or the aliases {', '.join(_ALIASES)}).{hint}"
-        )
-    problem, activation, labels = _HEADS[name]
-    if from_logits:
-        activation = "linear"
-    return Head(name, problem, activation, labels, from_logits)
+    activation = "linear" if from_logits else row.activation
+    return Head(row.name, row.task, activation, row.labels, from_logits)
 
 
 def output_activation(model) -> str:
@@ -261,29 +220,35 @@ def sign_accuracy(y_true, y_pred):
     return ops.mean(agree, axis=-1) if len(y_pred.shape) > 1 else agree
 
 
+def metric_function(head: Head, activation: str):
+    """The course's metric for a head and output activation: ``(name, per-example function)``.
+
+    The rule is :func:`lossbook.registry.decision_rule`; the function takes
+    ``(y_true, y_pred)`` tensors and returns one value per example, as Keras'
+    metric functions do.
+    """
+    rule = _registry.decision_rule(head.problem, activation, head.labels)
+    km = _keras().metrics
+    if rule.decision == "threshold":
+        return rule.metric, lambda y, p: km.binary_accuracy(y, p, threshold=rule.threshold)
+    functions = {
+        "sign": sign_accuracy,
+        "argmax": km.categorical_accuracy,
+        "argmax-index": km.sparse_categorical_accuracy,
+        "none": km.mean_squared_error,
+    }
+    return rule.metric, functions[rule.decision]
+
+
 def _default_metric(head: Head, activation: str):
     """The metric that reads a model's output correctly, named "accuracy" or "mse"."""
-    keras = _keras()
-    if activation == "sigmoid":
-        return keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.5)
-    if activation == "tanh" or (activation == "linear" and head.labels == "signed"):
-        return keras.metrics.MeanMetricWrapper(sign_accuracy, name="accuracy")
-    if activation == "softmax" or (activation == "linear" and head.problem == "multiclass"):
-        if head.labels == "index":
-            return keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-        return keras.metrics.CategoricalAccuracy(name="accuracy")
-    if activation == "linear" and head.problem == "binary":  # logits of binary cross-entropy
-        return keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)
-    return keras.metrics.MeanSquaredError(name="mse")
+    name, function = metric_function(head, activation)
+    return _keras().metrics.MeanMetricWrapper(function, name=name)
 
 
 # ---------------------------------------------------------------------------
 # Building and compiling
 # ---------------------------------------------------------------------------
-
-
-
-
 
 
 def mlp(n_inputs: int, *, hidden: int, outputs: int = 1, activation: str = "linear", seed: int = 0):
@@ -359,8 +324,6 @@ def mlp(n_inputs: int, *, hidden: int, outputs: int = 1, activation: str = "line
         ],
         name="mlp",
     )
-
-
 
 
 def compile_for(model, loss, *, metrics=None, learning_rate: float = 0.01, momentum: float = 0.9):

@@ -391,12 +391,13 @@ def decision_boundary(
     grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
 
     if _is_keras_model(model_or_predict_fn):
-        from lossbook import models
+        from lossbook import models, registry
 
         keras = models._keras()
         out = keras.ops.convert_to_numpy(model_or_predict_fn(grid, training=False))
         if threshold is None:
-            threshold = 0.5 if models.output_activation(model_or_predict_fn) == "sigmoid" else 0.0
+            rule = registry.decision_rule("binary", models.output_activation(model_or_predict_fn), "binary")
+            threshold = rule.threshold if rule.decision == "threshold" else 0.0
     elif callable(model_or_predict_fn):
         out = np.asarray(model_or_predict_fn(grid))
     else:

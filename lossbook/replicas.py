@@ -86,13 +86,11 @@ import numpy as np
 
 from lossbook import data as _data
 from lossbook import models as _models
+from lossbook import registry as _registry
 from lossbook import training as _training
 from lossbook._validation import is_int as _is_int, check_int as _check_int, check_rate as _check_rate
 
 __all__ = ["ReplicaHistory", "batch_orders", "fit", "initial_weights"]
-
-#: Keras' loss class for each loss name of :data:`lossbook.models.LOSS_NAMES`.
-_LOSS_CLASSES = {name: cls for cls, name in _models._CLASSES.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -205,10 +203,6 @@ class ReplicaHistory:
 # ---------------------------------------------------------------------------
 
 
-
-
-
-
 def _check_seeds(seeds):
     values = np.asarray(seeds)
     if values.ndim != 1 or values.size == 0 or values.dtype.kind not in "iu" or values.min() < 0:
@@ -217,8 +211,6 @@ def _check_seeds(seeds):
             "Pass e.g. seeds=range(30)."
         )
     return values.astype(np.int64)
-
-
 
 
 def _check_split(split, loss, outputs):
@@ -407,22 +399,8 @@ def _keras_loss(loss, head, keras):
     forgets ``delta``, so the object cannot be rebuilt from its config).
     """
     if isinstance(loss, str):
-        loss = getattr(keras.losses, _LOSS_CLASSES[head.loss])()
+        loss = getattr(keras.losses, _registry.LOSSES[head.loss].keras_class)()
     return loss.call
-
-
-def _metric(head, activation, keras):
-    """The metric :func:`lossbook.models.compile_for` picks, as a per-example function."""
-    km = keras.metrics
-    if activation == "sigmoid":
-        return "accuracy", lambda y, p: km.binary_accuracy(y, p, threshold=0.5)
-    if activation == "tanh" or (activation == "linear" and head.labels == "signed"):
-        return "accuracy", _models.sign_accuracy
-    if activation == "softmax" or (activation == "linear" and head.problem == "multiclass"):
-        return "accuracy", km.sparse_categorical_accuracy if head.labels == "index" else km.categorical_accuracy
-    if activation == "linear" and head.problem == "binary":  # logits of binary cross-entropy
-        return "accuracy", lambda y, p: km.binary_accuracy(y, p, threshold=0.0)
-    return "mse", km.mean_squared_error
 
 
 def _add_bias(z, bias, tf):
@@ -718,7 +696,7 @@ def fit(
     # Targets keep their trailing shape: Keras' losses match (n,) targets with (n, 1) outputs themselves.
     y_tail = tuple(y.shape[1:])
     loss_fn = _keras_loss(loss, head, keras)
-    metric_name, metric_fn = _metric(head, head.activation, keras)
+    metric_name, metric_fn = _models.metric_function(head, head.activation)
     key = (
         head,
         loss if isinstance(loss, str) else id(loss),  # the cached loop holds the object, so its id stays unique

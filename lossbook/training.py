@@ -142,8 +142,6 @@ class History:
 # ---------------------------------------------------------------------------
 
 
-
-
 def _check_model(model):
     if not (hasattr(model, "fit") and hasattr(model, "layers")):
         raise ValueError(

@@ -48,3 +48,9 @@ def test_the_check_finds_an_unused_constant(tmp_path):
     tree = ast.parse("_USED = 1\n_UNUSED = 2\nprint(_USED)\n")
     names = [n for n in _private_assignments(tree) if not _loads(tree, n)]
     assert names == ["_UNUSED"]
+
+
+def test_no_gap_of_more_than_two_blank_lines():
+    """Runs of blank lines are what deleting code leaves behind."""
+    gaps = [str(path.relative_to(ROOT)) for path in PACKAGE.rglob("*.py") if "\n\n\n\n" in path.read_text(encoding="utf-8")]
+    assert gaps == []

@@ -1,0 +1,217 @@
+"""The course's losses in one table, and the rule that reads each output.
+
+Everything lossbook knows about a loss, apart from its formula, is one row
+of :data:`LOSSES`: its Keras name and class, a short label for tables, the
+problem it serves, the output activation and label format its Keras model
+uses, and the values its NumPy version (:mod:`lossbook.losses`) accepts.
+:mod:`lossbook.models`, :mod:`lossbook.replicas` and :mod:`lossbook.losses`
+all read this table, so adding a loss is one row here plus its NumPy
+function and gradient in :mod:`lossbook.losses`.
+
+:func:`decision_rule` says how a model's output becomes the course's metric:
+a threshold, a sign, an argmax, or the squared error. The Keras metric of
+:func:`lossbook.models.compile_for` and the per-replica metric of
+:func:`lossbook.replicas.fit` are both built from it.
+
+Nothing here imports Keras.
+
+Examples
+--------
+>>> from lossbook import registry
+>>> registry.lookup("kld").name
+'kl_divergence'
+>>> registry.LOSSES["hinge"].activation, registry.LOSSES["hinge"].labels
+('tanh', 'signed')
+>>> registry.decision_rule("binary", "sigmoid", "binary")
+Rule(metric='accuracy', decision='threshold', threshold=0.5)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+__all__ = ["Loss", "LOSSES", "lookup", "by_class", "Rule", "decision_rule", "Experiment", "EXPERIMENTS", "TASKS",
+           "LABEL_FORMATS"]
+
+#: The three kinds of problem the course trains.
+TASKS = ("regression", "binary", "multiclass")
+#: Label formats of the Keras models: any real number, 0 / 1, -1 / +1, one-hot rows, class indices.
+LABEL_FORMATS = ("real", "binary", "signed", "one-hot", "index")
+
+
+@dataclasses.dataclass(frozen=True)
+class Loss:
+    """One loss of the course.
+
+    Attributes
+    ----------
+    name : str
+        Keras' function name, also the name of the NumPy version in
+        :mod:`lossbook.losses` and the string ``model.compile(loss=...)`` takes.
+    label : str
+        Short name for tables and figures, e.g. ``"MSE"``.
+    keras_class : str
+        Name of the class in ``keras.losses``, e.g. ``"MeanSquaredError"``.
+    task : {"regression", "binary", "multiclass"}
+    activation : {"linear", "sigmoid", "tanh", "softmax"}
+        Activation of the output layer of the course's model for this loss.
+    labels : {"real", "binary", "signed", "one-hot", "index"}
+        The targets the Keras model is trained on (:data:`LABEL_FORMATS`).
+    y_true, y_pred : str
+        The values the NumPy version accepts by default (see
+        :class:`lossbook.losses.LossInfo`).
+    from_logits : bool
+        Whether the NumPy version accepts ``from_logits=True``.
+    aliases : tuple of str
+        Other names Keras accepts for the loss, e.g. ``("mse",)``.
+    """
+
+    name: str
+    label: str
+    keras_class: str
+    task: str
+    activation: str
+    labels: str
+    y_true: str
+    y_pred: str
+    from_logits: bool = False
+    aliases: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.task not in TASKS:
+            raise ValueError(f"Loss {self.name!r}: `task` must be one of {TASKS}; got {self.task!r}.")
+        if self.labels not in LABEL_FORMATS:
+            raise ValueError(f"Loss {self.name!r}: `labels` must be one of {LABEL_FORMATS}; got {self.labels!r}.")
+
+
+_ROWS = (
+    Loss("mean_squared_error", "MSE", "MeanSquaredError", "regression", "linear", "real", "real", "real", aliases=("mse",)),
+    Loss("mean_absolute_error", "MAE", "MeanAbsoluteError", "regression", "linear", "real", "real", "real", aliases=("mae",)),
+    Loss("mean_squared_logarithmic_error", "MSLE", "MeanSquaredLogarithmicError", "regression", "linear", "real",
+         "non-negative", "non-negative", aliases=("msle",)),
+    Loss("huber", "Huber", "Huber", "regression", "linear", "real", "real", "real"),
+    Loss("log_cosh", "log-cosh", "LogCosh", "regression", "linear", "real", "real", "real"),
+    Loss("binary_crossentropy", "BCE", "BinaryCrossentropy", "binary", "sigmoid", "binary", "binary", "probability",
+         from_logits=True),
+    Loss("hinge", "hinge", "Hinge", "binary", "tanh", "signed", "signed", "score"),
+    Loss("squared_hinge", "squared hinge", "SquaredHinge", "binary", "tanh", "signed", "signed", "score"),
+    Loss("categorical_crossentropy", "CCE", "CategoricalCrossentropy", "multiclass", "softmax", "one-hot", "one-hot",
+         "distribution", from_logits=True),
+    Loss("kl_divergence", "KL", "KLDivergence", "multiclass", "softmax", "one-hot", "distribution", "distribution",
+         aliases=("kld",)),
+    Loss("categorical_hinge", "categorical hinge", "CategoricalHinge", "multiclass", "softmax", "one-hot", "one-hot",
+         "score"),
+    Loss("sparse_categorical_crossentropy", "sparse CCE", "SparseCategoricalCrossentropy", "multiclass", "softmax",
+         "index", "index", "distribution", from_logits=True),
+)
+
+#: Every loss of the course by Keras name, in the order the course meets them.
+LOSSES: dict[str, Loss] = {row.name: row for row in _ROWS}
+
+
+def lookup(name: str) -> Loss:
+    """The row of a loss, by Keras name or alias.
+
+    Raises
+    ------
+    ValueError
+        If the name is none of the course's losses; the message lists those
+        that are, and gives the Keras 3 name of the KL divergence.
+    """
+    for row in LOSSES.values():
+        if name == row.name or name in row.aliases:
+            return row
+    hint = " Keras 3 calls it 'kl_divergence' (alias 'kld')." if "kullback" in name.lower() else ""
+    aliases = [alias for row in LOSSES.values() for alias in row.aliases]
+    raise ValueError(
+        f"unknown loss {name!r}; expected one of {', '.join(LOSSES)} (or the aliases {', '.join(aliases)}).{hint}"
+    )
+
+
+def by_class(class_name: str) -> Loss | None:
+    """The row whose Keras class has this name, or ``None``."""
+    return next((row for row in LOSSES.values() if row.keras_class == class_name), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """How the course scores a model's output.
+
+    Attributes
+    ----------
+    metric : {"accuracy", "mse"}
+        The name of the metric in every history.
+    decision : {"threshold", "sign", "argmax", "argmax-index", "none"}
+        How an output becomes a class: above ``threshold``; its sign (0
+        counts as negative); the largest output compared with one-hot labels
+        or with class indices; or no class at all (regression: squared error).
+    threshold : float or None
+        The threshold of ``"threshold"``: 0.5 for a probability, 0 for a logit.
+    """
+
+    metric: str
+    decision: str
+    threshold: float | None = None
+
+
+def decision_rule(task: str, activation: str, labels: str) -> Rule:
+    """The rule that reads an output of ``activation`` for a loss of ``task`` and ``labels``.
+
+    A sigmoid gives probabilities, read at 0.5; a tanh output or a score
+    trained on -1 / +1 labels is read by its sign; softmax outputs, and the
+    logits of a multi-class loss, by their argmax; the logit of binary
+    cross-entropy at 0. Regression outputs are scored by their squared error.
+
+    Examples
+    --------
+    >>> decision_rule("binary", "linear", "binary")
+    Rule(metric='accuracy', decision='threshold', threshold=0.0)
+    >>> decision_rule("multiclass", "softmax", "index").decision
+    'argmax-index'
+    """
+    if activation == "sigmoid":
+        return Rule("accuracy", "threshold", 0.5)
+    if activation == "tanh" or (activation == "linear" and labels == "signed"):
+        return Rule("accuracy", "sign")
+    if activation == "softmax" or (activation == "linear" and task == "multiclass"):
+        return Rule("accuracy", "argmax-index" if labels == "index" else "argmax")
+    if activation == "linear" and task == "binary":  # the logit of binary cross-entropy
+        return Rule("accuracy", "threshold", 0.0)
+    return Rule("mse", "none")
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """One of the course's three canonical experiments (the settings of the source tutorials).
+
+    Attributes
+    ----------
+    task : {"regression", "binary", "multiclass"}
+    dataset : str
+        The function of :mod:`lossbook.data` that makes its split.
+    hidden : int
+        Hidden ReLU units of the network.
+    epochs : int
+        Epochs of SGD (learning rate 0.01, momentum 0.9, batches of 32).
+    n_classes : int or None
+        Output units of a multi-class network; ``None`` for one output.
+    """
+
+    task: str
+    dataset: str
+    hidden: int
+    epochs: int
+    n_classes: int | None = None
+
+    @property
+    def settings(self) -> dict:
+        """``hidden``, ``epochs`` and ``n_classes``, as keyword arguments of :func:`lossbook.replicas.fit`."""
+        return {"hidden": self.hidden, "epochs": self.epochs, "n_classes": self.n_classes}
+
+
+#: The canonical experiment of each task.
+EXPERIMENTS: dict[str, Experiment] = {
+    "regression": Experiment("regression", "regression", hidden=25, epochs=100),
+    "binary": Experiment("binary", "circles", hidden=50, epochs=200),
+    "multiclass": Experiment("multiclass", "blobs", hidden=50, epochs=100, n_classes=3),
+}
