@@ -134,11 +134,10 @@ def _silenced_stderr():
 
 
 def _setup_tensorflow(seed: int, threads: int) -> None:
-    if "tensorflow" not in sys.modules:
-        with _silenced_stderr():
-            import tensorflow  # noqa: F401
+    from lossbook._keras import load
+
+    keras = load()
     import tensorflow as tf
-    import keras
 
     tf.get_logger().setLevel(logging.ERROR)
     try:

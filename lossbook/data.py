@@ -586,34 +586,34 @@ def to_signed(y) -> np.ndarray:
         shown = sorted(values)[:6]
         raise ValueError(
             f"`y` must hold binary labels 0 and 1; got the values {shown}"
-            f"{' ...' if len(values) > 6 else ''}. For more than two classes use one_hot(y, num_classes)."
+            f"{' ...' if len(values) > 6 else ''}. For more than two classes use one_hot(y, n_classes)."
         )
     if raw.dtype.kind == "b":
         raw = raw.astype(np.int64)
     return 2 * raw - 1
 
 
-def one_hot(y, num_classes: int) -> np.ndarray:
+def one_hot(y, n_classes: int) -> np.ndarray:
     """Turn class indices 0 .. K-1 into one-hot rows, the labels of categorical cross-entropy.
 
     Parameters
     ----------
     y : array_like, shape (n,) or (n, 1)
-        Class indices 0 .. ``num_classes`` - 1 (integers or whole floats).
-    num_classes : int
+        Class indices 0 .. ``n_classes`` - 1 (integers or whole floats).
+    n_classes : int
         Number of classes K, at least 2. Given explicitly so that a half in
         which some class happens to be missing still gets K columns.
 
     Returns
     -------
-    numpy.ndarray, shape (n, num_classes)
+    numpy.ndarray, shape (n, n_classes)
         float32 rows with a single 1.
 
     Raises
     ------
     ValueError
         If ``y`` holds anything but whole numbers in 0 .. K-1, or is already
-        2-D with more than one column, or ``num_classes`` is not an integer
+        2-D with more than one column, or ``n_classes`` is not an integer
         >= 2.
 
     Examples
@@ -624,22 +624,22 @@ def one_hot(y, num_classes: int) -> np.ndarray:
            [0., 0., 1.],
            [0., 1., 0.]], dtype=float32)
     """
-    _check_int(num_classes, "num_classes", low=2, example=3)
+    _check_int(n_classes, "n_classes", low=2, example=3)
     flat = _labels(y, "y")
     if not np.all(flat == np.round(flat)):
         bad = flat[flat != np.round(flat)][0]
         raise ValueError(
-            f"`y` must hold whole class indices 0..{num_classes - 1}; got {bad:g}. "
+            f"`y` must hold whole class indices 0..{n_classes - 1}; got {bad:g}. "
             "Round or map the labels to integers first."
         )
-    if flat.size and (flat.min() < 0 or flat.max() > num_classes - 1):
+    if flat.size and (flat.min() < 0 or flat.max() > n_classes - 1):
         hint = (
             " The labels look like 1..K: subtract 1 first."
-            if flat.min() >= 1 and flat.max() == num_classes
-            else " Pass the right num_classes."
+            if flat.min() >= 1 and flat.max() == n_classes
+            else " Pass the right n_classes."
         )
         raise ValueError(
-            f"`y` must hold class indices 0..{num_classes - 1} for num_classes={num_classes}; got values "
+            f"`y` must hold class indices 0..{n_classes - 1} for n_classes={n_classes}; got values "
             f"from {flat.min():g} to {flat.max():g}.{hint}"
         )
-    return np.eye(num_classes, dtype=np.float32)[flat.astype(np.int64)]
+    return np.eye(n_classes, dtype=np.float32)[flat.astype(np.int64)]

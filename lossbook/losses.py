@@ -1534,7 +1534,7 @@ class LossInfo:
         What ``y_pred`` holds by default: ``"real"``, ``"non-negative"``,
         ``"probability"`` (of class 1), ``"score"`` (any real number, e.g.
         tanh outputs) or ``"distribution"`` (rows summing to 1).
-    output : str
+    activation : str
         The usual activation of the output layer: ``"linear"``, ``"sigmoid"``,
         ``"tanh"`` or ``"softmax"``.
     from_logits : bool
@@ -1547,7 +1547,7 @@ class LossInfo:
     task: str
     y_true: str
     y_pred: str
-    output: str
+    activation: str
     from_logits: bool = False
 
 

@@ -31,11 +31,11 @@ fast; call ``lossbook.setup(keras=True)`` first in a notebook.
 from __future__ import annotations
 
 import dataclasses
-import sys
 
 import numpy as np
 
 from lossbook import registry as _registry
+from lossbook._keras import load as _keras
 from lossbook._validation import ROW_SUM_ATOL as _ROW_SUM_ATOL
 from lossbook._validation import check_int as _check_int
 from lossbook._validation import check_rate as _check_rate
@@ -59,24 +59,6 @@ __all__ = [
 #: Output activations :func:`mlp` accepts.
 ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax")
 
-def _keras():
-    """Import Keras, keeping TensorFlow's import-time lines off stderr.
-
-    If TensorFlow is not imported yet, the environment that
-    ``lossbook.setup`` would set (TensorFlow backend, no GPU, quiet logging)
-    is filled in first, without overriding anything already set.
-    """
-    if "tensorflow" not in sys.modules:
-        from lossbook._setup import _silenced_stderr, apply_environment
-
-        apply_environment()
-        with _silenced_stderr():
-            import tensorflow  # noqa: F401
-    import keras
-
-    return keras
-
-
 # ---------------------------------------------------------------------------
 # Which head goes with which loss
 # ---------------------------------------------------------------------------
@@ -90,7 +72,7 @@ class Head:
     ----------
     loss : str
         The loss's Keras name, e.g. ``"kl_divergence"`` for ``"kld"``.
-    problem : {"regression", "binary", "multiclass"}
+    task : {"regression", "binary", "multiclass"}
     activation : {"linear", "sigmoid", "tanh", "softmax"}
         Activation of the output layer (``"linear"`` for a loss object built
         with ``from_logits=True``).
@@ -102,7 +84,7 @@ class Head:
     """
 
     loss: str
-    problem: str
+    task: str
     activation: str
     labels: str
     from_logits: bool = False
@@ -137,7 +119,7 @@ def head_for(loss) -> Head:
     --------
     >>> from lossbook import models
     >>> models.head_for("hinge")
-    Head(loss='hinge', problem='binary', activation='tanh', labels='signed', from_logits=False)
+    Head(loss='hinge', task='binary', activation='tanh', labels='signed', from_logits=False)
     >>> models.head_for("kld").loss
     'kl_divergence'
     """
@@ -227,7 +209,7 @@ def metric_function(head: Head, activation: str):
     ``(y_true, y_pred)`` tensors and returns one value per example, as Keras'
     metric functions do.
     """
-    rule = _registry.decision_rule(head.problem, activation, head.labels)
+    rule = _registry.decision_rule(head.task, activation, head.labels)
     km = _keras().metrics
     if rule.decision == "threshold":
         return rule.metric, lambda y, p: km.binary_accuracy(y, p, threshold=rule.threshold)
@@ -420,7 +402,7 @@ def output_units(head, n_classes=None):
     """
     if not isinstance(head, Head):
         head = head_for(head)
-    if head.problem == "multiclass":
+    if head.task == "multiclass":
         if n_classes is None:
             raise ValueError(
                 f"{head.loss} is a multi-class loss: pass n_classes, the number of output units "
@@ -430,7 +412,7 @@ def output_units(head, n_classes=None):
         return int(n_classes)
     if n_classes is not None:
         raise ValueError(
-            f"{head.loss} is a {head.problem} loss with one output unit; got n_classes={n_classes!r}. "
+            f"{head.loss} is a {head.task} loss with one output unit; got n_classes={n_classes!r}. "
             "Leave n_classes out, or use a multi-class loss such as 'categorical_crossentropy'."
         )
     return 1
@@ -548,7 +530,7 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
     >>> models.check_labels("categorical_crossentropy", [0, 2, 1])
     Traceback (most recent call last):
     ...
-    ValueError: categorical_crossentropy expects one-hot rows of shape (n, K); got integer class labels of shape (3,). Convert them with lossbook.data.one_hot(y, num_classes), or use loss='sparse_categorical_crossentropy'.
+    ValueError: categorical_crossentropy expects one-hot rows of shape (n, K); got integer class labels of shape (3,). Convert them with lossbook.data.one_hot(y, n_classes), or use loss='sparse_categorical_crossentropy'.
     """
     head = head_for(loss)
     name = head.loss
@@ -599,7 +581,7 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
             what = "integer class labels" if whole else "one value per example"
             raise ValueError(
                 f"{name} expects one-hot rows of shape (n, K); got {what} of shape {raw.shape}. "
-                "Convert them with lossbook.data.one_hot(y, num_classes), "
+                "Convert them with lossbook.data.one_hot(y, n_classes), "
                 "or use loss='sparse_categorical_crossentropy'."
             )
         if raw.ndim != 2:
@@ -615,7 +597,7 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
             raise ValueError(
                 f"{name} expects each label row to be one-hot (or a probability distribution): entries in "
                 f"[0, 1] summing to 1; row {bad[0]} is {np.round(values[bad[0]], 4).tolist()}. "
-                "Build the rows with lossbook.data.one_hot(y, num_classes)."
+                "Build the rows with lossbook.data.one_hot(y, n_classes)."
             )
         return
     # Integer class indices for sparse categorical cross-entropy.
@@ -665,7 +647,7 @@ def check_targets(loss, y, *, outputs, name="y", holder="model"):
     except ValueError:  # a custom loss: Keras decides what fits
         head = None
     if head is not None:
-        n_classes = outputs if head.problem == "multiclass" else None
+        n_classes = outputs if head.task == "multiclass" else None
         try:
             check_labels(loss, y, n_classes=n_classes)
         except ValueError as err:

@@ -392,8 +392,9 @@ def decision_boundary(
 
     if _is_keras_model(model_or_predict_fn):
         from lossbook import models, registry
+        from lossbook._keras import load as load_keras
 
-        keras = models._keras()
+        keras = load_keras()
         out = keras.ops.convert_to_numpy(model_or_predict_fn(grid, training=False))
         if threshold is None:
             rule = registry.decision_rule("binary", models.output_activation(model_or_predict_fn), "binary")

@@ -84,9 +84,10 @@ from typing import Mapping
 
 import numpy as np
 
-from lossbook import data as _data
 from lossbook import models as _models
 from lossbook import registry as _registry
+from lossbook._keras import load as _load_keras
+from lossbook._keras import split_arrays as _split_arrays
 from lossbook import training as _training
 from lossbook._validation import is_int as _is_int, check_int as _check_int, check_rate as _check_rate
 
@@ -197,6 +198,38 @@ class ReplicaHistory:
             {k: v[r] for k, v in self.test.items()},
         )
 
+    def logits(self, x) -> np.ndarray:
+        """The input of every replica's output activation for inputs ``x``, from the final weights.
+
+        ``relu(x @ W1 + b1) @ W2 + b2`` for each replica, in NumPy. Applying the
+        output activation gives the predictions; the course's decision rules
+        (:func:`lossbook.registry.decision_rule`) read the sign of a logit as a
+        sigmoid read at 0.5, and the argmax of logits as that of a softmax.
+
+        Parameters
+        ----------
+        x : array_like, shape (n, d)
+            Inputs with as many features as the networks take.
+
+        Returns
+        -------
+        numpy.ndarray, shape (R, n, outputs)
+
+        Raises
+        ------
+        ValueError
+            If ``x`` is not a 2-D array of finite numbers with ``d`` columns.
+        """
+        k1, b1, k2, b2 = self.weights
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != k1.shape[1] or x.dtype.kind not in "biuf" or not np.all(np.isfinite(x)):
+            raise ValueError(
+                f"`x` must be a 2-D array of finite numbers with {k1.shape[1]} columns, one row per example; "
+                f"got shape {x.shape} and dtype {x.dtype}. Pass e.g. split.x_test."
+            )
+        hidden = np.maximum(np.einsum("nd,rdh->rnh", x, k1) + b1[:, None], 0.0)
+        return np.einsum("rnh,rho->rno", hidden, k2) + b2[:, None]
+
 
 # ---------------------------------------------------------------------------
 # Checks
@@ -211,27 +244,6 @@ def _check_seeds(seeds):
             "Pass e.g. seeds=range(30)."
         )
     return values.astype(np.int64)
-
-
-def _check_split(split, loss, outputs):
-    """Float32 inputs and targets of both halves, after the checks of training.fit."""
-    if not isinstance(split, _data.Split):
-        raise ValueError(
-            f"`split` must be a lossbook.data.Split; got {type(split).__name__}. "
-            "Use data.regression(), data.circles(), data.blobs() or data.Split(x_train, y_train, x_test, y_test)."
-        )
-    arrays = {}
-    for half in ("train", "test"):
-        x = getattr(split, f"x_{half}")
-        y = getattr(split, f"y_{half}")
-        if x.dtype.kind not in "biuf" or not np.all(np.isfinite(x)):
-            raise ValueError(
-                f"`x_{half}` must hold finite numbers; got dtype {x.dtype}"
-                f"{'' if x.dtype.kind not in 'biuf' else ' with NaN or infinity'}. Clean the inputs first."
-            )
-        _models.check_targets(loss, y, outputs=outputs, name=f"y_{half}", holder="network")
-        arrays[half] = (np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32))
-    return arrays
 
 
 def _check_weights(weights, expected):
@@ -321,7 +333,7 @@ def initial_weights(n_inputs: int, *, hidden: int, outputs: int = 1, seeds) -> l
     _check_int(hidden, "hidden", low=1, example=25)
     _check_int(outputs, "outputs", low=1, example=1)
     seeds = _check_seeds(seeds)
-    keras = _models._keras()
+    keras = _load_keras()
     init = keras.initializers
     to_numpy = keras.ops.convert_to_numpy
     r = seeds.size
@@ -441,7 +453,7 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, learn
         return _RUNNERS[key]
     import tensorflow as tf
 
-    keras = _models._keras()
+    keras = _load_keras()
     act = keras.activations.get(activation)
     full_steps, tail = divmod(n, batch_size)
     lr = tf.constant(learning_rate, tf.float32)
@@ -676,8 +688,8 @@ def fit(
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise ValueError(f"`progress` must be True, False or None (automatic); got {progress!r}.")
     outputs = _models.output_units(head, n_classes)
-    arrays = _check_split(split, loss, outputs)
-    (x, y), (x_test, y_test) = arrays["train"], arrays["test"]
+    arrays = _split_arrays(split, loss, outputs=outputs, holder="network")
+    (x, y), (x_test, y_test) = [(x, np.asarray(y, dtype=np.float32)) for x, y in arrays.values()]
     n, d = x.shape
     seeds = np.arange(seed, seed + replicas, dtype=np.int64)
     expected = ((replicas, d, hidden), (replicas, hidden), (replicas, hidden, outputs), (replicas, outputs))
@@ -690,7 +702,7 @@ def fit(
     else:
         orders = _check_orders(orders, replicas, epochs, n)
 
-    keras = _models._keras()
+    keras = _load_keras()
     import tensorflow as tf
 
     # Targets keep their trailing shape: Keras' losses match (n,) targets with (n, 1) outputs themselves.

@@ -56,8 +56,8 @@ from typing import Mapping
 
 import numpy as np
 
-from lossbook import data as _data
-from lossbook import models as _models
+from lossbook._keras import load as _load_keras
+from lossbook._keras import split_arrays as _split_arrays
 from lossbook._validation import check_int as _check_int
 
 __all__ = ["History", "evaluate", "fit"]
@@ -156,26 +156,13 @@ def _check_model(model):
 
 def _check_split(model, split):
     """Inputs and targets must fit the model; return float32 inputs and Keras-ready targets."""
-    if not isinstance(split, _data.Split):
-        raise ValueError(
-            f"`split` must be a lossbook.data.Split; got {type(split).__name__}. "
-            "Use data.regression(), data.circles(), data.blobs() or data.Split(x_train, y_train, x_test, y_test)."
-        )
+    arrays = _split_arrays(split, model.loss, outputs=model.output_shape[-1])
     width = model.input_shape[-1]
     if split.n_features != width:
         raise ValueError(
             f"the model takes {width} input features but the split has {split.n_features}; "
             f"build the model with n_inputs=split.n_features ({split.n_features})."
         )
-    outputs = model.output_shape[-1]
-    arrays = {}
-    for half in ("train", "test"):
-        x = getattr(split, f"x_{half}")
-        y = getattr(split, f"y_{half}")
-        _models.check_targets(model.loss, y, outputs=outputs, name=f"y_{half}")
-        if y.dtype.kind in "fb":
-            y = y.astype(np.float32)
-        arrays[half] = (np.asarray(x, dtype=np.float32), y)
     return arrays
 
 
@@ -266,7 +253,7 @@ def fit(model, split, *, epochs: int, batch_size: int = 32, seed: int = 0, callb
     _check_int(batch_size, "batch_size", low=1, example=32)
     _check_int(seed, "seed", low=0, example=0)
     arrays = _check_split(model, split)
-    keras = _models._keras()
+    keras = _load_keras()
     import tensorflow as tf
 
     (x_train, y_train), (x_test, y_test) = arrays["train"], arrays["test"]

@@ -225,10 +225,10 @@ def test_one_hot_rows():
     "y, k, message",
     [
         ([1, 2, 3], 3, "The labels look like 1..K: subtract 1 first"),
-        ([0, 5], 3, "got values from 0 to 5. Pass the right num_classes"),
+        ([0, 5], 3, "got values from 0 to 5. Pass the right n_classes"),
         ([0, 1.5], 3, "must hold whole class indices"),
-        ([0, 1], 1, "`num_classes` must be an integer >= 2"),
-        ([0, 1], True, "`num_classes` must be an integer >= 2"),
+        ([0, 1], 1, "`n_classes` must be an integer >= 2"),
+        ([0, 1], True, "`n_classes` must be an integer >= 2"),
         (np.eye(3), 3, r"recover the class indices with y.argmax\(axis=1\)"),
         (["a", "b"], 2, "must hold numbers"),
     ],

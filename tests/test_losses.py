@@ -122,7 +122,7 @@ def test_registry_lists_every_loss_with_its_gradient():
         assert info.name == name == info.loss.__name__
         assert info.grad is getattr(losses, f"{name}_grad")
         assert info.task in {"regression", "binary", "multiclass"}
-        assert info.output in {"linear", "sigmoid", "tanh", "softmax"}
+        assert info.activation in {"linear", "sigmoid", "tanh", "softmax"}
 
 
 @pytest.mark.parametrize("name", list(losses.LOSSES))

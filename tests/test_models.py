@@ -48,7 +48,7 @@ def _tanh_of_first_input(scale=1.0):
 )
 def test_head_for_names(loss, problem, activation, labels):
     head = models.head_for(loss)
-    assert (head.problem, head.activation, head.labels) == (problem, activation, labels)
+    assert (head.task, head.activation, head.labels) == (problem, activation, labels)
     # Every resolved name is a loss Keras accepts under that name.
     assert keras.losses.get(head.loss).__name__ == head.loss
 

@@ -73,7 +73,7 @@ def focal(monkeypatch):
 
 def test_one_row_makes_a_loss_known_to_models_replicas_and_the_rule(focal):
     head = models.head_for(focal.name)
-    assert (head.problem, head.activation, head.labels) == ("binary", "sigmoid", "binary")
+    assert (head.task, head.activation, head.labels) == ("binary", "sigmoid", "binary")
     assert models.head_for(keras.losses.BinaryFocalCrossentropy()).loss == focal.name
     assert models.metric_function(head, head.activation)[0] == "accuracy"
 

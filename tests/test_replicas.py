@@ -10,6 +10,7 @@ import lossbook
 lossbook.setup(seed=0, keras=True)
 
 from lossbook import data, models, replicas, training  # noqa: E402
+from lossbook._keras import load as load_keras  # noqa: E402
 from keras_reference import keras_fit  # noqa: E402
 
 REGRESSION = data.regression()
@@ -83,7 +84,7 @@ def test_one_replica_equals_keras_fit_given_the_same_weights_and_batches(loss, s
 )
 def test_keras_loss_objects_keep_their_settings(make_loss, split, metric):
     """A linear output for logits, with accuracy at threshold 0; Huber with its own delta."""
-    loss = make_loss(models._keras())
+    loss = make_loss(load_keras())
     epochs = 2
     orders = replicas.batch_orders([4], n=500, epochs=epochs)
     runs = replicas.fit(loss, split, hidden=10, epochs=epochs, replicas=1, seed=4)
@@ -97,7 +98,7 @@ def test_keras_loss_objects_keep_their_settings(make_loss, split, metric):
 def test_one_replica_reproduces_training_fit_bit_for_bit_given_its_batch_order():
     """Seeded as models.build and training.fit are, with training.fit's order passed in."""
     epochs, seed = 3, 6
-    keras = models._keras()
+    keras = load_keras()
     keras.utils.set_random_seed(seed)
     batches = training._shuffled_batches(500, 32, seed).take(16 * epochs)
     order = np.concatenate([b.numpy() for b in batches]).reshape(1, epochs, 500)
@@ -282,3 +283,15 @@ def test_labels_in_the_wrong_format_are_rejected(loss, split, n_classes, message
 def test_helpers_reject_bad_arguments(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_logits_reproduce_the_final_test_figures_and_refuse_bad_inputs():
+    split = data.regression()
+    runs = replicas.fit("mse", split, hidden=8, epochs=2, replicas=3, seed=1, progress=False)
+    z = runs.logits(split.x_test)
+    assert z.shape == (3, split.x_test.shape[0], 1)
+    np.testing.assert_allclose(np.mean((z[..., 0] - split.y_test) ** 2, axis=1), runs.final()["test"]["mse"], rtol=1e-5)
+    with pytest.raises(ValueError, match="with 20 columns"):
+        runs.logits(split.x_test[:, :5])
+    with pytest.raises(ValueError, match="finite numbers"):
+        runs.logits(np.full((2, 20), np.nan))

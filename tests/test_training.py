@@ -239,3 +239,11 @@ def test_a_keras_loss_object_trains_and_keeps_its_settings():
     history = training.fit(model, REGRESSION.map_targets(lambda y: y[:, None]), epochs=2, seed=0)
     assert model.loss is huber
     assert list(history.train) == ["loss", "mse"]
+
+
+def test_an_input_that_is_not_finite_is_refused_before_training():
+    x = REGRESSION.x_train.copy()
+    x[3, 2] = np.nan
+    broken = data.Split(x, REGRESSION.y_train, REGRESSION.x_test, REGRESSION.y_test, name="broken")
+    with pytest.raises(ValueError, match="`x_train` must hold finite numbers; got dtype .* with NaN or infinity"):
+        training.fit(_regression_model(), broken, epochs=1)
