@@ -205,8 +205,8 @@ def setup(seed: int = 0, *, keras: bool = False, threads: int | None = None) -> 
     Raises
     ------
     ValueError
-        If ``seed`` is not a non-negative integer or ``threads`` is not a
-        positive integer.
+        If ``seed`` is not an integer >= 0 or ``threads`` is not an
+        integer >= 1.
 
     Examples
     --------
@@ -218,24 +218,18 @@ def setup(seed: int = 0, *, keras: bool = False, threads: int | None = None) -> 
     >>> first == np.random.random()
     True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(
-            f"`seed` must be a non-negative integer; got {seed!r}. "
-            "Pass a whole number such as seed=0."
-        )
+    from lossbook._validation import check_scalar
+
+    check_scalar(seed, "seed", kind="integer", low=0, example=0)
     if threads is None:
         value = os.environ.get(THREADS_VARIABLE, "1")
         if not value.strip().isdigit() or int(value) < 1:
             raise ValueError(
-                f"The environment variable {THREADS_VARIABLE} must be a positive integer; got {value!r}. "
+                f"The environment variable {THREADS_VARIABLE} must be an integer >= 1; got {value!r}. "
                 f"Unset it, or set it to a whole number such as 1."
             )
         threads = int(value)
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise ValueError(
-            f"`threads` must be a positive integer; got {threads!r}. "
-            "Use threads=1 for reproducible results."
-        )
+    check_scalar(threads, "threads", kind="integer", low=1, example=1)
     apply_environment()
 
     # Show every warning once per place, deprecations included: a warning in a

@@ -36,6 +36,7 @@ __all__ = [
     "check_same_length",
     "check_same_shape",
     "is_int",
+    "check_scalar",
     "check_int",
     "check_rate",
 ]
@@ -101,17 +102,7 @@ def check_bool(value, name):
 
 def check_positive(value, name):
     """A parameter such as Huber's ``delta`` must be a positive, finite number."""
-    ok = (
-        isinstance(value, (int, float, np.integer, np.floating))
-        and not isinstance(value, (bool, np.bool_))
-        and math.isfinite(value)
-        and value > 0
-    )
-    if not ok:
-        raise ValueError(
-            f"`{name}` must be a positive, finite number; got {value!r}. "
-            f"Pass a value such as {name}=1.0."
-        )
+    check_scalar(value, name, kind="number", low=0, low_open=True, example=1.0)
 
 
 def check_nonempty(x, name):
@@ -267,21 +258,78 @@ def check_class_indices(y, name, n_classes, *, fix):
 
 
 def is_int(value):
-    """True for a whole number of an integer type (booleans excluded)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    """Whether ``value`` is a Python or NumPy integer (``True`` and ``False`` are not)."""
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _expected(kind, low, high, low_open, high_open):
+    if kind == "integer":
+        if high is not None:
+            return f"an integer from {low} to {high}"
+        return f"an integer >= {low}" if low is not None else "an integer"
+    if low == 0 and low_open and high is None:
+        return "a positive, finite number"
+    if low is not None and high is not None:
+        return f"a number in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    if low is not None:
+        return f"a finite number {'>' if low_open else '>='} {low}"
+    return "a finite number"
+
+
+def check_scalar(value, name, *, kind="number", low=None, high=None, low_open=False, high_open=False, example=None):
+    """Raise unless ``value`` is one number of the right kind within its bounds.
+
+    The one check of every scalar argument in lossbook, in the manner of
+    ``sklearn.utils.check_scalar``.
+
+    Parameters
+    ----------
+    value
+        The argument as given.
+    name : str
+        Its name, as the caller wrote it.
+    kind : {"number", "integer"}
+        ``"integer"``: a Python or NumPy integer (not a bool, not 2.0);
+        ``"number"``: any finite real number (not a bool).
+    low, high : number, optional
+        Bounds, included unless ``low_open`` or ``high_open``.
+    example : optional
+        A valid value, shown in the message as ``name=example``.
+
+    Raises
+    ------
+    ValueError
+        ``"`name` must be <what>; got <value>. Pass e.g. name=<example>."``
+
+    Examples
+    --------
+    >>> check_scalar(0.9, "momentum", low=0, high=1, high_open=True)
+    >>> check_scalar(0, "epochs", kind="integer", low=1, example=100)
+    Traceback (most recent call last):
+    ...
+    ValueError: `epochs` must be an integer >= 1; got 0. Pass e.g. epochs=100.
+    """
+    if kind == "integer":
+        ok = is_int(value)
+    else:
+        ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        hint = f" Pass e.g. {name}={example}." if example is not None else ""
+        raise ValueError(f"`{name}` must be {_expected(kind, low, high, low_open, high_open)}; got {value!r}.{hint}")
 
 
 def check_int(value, name, *, low, high=None, example):
     """Raise unless ``value`` is an integer in ``[low, high]`` (``high`` optional)."""
-    if not is_int(value) or value < low or (high is not None and value > high):
-        expected = f"an integer from {low} to {high}" if high is not None else f"an integer >= {low}"
-        raise ValueError(f"`{name}` must be {expected}; got {value!r}. Pass e.g. {name}={example}.")
+    check_scalar(value, name, kind="integer", low=low, high=high, example=example)
 
 
 def check_rate(value, name, *, high=None, example):
     """Raise unless ``value`` is a positive finite number, or lies in ``[0, high)`` when ``high`` is given."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and np.isfinite(value)
-    ok = ok and (value > 0 if high is None else 0 <= value < high)
-    if not ok:
-        expected = "a positive, finite number" if high is None else f"a number in [0, {high})"
-        raise ValueError(f"`{name}` must be {expected}; got {value!r}. Pass e.g. {name}={example}.")
+    if high is None:
+        check_scalar(value, name, low=0, low_open=True, example=example)
+    else:
+        check_scalar(value, name, low=0, high=high, high_open=True, example=example)

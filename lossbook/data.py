@@ -25,11 +25,11 @@ both halves at once.
 from __future__ import annotations
 
 import dataclasses
-import numbers
 
 import numpy as np
 
 from lossbook._validation import check_int as _check_int
+from lossbook._validation import check_scalar as _check_scalar
 
 __all__ = [
     "Split",
@@ -51,18 +51,6 @@ N_SAMPLES = 1000
 # ---------------------------------------------------------------------------
 # Argument checks
 # ---------------------------------------------------------------------------
-
-
-def _check_number(value, name, *, positive=False, example):
-    ok = (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, (bool, np.bool_))
-        and np.isfinite(value)
-        and (value > 0 if positive else True)
-    )
-    if not ok:
-        kind = "a positive, finite number" if positive else "a finite number"
-        raise ValueError(f"`{name}` must be {kind}; got {value!r}. Pass e.g. {name}={example}.")
 
 
 def _labels(y, name):
@@ -383,7 +371,7 @@ def positive_skewed_regression(
             f"Pass n_samples={n_samples + 1}."
         )
     _check_int(n_features, "n_features", low=1, example=5)
-    _check_number(noise, "noise", example=0.25)
+    _check_scalar(noise, "noise", example=0.25)
     if noise < 0:
         raise ValueError(f"`noise` must be >= 0; got {noise!r}. Pass e.g. noise=0.25.")
     _check_int(seed, "seed", low=0, example=1)
@@ -476,11 +464,11 @@ def with_outliers(
     if count is not None:
         _check_int(count, "count", low=1, high=n, example=10)
     else:
-        _check_number(fraction, "fraction", positive=True, example=0.02)
+        _check_scalar(fraction, "fraction", low=0, low_open=True, example=0.02)
         if fraction > 1:
             raise ValueError(f"`fraction` must lie in (0, 1]; got {fraction!r}. Pass e.g. fraction=0.02.")
         count = max(1, int(round(fraction * n)))
-    _check_number(scale, "scale", example=10.0)
+    _check_scalar(scale, "scale", example=10.0)
     if scale == 0:
         raise ValueError("`scale` must not be 0 (that corrupts nothing); got 0. Pass e.g. scale=10.0.")
     _check_int(seed, "seed", low=0, example=0)

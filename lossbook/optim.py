@@ -5,19 +5,13 @@ Chapter 1 uses these functions to watch an optimiser search for weights.
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import numpy as np
 
+from lossbook._validation import check_scalar
+
 __all__ = ["gradient_descent", "numerical_gradient"]
-
-
-def _check_positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"`{name}` must be a positive number; got {value!r}.")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive, finite number; got {value!r}.")
 
 
 def _as_params(x, name):
@@ -77,9 +71,8 @@ def gradient_descent(
     >>> path.round(4)
     array([0.    , 1.5   , 2.25  , 2.625 , 2.8125])
     """
-    _check_positive("learning_rate", learning_rate)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"`steps` must be a positive integer; got {steps!r}.")
+    check_scalar(learning_rate, "learning_rate", low=0, low_open=True, example=0.1)
+    check_scalar(steps, "steps", kind="integer", low=1, example=100)
     x = _as_params(x0, "x0")
     path = np.empty((steps + 1,) + x.shape)
     path[0] = x
@@ -128,7 +121,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, *, eps: float = 1e-6
     >>> numerical_gradient(lambda w: float((w ** 2).sum()), [1.0, -2.0]).round(6)
     array([ 2., -4.])
     """
-    _check_positive("eps", eps)
+    check_scalar(eps, "eps", low=0, low_open=True, example=1e-6)
     x = _as_params(x, "x")
     grad = np.empty_like(x)
     for i in np.ndindex(x.shape):

@@ -10,6 +10,8 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from lossbook._validation import check_scalar
+
 __all__ = ["compare_curves", "decision_boundary", "learning_curves", "loss_contours", "loss_curve"]
 
 _PATH_COLOURS = ("white", "tab:orange", "tab:red", "tab:cyan")
@@ -377,12 +379,10 @@ def decision_boundary(
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[1] != 2:
         raise ValueError(f"`x` must have shape (n, 2), two input features; got shape {x.shape}.")
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"`resolution` must be an integer >= 2; got {resolution!r}. Pass e.g. resolution=200.")
-    if not (np.isfinite(padding) and padding >= 0):
-        raise ValueError(f"`padding` must be a finite number >= 0; got {padding!r}.")
-    if threshold is not None and not np.isfinite(threshold):
-        raise ValueError(f"`threshold` must be a finite number; got {threshold!r}.")
+    check_scalar(resolution, "resolution", kind="integer", low=2, example=200)
+    check_scalar(padding, "padding", low=0, example=0.1)
+    if threshold is not None:
+        check_scalar(threshold, "threshold", example=0.5)
     labels, names = _point_classes(y, x.shape[0])
 
     span = x.max(axis=0) - x.min(axis=0)

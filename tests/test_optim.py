@@ -31,8 +31,8 @@ def test_descent_reports_divergence():
         ({"learning_rate": 0.0, "steps": 3}, "`learning_rate` must be a positive"),
         ({"learning_rate": -1.0, "steps": 3}, "`learning_rate` must be a positive"),
         ({"learning_rate": float("nan"), "steps": 3}, "`learning_rate` must be a positive"),
-        ({"learning_rate": 0.1, "steps": 0}, "`steps` must be a positive integer"),
-        ({"learning_rate": 0.1, "steps": 2.5}, "`steps` must be a positive integer"),
+        ({"learning_rate": 0.1, "steps": 0}, "`steps` must be an integer >= 1"),
+        ({"learning_rate": 0.1, "steps": 2.5}, "`steps` must be an integer >= 1"),
     ],
 )
 def test_bad_settings_are_rejected(kwargs, message):

@@ -76,13 +76,13 @@ def test_environment_is_filled_in():
 
 @pytest.mark.parametrize("seed", [-1, 1.5, "0", True, None])
 def test_bad_seed_is_rejected(seed):
-    with pytest.raises(ValueError, match="`seed` must be a non-negative integer"):
+    with pytest.raises(ValueError, match="`seed` must be an integer >= 0"):
         lossbook.setup(seed=seed)
 
 
 @pytest.mark.parametrize("threads", [0, -2, 2.0, False])
 def test_bad_thread_count_is_rejected(threads):
-    with pytest.raises(ValueError, match="`threads` must be a positive integer"):
+    with pytest.raises(ValueError, match="`threads` must be an integer >= 1"):
         lossbook.setup(threads=threads)
 
 
