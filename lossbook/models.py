@@ -45,6 +45,7 @@ __all__ = [
     "Head",
     "LOSS_NAMES",
     "metric_function",
+    "predict_class",
     "build",
     "check_labels",
     "check_targets",
@@ -220,6 +221,18 @@ def metric_function(head: Head, activation: str):
         "none": km.mean_squared_error,
     }
     return rule.metric, functions[rule.decision]
+
+
+def predict_class(model, x) -> np.ndarray:
+    """The classes a compiled classifier predicts for inputs ``x``, read by the course's rule.
+
+    ``True`` for the positive class of a binary model (a sigmoid above 0.5, a
+    tanh or logit above 0), the index of the largest output of a
+    multi-class model (:func:`lossbook.registry.decision_rule`).
+    """
+    head = head_for(model.loss)
+    rule = _registry.decision_rule(head.task, output_activation(model), head.labels)
+    return _registry.decide(rule, model.predict(np.asarray(x, dtype=np.float32), verbose=0))
 
 
 def _default_metric(head: Head, activation: str):

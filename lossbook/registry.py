@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["Loss", "LOSSES", "lookup", "by_class", "Rule", "decision_rule", "Experiment", "EXPERIMENTS", "TASKS",
-           "LABEL_FORMATS"]
+import numpy as np
+
+__all__ = ["Loss", "LOSSES", "lookup", "by_class", "Rule", "decision_rule", "decide", "score_logits", "Experiment",
+           "EXPERIMENTS", "TASKS", "LABEL_FORMATS"]
 
 #: The three kinds of problem the course trains.
 TASKS = ("regression", "binary", "multiclass")
@@ -178,6 +180,63 @@ def decision_rule(task: str, activation: str, labels: str) -> Rule:
     if activation == "linear" and task == "binary":  # the logit of binary cross-entropy
         return Rule("accuracy", "threshold", 0.0)
     return Rule("mse", "none")
+
+
+def decide(rule: Rule, outputs) -> np.ndarray:
+    """The classes a rule reads from outputs of shape ``(..., k)``.
+
+    ``True`` / ``False`` (the positive class or not) for a threshold or a
+    sign, the index of the largest output for an argmax.
+
+    Raises
+    ------
+    ValueError
+        For the regression rule, whose outputs have no class.
+
+    Examples
+    --------
+    >>> decide(Rule("accuracy", "threshold", 0.5), [[0.2], [0.7]])
+    array([False,  True])
+    >>> decide(Rule("accuracy", "argmax"), [[0.1, 2.0, -1.0]])
+    array([1])
+    """
+    out = np.asarray(outputs)
+    if rule.decision == "threshold":
+        return out[..., 0] > rule.threshold
+    if rule.decision == "sign":
+        return out[..., 0] > 0
+    if rule.decision in ("argmax", "argmax-index"):
+        return out.argmax(axis=-1)
+    raise ValueError("regression outputs have no class; score them by their squared error instead.")
+
+
+def score_logits(task: str, labels: str, logits, y) -> np.ndarray:
+    """The course's metric of pre-activation outputs against targets, averaged over the examples.
+
+    Parameters
+    ----------
+    task, labels : str
+        As in :class:`Loss`.
+    logits : array_like, shape (..., n, k)
+        The output layer's input ``z`` (for regression, the prediction).
+    y : array_like, shape (n,) or (n, k)
+        Targets in the format ``labels``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (...)
+        The mean squared error (regression) or the accuracy: the sign of a
+        logit for 0 / 1 and -1 / +1 labels, the argmax for classes.
+    """
+    z, y = np.asarray(logits), np.asarray(y)
+    if task == "regression":
+        return np.mean((z[..., 0] - y) ** 2, axis=-1)
+    predicted = decide(decision_rule(task, "linear", labels), z)
+    if labels in ("binary", "signed"):
+        truth = y > 0
+    else:
+        truth = y if y.ndim == 1 else y.argmax(axis=1)
+    return np.mean(predicted == truth, axis=-1)
 
 
 @dataclasses.dataclass(frozen=True)

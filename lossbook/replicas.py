@@ -230,6 +230,16 @@ class ReplicaHistory:
         hidden = np.maximum(np.einsum("nd,rdh->rnh", x, k1) + b1[:, None], 0.0)
         return np.einsum("rnh,rho->rno", hidden, k2) + b2[:, None]
 
+    def score(self, x, y) -> np.ndarray:
+        """The metric of every replica's final weights on inputs ``x`` and targets ``y``, shape (R,).
+
+        The mean squared error or the accuracy, read from :meth:`logits` by
+        the loss's rule (:func:`lossbook.registry.score_logits`); on the test
+        half it equals ``final()["test"]`` up to float32 rounding.
+        """
+        row = _registry.LOSSES[self.loss]
+        return _registry.score_logits(row.task, row.labels, self.logits(x), y)
+
 
 # ---------------------------------------------------------------------------
 # Checks

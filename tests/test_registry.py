@@ -83,3 +83,33 @@ def test_one_row_makes_a_loss_known_to_models_replicas_and_the_rule(focal):
     many = replicas.fit(focal.name, circles, hidden=8, epochs=2, replicas=2, seed=0, progress=False)
     assert list(single.test) == list(many.test) == ["loss", "accuracy"]
     assert np.all((many.test["accuracy"] >= 0) & (many.test["accuracy"] <= 1))
+
+
+def test_decide_reads_each_rule_and_refuses_regression():
+    outputs = np.array([[0.2], [0.7], [0.0]])
+    np.testing.assert_array_equal(registry.decide(registry.Rule("accuracy", "threshold", 0.5), outputs), [False, True, False])
+    np.testing.assert_array_equal(registry.decide(registry.Rule("accuracy", "sign"), outputs - 0.5), [False, True, False])
+    np.testing.assert_array_equal(registry.decide(registry.Rule("accuracy", "argmax"), [[0.1, 2.0], [3.0, -1.0]]), [1, 0])
+    with pytest.raises(ValueError, match="regression outputs have no class"):
+        registry.decide(registry.Rule("mse", "none"), outputs)
+
+
+@pytest.mark.parametrize(
+    "loss, split, kwargs",
+    [
+        ("binary_crossentropy", data.circles(), {"hidden": 8}),
+        ("hinge", data.for_loss(data.circles(), "hinge"), {"hidden": 8}),
+        ("kl_divergence", data.for_loss(data.blobs(), "kld"), {"hidden": 8, "n_classes": 3}),
+        ("sparse_categorical_crossentropy", data.blobs(), {"hidden": 8, "n_classes": 3}),
+    ],
+)
+def test_predicted_classes_and_scores_agree_with_keras_accuracy(loss, split, kwargs):
+    model = models.build(loss, n_inputs=2, seed=1, **kwargs)
+    history = training.fit(model, split, epochs=2, seed=0)
+    predicted = models.predict_class(model, split.x_test)
+    y = split.y_test
+    truth = y > 0 if y.ndim == 1 and loss in ("binary_crossentropy", "hinge") else (y if y.ndim == 1 else y.argmax(axis=1))
+    assert np.mean(predicted == truth) == pytest.approx(history.final()["test"]["accuracy"], abs=1e-6)
+
+    runs = replicas.fit(loss, split, epochs=2, replicas=2, seed=0, progress=False, **kwargs)
+    np.testing.assert_allclose(runs.score(split.x_test, y), runs.final()["test"]["accuracy"], atol=1e-6)
