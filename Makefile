@@ -27,7 +27,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/python -m lossbook.book check
+	$(BIN)/python -m coursetools.book check
 	$(BIN)/jupyter-book build . --builder html --warningiserror --keep-going
 	@echo
 	@echo "The course is built. Open $(CURDIR)/_build/html/index.html in a browser."
@@ -35,13 +35,13 @@ book: $(STAMP)
 # Tests run in two processes; nbval keeps each notebook's cells in one worker
 # (--dist loadscope), in order.
 JOBS ?= 2
-LINTED := lossbook tests tools bench conftest.py
+LINTED := lossbook coursetools tests tools bench conftest.py
 test: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env --nbval-cell-timeout=900 lossbook tests chapters
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env --nbval-cell-timeout=900 lossbook coursetools tests chapters
 
 portability: $(STAMP)
-	$(BIN)/python -m lossbook.book portability
+	$(BIN)/python -m coursetools.book portability
 
 # The oldest supported environment: every dependency of lossbook at its lower
 # bound in pyproject.toml (no newer than Colab's stock libraries), installed as
@@ -61,28 +61,28 @@ oldest:
 	$(OLDEST)/bin/python -m pip install --quiet --disable-pip-version-check -c $(OLDEST)/floors.txt ".[book,test]"
 	$(OLDEST)/bin/python tools/floors.py --check
 	$(OLDEST)/bin/python -m pytest -n $(JOBS) lossbook tests
-	$(OLDEST)/bin/python -m lossbook.book execute --out _build/oldest
+	$(OLDEST)/bin/python -m coursetools.book execute --out _build/oldest
 
 bench: $(STAMP)
 	$(BIN)/python bench/replicas.py
 
 outputs: $(STAMP)
-	$(BIN)/python -m lossbook.book execute
+	$(BIN)/python -m coursetools.book execute
 
 check: $(STAMP)
-	$(BIN)/python -m lossbook.book check
+	$(BIN)/python -m coursetools.book check
 
 lab: $(STAMP)
-	$(BIN)/python -m lossbook.book lab
+	$(BIN)/python -m coursetools.book lab
 
 # The instructor's commands (chapters/instructors.md).
 student: $(STAMP)
-	$(BIN)/python -m lossbook.instructor student --out _build/student
+	$(BIN)/python -m coursetools.release --out _build/student
 
 GRADES ?= grades.csv
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=grades.csv]" >&2; exit 2; }
-	$(BIN)/python -m lossbook.instructor grade "$(SUBMISSIONS)" --out "$(GRADES)"
+	$(BIN)/python -m coursetools.grading "$(SUBMISSIONS)" --out "$(GRADES)"
 
 lock:
 	rm -rf $(VENV)-lock

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lossbook import book
+from coursetools import book, course
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "chapters" / "01_training_as_optimisation.ipynb"
@@ -22,8 +22,8 @@ def test_every_chapter_is_clean_and_listed():
 
 
 def test_every_chapter_is_in_the_table_of_contents():
-    listed = book.toc_files(ROOT)
-    notebooks = [str(p.relative_to(ROOT).with_suffix("")) for p in book.chapter_notebooks(ROOT)]
+    listed = course.toc_files(ROOT)
+    notebooks = [str(p.relative_to(ROOT).with_suffix("")) for p in course.chapter_notebooks(ROOT)]
     assert notebooks, "no chapters found"
     assert set(notebooks) <= set(listed)
 
@@ -189,7 +189,7 @@ def test_a_cpu_sensitive_cell_needs_a_reason_and_the_book_a_budget(tmp_path):
 
 
 def test_the_book_stays_within_its_budget_of_cpu_sensitive_cells():
-    found = book.sensitive_cells(book.chapter_notebooks(ROOT))
+    found = book.sensitive_cells(course.chapter_notebooks(ROOT))
     assert len(found) <= book.PORTABILITY_BUDGET
     assert all(reason != "(no reason given)" for reason in found.values())
 

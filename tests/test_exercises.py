@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import scipy.special
 
-from lossbook import exercises, instructor
+from coursetools import course
+from lossbook import exercises
 from lossbook.exercises import Case, Exercise, Mistake
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ def _chapters():
     found = {}
     for path in sorted((ROOT / "chapters").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        if instructor.grade_cells(nb):
+        if course.grade_cells(nb):
             found[path.name[:2]] = (path, nb)
     return found
 
@@ -394,7 +395,7 @@ def test_exercises_close_the_chapter_and_only_the_checks_call_the_learners_code(
     assert not any(c.cell_type == "markdown" and c.source.startswith("## ") for c in nb.cells[start + 1:]), path.name
     graded = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader")]
     assert min(graded) > start
-    in_notebook = set(instructor.grade_cells(nb))
+    in_notebook = set(course.grade_cells(nb))
     in_registry = {label for label in LABELS if label[3:5] == number}
     assert in_notebook == in_registry
     functions = [exercises.get(label).function for label in in_registry]

@@ -1,4 +1,4 @@
-"""lossbook.instructor: the student edition and autograding, end to end with nbgrader."""
+"""coursetools.release and coursetools.grading: the student edition and autograding, end to end with nbgrader."""
 
 import csv
 import html
@@ -10,7 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lossbook import exercises, instructor
+from coursetools import course, grading, release
+from lossbook import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADED = "01_training_as_optimisation"
@@ -39,7 +40,7 @@ def _solution_lines():
 def edition(tmp_path_factory):
     """The student edition, notebooks and website, as `make student` writes it."""
     out = tmp_path_factory.mktemp("edition")
-    instructor.student_edition(ROOT, out, log=_quiet)
+    release.student_edition(ROOT, out, log=_quiet)
     return out
 
 
@@ -86,7 +87,7 @@ def test_the_student_notebooks_have_stubs_and_no_hidden_tests_or_solution_text(e
 
 def _before_exercises(nb):
     index = next((i for i, c in enumerate(nb.cells)
-                  if c.cell_type == "markdown" and c.source.startswith(instructor.EXERCISES_HEADING)), len(nb.cells))
+                  if c.cell_type == "markdown" and c.source.startswith(course.EXERCISES_HEADING)), len(nb.cells))
     return [(c.cell_type, c.source, c.get("outputs")) for c in nb.cells[:index]], nb.cells[index:]
 
 
@@ -161,7 +162,7 @@ def graded(edition, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("grades") / "grades.csv"
     course = out.parent / "course"
-    rows = instructor.grade(folder, out, root=ROOT, course=course, cell_timeout=5, log=_quiet)
+    rows = grading.grade(folder, out, root=ROOT, course=course, cell_timeout=5, log=_quiet)
     return rows, out, course
 
 
@@ -176,7 +177,7 @@ def test_the_grades_file_has_a_row_per_student_and_exercise(graded):
     with open(out, newline="", encoding="utf-8") as fh:
         written = list(csv.DictReader(fh))
     assert written == rows
-    assert list(written[0]) == list(instructor.COLUMNS)
+    assert list(written[0]) == list(grading.COLUMNS)
     labels = [label for label in exercises.labels() if label.startswith("ex-01")]
     for student in ("correct", "partial", "untouched", "invalid_json", "deleted_cells", "endless_loop"):
         assert sorted(r["exercise"] for r in _student(rows, student)) == sorted(labels)
@@ -227,7 +228,7 @@ def test_malformed_notebooks_get_their_own_error_and_the_others_are_graded(grade
 
 
 def test_the_grade_command_rejects_a_missing_folder(tmp_path, capsys):
-    assert instructor.main(["grade", str(tmp_path / "absent")]) == 2
+    assert grading.main([str(tmp_path / "absent")]) == 2
     assert "not a folder" in capsys.readouterr().err
 
 
@@ -248,7 +249,7 @@ def test_solution_dropdowns_are_recognised_and_removed():
         _md(":::{solution} ex-09-x\nA colon fence.\n:::"),
         _md("A paragraph about solutions in general."),
     ]
-    kept = instructor.prepare_source(nb)
+    kept = release.prepare_source(nb)
     assert [c.source[:13] for c in kept.cells] == ["```{exercise}", "def f():\n    ", "A paragraph a"]
     assert len(nb.cells) == 6  # the input is not changed
 
@@ -259,7 +260,7 @@ def test_only_cells_after_the_exercises_heading_lose_their_outputs():
     nb.cells = [nbformat.v4.new_code_cell("print(1)", outputs=out, execution_count=1),
                 _md("## Exercises\n\nText."),
                 nbformat.v4.new_code_cell("print(1)", outputs=out, execution_count=2)]
-    cleared = instructor.clear_exercise_outputs(nb)
+    cleared = release.clear_exercise_outputs(nb)
     assert cleared.cells[0].outputs == out and cleared.cells[0].execution_count == 1
     assert cleared.cells[2].outputs == [] and cleared.cells[2].execution_count is None
 
@@ -270,7 +271,7 @@ def test_submissions_are_found_per_student_folder(tmp_path):
     (tmp_path / "ann" / ".ipynb_checkpoints").mkdir()
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "ann" / ".ipynb_checkpoints" / "a-checkpoint.ipynb")
     (tmp_path / "ben").mkdir()
-    found, empty = instructor.find_submissions(tmp_path)
+    found, empty = grading.find_submissions(tmp_path)
     assert [(s.student, s.notebook) for s in found] == [("ann", "a")]
     assert empty == ["ben"]
     shutil.rmtree(tmp_path / "ann")

@@ -4,7 +4,11 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "lossbook"
+PACKAGES = (ROOT / "lossbook", ROOT / "coursetools")
+
+
+def _sources():
+    return [path for package in PACKAGES for path in sorted(package.rglob("*.py"))]
 
 
 def _private_assignments(tree):
@@ -34,7 +38,7 @@ def _imported_elsewhere(trees, path, name):
 
 def test_every_private_module_constant_is_used():
     """A private name assigned at module level is read in its module or imported by another."""
-    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in PACKAGE.rglob("*.py")}
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in _sources()}
     unused = [
         f"{path.relative_to(ROOT)}: {name}"
         for path, tree in trees.items()
@@ -52,5 +56,5 @@ def test_the_check_finds_an_unused_constant(tmp_path):
 
 def test_no_gap_of_more_than_two_blank_lines():
     """Runs of blank lines are what deleting code leaves behind."""
-    gaps = [str(path.relative_to(ROOT)) for path in PACKAGE.rglob("*.py") if "\n\n\n\n" in path.read_text(encoding="utf-8")]
+    gaps = [str(path.relative_to(ROOT)) for path in _sources() if "\n\n\n\n" in path.read_text(encoding="utf-8")]
     assert gaps == []

@@ -30,7 +30,7 @@ import nbformat
 import pytest
 import yaml
 
-from lossbook import book
+from coursetools import course
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -38,9 +38,9 @@ REPOSITORY = CONFIG["repository"]["url"].rstrip("/")
 BRANCH = CONFIG["repository"]["branch"]
 
 #: Every page of the table of contents, plus the pages Sphinx adds.
-PAGES = [f"{name}.html" for name in book.toc_files(ROOT)] + ["genindex.html", "search.html"]
+PAGES = [f"{name}.html" for name in course.toc_files(ROOT)] + ["genindex.html", "search.html"]
 #: Chapters written as notebooks: the pages with launch and download buttons.
-NOTEBOOKS = [name for name in book.toc_files(ROOT) if (ROOT / f"{name}.ipynb").exists()]
+NOTEBOOKS = [name for name in course.toc_files(ROOT) if (ROOT / f"{name}.ipynb").exists()]
 
 #: A page, with the images it shows, must stay below this many bytes.
 MAX_PAGE_BYTES = 3_000_000

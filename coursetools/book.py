@@ -1,11 +1,11 @@
 """Tools that keep the course's notebooks honest.
 
-``python -m lossbook.book execute`` re-executes chapters in fresh kernels and
+``python -m coursetools.book execute`` re-executes chapters in fresh kernels and
 stores their outputs (the only way stored outputs are produced);
-``python -m lossbook.book check`` lists every notebook that breaks the
-course's rules for stored outputs; ``python -m lossbook.book lab`` opens
+``python -m coursetools.book check`` lists every notebook that breaks the
+course's rules for stored outputs; ``python -m coursetools.book lab`` opens
 JupyterLab with the same environment the tests use;
-``python -m lossbook.book portability`` re-executes the chapters under
+``python -m coursetools.book portability`` re-executes the chapters under
 another instruction set and thread count and lists every cell whose output
 changes.
 """
@@ -19,11 +19,10 @@ import sys
 import time
 from pathlib import Path
 
-from lossbook._setup import apply_environment, numpy_targets
+from coursetools.course import KERNELSPEC, chapter_notebooks, environment, kernel_manager, read, toc_files
+from lossbook._setup import numpy_targets
 
 __all__ = [
-    "toc_files",
-    "chapter_notebooks",
     "notebook_problems",
     "toc_problems",
     "book_problems",
@@ -50,43 +49,6 @@ PORTABILITY_BUDGET = 3
 _SENSITIVE_REASON = re.compile(r"^#\s*cpu-sensitive:\s*(\S.*)$", re.MULTILINE)
 
 
-def _read_yaml(path: Path):
-    import yaml
-
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
-def toc_files(root: str | os.PathLike = ".") -> list[str]:
-    """Return every document named in ``_toc.yml``, without file extension."""
-    root = Path(root)
-    toc = _read_yaml(root / "_toc.yml")
-    found: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key in ("root", "file"):
-                if key in node:
-                    found.append(str(Path(node[key]).with_suffix("")))
-            for value in node.values():
-                if isinstance(value, (list, dict)):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return found
-
-
-def chapter_notebooks(root: str | os.PathLike = ".") -> list[Path]:
-    """Return the notebooks under ``chapters/``, sorted by name."""
-    root = Path(root)
-    return sorted(
-        p for p in (root / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-    )
-
-
 def _text_of(output) -> str:
     if output.get("output_type") == "stream":
         return output.get("text", "")
@@ -103,11 +65,9 @@ def notebook_problems(path: str | os.PathLike) -> list[str]:
     carriage-return progress bar; no cell is excused from verification; and each
     cell whose output nbval ignores says why in a ``# nbval-ignore-output:`` line.
     """
-    import nbformat
-
     path = Path(path)
     try:
-        nb = nbformat.read(path, as_version=4)
+        nb = read(path)
     except Exception as exc:  # noqa: BLE001 - any parse failure is the finding
         return [f"{path}: cannot be read as a notebook ({exc})"]
     problems = []
@@ -196,11 +156,9 @@ def book_problems(root: str | os.PathLike = ".") -> list[str]:
 
 def sensitive_cells(paths) -> dict[tuple[str, int], str]:
     """The cells tagged :data:`SENSITIVE_TAG`, keyed by (path, cell index), with their reasons."""
-    import nbformat
-
     found = {}
     for path in map(Path, paths):
-        nb = nbformat.read(path, as_version=4)
+        nb = read(path)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code" and SENSITIVE_TAG in cell.get("metadata", {}).get("tags", []):
                 reason = _SENSITIVE_REASON.search(cell.source)
@@ -208,47 +166,18 @@ def sensitive_cells(paths) -> dict[tuple[str, int], str]:
     return found
 
 
-def _kernel_manager():
-    from jupyter_client.manager import KernelManager
-    from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
-
-    return KernelManager(
-        kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager()
-    )
-
-
-def _coalesce_streams(outputs):
-    """Merge consecutive stream outputs of the same name, as nbval compares them.
-
-    How a cell's prints are split into messages depends on timing; merging them
-    makes the stored notebook the same on every run.
-    """
-    merged = []
-    for output in outputs:
-        if (
-            merged
-            and output.get("output_type") == "stream"
-            and merged[-1].get("output_type") == "stream"
-            and merged[-1].get("name") == output.get("name")
-        ):
-            merged[-1]["text"] += output["text"]
-        else:
-            merged.append(output)
-    return merged
-
-
 def _run(path: Path, timeout: int, overrides: dict[str, str] | None = None):
     """Execute one notebook in a fresh kernel; return it with its outputs and the wall time.
 
-    The kernel inherits this process's environment: :data:`ENVIRONMENT` where
+    The kernel inherits this process's environment: :data:`lossbook._setup.ENVIRONMENT` where
     unset, then ``overrides``, which replace any value.
     """
-    import nbformat
     from nbclient import NotebookClient
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
-    apply_environment()
+    environment()
     os.environ.update(overrides or {})
-    nb = nbformat.read(path, as_version=4)
+    nb = read(path)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -257,16 +186,16 @@ def _run(path: Path, timeout: int, overrides: dict[str, str] | None = None):
     start = time.perf_counter()
     client = NotebookClient(
         nb,
-        km=_kernel_manager(),
+        km=kernel_manager(),
         timeout=timeout,
         record_timing=False,
         allow_errors=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = _coalesce_streams(cell.outputs)
+    # How a cell's prints are split into messages depends on timing; merged,
+    # the stored notebook is the same on every run.
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     return nb, time.perf_counter() - start
 
 
@@ -297,7 +226,7 @@ def _default_jobs() -> int:
 def execute(paths, *, timeout: int = 900, jobs: int | None = None, out=None, log=print) -> dict[str, float]:
     """Execute notebooks top to bottom in fresh kernels and store their outputs.
 
-    The kernel runs the Python of this environment with :data:`ENVIRONMENT`
+    The kernel runs the Python of this environment with :data:`lossbook._setup.ENVIRONMENT`
     set, exactly as the test suite runs it. Each notebook is written back in
     place, or into the folder ``out`` when given. Returns the wall time in
     seconds of each notebook, keyed by the path written.
@@ -311,11 +240,7 @@ def execute(paths, *, timeout: int = 900, jobs: int | None = None, out=None, log
     for path, nb, elapsed in _run_all(paths, timeout=timeout, jobs=jobs, log=log):
         path = path if out is None else Path(out) / path.name
         times[str(path)] = elapsed
-        nb.metadata["kernelspec"] = {
-            "display_name": "Python 3 (ipykernel)",
-            "language": "python",
-            "name": "python3",
-        }
+        nb.metadata["kernelspec"] = dict(KERNELSPEC)
         nbformat.write(nb, path)
         log(f"  {path}: {elapsed:.1f} s")
     return times
@@ -411,8 +336,6 @@ def portability(paths, *, settings=None, timeout: int = 900, jobs: int | None = 
     with its reason; any other changed cell is a failure. Returns the number of
     unexplained cells.
     """
-    import nbformat
-
     paths = [Path(p) for p in paths]
     available = perturbations()
     chosen = [n for n in available if n != "sse41"] if not settings else list(settings)
@@ -428,7 +351,7 @@ def portability(paths, *, settings=None, timeout: int = 900, jobs: int | None = 
         log("  " + " ".join(f"{k}={v}" for k, v in sorted(overrides.items())))
         found = {}
         for path, nb, seconds in _run_all(paths, timeout=timeout, jobs=jobs, overrides=overrides, log=lambda _: None):
-            found[path] = differing_cells(nbformat.read(path, as_version=4), nb)
+            found[path] = differing_cells(read(path), nb)
             log(f"  {path}: {len(found[path])} cell(s) differ ({seconds:.0f} s)")
         for path in paths:
             for index, old, new in found[path]:
@@ -443,12 +366,12 @@ def portability(paths, *, settings=None, timeout: int = 900, jobs: int | None = 
 
 
 def _lab(root: Path) -> int:
-    apply_environment()
+    environment()
     os.execvp(sys.executable, [sys.executable, "-m", "jupyterlab", str(root / "chapters")])
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lossbook.book", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m coursetools.book", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("execute", help="re-execute chapters and store their outputs")
     run.add_argument("notebooks", nargs="*", help="default: every notebook in chapters/")

@@ -1,0 +1,15 @@
+"""The tools that build, check, release and grade the course; learners never import them.
+
+:mod:`coursetools.course`
+    The chapters, their exercise cells, the course's environment and kernel.
+:mod:`coursetools.book`
+    ``python -m coursetools.book execute | check | portability | lab``: stored
+    outputs, their rules, and their portability across CPUs.
+:mod:`coursetools.release`
+    ``python -m coursetools.release``: the student edition.
+:mod:`coursetools.grading`
+    ``python -m coursetools.grading SUBMISSIONS``: autograding into a CSV file.
+
+The package is not installed with lossbook: the Makefile runs it from the
+repository's root.
+"""

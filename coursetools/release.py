@@ -1,0 +1,203 @@
+"""The student edition: the chapters without solutions, for an instructor to hand out.
+
+``python -m coursetools.release --out _build/student`` (``make student``)
+writes ``notebooks/``, each chapter with its solutions and hidden tests removed
+by nbgrader's ``generate_assignment`` (https://nbgrader.readthedocs.io) and the
+outputs of its exercise cells cleared (every other output is kept), and
+``html/``, the website built from those notebooks, without solutions.
+
+The chapters mark exercises the nbgrader way: the learner's cell is a
+solution cell whose answer sits between ``### BEGIN SOLUTION`` and
+``### END SOLUTION``; the test cell is a locked grade cell whose body sits
+between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``. Markdown cells
+holding a ``{solution}`` (``{solution-start}``, ``{solution-end}``) directive
+are the website's solution dropdowns; the student edition drops them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from coursetools.course import (
+    chapter_notebooks,
+    chapters_with_exercises,
+    copy,
+    exercise_cells,
+    is_solution_markdown,
+    nbgrader_errors,
+    read,
+    run_nbgrader,
+)
+
+__all__ = ["prepare_source", "clear_exercise_outputs", "build_course", "student_edition", "main"]
+
+
+# ---------------------------------------------------------------------------
+# The course folder nbgrader releases from
+# ---------------------------------------------------------------------------
+
+
+def prepare_source(nb):
+    """The chapter as nbgrader's source: the website's solution dropdown cells removed."""
+    nb = copy(nb)
+    nb.cells = [cell for cell in nb.cells if not is_solution_markdown(cell)]
+    return nb
+
+
+def clear_exercise_outputs(nb):
+    """Clear the outputs of every code cell in the exercises section; keep all others."""
+    nb = copy(nb)
+    for index in exercise_cells(nb):
+        nb.cells[index].outputs = []
+        nb.cells[index].execution_count = None
+    return nb
+
+
+def build_course(root: Path, course: Path, chapters: list[Path], *, cell_timeout: int = 120) -> None:
+    """Set up an nbgrader course in ``course`` and release the given chapters into it.
+
+    ``course/source/<chapter>/<chapter>.ipynb`` is each chapter without its
+    solution dropdowns; ``course/release/<chapter>/<chapter>.ipynb`` is what
+    nbgrader's ``generate_assignment`` makes of it (stubs for solutions, no
+    hidden tests), with every output except the exercises' kept; and
+    ``course/gradebook.db`` records the cells that ``grade`` checks against.
+    """
+    import nbformat
+
+    if course.exists():
+        shutil.rmtree(course)
+    course.mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text(
+        "# nbgrader settings of this course folder, written by coursetools.\n"
+        "c = get_config()\n"
+        f"c.Execute.timeout = {int(cell_timeout)}  # seconds per cell before it is interrupted\n"
+        "c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and run\n",
+        encoding="utf-8",
+    )
+    for chapter in chapters:
+        folder = course / "source" / chapter.stem
+        folder.mkdir(parents=True)
+        nbformat.write(prepare_source(read(chapter)), folder / chapter.name)
+    if not chapters:
+        return
+    # One run releases every chapter. Outputs stay: the student edition keeps the
+    # chapter's figures and printed results; only the exercises' are cleared below.
+    result = run_nbgrader(
+        course, "generate_assignment", "*", "--force", "--ClearOutput.enabled=False", timeout=600,
+    )
+    for chapter in chapters:
+        released = course / "release" / chapter.stem / chapter.name
+        if result.returncode != 0 or not released.exists():
+            raise RuntimeError(f"nbgrader could not release {chapter.name}:\n" + "\n".join(nbgrader_errors(result)))
+        nbformat.write(clear_exercise_outputs(read(released)), released)
+
+
+def _student_book(root: Path, notebooks: Path, book: Path) -> None:
+    """Lay out the book's sources with the student notebooks in place of the chapters."""
+    import yaml
+
+    if book.exists():
+        shutil.rmtree(book)
+    book.mkdir(parents=True)
+    for name in ("references.bib", "_static"):
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, book / name)
+        elif source.exists():
+            shutil.copy(source, book / name)
+    (book / "chapters").mkdir()
+    for page in sorted((root / "chapters").iterdir()):
+        if page.suffix == ".md":
+            shutil.copy(page, book / "chapters" / page.name)
+        elif page.suffix == ".ipynb":
+            shutil.copy(notebooks / page.name, book / "chapters" / page.name)
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+
+    def without_instructors(node):
+        if isinstance(node, list):
+            return [without_instructors(n) for n in node if not (isinstance(n, dict) and n.get("file") == "chapters/instructors")]
+        if isinstance(node, dict):
+            return {k: without_instructors(v) for k, v in node.items()}
+        return node
+
+    toc = without_instructors(toc)
+    # A part left with no chapters (the instructors' part) is not a valid table of contents.
+    toc["parts"] = [part for part in toc.get("parts", []) if part.get("chapters")]
+    (book / "chapters" / "instructors.md").unlink(missing_ok=True)
+    (book / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
+
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config["title"] = f"{config.get('title', 'lossbook')} (student edition)"
+    # The launch and repository buttons would open the full chapters, solutions included.
+    config.pop("launch_buttons", None)
+    html = config.setdefault("html", {})
+    html["use_repository_button"] = False
+    html["use_issues_button"] = False
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx_config["hide_solutions"] = True
+    (book / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def student_edition(root=".", out="_build/student", *, site: bool = True, log=print) -> Path:
+    """Write the student edition: notebooks without solutions and, unless ``site=False``, its website.
+
+    Returns the output folder: ``notebooks/`` and ``html/`` inside it.
+    """
+    root, out = Path(root).resolve(), Path(out).resolve()
+    import nbformat
+
+    chapters = chapter_notebooks(root)
+    with_exercises = set(chapters_with_exercises(root))
+    notebooks = out / "notebooks"
+    if notebooks.exists():
+        shutil.rmtree(notebooks)
+    notebooks.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="lossbook-course-") as tmp:
+        course = Path(tmp) / "course"
+        build_course(root, course, [c for c in chapters if c in with_exercises])
+        for chapter in chapters:
+            if chapter in with_exercises:
+                shutil.copy(course / "release" / chapter.stem / chapter.name, notebooks / chapter.name)
+            else:  # no exercises yet: nothing to remove
+                nb = prepare_source(read(chapter))
+                nbformat.write(nb, notebooks / chapter.name)
+    log(f"student notebooks: {notebooks} ({len(chapters)} chapters, {len(with_exercises)} with exercises)")
+    if site:
+        book = out / "book"
+        _student_book(root, notebooks, book)
+        html = out / "html"
+        if html.exists():
+            shutil.rmtree(html)
+        jupyter_book = Path(sys.executable).with_name("jupyter-book")
+        command = [
+            str(jupyter_book if jupyter_book.exists() else shutil.which("jupyter-book")),
+            "build", str(book), "--builder", "html", "--warningiserror", "--keep-going",
+        ]
+        result = subprocess.run(command, cwd=book, capture_output=True, text=True, timeout=900)
+        if result.returncode != 0:
+            problems = [line for line in (result.stdout + result.stderr).splitlines() if "WARNING" in line or "ERROR" in line]
+            raise RuntimeError("the student website does not build:\n" + "\n".join(problems[:20]))
+        shutil.move(str(book / "_build" / "html"), html)
+        shutil.rmtree(book / "_build", ignore_errors=True)
+        log(f"student website: {html / 'index.html'}")
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coursetools.release", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="_build/student", help="output folder (default: %(default)s)")
+    parser.add_argument("--no-site", action="store_true", help="write the notebooks only")
+    args = parser.parse_args(argv)
+    student_edition(Path.cwd(), args.out, site=not args.no_site)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
