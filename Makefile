@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help book test portability oldest bench outputs check lab lock clean student grade
+.PHONY: help book test portability oldest bench outputs check lab lock clean student grade exercises
 
 help:
 	@echo "make book     build the website into _build/html (creates .venv on first use)"
@@ -13,6 +13,7 @@ help:
 	@echo "make oldest   a second environment at pyproject.toml's lower bounds: unit tests and every chapter"
 	@echo "make bench    time the 9 x 30 grid of canonical runs: one model at a time vs lossbook.replicas"
 	@echo "make outputs  re-execute every chapter in a fresh kernel and store its outputs"
+	@echo "make exercises  write every chapter's exercise cells from lossbook/exercise_bank (then make outputs)"
 	@echo "make check    check stored outputs and _toc.yml without executing anything"
 	@echo "make lab      open the chapters in JupyterLab"
 	@echo "make lock     re-resolve requirements.lock from pyproject.toml (and binder/requirements.txt)"
@@ -68,6 +69,10 @@ bench: $(STAMP)
 
 outputs: $(STAMP)
 	$(BIN)/python -m coursetools.book execute
+
+# The exercise cells at the end of every chapter, written from lossbook/exercise_bank.
+exercises: $(STAMP)
+	$(BIN)/python -m coursetools.exercises write
 
 check: $(STAMP)
 	$(BIN)/python -m coursetools.book check

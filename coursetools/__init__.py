@@ -5,6 +5,9 @@
 :mod:`coursetools.book`
     ``python -m coursetools.book execute | check | portability | lab``: stored
     outputs, their rules, and their portability across CPUs.
+:mod:`coursetools.exercises`
+    ``python -m coursetools.exercises write | check``: the exercise cells of
+    every chapter, written from :mod:`lossbook.exercise_bank`.
 :mod:`coursetools.release`
     ``python -m coursetools.release``: the student edition.
 :mod:`coursetools.grading`

@@ -19,6 +19,7 @@ from lossbook._setup import apply_environment
 
 __all__ = [
     "EXERCISES_HEADING",
+    "DEMO_TAG",
     "KERNELSPEC",
     "toc_files",
     "chapter_notebooks",
@@ -27,6 +28,8 @@ __all__ = [
     "copy",
     "nbgrader_meta",
     "is_solution_markdown",
+    "is_demo",
+    "exercises_heading",
     "exercise_cells",
     "grade_cells",
     "environment",
@@ -38,6 +41,8 @@ __all__ = [
 
 #: The heading of the last section of a chapter; every code cell after it is exercise material.
 EXERCISES_HEADING = "## Exercises"
+#: The tag of an exercise's demo cell: code inside the solution's toggle that shows the answer.
+DEMO_TAG = "exercise-demo"
 #: The kernel every stored notebook names: the Python that runs the course's tools.
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -104,6 +109,16 @@ def nbgrader_meta(cell) -> dict:
 def is_solution_markdown(cell) -> bool:
     """True for a markdown cell that holds a ``{solution}`` directive (a website dropdown)."""
     return cell.get("cell_type") == "markdown" and bool(_SOLUTION_DIRECTIVE.search(cell.get("source", "")))
+
+
+def is_demo(cell) -> bool:
+    """True for an exercise's demo cell (tagged :data:`DEMO_TAG`), which the student edition drops."""
+    return cell.get("cell_type") == "code" and DEMO_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def exercises_heading(nb) -> int | None:
+    """Index of the markdown cell that opens the chapter's exercises section, or None."""
+    return next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and _HEADING.search(c.source)), None)
 
 
 def exercise_cells(nb) -> list[int]:

@@ -7,7 +7,10 @@ chapter notebooks under their released names, with nbgrader's ``autograde``
 :func:`coursetools.release.build_course` sets up. Each student whose notebooks
 nbgrader could not grade in the shared run is graded again alone, so a notebook
 that is not valid JSON, has lost cells or loops forever gets its own error
-message and never stops the others.
+message and never stops the others. An exercise's message comes from the
+result line that :func:`lossbook.exercises.grade` prints under the autograder
+(:func:`lossbook.exercises.feedback.results` reads it), not from the feedback
+meant for the student.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 from coursetools.course import chapters_with_exercises, grade_cells, nbgrader_errors, nbgrader_meta, read, run_nbgrader, write_kernel
 from coursetools.release import build_course
+from lossbook.exercises.feedback import results
 
 __all__ = ["COLUMNS", "Submission", "find_submissions", "grade", "main"]
 
@@ -116,16 +120,19 @@ def _notebook_findings(autograded: Path, source_nb, timeout: int) -> tuple[list[
                 messages[meta["grade_id"]] = f"{name}: {value}" if value else name
         if meta.get("grade") and meta["grade_id"] not in messages:
             text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
-            lines = [line for line in text.splitlines() if line.strip()]
-            if len(lines) > 1:  # the summary line, then the feedback: its first line and its hint
-                message = lines[1].strip()
-                starts = [i for i, line in enumerate(lines) if line.strip().startswith("hint:")]
-                if starts:
-                    hint = [lines[starts[0]].strip()]
-                    hint += [line.strip() for line in lines[starts[0] + 1:] if line.startswith("            ")]
-                    message += " " + " ".join(hint)
-                messages[meta["grade_id"]] = message
+            mine = [r for r in results(text) if r.get("label") == meta["grade_id"]]
+            if mine:  # the last one: lossbook prints it after the learner's code has run
+                messages[meta["grade_id"]] = _message(mine[-1])
     return list(dict.fromkeys(notes)), messages
+
+
+def _message(result: dict) -> str:
+    """The CSV message of one exercise's result, as :func:`lossbook.exercises.grade` printed it: why points were lost."""
+    if result.get("status") == "correct":
+        return ""
+    message = str(result.get("message", "")).strip()
+    hint = str(result.get("hint", "")).strip()
+    return f"{message} Hint: {hint}" if hint else message
 
 
 def grade(submissions, out="grades.csv", *, root=".", course="_build/grading", cell_timeout: int = 120, log=print) -> list[dict]:

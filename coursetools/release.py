@@ -11,7 +11,12 @@ solution cell whose answer sits between ``### BEGIN SOLUTION`` and
 ``### END SOLUTION``; the test cell is a locked grade cell whose body sits
 between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``. Markdown cells
 holding a ``{solution}`` (``{solution-start}``, ``{solution-end}``) directive
-are the website's solution dropdowns; the student edition drops them.
+are the website's solution dropdowns; the student edition drops them. Each
+exercise's demo, the experiment that shows its answer (a code cell tagged
+:data:`coursetools.course.DEMO_TAG`), comes after its check and keeps its place,
+without output like every cell of the exercises. ``python -m
+coursetools.exercises write`` lays all these cells out from
+:mod:`lossbook.exercise_bank`.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ __all__ = ["prepare_source", "clear_exercise_outputs", "build_course", "student_
 
 
 def prepare_source(nb):
-    """The chapter as nbgrader's source: the website's solution dropdown cells removed."""
+    """The chapter as nbgrader's source: the website's solution dropdowns removed."""
     nb = copy(nb)
     nb.cells = [cell for cell in nb.cells if not is_solution_markdown(cell)]
     return nb
@@ -62,9 +67,9 @@ def build_course(root: Path, course: Path, chapters: list[Path], *, cell_timeout
     """Set up an nbgrader course in ``course`` and release the given chapters into it.
 
     ``course/source/<chapter>/<chapter>.ipynb`` is each chapter without its
-    solution dropdowns; ``course/release/<chapter>/<chapter>.ipynb`` is what
-    nbgrader's ``generate_assignment`` makes of it (stubs for solutions, no
-    hidden tests), with every output except the exercises' kept; and
+    solution dropdowns; ``course/release/<chapter>/<chapter>.ipynb``
+    is what nbgrader's ``generate_assignment`` makes of it (stubs for
+    solutions, no hidden tests), with every output except the exercises' kept; and
     ``course/gradebook.db`` records the cells that ``grade`` checks against.
     """
     import nbformat
@@ -104,7 +109,8 @@ def _student_book(root: Path, notebooks: Path, book: Path) -> None:
     if book.exists():
         shutil.rmtree(book)
     book.mkdir(parents=True)
-    for name in ("references.bib", "_static"):
+    # _ext holds the book's own Sphinx extensions, which _config.yml loads.
+    for name in ("references.bib", "_static", "_ext"):
         source = root / name
         if source.is_dir():
             shutil.copytree(source, book / name)

@@ -1,9 +1,12 @@
-"""Input checks shared by lossbook's modules: the losses, the data helpers, training and plotting.
+"""Input checks shared by lossbook's modules: the losses, the data helpers, the models, training and plotting.
 
 Each function checks one thing. When the check fails it raises
 :class:`ValueError` with a message in three parts: what was expected, what
-arrived, and the most likely fix. The checks never modify their input; only
-:func:`as_float_array` returns a new array.
+arrived, and the most likely fix. :func:`check_targets` is the one check of
+targets (labels) in every format the course uses; the NumPy losses, the
+Keras models, the data helpers and the plots all call it, so the same bad
+labels get the same words everywhere. The checks never modify their input;
+only :func:`as_float_array` returns a new array.
 
 The functions are private to lossbook (the module name starts with an
 underscore), but their messages are part of what learners see, so the tests
@@ -21,9 +24,10 @@ import numpy as np
 __all__ = [
     "REDUCTIONS",
     "ROW_SUM_ATOL",
+    "TARGET_KINDS",
     "as_float_array",
+    "as_number_array",
     "check_bool",
-    "check_class_indices",
     "check_finite",
     "check_in_range",
     "check_label_set",
@@ -35,6 +39,7 @@ __all__ = [
     "check_rows_sum_to_one",
     "check_same_length",
     "check_same_shape",
+    "check_targets",
     "is_int",
     "check_scalar",
     "check_int",
@@ -49,6 +54,10 @@ REDUCTIONS = ("mean", "sum", "none")
 #: are not distributions at all (logits, unnormalised scores, typos).
 ROW_SUM_ATOL = 1e-5
 
+#: The target formats :func:`check_targets` knows: the ``labels`` and ``y_true``
+#: values of :data:`lossbook.registry.LOSSES`.
+TARGET_KINDS = ("real", "non-negative", "binary", "signed", "one-hot", "distribution", "index")
+
 
 def _at(name, index):
     """Format an array position as it would be written in Python: ``y[1, 2]``."""
@@ -60,12 +69,22 @@ def _first(mask):
     return tuple(np.argwhere(mask)[0])
 
 
-def as_float_array(x, name):
-    """Return ``x`` as a new float64 array; reject anything that is not numbers.
+def _first_value(x, name, mask, spec=".6g"):
+    """The first entry of ``x`` where ``mask`` holds, as ``y[2] = 3``."""
+    where = _first(mask)
+    return f"{_at(name, where)} = {x[where]:{spec}}"
+
+
+def _message(*parts):
+    """The non-empty parts of a message, joined by single spaces."""
+    return " ".join(part for part in parts if part)
+
+
+def as_number_array(x, name):
+    """Return ``x`` as a NumPy array (not copied, not converted); reject anything that is not numbers.
 
     Lists, tuples, Python and NumPy scalars, booleans, integers and floats of
-    any precision are accepted. Computing in float64 keeps float32 inputs from
-    losing digits in the loss.
+    any precision are accepted; text, objects and ragged lists are not.
     """
     try:
         raw = np.asarray(x)
@@ -79,7 +98,16 @@ def as_float_array(x, name):
             f"`{name}` must hold real numbers; got an array of dtype {raw.dtype}. "
             f"Convert it first, e.g. np.asarray({name}, dtype=float)."
         )
-    return raw.astype(np.float64)
+    return raw
+
+
+def as_float_array(x, name):
+    """Return ``x`` as a new float64 array; reject anything that is not numbers.
+
+    Accepts what :func:`as_number_array` accepts. Computing in float64 keeps
+    float32 inputs from losing digits in the loss.
+    """
+    return as_number_array(x, name).astype(np.float64)
 
 
 def check_reduction(reduction):
@@ -189,40 +217,26 @@ def check_in_range(x, name, *, low=None, high=None, fix):
             expected = f"be >= {low:g}"
         else:
             expected = f"lie in [{low:g}, {high:g}]"
-        where = _first(bad)
         raise ValueError(
-            f"`{name}` must {expected}; got {_at(name, where)} = {x[where]:.6g} "
-            f"(values range from {x.min():.6g} to {x.max():.6g}). {fix}"
+            _message(
+                f"`{name}` must {expected}; got {_first_value(x, name, bad)} "
+                f"(values range from {x.min():.6g} to {x.max():.6g}).",
+                fix,
+            )
         )
 
 
-def _format_set(values):
-    return "{" + ", ".join(f"{v:g}" for v in sorted(values)) + "}"
+def _format_set(values, limit=6):
+    """``{-1, 0, 1}``; sets larger than ``limit`` end in ``...``."""
+    shown = [f"{v:g}" for v in sorted(values)]
+    return "{" + ", ".join(shown[:limit]) + (", ...}" if len(shown) > limit else "}")
 
 
-def check_label_set(x, name, allowed_sets, *, fix):
-    """All values must come from one of ``allowed_sets``; return that set's index.
-
-    With several sets (hinge losses accept {-1, 1} or {0, 1}) the labels must
-    not mix them: the first set that holds every value wins.
-    """
-    union = set().union(*allowed_sets)
-    bad = ~np.isin(x, list(union))
-    described = " or ".join(_format_set(s) for s in allowed_sets)
+def check_label_set(x, name, allowed, *, fix):
+    """Every value must be one of ``allowed``, e.g. ``{0, 1}``."""
+    bad = ~np.isin(x, list(allowed))
     if bad.any():
-        where = _first(bad)
-        raise ValueError(
-            f"`{name}` must hold labels from {described}; got {_at(name, where)} = "
-            f"{x[where]:.6g}. {fix}"
-        )
-    present = set(np.unique(x).tolist())
-    for i, allowed in enumerate(allowed_sets):
-        if present <= set(allowed):
-            return i
-    raise ValueError(
-        f"`{name}` must hold labels from {described}, not a mix; got the labels "
-        f"{_format_set(present)}. {fix}"
-    )
+        raise ValueError(f"`{name}` must hold labels from {_format_set(allowed)}; got {_first_value(x, name, bad)}. {fix}")
 
 
 def check_rows_sum_to_one(x, name, *, fix, atol=ROW_SUM_ATOL):
@@ -235,25 +249,6 @@ def check_rows_sum_to_one(x, name, *, fix, atol=ROW_SUM_ATOL):
         raise ValueError(
             f"`{name}` rows must each sum to 1 (within {atol:g}), one probability per "
             f"class; got row {rows[0]} summing to {sums[rows[0]]:.6g}{more}. {fix}"
-        )
-
-
-def check_class_indices(y, name, n_classes, *, fix):
-    """Integer class indices ``0 .. n_classes - 1`` (whole floats such as 2.0 allowed)."""
-    not_whole = y != np.round(y)
-    if not_whole.any():
-        where = _first(not_whole)
-        raise ValueError(
-            f"`{name}` must hold integer class indices 0..{n_classes - 1}; got "
-            f"{_at(name, where)} = {y[where]:.6g}. {fix}"
-        )
-    outside = (y < 0) | (y > n_classes - 1)
-    if outside.any():
-        where = _first(outside)
-        raise ValueError(
-            f"`{name}` must hold integer class indices 0..{n_classes - 1}, one per "
-            f"column of `y_pred` ({n_classes} classes); got {_at(name, where)} = "
-            f"{y[where]:g}. {fix}"
         )
 
 
@@ -333,3 +328,174 @@ def check_rate(value, name, *, high=None, example):
         check_scalar(value, name, low=0, low_open=True, example=example)
     else:
         check_scalar(value, name, low=0, high=high, high_open=True, example=example)
+
+
+_ROWS_HINT = (
+    "Each row must be one-hot or a probability distribution over the classes: one-hot encode integer labels "
+    "with np.eye(K)[labels], normalise soft labels with {name} / {name}.sum(axis=1, keepdims=True)."
+)
+_INDEX_HINT = (
+    "Labels are column numbers of {columns}, counted from 0: labels numbered from 1 need {name} - 1, and text "
+    "or float labels need mapping to 0..K-1 first (e.g. with np.unique(y, return_inverse=True))."
+)
+
+
+def _is_column(x):
+    """One value per example: shape ``(n,)`` or ``(n, 1)``."""
+    return x.ndim == 1 or (x.ndim == 2 and x.shape[1] == 1)
+
+
+def _wrong_format(caller, expected, got, hint, fix):
+    """The error for targets in another format than ``caller`` expects."""
+    return ValueError(_message(f"{caller} expects {expected}; got {got}.", hint, fix))
+
+
+def _check_binary(values, name, caller, fix):
+    present = set(np.unique(values).tolist())
+    if -1.0 in present and present <= {-1.0, 1.0}:
+        raise _wrong_format(caller, "labels 0 / 1", "-1 / +1", f"Map them with ({name} + 1) // 2.", fix)
+    check_in_range(
+        values,
+        name,
+        low=0.0,
+        high=1.0,
+        fix=_message("For more than two classes use class indices 0..K-1 with sparse_categorical_crossentropy.", fix),
+    )
+
+
+def _check_signed(values, name, caller, fix):
+    present = set(np.unique(values).tolist())
+    if not (present <= {-1.0, 1.0} or present <= {0.0, 1.0}):
+        hint = (
+            f"Hinge losses score the margin {name} * y_pred, so the labels are -1 or 1: map other encodings first, "
+            "e.g. np.where(y == positive_class, 1, -1)."
+        )
+        raise _wrong_format(caller, "labels -1 / +1 (or 0 / 1, converted to -1 / +1)", _format_set(present), hint, fix)
+
+
+def _check_rows(values, name, caller, fix):
+    if values.ndim != 2 or _is_column(values):
+        if not _is_column(values):
+            what = "an array"
+        elif np.all(values == np.round(values)):
+            what = "integer class labels"
+        else:
+            what = "one value per example"
+        hint = (
+            "Convert class indices with lossbook.data.one_hot(labels, K) or np.eye(K)[labels], "
+            "or pass them as they are to sparse_categorical_crossentropy."
+        )
+        expected = "one-hot rows of shape (n, K), or rows of probabilities"
+        raise _wrong_format(caller, expected, f"{what} of shape {values.shape}", hint, fix)
+    hint = _ROWS_HINT.format(name=name)
+    check_in_range(values, name, low=0.0, high=1.0, fix=hint)
+    check_rows_sum_to_one(values, name, fix=hint)
+
+
+def _check_indices(values, name, caller, fix, n_classes, columns):
+    if not _is_column(values):
+        what = "rows" if values.ndim == 2 else "an array"
+        hint = (
+            f"If they are one-hot rows, recover the class indices with {name}.argmax(axis=1), "
+            "or pass the rows to categorical_crossentropy."
+        )
+        raise _wrong_format(caller, "integer class labels of shape (n,) or (n, 1)", f"{what} of shape {values.shape}", hint, fix)
+    y = values.reshape(-1)
+    hint = _INDEX_HINT.format(name=name, columns=columns)
+    span = "0..K-1" if n_classes is None else f"0..{n_classes - 1}"
+    not_indices = y != np.round(y)
+    if n_classes is None:
+        not_indices |= y < 0
+    if not_indices.any():
+        raise ValueError(f"`{name}` must hold integer class indices {span}; got {_first_value(y, name, not_indices)}. {hint}")
+    if n_classes is not None:
+        outside = (y < 0) | (y > n_classes - 1)
+        if outside.any():
+            raise ValueError(
+                f"`{name}` must hold integer class indices {span}, one per column of {columns} ({n_classes} classes); "
+                f"got {_first_value(y, name, outside, 'g')}. {hint}"
+            )
+
+
+def check_targets(kind, y, *, caller, n_classes=None, name="y", columns="`y_pred`", fix=None):
+    """Raise unless ``y`` holds targets of the format ``kind``; return ``y`` as an array.
+
+    The one check of labels and targets in lossbook: the NumPy losses, the
+    Keras models (:func:`lossbook.models.check_labels`), :func:`lossbook.data.one_hot`,
+    :func:`lossbook.data.to_signed` and the decision-boundary plot all call it.
+    Every format first needs numbers (no text), at least one example and no
+    NaN or infinity; then
+
+    - ``"real"``: nothing more;
+    - ``"non-negative"``: every value >= 0;
+    - ``"binary"``: values in [0, 1], labels 0 / 1 or soft labels (-1 / +1
+      labels get a message of their own);
+    - ``"signed"``: labels -1 / +1, or 0 / 1 (which the hinge losses convert),
+      not a mix of the two;
+    - ``"one-hot"`` and ``"distribution"``: rows of shape ``(n, K)`` with
+      entries in [0, 1] summing to 1 within :data:`ROW_SUM_ATOL` (one-hot rows
+      or probabilities; the two names of :mod:`lossbook.registry` are one check);
+    - ``"index"``: whole numbers 0 .. K-1 of shape ``(n,)`` or ``(n, 1)``.
+
+    Parameters
+    ----------
+    kind : {"real", "non-negative", "binary", "signed", "one-hot", "distribution", "index"}
+        The format, as :data:`lossbook.registry.LOSSES` names it (``labels``
+        for a Keras model, ``y_true`` for a NumPy loss).
+    y : array_like
+        The targets.
+    caller : str
+        The loss or function that needs them, as the message names it, e.g.
+        ``"hinge"`` or ``"one_hot"``.
+    n_classes : int, optional
+        Number of classes K, an integer >= 2; ``"index"`` labels must then be
+        at most K - 1 (without it, only whole and >= 0).
+    name : str, default "y"
+        How the message names the targets, e.g. ``"y_true"``.
+    columns : str, default "`y_pred`"
+        What has one column per class, as the messages about class indices
+        name it.
+    fix : str, optional
+        Advice added to the messages that say the targets are in another
+        format (those naming ``caller``, and the range checks of
+        ``"non-negative"`` and ``"binary"``); the row-sum and class-index
+        messages end with their own.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``np.asarray(y)``: not copied, not converted.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not in the format, or ``kind`` or ``n_classes`` is invalid.
+
+    Examples
+    --------
+    >>> check_targets("signed", [0, 1, 1], caller="hinge")
+    array([0, 1, 1])
+    >>> check_targets("binary", [-1, 1], caller="binary_crossentropy", name="y_true")
+    Traceback (most recent call last):
+    ...
+    ValueError: binary_crossentropy expects labels 0 / 1; got -1 / +1. Map them with (y_true + 1) // 2.
+    """
+    if kind not in TARGET_KINDS:
+        raise ValueError(f"`kind` must be one of {', '.join(TARGET_KINDS)}; got {kind!r}. Use a format of lossbook.registry.")
+    if n_classes is not None:
+        check_int(n_classes, "n_classes", low=2, example=3)
+    raw = as_number_array(y, name)
+    check_nonempty(raw, name)
+    values = raw.astype(np.float64)
+    check_finite(values, name)
+    if kind == "non-negative":
+        check_in_range(values, name, low=0.0, fix=fix)
+    elif kind == "binary":
+        _check_binary(values, name, caller, fix)
+    elif kind == "signed":
+        _check_signed(values, name, caller, fix)
+    elif kind in ("one-hot", "distribution"):
+        _check_rows(values, name, caller, fix)
+    elif kind == "index":
+        _check_indices(values, name, caller, fix, n_classes, columns)
+    return raw

@@ -29,7 +29,9 @@ import dataclasses
 import numpy as np
 
 from lossbook._validation import check_int as _check_int
+from lossbook._validation import check_label_set as _check_label_set
 from lossbook._validation import check_scalar as _check_scalar
+from lossbook._validation import check_targets as _check_targets
 
 __all__ = [
     "Split",
@@ -46,31 +48,6 @@ __all__ = [
 
 #: Rows of each generated dataset; the first half trains, the second tests.
 N_SAMPLES = 1000
-
-
-# ---------------------------------------------------------------------------
-# Argument checks
-# ---------------------------------------------------------------------------
-
-
-def _labels(y, name):
-    """``y`` as a 1-D array of numbers; a column ``(n, 1)`` is flattened."""
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise ValueError(
-            f"`{name}` must hold numbers; got an array of dtype {y.dtype}. "
-            f"Convert it first, e.g. np.asarray({name}, dtype=int)."
-        )
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(
-            f"`{name}` must be one label per example, shape (n,) or (n, 1); got shape {y.shape}. "
-            "If it holds one-hot rows, recover the class indices with y.argmax(axis=1)."
-        )
-    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
-        raise ValueError(f"`{name}` must be finite; it holds NaN or infinity. Remove those examples first.")
-    return y
 
 
 # ---------------------------------------------------------------------------
@@ -535,7 +512,7 @@ def to_signed(y) -> np.ndarray:
 
     Parameters
     ----------
-    y : array_like, shape (n,) or (n, 1)
+    y : array_like, shape (n,) or (n, k)
         Labels 0 and 1 (integers, whole floats or booleans).
 
     Returns
@@ -547,8 +524,8 @@ def to_signed(y) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``y`` holds any value other than 0 and 1 (including labels that
-        are already -1 / +1).
+        If ``y`` is empty, is not numbers, or holds any value other than 0
+        and 1 (including labels that are already -1 / +1, and soft labels).
 
     Notes
     -----
@@ -563,19 +540,10 @@ def to_signed(y) -> np.ndarray:
     >>> data.to_signed([0, 1, 1, 0])
     array([-1,  1,  1, -1])
     """
-    raw = np.asarray(y)
-    flat = _labels(raw, "y")
-    values = set(np.unique(flat).tolist())
-    if not values <= {0, 1}:
-        if values <= {-1, 1}:
-            raise ValueError(
-                "`y` is already in {-1, 1}; to_signed maps 0 / 1 labels to -1 / +1. Use the labels as they are."
-            )
-        shown = sorted(values)[:6]
-        raise ValueError(
-            f"`y` must hold binary labels 0 and 1; got the values {shown}"
-            f"{' ...' if len(values) > 6 else ''}. For more than two classes use one_hot(y, n_classes)."
-        )
+    raw = _check_targets(
+        "binary", y, caller="to_signed", fix="to_signed prepares 0 / 1 labels for the hinge losses, which take -1 / +1 as they are."
+    )
+    _check_label_set(raw, "y", {0, 1}, fix="to_signed maps hard labels; threshold soft labels first, e.g. (y >= 0.5).astype(int).")
     if raw.dtype.kind == "b":
         raw = raw.astype(np.int64)
     return 2 * raw - 1
@@ -600,9 +568,9 @@ def one_hot(y, n_classes: int) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``y`` holds anything but whole numbers in 0 .. K-1, or is already
-        2-D with more than one column, or ``n_classes`` is not an integer
-        >= 2.
+        If ``y`` is empty or holds anything but whole numbers in 0 .. K-1, or
+        is already 2-D with more than one column, or ``n_classes`` is not an
+        integer >= 2.
 
     Examples
     --------
@@ -612,22 +580,5 @@ def one_hot(y, n_classes: int) -> np.ndarray:
            [0., 0., 1.],
            [0., 1., 0.]], dtype=float32)
     """
-    _check_int(n_classes, "n_classes", low=2, example=3)
-    flat = _labels(y, "y")
-    if not np.all(flat == np.round(flat)):
-        bad = flat[flat != np.round(flat)][0]
-        raise ValueError(
-            f"`y` must hold whole class indices 0..{n_classes - 1}; got {bad:g}. "
-            "Round or map the labels to integers first."
-        )
-    if flat.size and (flat.min() < 0 or flat.max() > n_classes - 1):
-        hint = (
-            " The labels look like 1..K: subtract 1 first."
-            if flat.min() >= 1 and flat.max() == n_classes
-            else " Pass the right n_classes."
-        )
-        raise ValueError(
-            f"`y` must hold class indices 0..{n_classes - 1} for n_classes={n_classes}; got values "
-            f"from {flat.min():g} to {flat.max():g}.{hint}"
-        )
-    return np.eye(n_classes, dtype=np.float32)[flat.astype(np.int64)]
+    labels = _check_targets("index", y, caller="one_hot", n_classes=n_classes, columns="the one-hot rows")
+    return np.eye(n_classes, dtype=np.float32)[labels.reshape(-1).astype(np.int64)]

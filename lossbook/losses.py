@@ -151,22 +151,25 @@ def _elementwise_inputs(y_true, y_pred, reduction):
     return np.atleast_1d(y_true), np.atleast_1d(y_pred), y_pred.shape
 
 
-def _row_inputs(y_true, y_pred, reduction):
-    """Inputs of the multi-class losses: two arrays of shape (n, K), K >= 2."""
-    y_true, y_pred = _arrays(y_true, y_pred, reduction)
-    _v.check_ndim(
-        y_true,
-        "y_true",
-        (2,),
-        fix="Pass one-hot rows, e.g. np.eye(K)[labels]; for integer class labels "
-        "use sparse_categorical_crossentropy.",
-        columns="K",
-    )
+def _targets(y_true, loss, **options):
+    """Check ``y_true`` against the format :data:`lossbook.registry.LOSSES` gives for ``loss``."""
+    _v.check_targets(_registry.LOSSES[loss].y_true, y_true, caller=loss, name="y_true", **options)
+
+
+def _check_score_rows(y_pred):
+    """Predictions of a multi-class loss: shape (n, K), K >= 2."""
     _v.check_ndim(y_pred, "y_pred", (2,), fix=_ROWS_FIX, columns="K")
-    _v.check_same_shape(y_true, y_pred)
     _v.check_min_columns(
         y_pred, "y_pred", 2, fix="With a single output column use binary_crossentropy."
     )
+
+
+def _row_inputs(y_true, y_pred, reduction, loss):
+    """Inputs of the multi-class losses: two arrays of shape (n, K), K >= 2, ``y_true`` in ``loss``'s format."""
+    y_true, y_pred = _arrays(y_true, y_pred, reduction)
+    _check_score_rows(y_pred)
+    _targets(y_true, loss)
+    _v.check_same_shape(y_true, y_pred)
     return y_true, y_pred
 
 
@@ -190,28 +193,10 @@ def _check_distribution_rows(y_pred, from_logits=False):
     _v.check_rows_sum_to_one(y_pred, "y_pred", fix=_ROW_NORMALISE_FIX)
 
 
-def _check_target_rows(y_true):
-    """Rows of target probabilities: one-hot or soft labels."""
-    fix = (
-        "Each row must be one-hot or a probability distribution over the classes: "
-        "one-hot encode integer labels with np.eye(K)[labels], normalise soft labels "
-        "with y_true / y_true.sum(axis=1, keepdims=True)."
-    )
-    _v.check_in_range(y_true, "y_true", low=0.0, high=1.0, fix=fix)
-    _v.check_rows_sum_to_one(y_true, "y_true", fix=fix)
-
-
-def _signed_labels(y_true):
+def _signed_labels(y_true, loss):
     """Hinge labels as -1/1; 0/1 labels are converted as Keras does."""
-    which = _v.check_label_set(
-        y_true,
-        "y_true",
-        ({-1.0, 1.0}, {0.0, 1.0}),
-        fix="Hinge losses score the margin y_true * y_pred, so labels are -1 or 1 "
-        "(0/1 labels are converted to -1/1 as in Keras). Map other encodings first, "
-        "e.g. np.where(y == positive_class, 1, -1).",
-    )
-    return 2.0 * y_true - 1.0 if which == 1 else y_true
+    _targets(y_true, loss)
+    return np.where(y_true == 0.0, -1.0, y_true)
 
 
 def _reduce(per_example, reduction):
@@ -341,16 +326,14 @@ def mean_squared_error_grad(y_true, y_pred, *, reduction="mean"):
 
 def _msle_inputs(y_true, y_pred, reduction):
     y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
-    for array, name in ((y_true, "y_true"), (y_pred, "y_pred")):
-        _v.check_in_range(
-            array,
-            name,
-            low=0.0,
-            fix="mean_squared_logarithmic_error compares log(1 + y) and is meant for "
-            "non-negative targets such as counts or prices (Keras would silently clip "
-            "negative values to 1e-7). Use mean_squared_error for a standardised "
-            "target, or a non-negative output such as softplus.",
-        )
+    fix = (
+        "mean_squared_logarithmic_error compares log(1 + y) and is meant for "
+        "non-negative targets such as counts or prices (Keras would silently clip "
+        "negative values to 1e-7). Use mean_squared_error for a standardised "
+        "target, or a non-negative output such as softplus."
+    )
+    _targets(y_true, "mean_squared_logarithmic_error", fix=fix)
+    _v.check_in_range(y_pred, "y_pred", low=0.0, fix=fix)
     return y_true, y_pred, shape
 
 
@@ -694,15 +677,7 @@ def log_cosh_grad(y_true, y_pred, *, reduction="mean"):
 def _bce_inputs(y_true, y_pred, from_logits, reduction):
     _v.check_bool(from_logits, "from_logits")
     y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
-    _v.check_in_range(
-        y_true,
-        "y_true",
-        low=0.0,
-        high=1.0,
-        fix="binary_crossentropy needs labels 0 and 1 (or soft labels between them). "
-        "Map -1/1 labels with (y_true + 1) / 2; for more than two classes use "
-        "sparse_categorical_crossentropy.",
-    )
+    _targets(y_true, "binary_crossentropy")
     if not from_logits:
         _check_probabilities(y_pred, "binary_crossentropy")
     return y_true, y_pred, shape
@@ -892,7 +867,7 @@ def hinge(y_true, y_pred, *, reduction="mean"):
     0.0
     """
     y_true, y_pred, _ = _elementwise_inputs(y_true, y_pred, reduction)
-    margin = _signed_labels(y_true) * y_pred
+    margin = _signed_labels(y_true, "hinge") * y_pred
     return _reduce_elementwise(np.maximum(1.0 - margin, 0.0), reduction)
 
 
@@ -921,7 +896,7 @@ def hinge_grad(y_true, y_pred, *, reduction="mean"):
     array([ 1., -1.,  0.])
     """
     y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
-    signed = _signed_labels(y_true)
+    signed = _signed_labels(y_true, "hinge")
     derivative = np.where(signed * y_pred < 1.0, -signed, 0.0)
     return _elementwise_grad(derivative, reduction, shape)
 
@@ -970,7 +945,7 @@ def squared_hinge(y_true, y_pred, *, reduction="mean"):
     array([1.69, 0.04, 2.25])
     """
     y_true, y_pred, _ = _elementwise_inputs(y_true, y_pred, reduction)
-    margin = _signed_labels(y_true) * y_pred
+    margin = _signed_labels(y_true, "squared_hinge") * y_pred
     return _reduce_elementwise(np.maximum(1.0 - margin, 0.0) ** 2, reduction)
 
 
@@ -996,7 +971,7 @@ def squared_hinge_grad(y_true, y_pred, *, reduction="mean"):
     array([ 2.6, -0.4,  0. ])
     """
     y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
-    signed = _signed_labels(y_true)
+    signed = _signed_labels(y_true, "squared_hinge")
     derivative = -2.0 * signed * np.maximum(1.0 - signed * y_pred, 0.0)
     return _elementwise_grad(derivative, reduction, shape)
 
@@ -1008,8 +983,7 @@ def squared_hinge_grad(y_true, y_pred, *, reduction="mean"):
 
 def _cce_inputs(y_true, y_pred, from_logits, reduction):
     _v.check_bool(from_logits, "from_logits")
-    y_true, y_pred = _row_inputs(y_true, y_pred, reduction)
-    _check_target_rows(y_true)
+    y_true, y_pred = _row_inputs(y_true, y_pred, reduction, "categorical_crossentropy")
     _check_distribution_rows(y_pred, from_logits)
     return y_true, y_pred
 
@@ -1143,28 +1117,10 @@ def categorical_crossentropy_grad(y_true, y_pred, *, from_logits=False, reductio
 def _sparse_inputs(y_true, y_pred, from_logits, reduction):
     _v.check_bool(from_logits, "from_logits")
     y_true, y_pred = _arrays(y_true, y_pred, reduction)
-    _v.check_ndim(y_pred, "y_pred", (2,), fix=_ROWS_FIX, columns="K")
-    _v.check_min_columns(
-        y_pred, "y_pred", 2, fix="With a single output column use binary_crossentropy."
-    )
-    if y_true.ndim == 2 and y_true.shape[1] == 1:
-        y_true = y_true[:, 0]
-    _v.check_ndim(
-        y_true,
-        "y_true",
-        (1,),
-        fix="Pass one integer class label per example, shape (n,) or (n, 1); "
-        "for one-hot rows use categorical_crossentropy.",
-    )
+    _check_score_rows(y_pred)
+    _targets(y_true, "sparse_categorical_crossentropy", n_classes=y_pred.shape[1])
+    y_true = y_true.reshape(-1)
     _v.check_same_length(y_true, y_pred)
-    _v.check_class_indices(
-        y_true,
-        "y_true",
-        y_pred.shape[1],
-        fix="Labels are column numbers of `y_pred`, counted from 0: labels numbered "
-        "from 1 need y_true - 1, and text or float labels need mapping to 0..K-1 "
-        "first (e.g. with np.unique(y, return_inverse=True)).",
-    )
     _check_distribution_rows(y_pred, from_logits)
     return y_true.astype(np.intp), y_pred
 
@@ -1283,8 +1239,7 @@ def sparse_categorical_crossentropy_grad(
 
 
 def _kl_inputs(y_true, y_pred, reduction):
-    y_true, y_pred = _row_inputs(y_true, y_pred, reduction)
-    _check_target_rows(y_true)
+    y_true, y_pred = _row_inputs(y_true, y_pred, reduction, "kl_divergence")
     _v.check_in_range(
         y_pred,
         "y_pred",
@@ -1397,10 +1352,10 @@ def kl_divergence_grad(y_true, y_pred, *, reduction="mean"):
 
 
 def _categorical_hinge_inputs(y_true, y_pred, reduction):
-    y_true, y_pred = _row_inputs(y_true, y_pred, reduction)
-    fix = "categorical_hinge needs one-hot rows: np.eye(K)[labels]."
-    _v.check_label_set(y_true, "y_true", ({0.0, 1.0},), fix=fix)
-    _v.check_rows_sum_to_one(y_true, "y_true", fix=fix)
+    y_true, y_pred = _row_inputs(y_true, y_pred, reduction, "categorical_hinge")
+    _v.check_label_set(
+        y_true, "y_true", {0.0, 1.0}, fix="categorical_hinge needs one-hot rows, not probabilities: np.eye(K)[labels]."
+    )
     return y_true, y_pred
 
 

@@ -36,9 +36,9 @@ import numpy as np
 
 from lossbook import registry as _registry
 from lossbook._keras import load as _keras
-from lossbook._validation import ROW_SUM_ATOL as _ROW_SUM_ATOL
 from lossbook._validation import check_int as _check_int
 from lossbook._validation import check_rate as _check_rate
+from lossbook._validation import check_targets as _check_targets
 
 __all__ = [
     "ACTIVATIONS",
@@ -495,16 +495,21 @@ def build(
 # ---------------------------------------------------------------------------
 
 
-def _set_repr(values, limit=6):
-    shown = ", ".join(f"{v:g}" for v in values[:limit])
-    return "{" + shown + (", ..." if len(values) > limit else "") + "}"
+#: Keras-specific advice added to the label check's messages for binary cross-entropy's 0 / 1 labels.
+_SIGNED_LABELS_HINT = "For -1 / +1 labels a Keras model can use loss='hinge' on a tanh output."
 
 
 def check_labels(loss, y, *, n_classes: int | None = None) -> None:
     """Reject labels whose format does not fit the loss, with the fix in the message.
 
     Keras misreads several label formats silently or fails deep inside
-    TensorFlow; this check names the problem instead:
+    TensorFlow; this check names the problem instead. It is the label check
+    the NumPy losses of :mod:`lossbook.losses` run, applied to the format
+    ``labels`` of the loss's row in :data:`lossbook.registry.LOSSES`, so the
+    same bad labels get the same message (the labels are called ``y_true``,
+    as the loss receives them). Only the Keras model's side is added: the
+    hinge loss on a tanh output for -1 / +1 labels, and one one-hot column
+    per output unit.
 
     - regression losses: finite numbers. Negative targets pass for
       ``mean_squared_logarithmic_error`` too, because Keras accepts them: it
@@ -517,7 +522,9 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
       accepted; a mix such as {-1, 0, 1} is not.
     - ``categorical_crossentropy``, ``kl_divergence``, ``categorical_hinge``:
       rows of shape ``(n, K)`` with entries in [0, 1] that sum to 1 (one-hot,
-      or probabilities for the first two). Integer labels are rejected.
+      or probabilities, which Keras accepts for all three; only the NumPy
+      :func:`lossbook.losses.categorical_hinge` insists on one-hot). Integer
+      labels are rejected.
     - ``sparse_categorical_crossentropy``: whole numbers 0 .. K-1, shape
       ``(n,)`` or ``(n, 1)``. One-hot rows are rejected.
 
@@ -543,92 +550,15 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
     >>> models.check_labels("categorical_crossentropy", [0, 2, 1])
     Traceback (most recent call last):
     ...
-    ValueError: categorical_crossentropy expects one-hot rows of shape (n, K); got integer class labels of shape (3,). Convert them with lossbook.data.one_hot(y, n_classes), or use loss='sparse_categorical_crossentropy'.
+    ValueError: categorical_crossentropy expects one-hot rows of shape (n, K), or rows of probabilities; got integer class labels of shape (3,). Convert class indices with lossbook.data.one_hot(labels, K) or np.eye(K)[labels], or pass them as they are to sparse_categorical_crossentropy.
     """
     head = head_for(loss)
-    name = head.loss
-    raw = np.asarray(y)
-    if raw.dtype.kind not in "biuf":
+    hint = _SIGNED_LABELS_HINT if head.labels == "binary" else None
+    labels = _check_targets(head.labels, y, caller=head.loss, n_classes=n_classes, name="y_true", fix=hint)
+    if head.labels == "one-hot" and n_classes is not None and labels.shape[1] != n_classes:
         raise ValueError(
-            f"labels for {name} must be numbers; got an array of dtype {raw.dtype}. "
-            "Convert them first, e.g. np.asarray(y, dtype=float)."
-        )
-    if raw.size == 0:
-        raise ValueError(f"labels for {name} are empty (shape {raw.shape}); pass at least one example.")
-    values = raw.astype(np.float64)
-    if not np.all(np.isfinite(values)):
-        raise ValueError(
-            f"labels for {name} must be finite; got {int((~np.isfinite(values)).sum())} NaN or infinite "
-            "value(s). Remove or impute those examples."
-        )
-    column = raw.ndim == 1 or (raw.ndim == 2 and raw.shape[1] == 1)
-    if n_classes is not None:
-        _check_int(n_classes, "n_classes", low=2, example=3)
-
-    if head.labels == "real":
-        return
-    present = np.unique(values).tolist()
-    if head.labels == "binary":
-        if set(present) <= {-1.0, 1.0} and -1.0 in present:
-            raise ValueError(
-                f"{name} expects labels 0 / 1; got -1 / +1. Map them with (y + 1) // 2, "
-                "or train with loss='hinge' on a tanh output."
-            )
-        if values.min() < 0 or values.max() > 1:
-            raise ValueError(
-                f"{name} expects labels in [0, 1]; got values from {values.min():g} to {values.max():g}"
-                f" {_set_repr(present)}. For more than two classes use a softmax output with "
-                "loss='sparse_categorical_crossentropy'."
-            )
-        return
-    if head.labels == "signed":
-        if not (set(present) <= {-1.0, 1.0} or set(present) <= {0.0, 1.0}):
-            raise ValueError(
-                f"{name} expects labels -1 / +1 (or 0 / 1, which Keras converts); got {_set_repr(present)}. "
-                "Map 0 / 1 labels with lossbook.data.to_signed(y)."
-            )
-        return
-    if head.labels == "one-hot":
-        if column:
-            whole = bool(np.all(values == np.round(values)))
-            what = "integer class labels" if whole else "one value per example"
-            raise ValueError(
-                f"{name} expects one-hot rows of shape (n, K); got {what} of shape {raw.shape}. "
-                "Convert them with lossbook.data.one_hot(y, n_classes), "
-                "or use loss='sparse_categorical_crossentropy'."
-            )
-        if raw.ndim != 2:
-            raise ValueError(f"{name} expects rows of shape (n, K); got shape {raw.shape}.")
-        if n_classes is not None and raw.shape[1] != n_classes:
-            raise ValueError(
-                f"{name}: the labels have {raw.shape[1]} columns but the model has {n_classes} outputs; "
-                "use one column per class in both."
-            )
-        sums = values.sum(axis=1)
-        bad = np.flatnonzero((np.abs(sums - 1) > _ROW_SUM_ATOL) | (values.min(axis=1) < 0) | (values.max(axis=1) > 1))
-        if bad.size:
-            raise ValueError(
-                f"{name} expects each label row to be one-hot (or a probability distribution): entries in "
-                f"[0, 1] summing to 1; row {bad[0]} is {np.round(values[bad[0]], 4).tolist()}. "
-                "Build the rows with lossbook.data.one_hot(y, n_classes)."
-            )
-        return
-    # Integer class indices for sparse categorical cross-entropy.
-    if not column:
-        raise ValueError(
-            f"{name} expects integer class labels of shape (n,) or (n, 1); got rows of shape {raw.shape}. "
-            "If they are one-hot, take y.argmax(axis=1), or use loss='categorical_crossentropy'."
-        )
-    if not np.all(values == np.round(values)) or values.min() < 0:
-        raise ValueError(
-            f"{name} expects whole class indices 0, 1, ..., K-1; got {_set_repr(present)}. "
-            "Encode the classes as integers starting at 0."
-        )
-    if n_classes is not None and values.max() > n_classes - 1:
-        hint = " The labels look like 1..K: subtract 1." if values.min() >= 1 and values.max() == n_classes else ""
-        raise ValueError(
-            f"{name} expects class indices 0..{n_classes - 1} for a model with {n_classes} outputs; "
-            f"got labels up to {values.max():g}.{hint}"
+            f"{head.loss}: the labels have {labels.shape[1]} columns but the model has {n_classes} outputs; "
+            "use one column per class in both."
         )
 
 

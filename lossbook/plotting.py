@@ -10,7 +10,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from lossbook._validation import check_scalar
+from lossbook._validation import as_number_array, check_scalar, check_targets
 
 __all__ = ["compare_curves", "decision_boundary", "learning_curves", "loss_contours", "loss_curve"]
 
@@ -297,24 +297,19 @@ def _is_keras_model(obj):
 
 def _point_classes(y, n):
     """Class index per point (0 / 1 for -1 / +1 labels) and a legend name per index."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        if y.shape[0] != n:
-            raise ValueError(f"`y` has {y.shape[0]} rows for {n} points; pass one label per row of `x`.")
+    y = as_number_array(y, "y")
+    rows = y.ndim == 2 and y.shape[1] > 1
+    count = y.shape[0] if rows else y.size
+    if count != n:
+        raise ValueError(f"`y` has {count} {'rows' if rows else 'labels'} for {n} points; pass one label per row of `x`.")
+    signed = not rows and -1 in y and set(np.unique(y).tolist()) <= {-1, 1}
+    kind = "one-hot" if rows else "signed" if signed else "index"
+    check_targets(kind, y, caller="decision_boundary", columns="the model's output")
+    if rows:
         return y.argmax(axis=1), None
-    y = y.reshape(-1)
-    if y.size != n:
-        raise ValueError(f"`y` has {y.size} labels for {n} points; pass one label per row of `x`.")
-    if y.dtype.kind not in "biuf" or not np.all(np.isfinite(y)):
-        raise ValueError("`y` must hold finite numeric class labels.")
-    if np.any(y == -1) and set(np.unique(y).tolist()) <= {-1, 1}:
-        return (y > 0).astype(int), ["y = -1", "y = +1"]
-    if np.any(y < 0) or not np.all(y == np.round(y)):
-        raise ValueError(
-            "`y` must hold class indices 0, 1, ..., -1 / +1 labels, or one-hot rows; "
-            f"got values from {y.min():g} to {y.max():g}."
-        )
-    return y.astype(int), None
+    if signed:
+        return (y.reshape(-1) > 0).astype(int), ["y = -1", "y = +1"]
+    return y.reshape(-1).astype(int), None
 
 
 def decision_boundary(
@@ -343,7 +338,7 @@ def decision_boundary(
     x : array_like, shape (n, 2)
         Points to draw; the grid extends beyond them by ``padding``.
     y : array_like
-        Their labels: 0 / 1, -1 / +1, class indices or one-hot rows.
+        Their labels: 0 / 1, -1 / +1, class indices, or one-hot (or probability) rows.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure when omitted.
     resolution : int, default 200

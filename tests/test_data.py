@@ -203,15 +203,22 @@ def test_to_signed_maps_zero_one_and_keeps_shape_and_kind():
     assert data.to_signed(np.array([True, False])).tolist() == [1, -1]
     floats = data.to_signed(np.array([0.0, 1.0]))
     assert floats.dtype.kind == "f" and floats.tolist() == [-1.0, 1.0]
+    np.testing.assert_array_equal(data.to_signed(np.eye(2, dtype=int)), [[1, -1], [-1, 1]])
 
 
-def test_to_signed_rejects_signed_and_multiclass_labels():
-    with pytest.raises(ValueError, match=r"already in \{-1, 1\}"):
-        data.to_signed([-1, 1, 1])
-    with pytest.raises(ValueError, match=r"must hold binary labels 0 and 1; got the values \[0, 1, 2\]"):
-        data.to_signed([0, 1, 2])
-    with pytest.raises(ValueError, match=r"shape \(n,\) or \(n, 1\)"):
-        data.to_signed(np.zeros((2, 2)))
+@pytest.mark.parametrize(
+    "y, message",
+    [
+        ([-1, 1, 1], r"^to_signed expects labels 0 / 1; got -1 / \+1\..*take -1 / \+1 as they are"),
+        ([0, 1, 2], r"^`y` must lie in \[0, 1\]; got y\[2\] = 2 .*sparse_categorical_crossentropy"),
+        ([0, 0.5, 1], r"^`y` must hold labels from \{0, 1\}; got y\[1\] = 0\.5\. .*\(y >= 0\.5\)"),
+        ([], r"^`y` is empty"),
+        (["0", "1"], "^`y` must hold real numbers"),
+    ],
+)
+def test_to_signed_rejects_anything_but_zero_one(y, message):
+    with pytest.raises(ValueError, match=message):
+        data.to_signed(y)
 
 
 def test_one_hot_rows():
@@ -224,13 +231,16 @@ def test_one_hot_rows():
 @pytest.mark.parametrize(
     "y, k, message",
     [
-        ([1, 2, 3], 3, "The labels look like 1..K: subtract 1 first"),
-        ([0, 5], 3, "got values from 0 to 5. Pass the right n_classes"),
-        ([0, 1.5], 3, "must hold whole class indices"),
+        ([1, 2, 3], 3, r"^`y` must hold integer class indices 0\.\.2, one per column of the one-hot rows \(3 classes\); "
+                       r"got y\[2\] = 3\..*need y - 1"),
+        ([0, 5], 3, r"got y\[1\] = 5"),
+        ([0, -1], 3, r"got y\[1\] = -1"),
+        ([0, 1.5], 3, r"^`y` must hold integer class indices 0\.\.2; got y\[1\] = 1\.5"),
         ([0, 1], 1, "`n_classes` must be an integer >= 2"),
         ([0, 1], True, "`n_classes` must be an integer >= 2"),
-        (np.eye(3), 3, r"recover the class indices with y.argmax\(axis=1\)"),
-        (["a", "b"], 2, "must hold numbers"),
+        (np.eye(3), 3, r"^one_hot expects integer class labels .* got rows of shape \(3, 3\).*y\.argmax\(axis=1\)"),
+        (["a", "b"], 2, "^`y` must hold real numbers"),
+        ([0, np.nan], 2, "^`y` must be finite"),
     ],
 )
 def test_bad_one_hot_input_is_rejected(y, k, message):

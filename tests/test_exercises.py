@@ -1,6 +1,10 @@
-"""lossbook.exercises: the checks learners run, and how each exercise sits in its chapter."""
+"""lossbook.exercises: the checks learners run; coursetools.exercises: each exercise's cells, written from the bank."""
 
+import ast
+import dataclasses
+import json
 import re
+import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -11,12 +15,12 @@ import pytest
 import scipy.special
 
 from coursetools import course
+from coursetools import exercises as cells
 from lossbook import exercises
-from lossbook.exercises import Case, Exercise, Mistake
+from lossbook.exercises import Case, Exercise, Mistake, feedback, model
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = exercises.labels()
-_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
 def _chapters():
@@ -60,6 +64,7 @@ def test_every_common_mistake_fails_with_a_hint(label):
         report = exercises.evaluate(label, wrong)
         assert not report.correct, f"{label}: the mistake {mistake.hint[:40]!r} passes every case"
         assert "  hint:     " in report.text, report.text
+        assert report.hint and report.status in ("partial", "incorrect")
 
 
 @pytest.mark.parametrize("number", sorted(set(CHAPTERS) | {label[3:5] for label in LABELS}))
@@ -314,8 +319,56 @@ def test_grade_refuses_points_that_disagree_with_the_exercise():
         exercises.grade("ex-04-hinge", lambda y, p: 0.0, points=3)
 
 
+def _result_lines(out):
+    return [line for line in out.splitlines() if line.startswith(feedback.RESULT_PREFIX + " ")]
+
+
+def test_grade_prints_a_structured_result_under_the_autograder(capsys, monkeypatch):
+    monkeypatch.setenv(feedback.AUTOGRADER, "autograde")
+    wrong = _answer("def hinge_01(y, y_pred):\n    return np.mean(np.maximum(0, 1 - y * y_pred))", "hinge_01")
+    assert exercises.grade("ex-04-hinge", wrong, points=2) == 0.4
+    out = capsys.readouterr().out
+    lines = _result_lines(out)
+    assert len(lines) == 1 and out.rstrip("\n").endswith(lines[0])
+    result = json.loads(lines[0].split(" ", 1)[1])
+    assert list(result) == ["label", "passed", "total", "points", "max_points", "status", "message", "hint"]
+    assert result["label"] == "ex-04-hinge" and (result["passed"], result["total"]) == (1, 5)
+    assert (result["points"], result["max_points"], result["status"]) == (0.4, 2, "partial")
+    assert result["message"].startswith("not yet. 1 of 5 cases pass; case ")
+    assert result["hint"].startswith("Labels in the wrong set")
+    assert feedback.results(out) == [result]
+
+
+@pytest.mark.parametrize(
+    "answer, status, message",
+    [
+        ("def one_step():\n    return 1.3", "correct", "correct. 1 of 1 case passes."),
+        ("def one_step():\n    raise NotImplementedError()", "unanswered",
+         "not answered yet (`one_step` still raises NotImplementedError)."),
+        ("def one_step():\n    return 0.7", "incorrect", "not yet. 0 of 1 case passes; case 1 fails."),
+    ],
+)
+def test_the_structured_result_gives_the_status_and_message(capsys, monkeypatch, answer, status, message):
+    monkeypatch.setenv(feedback.AUTOGRADER, "autograde")
+    exercises.grade("ex-01-step", _answer(answer, "one_step"), points=1)
+    [result] = feedback.results(capsys.readouterr().out)
+    assert (result["status"], result["message"]) == (status, message)
+    assert bool(result["hint"]) == (status == "incorrect")
+
+
+def test_grade_prints_no_structured_result_outside_the_autograder(capsys, monkeypatch):
+    monkeypatch.delenv(feedback.AUTOGRADER, raising=False)
+    exercises.grade("ex-01-step", lambda: 0.7, points=1)
+    assert _result_lines(capsys.readouterr().out) == []
+
+
+def test_results_skip_lines_that_are_not_results():
+    text = "LOSSBOOK-RESULT not json\nLOSSBOOK-RESULT [1, 2]\n  LOSSBOOK-RESULT {\"label\": \"x\"}\nhint: LOSSBOOK-RESULT {}\n"
+    assert feedback.results(text) == [{"label": "x"}]
+
+
 def test_hints_come_one_at_a_time(capsys, monkeypatch):
-    monkeypatch.setattr(exercises, "_HINTS_GIVEN", {})
+    monkeypatch.setattr(feedback, "_HINTS_GIVEN", {})
     for _ in range(3):
         exercises.hint("ex-04-hinge")
     out = capsys.readouterr().out
@@ -335,57 +388,6 @@ def test_solution_prints_the_reference_unless_switched_off(capsys, monkeypatch):
 
 
 # --------------------------------------------------------------------------- the exercises in the chapters
-
-
-def _strip_markers(source):
-    return "\n".join(line for line in source.splitlines() if not _MARKER.match(line)).strip()
-
-
-def _exercise_cells(nb, label):
-    """The answer, check and grade cells of one exercise, and its markdown."""
-    cells = nb.cells
-    answer = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{label}-answer"]
-    grade = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade_id") == label]
-    check = [c for c in cells if c.cell_type == "code" and f'exercises.check("{label}",' in c.source]
-    statement = [c for c in cells if c.cell_type == "markdown" and re.search(rf"^:label: {label}$", c.source, re.M)]
-    start = [c for c in cells if c.cell_type == "markdown" and f"{{solution-start}} {label}\n" in c.source]
-    return answer, check, grade, statement, start
-
-
-@pytest.mark.parametrize("label", LABELS)
-def test_each_exercise_is_laid_out_in_its_chapter(label):
-    exercise = exercises.get(label)
-    _, nb = CHAPTERS[label[3:5]]
-    answer, check, grade, statement, start = _exercise_cells(nb, label)
-    assert len(answer) == len(check) == len(grade) == len(statement) == len(start) == 1, label
-
-    # The statement on the website: a numbered exercise, its solution behind a toggle.
-    assert re.match(r"^```\{exercise\} \S", statement[0].source)
-    assert ":class: dropdown" in start[0].source
-
-    # The learner's cell: the reference solution between nbgrader's markers, inside a function,
-    # so that the student edition's stub raises only when the function is called.
-    meta = answer[0].metadata["nbgrader"]
-    assert meta["solution"] and not meta["grade"] and not meta["locked"]
-    assert _strip_markers(answer[0].source) == exercise.solution.strip()
-    assert answer[0].source.startswith(f"def {exercise.function}(")
-    begin = next(line for line in answer[0].source.splitlines() if "BEGIN SOLUTION" in line)
-    assert begin.startswith("    ")
-
-    # The check, and the hidden test cell that nbgrader scores.
-    assert check[0].source.strip().endswith(f'exercises.check("{label}", {exercise.function})')
-    meta = grade[0].metadata["nbgrader"]
-    assert meta["grade"] and meta["locked"] and not meta["solution"]
-    assert meta["points"] == exercise.points
-    assert "remove-cell" in grade[0].metadata.get("tags", [])
-    hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*)\n### END HIDDEN TESTS", grade[0].source, re.S)
-    assert hidden and hidden.group(1).strip() == (
-        f'exercises.grade("{label}", {exercise.function}, points={exercise.points})'
-    )
-    # The stored chapter ran with the solutions in place: full marks, nothing else.
-    assert check[0].outputs[-1]["text"].splitlines()[-1].startswith(f"{label}: correct.")
-    result = [o for o in grade[0].outputs if o["output_type"] == "execute_result"]
-    assert result[0]["data"]["text/plain"] == f"{float(exercise.points)}"
 
 
 @pytest.mark.parametrize("number", sorted(CHAPTERS))
@@ -417,10 +419,179 @@ def test_a_custom_exercise_is_checked_like_the_course_ones():
         cases=(Case((3.0,)), Case((np.array([1.0, -2.0]),), note="an array")),
         hints=("multiply",), mistakes=(Mistake("You doubled instead of squaring.", lambda e, x: 2 * x),),
     )
-    exercises._REGISTRY[exercise.label] = exercise
+    model._REGISTRY[exercise.label] = exercise
     try:
         report = exercises.evaluate("ex-99-square", lambda x: 2 * x)
     finally:
-        del exercises._REGISTRY[exercise.label]
+        del model._REGISTRY[exercise.label]
     assert report.passed == 0
     assert "  call:     square(x=3)\n  expected: 9\n  received: 6\n  hint:     You doubled instead of squaring." in report.text
+
+
+# --------------------------------------------------------------------------- the cells written from the bank
+
+
+def _chapter_exercises(number):
+    return [exercises.get(label) for label in LABELS if label[3:5] == number]
+
+
+def test_the_bank_and_the_model_do_not_import_each_other():
+    """The bank imports the model only; the model finds the bank by name, at first use."""
+    bank = sorted((ROOT / "lossbook" / "exercise_bank").glob("*.py"))
+    for path in bank + [ROOT / "lossbook" / "exercises" / "model.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            ours = [n for n in names if n.startswith("lossbook")]
+            if path.name == "model.py":
+                assert ours == [], f"{path.name} imports {ours}"
+            else:
+                assert all(n.startswith("lossbook.exercises.model") for n in ours), f"{path.name} imports {ours}"
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_every_exercise_has_its_text(label):
+    exercise = exercises.get(label)
+    assert exercise.title.strip() and exercise.statement.strip() and exercise.explanation.strip()
+    assert not exercise.statement.startswith("\n") and not exercise.statement.endswith("\n")
+    assert [role for role, *_ in cells.layout(exercise)] == [
+        role for role in cells.ROLES if role != "demo" or exercise.demo
+    ]
+
+
+@pytest.mark.parametrize("number", sorted(CHAPTERS))
+def test_writing_the_exercise_cells_from_the_bank_changes_nothing(number):
+    path, nb = CHAPTERS[number]
+    new, changes = cells.generate(nb, _chapter_exercises(number), name=path.name)
+    assert changes == [], "the chapter's exercise cells differ from the bank; run `make exercises`:\n" + "\n".join(changes)
+    assert nbformat.writes(new) == nbformat.writes(nb)
+
+
+def test_the_check_command_finds_no_difference():
+    assert cells.check(ROOT) == []
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_the_stored_chapter_ran_with_full_marks(label):
+    exercise = exercises.get(label)
+    _, nb = CHAPTERS[label[3:5]]
+    check = [c for c in nb.cells if c.cell_type == "code" and f'exercises.check("{label}",' in c.source]
+    grade = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == label]
+    assert check[0].outputs[-1]["text"].splitlines()[-1].startswith(f"{label}: correct.")
+    result = [o for o in grade[0].outputs if o["output_type"] == "execute_result"]
+    assert result[0]["data"]["text/plain"] == f"{float(exercise.points)}"
+
+
+@pytest.fixture
+def chapter_one(tmp_path):
+    """A copy of chapter 1 in a course folder of its own, and its exercises."""
+    (tmp_path / "chapters").mkdir()
+    path = tmp_path / "chapters" / CHAPTERS["01"][0].name
+    shutil.copy(CHAPTERS["01"][0], path)
+    return path, _chapter_exercises("01")
+
+
+def _replaced(bank, label, **changes):
+    return [dataclasses.replace(e, **changes) if e.label == label else e for e in bank]
+
+
+def test_a_changed_statement_is_found_and_written(chapter_one):
+    path, bank = chapter_one
+    before = nbformat.read(path, as_version=4)
+    step = exercises.get("ex-01-step")
+    bank = _replaced(bank, "ex-01-step", statement=step.statement + " One more sentence.")
+    changes = cells.check(path.parents[1], exercises=bank)
+    assert len(changes) == 1 and re.search(r"cell \d+ \(ex-01-step, statement\): source$", changes[0]), changes
+    assert cells.write(path.parents[1], exercises=bank, log=lambda *a: None) == [path]
+    assert cells.check(path.parents[1], exercises=bank) == []
+    after = nbformat.read(path, as_version=4)
+    [statement] = [c for c in after.cells if ":label: ex-01-step\n" in c.source]
+    assert statement.source.endswith("One more sentence.\n```")
+    assert [c.source for c in after.cells if c is not statement] == [c.source for c in before.cells
+                                                                      if ":label: ex-01-step\n" not in c.source]
+    assert [c.get("outputs") for c in after.cells] == [c.get("outputs") for c in before.cells]
+
+
+def test_a_changed_lead_clears_the_outputs_of_its_check_cell_only(chapter_one):
+    path, bank = chapter_one
+    before = nbformat.read(path, as_version=4)
+    bank = _replaced(bank, "ex-01-line-grad", lead='print("compare first")', points=3)
+    changes = cells.check(path.parents[1], exercises=bank)
+    assert [c.split(": ", 1)[1] for c in changes] == ["source, outputs cleared", "source, metadata, outputs cleared"]
+    cells.write(path.parents[1], exercises=bank, log=lambda *a: None)
+    after = nbformat.read(path, as_version=4)
+    changed = [i for i, (a, b) in enumerate(zip(before.cells, after.cells)) if a != b]
+    assert len(changed) == 2 and len(after.cells) == len(before.cells)
+    check, grade = (after.cells[i] for i in changed)
+    assert check.source == 'print("compare first")\nexercises.check("ex-01-line-grad", line_gradient)'
+    assert check.outputs == [] and check.execution_count is None
+    assert grade.metadata["nbgrader"]["points"] == 3 and "points=3)" in grade.source
+    assert grade.metadata["tags"] == ["remove-cell"] and grade.id == before.cells[changed[1]].id
+
+
+def test_a_new_exercise_gets_its_cells_and_a_removed_one_loses_them(chapter_one):
+    path, bank = chapter_one
+    before = nbformat.read(path, as_version=4)
+    square = Exercise(
+        label="ex-01-square", kind="implement", function="square", title="A square", statement="Square `x`.",
+        explanation="Multiply.", solution="def square(x):\n    return x * x\n", demo="print(3 * 3)",
+        cases=(Case((3.0,)),), hints=("Multiply.",), points=2,
+    )
+    cells.write(path.parents[1], exercises=[*bank, square], log=lambda *a: None)
+    after = nbformat.read(path, as_version=4)
+    nbformat.validate(after)
+    assert after.cells[:len(before.cells)] == before.cells
+    new = after.cells[len(before.cells):]
+    assert [c.cell_type for c in new] == ["markdown", "markdown", "code", "markdown", "code", "code", "code"]
+    assert new[0].source == "```{exercise} A square\n:label: ex-01-square\n\nSquare `x`.\n```"
+    assert new[1].source == "```{solution-start} ex-01-square\n:class: dropdown\n```\nMultiply."
+    assert new[2].source == "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION"
+    assert new[2].metadata["nbgrader"]["grade_id"] == "ex-01-square-answer" and new[2].metadata["nbgrader"]["solution"]
+    assert new[4].source == 'exercises.check("ex-01-square", square)'
+    assert new[6].metadata["tags"] == [course.DEMO_TAG, cells.HIDE_TAG] and course.is_demo(new[6])
+    assert course.grade_cells(after)["ex-01-square"] == 2.0
+    assert len({c.id for c in after.cells}) == len(after.cells)
+    assert all(c.outputs == [] and c.execution_count is None for c in new if c.cell_type == "code")
+
+    changes = cells.check(path.parents[1], exercises=bank)
+    assert len(changes) == 7 and all(re.search(r"cell \d+: removed", c) for c in changes), changes
+    cells.write(path.parents[1], exercises=bank, log=lambda *a: None)
+    assert nbformat.read(path, as_version=4) == before
+
+
+def test_a_chapter_with_exercises_needs_the_exercises_heading():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# A chapter")]
+    with pytest.raises(ValueError, match="no '## Exercises' heading"):
+        cells.generate(nb, [exercises.get("ex-01-step")])
+    assert cells.generate(nb, [])[1] == []
+
+
+@pytest.mark.parametrize(
+    "solution, message",
+    [
+        ("def other():\n    return 1\n", "must be one function definition, `def f"),
+        ("import math\ndef f():\n    return 1\n", "must be one function definition"),
+        ('def f():\n    """Only a docstring."""\n', "no body after its docstring"),
+        ("def f(): return 1\n", "on lines of its own"),
+    ],
+)
+def test_a_solution_that_cannot_become_an_answer_cell_is_refused(solution, message):
+    exercise = Exercise(label="ex-09-demo", kind="by hand", function="f", solution=solution, cases=(Case(),),
+                        hints=("think",))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cells.answer_source(exercise)
+
+
+def test_the_answer_cell_keeps_a_multi_line_signature_and_docstring():
+    solution = 'def f(a,\n      b):\n    """Two\n    lines."""\n    # a comment\n    return a + b\n'
+    exercise = Exercise(label="ex-09-demo", kind="by hand", function="f", solution=solution, cases=(Case(),),
+                        hints=("think",))
+    assert cells.answer_source(exercise) == (
+        'def f(a,\n      b):\n    """Two\n    lines."""\n    ### BEGIN SOLUTION\n    # a comment\n'
+        "    return a + b\n    ### END SOLUTION"
+    )

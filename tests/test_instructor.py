@@ -69,11 +69,21 @@ def test_the_student_edition_contains_no_solution_code(edition):
 
 
 def test_the_student_notebooks_have_stubs_and_no_hidden_tests_or_solution_text(edition):
+    demos = 0
     for path in sorted((edition / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         text = "\n".join(c.source for c in nb.cells)
         for banned in ("BEGIN SOLUTION", "HIDDEN TESTS", "exercises.grade(", "{solution"):
             assert banned not in text, f"{path.name}: {banned}"
+        # A demo shows the answer: it comes after its exercise's check, without output.
+        checks = {m.group(1): i for i, c in enumerate(nb.cells) if (m := re.search(r'exercises\.check\("([^"]+)"', c.source))}
+        for label in exercises.labels():
+            demo = exercises.get(label).demo.strip()
+            if demo and label in checks:
+                found = [i for i, c in enumerate(nb.cells) if c.source.strip() == demo]
+                assert len(found) == 1 and found[0] > checks[label], f"{path.name}: the demo of {label}"
+                assert nb.cells[found[0]].outputs == [], f"{path.name}: the demo of {label} keeps its output"
+                demos += 1
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("solution"):
@@ -83,6 +93,7 @@ def test_the_student_notebooks_have_stubs_and_no_hidden_tests_or_solution_text(e
                 assert cell.source.splitlines() == head + ["    # YOUR CODE HERE", "    raise NotImplementedError()"]
             if meta.get("grade"):
                 assert cell.metadata.get("editable") is False and cell.metadata.get("deletable") is False
+    assert demos >= 15
 
 
 def _before_exercises(nb):
@@ -254,6 +265,21 @@ def test_solution_dropdowns_are_recognised_and_removed():
     assert len(nb.cells) == 6  # the input is not changed
 
 
+def test_demo_cells_stay_in_the_student_source_after_their_check():
+    out = [nbformat.v4.new_output("stream", name="stdout", text="w1 = 1.3\n")]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        _md("```{solution-start} ex-09-x\n:class: dropdown\n```\nWhy."),
+        nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
+        _md("```{solution-end}\n```"),
+        nbformat.v4.new_code_cell('exercises.check("ex-09-x", f)', metadata={"tags": ["other"]}),
+        nbformat.v4.new_code_cell("print('w1 =', 1.3)", outputs=out, metadata={"tags": [course.DEMO_TAG]}),
+    ]
+    kept = release.prepare_source(nb)
+    assert [c.source[:8] for c in kept.cells] == ["def f():", "exercise", "print('w"]
+    assert len(nb.cells) == 5
+
+
 def test_only_cells_after_the_exercises_heading_lose_their_outputs():
     out = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
     nb = nbformat.v4.new_notebook()
@@ -263,6 +289,33 @@ def test_only_cells_after_the_exercises_heading_lose_their_outputs():
     cleared = release.clear_exercise_outputs(nb)
     assert cleared.cells[0].outputs == out and cleared.cells[0].execution_count == 1
     assert cleared.cells[2].outputs == [] and cleared.cells[2].execution_count is None
+
+
+def _graded_cell(label, text):
+    meta = {"nbgrader": {"grade": True, "grade_id": label, "locked": True, "points": 2, "schema_version": 3,
+                         "solution": False, "task": False}}
+    out = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    return nbformat.v4.new_code_cell(f'exercises.grade("{label}", f, points=2)', metadata=meta, outputs=out)
+
+
+def test_the_grades_message_comes_from_the_structured_result(tmp_path):
+    result = {"label": "ex-09-x", "passed": 1, "total": 5, "points": 0.4, "max_points": 2, "status": "partial",
+              "message": "not yet. 1 of 5 cases pass; case 2 fails.", "hint": "The factor 2 is missing."}
+    fake = dict(result, message="a line the learner printed", hint="")
+    correct = dict(result, label="ex-09-y", status="correct", message="correct. 5 of 5 cases pass.", hint="")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        # The feedback's layout does not matter: no "hint:" line, no indentation to parse.
+        _graded_cell("ex-09-x", "ex-09-x: 0.4 of 2 points\nanything at all\n"
+                                f"LOSSBOOK-RESULT {json.dumps(fake)}\nLOSSBOOK-RESULT {json.dumps(result)}\n"),
+        _graded_cell("ex-09-y", f"ex-09-y: 2 of 2 points\nLOSSBOOK-RESULT {json.dumps(correct)}\n"),
+        _graded_cell("ex-09-z", "ex-09-z: 0 of 2 points\n  hint:     an old layout, not read\n"),
+    ]
+    nbformat.write(nb, tmp_path / "graded.ipynb")
+    notes, messages = grading._notebook_findings(tmp_path / "graded.ipynb", nb, 5)
+    assert notes == []
+    assert messages == {"ex-09-x": "not yet. 1 of 5 cases pass; case 2 fails. Hint: The factor 2 is missing.",
+                        "ex-09-y": ""}
 
 
 def test_submissions_are_found_per_student_folder(tmp_path):

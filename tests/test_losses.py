@@ -551,9 +551,9 @@ def test_hinge_labels_zero_one_are_converted_and_mixtures_rejected():
     assert float(keras.losses.hinge(np.array([-1.0, 0.0, 1.0]), scores)) == pytest.approx(
         (1.3 + 1.0 + 1.5) / 3
     )
-    with pytest.raises(ValueError, match=r"\{-1, 1\} or \{0, 1\}, not a mix.*\{-1, 0, 1\}"):
+    with pytest.raises(ValueError, match=r"^hinge expects labels -1 / \+1 \(or 0 / 1, converted to -1 / \+1\); got \{-1, 0, 1\}\."):
         losses.hinge([-1, 0, 1], scores)
-    with pytest.raises(ValueError, match=r"\{-1, 1\} or \{0, 1\}; got y_true\[1\] = 0\.3"):
+    with pytest.raises(ValueError, match=r"^squared_hinge expects labels -1 / \+1 .*; got \{-1, 0\.3, 1\}\. Hinge losses"):
         losses.squared_hinge_grad([1, 0.3, -1], scores)
 
 
@@ -584,7 +584,7 @@ def test_categorical_hinge_with_negative_scores():
     # scikit-learn's Crammer-Singer hinge uses the largest (-0.3).
     assert losses.categorical_hinge(y, negative) == pytest.approx(0.8)
     assert metrics.hinge_loss([0], negative, labels=[0, 1, 2]) == pytest.approx(0.5)
-    with pytest.raises(ValueError, match="one-hot"):
+    with pytest.raises(ValueError, match=r"`y_true` must hold labels from \{0, 1\}; got y_true\[0, 0\] = 0\.5.*not probabilities"):
         losses.categorical_hinge([[0.5, 0.5, 0.0]], non_negative)
     with pytest.raises(ValueError, match=r"`y_true` rows must each sum to 1.*one-hot"):
         losses.categorical_hinge([[1, 1, 0]], non_negative)
@@ -594,7 +594,9 @@ def test_categorical_losses_need_rows():
     row = np.array([0.7, 0.2, 0.1])
     keras_value = float(keras.losses.categorical_crossentropy(np.array([1.0, 0.0, 0.0]), row))
     assert losses.categorical_crossentropy([[1, 0, 0]], [row]) == pytest.approx(keras_value)
-    with pytest.raises(ValueError, match=r"shape \(n, K\).*sparse_categorical_crossentropy"):
+    with pytest.raises(ValueError, match=r"got integer class labels of shape \(3,\).*one_hot.*sparse_categorical_crossentropy"):
+        losses.categorical_crossentropy([0, 2, 1], [row] * 3)
+    with pytest.raises(ValueError, match=r"`y_pred` must have shape \(n, K\); got shape \(3,\).*\[row\]"):
         losses.categorical_crossentropy([1, 0, 0], row)
     with pytest.raises(ValueError, match=r"`y_pred` must have shape \(n, K\).*\[row\]"):
         losses.kl_divergence([[1, 0, 0]], row)
@@ -680,7 +682,7 @@ def test_huber_delta_must_be_positive(delta):
         ),
         (
             lambda: losses.binary_crossentropy([-1, 1], [0.2, 0.7]),
-            r"`y_true` must lie in \[0, 1\].*\(y_true \+ 1\) / 2",
+            r"^binary_crossentropy expects labels 0 / 1; got -1 / \+1\. Map them with \(y_true \+ 1\) // 2\.$",
         ),
         (
             lambda: losses.binary_crossentropy([0, 1], [-2.3, 1.7]),
@@ -726,7 +728,8 @@ def test_huber_delta_must_be_positive(delta):
         ),
         (
             lambda: losses.sparse_categorical_crossentropy(np.eye(3), [[0.2, 0.3, 0.5]] * 3),
-            r"`y_true` must have shape \(n,\); got shape \(3, 3\).*categorical_crossentropy",
+            r"^sparse_categorical_crossentropy expects integer class labels of shape \(n,\) or \(n, 1\); "
+            r"got rows of shape \(3, 3\).*argmax\(axis=1\).*categorical_crossentropy",
         ),
         (
             lambda: losses.sparse_categorical_crossentropy([0, 0], [[1.0], [1.0]]),

@@ -172,5 +172,13 @@ def test_decision_boundary_rejects_bad_input():
         plotting.decision_boundary(f, POINTS, [0, 1, 1], threshold=0.0)
     with pytest.raises(ValueError, match="`resolution` must be an integer >= 2"):
         plotting.decision_boundary(f, POINTS, [0, 1, 1, 0], threshold=0.0, resolution=1)
-    with pytest.raises(ValueError, match="`y` must hold class indices"):
+    with pytest.raises(ValueError, match=r"^`y` must hold integer class indices 0\.\.K-1; got y\[1\] = 0\.5\. .*model's output"):
         plotting.decision_boundary(f, POINTS, [0, 0.5, 1, 0], threshold=0.0)
+    with pytest.raises(ValueError, match=r"^`y` must hold integer class indices 0\.\.K-1; got y\[0\] = -1\."):
+        plotting.decision_boundary(f, POINTS, [-1, 0, 1, 0], threshold=0.0)
+    with pytest.raises(ValueError, match=r"^`y` rows must each sum to 1 .*got row 0 summing to 2"):
+        plotting.decision_boundary(f, POINTS, [[1, 1], [0, 1], [1, 0], [0, 1]], threshold=0.0)
+    with pytest.raises(ValueError, match="^`y` must hold real numbers"):
+        plotting.decision_boundary(f, POINTS, ["a", "b", "a", "b"], threshold=0.0)
+    with pytest.raises(ValueError, match="^`y` must be finite"):
+        plotting.decision_boundary(f, POINTS, [0, 1, np.nan, 0], threshold=0.0)

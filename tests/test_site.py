@@ -568,3 +568,70 @@ def test_a_solution_toggle_opens(browser, base_url):
         assert "def one_step" in code.inner_text()
     finally:
         page.close()
+
+
+# --------------------------------------------------------------------------- accessibility
+
+#: axe-core impacts the site must not have at all; "minor" findings are listed but allowed.
+BLOCKING_IMPACTS = ("critical", "serious", "moderate")
+
+
+def _axe_script() -> str:
+    axe = pytest.importorskip("axe_playwright_python", reason="the accessibility tests need axe-core: pip install -e '.[test]'")
+    return (Path(axe.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+def _axe_violations(browser, url, schemes=("light", "dark")) -> dict[str, list[dict]]:
+    """axe-core's WCAG A and AA violations (and best practices) on the page at ``url``, per colour scheme.
+
+    The page loads once; the theme follows the reader's colour scheme, so the
+    second scheme is the same page switched as a reader's system would switch it.
+    """
+    page = browser.new_page()
+    found = {}
+    try:
+        page.emulate_media(color_scheme=schemes[0])
+        page.goto(url, wait_until="load")
+        if page.locator(".math").count():
+            page.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=30_000)
+            page.evaluate("() => MathJax.startup.promise")
+        page.wait_for_load_state("networkidle")
+        # The theme fades colours when the scheme changes; measure the settled colours.
+        page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
+        page.evaluate(_axe_script())
+        for scheme in schemes:
+            page.emulate_media(color_scheme=scheme)
+            page.wait_for_function(f"document.documentElement.dataset.theme === '{scheme}'", timeout=30_000)
+            result = page.evaluate(
+                "() => axe.run(document, {runOnly: {type: 'tag', values: "
+                "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+            )
+            found[scheme] = [
+                {"id": v["id"], "impact": v["impact"], "nodes": [" ".join(map(str, n["target"])) for n in v["nodes"]][:3]}
+                for v in result["violations"]
+            ]
+    finally:
+        page.close()
+    return found
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_passes_axe_core_in_light_and_dark_mode(browser, base_url, path):
+    found = _axe_violations(browser, base_url + path)
+    blocking = {scheme: [v for v in found[scheme] if v["impact"] in BLOCKING_IMPACTS] for scheme in found}
+    assert blocking == {"light": [], "dark": []}, f"{path}: {blocking}"
+
+
+def test_the_accessibility_check_sees_a_violation(browser, base_url, site, tmp_path):
+    """A page with an unlabelled image and low-contrast text fails, so the passing pages mean something."""
+    bad = site / "axe-probe.html"
+    bad.write_text(
+        '<!DOCTYPE html><html lang="en" data-theme="light"><head><title>probe</title></head><body><main>'
+        '<p style="color:#bbbbbb;background:#ffffff">faint text</p><img src="_static/favicon.svg"></main></body></html>',
+        encoding="utf-8",
+    )
+    try:
+        found = {v["id"] for v in _axe_violations(browser, base_url + "axe-probe.html", ("light",))["light"]}
+    finally:
+        bad.unlink()
+    assert {"color-contrast", "image-alt"} <= found, found

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from lossbook.exercises import Case, Exercise, Mistake
+from lossbook.exercises.model import Case, Exercise, Mistake
 
 _X2, _Y2 = np.array([1.0, 2.0]), np.array([2.0, 3.0])
 
@@ -11,11 +11,31 @@ EXERCISES = [
         label="ex-01-step",
         kind="by hand",
         function="one_step",
+        title="One step by hand",
+        statement=r"""
+The one-weight model $\hat y = w x$ with the mean squared error
+$L(w) = \frac{1}{n} \sum_{i} (w x_i - y_i)^2$ sees two examples,
+$x = (1, 2)$ and $y = (2, 3)$. Starting from $w_0 = 1$ with learning rate
+$\eta = 0.1$, work out by hand the derivative $L'(w_0)$ and the weight $w_1$
+after one step of gradient descent. Return $w_1$ from `one_step()`, then run the check; the cell after it takes the same step with `optim.gradient_descent`.
+""",
+        explanation=r"""
+With $n = 2$, $L'(w) = \frac{2}{2} \big[ x_1 (w x_1 - y_1) + x_2 (w x_2 - y_2) \big]$.
+At $w_0 = 1$ both residuals $w x_i - y_i$ are $-1$, so
+$L'(1) = 1 \cdot (-1) + 2 \cdot (-1) = -3$ and
+$w_1 = w_0 - \eta L'(w_0) = 1 - 0.1 \cdot (-3) = 1.3$. The derivative is
+negative, so the step increases $w$, towards the best slope.
+""",
         solution='''\
 def one_step():
     """The weight w1 after one step of gradient descent, worked out by hand."""
     return 1.3
 ''',
+        demo=r"""
+x_two, y_two = np.array([1.0, 2.0]), np.array([2.0, 3.0])
+first_step = optim.gradient_descent(lambda w: 2 * np.mean(x_two * (w * x_two - y_two)), 1.0, learning_rate=0.1, steps=1)
+print(f"L'(1) = {2 * np.mean(x_two * (x_two - y_two)):.1f}; w1 = {first_step[-1]:.1f}")
+""",
         cases=(Case(),),
         atol=0.005,
         hints=(
@@ -49,7 +69,28 @@ def one_step():
         label="ex-01-line-grad",
         kind="implement",
         function="line_gradient",
+        title="The gradient of a line",
+        statement=r"""
+Give the model an intercept: $\hat y = a x + b$, with the loss
+$L(a, b) = \frac{1}{n} \sum_{i} (a x_i + b - y_i)^2$. Derive the two partial
+derivatives $\partial L / \partial a$ and $\partial L / \partial b$, and write
+`line_gradient(a, b, x, y)` that returns them as one array, $a$ first, for
+NumPy arrays `x` and `y`. Before running the check you can compare your function
+with `optim.numerical_gradient`, as this chapter did for its own gradients.
+""",
         points=2,
+        explanation=r"""
+With the residuals $r_i = a x_i + b - y_i$, the chain rule gives
+
+$$
+\frac{\partial L}{\partial a} = \frac{2}{n} \sum_{i} r_i x_i ,
+\qquad
+\frac{\partial L}{\partial b} = \frac{2}{n} \sum_{i} r_i .
+$$
+
+The slope's derivative weights each residual by its $x_i$; the intercept's
+weights them all by 1.
+""",
         solution='''\
 def line_gradient(a, b, x, y):
     """Gradient (dL/da, dL/db) of the mean squared error of the line a * x + b."""
@@ -89,12 +130,32 @@ def line_gradient(a, b, x, y):
         label="ex-01-eta",
         kind="predict",
         function="predicted_path",
+        title="Predict the path",
+        statement=r"""
+Run gradient descent on the slope loss of this chapter again, now with the
+learning rate $\eta = 0.75 \times 2 / L''$, three quarters of the stability
+limit. Before you run it, predict what the weight will do: `"creep"` (approach
+$w^\star$ slowly from one side), `"land"` (reach it in one step),
+`"oscillate"` (jump from side to side while closing in) or `"diverge"`. Return
+your prediction from `predicted_path()`, run the check, and then the experiment in the cell after it.
+""",
         choices=("creep", "land", "oscillate", "diverge"),
+        explanation=r"""
+Each step multiplies the distance to $w^\star$ by $1 - \eta L''$, here
+$1 - 0.75 \times 2 = -0.5$. The negative sign moves the weight to the other
+side of $w^\star$ at every step, and the size $0.5 < 1$ halves the distance:
+the path oscillates and converges.
+""",
         solution='''\
 def predicted_path():
     """One of "creep", "land", "oscillate", "diverge"."""
     return "oscillate"
 ''',
+        demo=r"""
+eta_path = optim.gradient_descent(slope_grad, -1.0, learning_rate=0.75 * limit, steps=6)
+for step, w in enumerate(eta_path):
+    print(f"step {step}: w - w* = {w - w_star:+.4f}")
+""",
         cases=(Case(),),
         hints=(
             "On this parabola each step multiplies the distance to w* by the factor 1 - eta * L''.",

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from lossbook.exercises import Case, Exercise, Mistake
+from lossbook.exercises.model import Case, Exercise, Mistake
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TEN_FLIPS = np.array([1, 0, 0, 1, 0, 0, 0, 1, 0, 0])
@@ -20,11 +20,32 @@ EXERCISES = [
         label="ex-02-nll-by-hand",
         kind="by hand",
         function="mean_nll_by_hand",
+        title="A likelihood by hand",
+        statement=r"""
+Ten flips of a coin come out $x = (1, 0, 0, 1, 0, 0, 0, 1, 0, 0)$. By hand
+(a calculator for the logarithms is fine), find the maximum-likelihood
+estimate $\hat p$ and the mean negative log-likelihood $J(\hat p)$ in nats.
+Return $J(\hat p)$, rounded to three decimals, from `mean_nll_by_hand()`, then run the check, and compare with the computation in the cell after it.
+""",
+        explanation=r"""
+Three heads in ten flips give $\hat p = k / n = 0.3$. Then
+$J(\hat p) = -\big[0.3 \log 0.3 + 0.7 \log 0.7\big] = -\big[0.3 \cdot (-1.204) + 0.7 \cdot (-0.357)\big] = 0.611$
+nats, with the natural logarithm. In bits (base 2) the same number would be
+0.881, which is the entropy of a coin with $p = 0.3$: chapter
+{doc}`03_entropy_cross_entropy_kl` explains why.
+""",
         solution='''\
 def mean_nll_by_hand():
     """The mean negative log-likelihood at the estimate p-hat, in nats, worked out by hand."""
     return 0.611
 ''',
+        demo=r"""
+ten_flips = np.array([1, 0, 0, 1, 0, 0, 0, 1, 0, 0])
+p_ten = ten_flips.mean()
+print(f"p-hat = {p_ten:.1f}; log 0.3 = {np.log(0.3):.3f}, log 0.7 = {np.log(0.7):.3f}")
+print(f"J(p-hat) = {bernoulli_log_likelihood(p_ten, ten_flips) / -ten_flips.size:.3f} nats "
+      f"= {bernoulli_log_likelihood(p_ten, ten_flips) / -ten_flips.size / np.log(2):.3f} bits")
+""",
         cases=(Case(),),
         atol=0.002,
         hints=(
@@ -49,7 +70,23 @@ def mean_nll_by_hand():
         label="ex-02-mean-nll",
         kind="implement",
         function="mean_nll",
+        title="The Bernoulli loss in code",
+        statement=r"""
+Write `mean_nll(p, x)`: the mean negative log-likelihood, in nats, of a NumPy
+array `x` of 0/1 outcomes under a Bernoulli model with parameter `p`, a number
+strictly between 0 and 1. It should work for any number of flips, including
+one, and for data with only heads or only tails. Your function applied to the
+flips of the previous exercise at $p = 0.3$ should give the value you found
+by hand.
+""",
         points=2,
+        explanation=r"""
+Each flip contributes $x_i \log p + (1 - x_i) \log(1 - p)$: the first term
+counts for heads, the second for tails. Averaging over the flips and changing
+the sign gives the loss. A version with only the first term gives data made
+of tails a loss of zero whatever $p$ is, so it would happily fit $p = 1$ to a
+coin that never lands heads.
+""",
         solution='''\
 def mean_nll(p, x):
     """Mean negative log-likelihood, in nats, of 0/1 outcomes x under a Bernoulli(p) model."""
@@ -88,11 +125,31 @@ def mean_nll(p, x):
         label="ex-02-read-consistency",
         kind="read a plot",
         function="rms_error_at_1000",
+        title="Reading a log-log plot",
+        statement=r"""
+In {numref}`fig-02-consistency`, read the root-mean-square error of $\hat p$
+at the sample size $n = 1000$. Both axes are logarithmic. Return your reading
+from `rms_error_at_1000()` and run the check; a reading within 20% of the
+value counts as right.
+""",
+        explanation=r"""
+On the horizontal axis $n = 1000$ is the tick $10^3$. The point above it lies
+a little above the tick $10^{-2}$ of the vertical axis, at about 0.014. The
+simulation and the dashed line, $\sqrt{0.3 \cdot 0.7 / 1000}$, confirm the
+reading (next cell). On
+a logarithmic axis equal distances are equal ratios, so the point halfway
+between $10^{-2}$ and $10^{-1}$ is $10^{-1.5} \approx 0.032$, not 0.055.
+""",
         solution='''\
 def rms_error_at_1000():
     """The RMS error of p-hat at n = 1000, read from the consistency figure."""
     return 0.0145
 ''',
+        demo=r"""
+print(f"simulated RMS error at n = 1000: {rmse[sizes == 1000][0]:.4f}; "
+      f"theory {np.sqrt(p_true * (1 - p_true) / 1000):.4f}")
+print(f"halfway between 10^-2 and 10^-1 on a log axis: {10 ** -1.5:.3f}")
+""",
         cases=(Case(),),
         rtol=0.2,
         hints=(

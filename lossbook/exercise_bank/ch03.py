@@ -5,7 +5,7 @@ import math
 import numpy as np
 import scipy.special
 
-from lossbook.exercises import Case, Exercise, Mistake
+from lossbook.exercises.model import Case, Exercise, Mistake
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _P6 = np.array([0.10, 0.30, 0.05, 0.90, 0.65, 0.21])
@@ -26,11 +26,29 @@ EXERCISES = [
         label="ex-03-entropy-bits",
         kind="by hand",
         function="entropy_by_hand",
+        title="Entropy in bits, by hand",
+        statement=r"""
+Four outcomes have the probabilities $p = (1/2, 1/4, 1/8, 1/8)$. Work out
+the entropy $H(p)$ in bits by hand; no calculator is needed. Return it from
+`entropy_by_hand()`, then run the check, and compare with the computation in the cell after it.
+""",
+        explanation=r"""
+In bits the surprises $-\log_2 p_k$ are 1, 2, 3 and 3. The entropy weights
+them by their probabilities:
+$H(p) = \tfrac12 \cdot 1 + \tfrac14 \cdot 2 + \tfrac18 \cdot 3 + \tfrac18 \cdot 3 = 1.75$
+bits. In nats the same entropy is $1.75 \log 2$, which the cell below prints
+as well.
+""",
         solution='''\
 def entropy_by_hand():
     """The entropy of (1/2, 1/4, 1/8, 1/8) in bits, worked out by hand."""
     return 1.75
 ''',
+        demo=r"""
+four = np.array([1 / 2, 1 / 4, 1 / 8, 1 / 8])
+print(f"H = {entropy(four) / LN2:.3f} bits = {entropy(four):.3f} nats; "
+      f"scipy.stats.entropy(base=2): {scipy.stats.entropy(four, base=2):.3f} bits")
+""",
         cases=(Case(),),
         atol=0.002,
         hints=(
@@ -56,7 +74,21 @@ def entropy_by_hand():
         label="ex-03-kl-bits",
         kind="implement",
         function="kl_bits",
+        title="A KL divergence that cannot be fooled",
+        statement=r"""
+Write `kl_bits(p, q)`, the divergence $\mathrm{KL}(p \,\|\, q)$ in bits. It
+should accept vectors that do not sum to one by dividing each by its sum
+first (as `scipy.stats.entropy` does), and count a term with $p_k = 0$ as 0.
+The check includes the six-colour vectors of this chapter, where your function
+should give 1.802 bits.
+""",
         points=3,
+        explanation=r"""
+Normalise, take the terms $p_k \log(p_k / q_k)$ with `scipy.special.rel_entr`
+(which returns 0 where $p_k = 0$), sum, and divide by $\log 2$ to go from
+nats to bits. `scipy.stats.entropy(p, q, base=2)` computes the same number,
+which the next cell uses as an independent check.
+""",
         solution='''\
 def kl_bits(p, q):
     """KL(p || q) in bits, after dividing p and q by their sums."""
@@ -64,6 +96,9 @@ def kl_bits(p, q):
     q = np.asarray(q, dtype=float) / np.sum(q)
     return np.sum(scipy.special.rel_entr(p, q)) / np.log(2)
 ''',
+        lead=r"""
+print(f"scipy.stats.entropy(P, Q, base=2) = {scipy.stats.entropy(P, Q, base=2):.3f} bits")
+""",
         cases=(
             Case((np.array([0.5, 0.5]), np.array([0.9, 0.1]))),
             Case((np.array([0.9, 0.1]), np.array([0.5, 0.5])), note="the same pair in the other direction"),
@@ -100,11 +135,31 @@ def kl_bits(p, q):
         label="ex-03-floor",
         kind="predict",
         function="smallest_cross_entropy",
+        title="The floor of a smoothed label",
+        statement=r"""
+Label smoothing replaces a one-hot target by a softer one, here
+$t = (0.9, 0.05, 0.05)$. Predict the smallest cross-entropy $H(t, q)$, in nats,
+that any predicted distribution $q$ can reach on this target. Return it,
+rounded to three decimals, from `smallest_cross_entropy()`, then run the check, and after it the experiment in the next cell, which searches over all $q$ with SciPy.
+""",
+        explanation=r"""
+By $H(t, q) = H(t) + \mathrm{KL}(t \,\|\, q)$ and $\mathrm{KL} \ge 0$, the
+smallest cross-entropy is the entropy of the target, reached at $q = t$:
+$H(t) = -[0.9 \log 0.9 + 2 \cdot 0.05 \log 0.05] = 0.394$ nats. The search
+below finds the same floor at the same $q$. A model trained on smoothed
+labels therefore never reports a loss near zero, even when it is perfect.
+""",
         solution='''\
 def smallest_cross_entropy():
     """The smallest cross-entropy any prediction reaches on the target (0.9, 0.05, 0.05), in nats."""
     return 0.394
 ''',
+        demo=r"""
+smoothed = np.array([0.9, 0.05, 0.05])
+search = scipy.optimize.minimize(lambda z: cross_entropy(smoothed, scipy.special.softmax(z)), np.zeros(3))
+print(f"smallest cross-entropy found: {search.fun:.3f} nats, at q = {np.round(scipy.special.softmax(search.x), 3)}")
+print(f"entropy of the target: {entropy(smoothed):.3f} nats")
+""",
         cases=(Case(),),
         atol=0.003,
         hints=(

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from lossbook.exercises import Case, Exercise, Mistake
+from lossbook.exercises.model import Case, Exercise, Mistake
 
 
 def _hinge_terms(t, y_pred):
@@ -14,13 +14,30 @@ EXERCISES = [
         label="ex-04-hinge",
         kind="implement",
         function="hinge_01",
+        title="A hinge loss for 0/1 labels",
+        statement=r"""
+Write `hinge_01(y, y_pred)`: the mean hinge loss of a tanh output `y_pred`
+for labels `y` given as 0 and 1, the way Keras accepts them. Both arguments
+are NumPy arrays of the same shape. On the four examples of this chapter your
+function should agree with `keras.losses.hinge`.
+""",
         points=2,
+        explanation=r"""
+The hinge loss $\max(0, 1 - t \hat y)$ is written for $t \in \{-1, +1\}$, so
+the labels are mapped first with $t = 2y - 1$. Fed 0/1 labels directly, the
+formula gives every example of class 0 the loss 1, whatever is predicted, and
+training could never push those predictions towards $-1$. The cell after the
+solution compares with Keras.
+""",
         solution='''\
 def hinge_01(y, y_pred):
     """Mean hinge loss of labels y in {0, 1} and tanh outputs y_pred in [-1, 1]."""
     t = 2 * y - 1
     return np.mean(np.maximum(0, 1 - t * y_pred))
 ''',
+        lead=r"""
+print(f"Keras on the chapter's four examples: {float(keras.losses.hinge(y01, y_hat).numpy().mean()):.4f}")
+""",
         cases=(
             Case((np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.3, -0.2, 0.8, -0.9])),
                  note="the four examples of the chapter"),
@@ -50,12 +67,35 @@ def hinge_01(y, y_pred):
         label="ex-04-worse-start",
         kind="predict",
         function="steps_from_worse_start",
+        title="A worse start",
+        statement=r"""
+The saturated-start experiment began at the weights $(-3, -3)$, where
+squared error needed hundreds of steps to reach 90% accuracy. Start it
+instead at $(-4.5, -4.5)$: weights 1.5 times as large, and just as wrong.
+Predict whether squared error will need `"more"`, `"fewer"` or `"the same"`
+number of steps to reach 90% accuracy. Return your prediction from
+`steps_from_worse_start()`, run the check, and then the experiment in the cell after it.
+""",
         choices=("more", "fewer", "the same"),
+        explanation=r"""
+Larger weights make every logit larger in size, deeper in the flat tails of
+the sigmoid, where the factor $s(1 - s)$ in the squared-error gradient is
+smaller still: it shrinks roughly like $e^{-|z|}$. The plateau gets much
+longer, while cross-entropy, whose gradient $s - y$ has no such factor,
+barely notices the worse start.
+""",
         solution='''\
 def steps_from_worse_start():
     """One of "more", "fewer", "the same"."""
     return "more"
 ''',
+        demo=r"""
+w_start = np.array([-4.5, -4.5])
+for name, grad, loss in [("squared error", squared_error_grad, squared_error_of_logit),
+                         ("cross-entropy", cross_entropy_grad, cross_entropy_of_logit)]:
+    _, accuracies = train_logistic(grad, loss, steps=3000)
+    print(f"{name:14}: 90% accuracy after {np.flatnonzero(accuracies >= 0.9)[0]} steps from (-4.5, -4.5)")
+""",
         cases=(Case(),),
         hints=(
             "The squared-error gradient carries the factor s(1 - s), the slope of the sigmoid at the "
@@ -75,11 +115,29 @@ def steps_from_worse_start():
         label="ex-04-read-gradient",
         kind="read a plot",
         function="logit_of_steepest_push",
+        title="Where squared error pushes hardest",
+        statement=r"""
+In {numref}`fig-04-logit-gradients`, the squared-error curve dips below zero
+and comes back. Read the logit $z$ at which it is lowest, that is, where
+squared error pushes a unit with label 1 hardest. Return your reading from
+`logit_of_steepest_push()` and run the check; a reading within 0.35 of the
+value counts as right.
+""",
+        explanation=r"""
+The dip is a little left of zero, near $z = -0.7$. Calculus gives the exact
+place: with $y = 1$ the curve is $-(1 - s)^2 s$, whose derivative in $s$
+vanishes at $s = 1/3$, that is $z = \log(1/2)$. The next cell finds the same
+point on the grid of the figure.
+""",
         solution='''\
 def logit_of_steepest_push():
     """The logit z where the squared-error curve of the gradient figure is lowest."""
     return -0.7
 ''',
+        demo=r"""
+lowest = z_grid[np.argmin(squared_error_grad(z_grid, 1.0))]
+print(f"lowest point on the grid: z = {lowest:.2f}; log(1/2) = {np.log(0.5):.3f}")
+""",
         cases=(Case(),),
         atol=0.35,
         hints=(

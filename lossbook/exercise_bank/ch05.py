@@ -5,7 +5,7 @@ import math
 import numpy as np
 import scipy.special
 
-from lossbook.exercises import Case, Exercise, Mistake
+from lossbook.exercises.model import Case, Exercise, Mistake
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _P3 = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]])
@@ -25,13 +25,33 @@ EXERCISES = [
         label="ex-05-sparse-cce",
         kind="implement",
         function="sparse_cce",
+        title="Sparse categorical cross-entropy",
+        statement=r"""
+Write `sparse_cce(labels, p, eps=1e-7)`: the mean categorical cross-entropy,
+in nats, of integer labels $0, \dots, K-1$ (an array of length $n$) against
+rows of predicted probabilities `p` (shape $(n, K)$). Clip the probabilities
+into $[\epsilon, 1 - \epsilon]$ as Keras does, so that a probability of
+exactly 0 gives a large but finite loss. Compare your function with
+`losses.sparse_categorical_crossentropy` before you run the check.
+""",
         points=3,
+        explanation=r"""
+Each example's loss is $-\log p_{i, y_i}$, the predicted probability of its
+own class. `p[np.arange(n), labels]` picks those $n$ entries in one step (not
+`p[:, labels]`, which picks whole columns); clipping comes before the
+logarithm, and the mean over examples comes last. The labels are column
+numbers already: shifting them by one is the mistake of the write-up that
+numbered its classes 1, 2, 3.
+""",
         solution='''\
 def sparse_cce(labels, p, eps=1e-7):
     """Mean categorical cross-entropy of integer labels 0..K-1 and rows of probabilities p."""
     p_true = np.clip(p[np.arange(len(labels)), labels], eps, 1 - eps)
     return -np.mean(np.log(p_true))
 ''',
+        lead=r"""
+print(f"lossbook on the chapter's shifted labels: {losses.sparse_categorical_crossentropy(labels_123 - 1, p_renormalised):.4f}")
+""",
         cases=(
             Case((np.array([0, 1, 2]), _P3), note="one example of each of three classes"),
             Case((np.array([2, 0]), np.array([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]]))),
@@ -73,7 +93,22 @@ def sparse_cce(labels, p, eps=1e-7):
         label="ex-05-logit-grad",
         kind="implement",
         function="bce_logit_grad",
+        title="The gradient with respect to the logits",
+        statement=r"""
+Write `bce_logit_grad(y, z)`: the gradient of the mean binary cross-entropy
+$\frac{1}{n} \sum_i \ell(y_i, z_i)$ with respect to the logits, for arrays of
+0/1 labels `y` and logits `z` of the same length. It must stay finite for
+logits of any size. Check your function against `optim.numerical_gradient`
+and `losses.binary_crossentropy_grad(y, z, from_logits=True)` first.
+""",
         points=2,
+        explanation=r"""
+This chapter derived the answer: component $i$ is $(\sigma(z_i) - y_i) / n$.
+`scipy.special.expit` computes $\sigma$ without overflow; the literal
+`1 / (1 + np.exp(-z))` gives the right values too, but warns about an
+overflow for large negative logits. Differentiating only the $y$ term gives
+$-y(1 - \sigma(z))/n$, which is zero for every example of class 0.
+""",
         solution='''\
 def bce_logit_grad(y, z):
     """Gradient of the mean binary cross-entropy with respect to the logits z."""
@@ -110,11 +145,28 @@ def bce_logit_grad(y, z):
         label="ex-05-cap",
         kind="by hand",
         function="keras_cap_by_hand",
+        title="The price of a certain mistake, by hand",
+        statement=r"""
+A model predicts $p = 0$ exactly for an example of class 1. Work out by hand
+the binary cross-entropy that Keras reports for it, in nats, given that Keras
+clips probabilities into $[10^{-7}, 1 - 10^{-7}]$. Return it, to three
+decimals, from `keras_cap_by_hand()`, then run the check, and compare with the computation in the cell after it.
+""",
+        explanation=r"""
+Clipping turns $p = 0$ into $\epsilon = 10^{-7}$, so the loss is
+$-\log 10^{-7} = 7 \log 10 = 7 \times 2.3026 = 16.118$ nats. With the
+logarithm to base 10 the same expression would be 7, and without clipping it
+would be infinite.
+""",
         solution='''\
 def keras_cap_by_hand():
     """The loss, in nats, that clipping at 1e-7 gives y = 1, p = 0; worked out by hand."""
     return 16.118
 ''',
+        demo=r"""
+keras_value = float(keras.losses.binary_crossentropy(np.array([[1.0]]), np.array([[0.0]]))[0])
+print(f"log 10 = {np.log(10):.4f}; -log(1e-7) = {-np.log(1e-7):.3f}; Keras: {keras_value:.3f}")
+""",
         cases=(Case(),),
         atol=0.01,
         hints=(
@@ -138,11 +190,42 @@ def keras_cap_by_hand():
         label="ex-05-missing-term",
         kind="predict",
         function="predicted_q",
+        title="Training without the (1 - y) term",
+        statement=r"""
+A model that predicts one probability $q = \sigma(b)$ for every example (the
+Bernoulli model of {doc}`02_maximum_likelihood`) is trained by gradient
+descent on its logit $b$, on 100 labels of which 30 are ones. The loss is the
+from-scratch version that forgets a term, $-\frac{1}{n} \sum_i y_i \log q$.
+Predict $q$ after 5000 steps, to two decimals. Return your prediction from
+`predicted_q()`, run the check, and then the experiment in the cell after it, which trains with the full and with the broken loss.
+""",
+        explanation=r"""
+Without the $(1 - y)$ term the 70 examples of class 0 add nothing to the loss,
+and $-\frac{30}{100} \log q$ only decreases as $q$ grows: its derivative with
+respect to $b$, $-0.3\,(1 - q)$, is negative for every $q < 1$. Gradient
+descent raises $q$ for as long as it runs, towards 1. The full loss stops at
+the fraction of ones, 0.3, its maximum-likelihood estimate.
+""",
         solution='''\
 def predicted_q():
     """The probability q after 5000 steps on the loss without the (1 - y) term, to two decimals."""
     return 1.0
 ''',
+        demo=r"""
+labels_30 = np.repeat([1.0, 0.0], [30, 70])
+
+
+def descend(grad_of_logit, steps=5000, learning_rate=1.0):
+    b = 0.0
+    for _ in range(steps):
+        b -= learning_rate * grad_of_logit(b)
+    return scipy.special.expit(b)
+
+
+full = descend(lambda b: np.mean(scipy.special.expit(b) - labels_30))
+broken = descend(lambda b: -np.mean(labels_30 * (1 - scipy.special.expit(b))))
+print(f"after 5000 steps: q = {full:.3f} with the full loss, q = {broken:.3f} without the (1 - y) term")
+""",
         cases=(Case(),),
         atol=0.01,
         hints=(

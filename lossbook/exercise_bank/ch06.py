@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from lossbook.exercises import Case, Exercise, Mistake
+from lossbook.exercises.model import Case, Exercise, Mistake
 
 
 def _error(y_true, y_pred):
@@ -14,11 +14,31 @@ EXERCISES = [
         label="ex-06-huber-by-hand",
         kind="by hand",
         function="huber_by_hand",
+        title="The Huber loss by hand",
+        statement=r"""
+A model makes errors $e = \hat y - y$ of 0.5, $-2$ and 3 on a batch of three
+examples. Work out by hand their mean Huber loss with $\delta = 1$, using the
+formula at the start of the chapter. Return it, to three decimals, from
+`huber_by_hand()` (the check accepts answers within 0.01), then run the check, and compare with `losses.huber` in the cell after it.
+""",
+        explanation=r"""
+The error 0.5 lies inside $[-\delta, \delta]$ and costs $\frac12 \cdot 0.5^2 = 0.125$.
+The errors $-2$ and 3 lie beyond $\delta$ and cost
+$\delta(\lvert e \rvert - \frac12 \delta)$: $2 - 0.5 = 1.5$ and $3 - 0.5 = 2.5$.
+The mean is $4.125 / 3 = 1.375$. Half the squared error would give 2 and 4.5
+for the two large errors: beyond $\delta$ the Huber loss grows only linearly.
+""",
         solution='''\
 def huber_by_hand():
     """The mean Huber loss (delta = 1) of the errors 0.5, -2 and 3; worked out by hand."""
     return 1.375
 ''',
+        demo=r"""
+three_errors = np.array([0.5, -2.0, 3.0])
+print("per example:", np.round(losses.huber(np.zeros(3), three_errors, reduction="none"), 3))
+print(f"mean: {losses.huber(np.zeros(3), three_errors):.3f}; half the squared error of -2 and 3: "
+      f"{0.5 * 2.0 ** 2:.1f} and {0.5 * 3.0 ** 2:.1f}")
+""",
         cases=(Case(),),
         atol=0.01,
         hints=(
@@ -45,12 +65,32 @@ def huber_by_hand():
         label="ex-06-huber-grad",
         kind="implement",
         function="huber_gradient",
+        title="The gradient of the Huber loss",
+        statement=r"""
+Write `huber_gradient(y_true, y_pred, delta=1.0)`: the gradient of the mean
+Huber loss $\frac1n \sum_i \ell_\delta(\hat y_i - y_i)$ with respect to the
+predictions, for 1-D arrays `y_true` and `y_pred` of the same length. The
+section on $\delta$ gives its form for one example. Compare your function with
+`losses.huber_grad(y_true, y_pred, delta=delta)` before you run the check.
+""",
         points=2,
+        explanation=r"""
+For one example the derivative is the error $e = \hat y - y$ where
+$\lvert e \rvert \le \delta$ and $\pm\delta$ beyond, which is
+`np.clip(y_pred - y_true, -delta, delta)`. The loss is a mean over the $n$
+examples, so each component is divided by $n$. Without the clip you get the
+gradient of half the squared error, which lets an outlier pull in proportion
+to its error; with `np.sign` instead of the clip you get the gradient of the
+mean absolute error, which pulls as hard on an error of 0.01 as on one of 10.
+""",
         solution='''\
 def huber_gradient(y_true, y_pred, delta=1.0):
     """Gradient of the mean Huber loss with respect to the predictions y_pred."""
     return np.clip(y_pred - y_true, -delta, delta) / len(y_pred)
 ''',
+        lead=r"""
+print("losses.huber_grad, errors 0.5, -0.2, 3, -7:", np.round(losses.huber_grad(np.zeros(4), np.array([0.5, -0.2, 3.0, -7.0])), 4))
+""",
         cases=(
             Case((np.zeros(4), np.array([0.5, -0.2, 3.0, -7.0])), note="errors inside and beyond delta = 1"),
             Case((np.array([1.0, 2.0, -1.0]), np.array([1.2, 0.5, -1.0]), 0.3), note="delta = 0.3"),
@@ -86,11 +126,46 @@ def huber_gradient(y_true, y_pred, delta=1.0):
         label="ex-06-outliers-doubled",
         kind="predict",
         function="mae_outlier_ratio",
+        title="Outliers twice as far",
+        statement=r"""
+In the section on outliers, 10 training targets were moved up by 10
+standard deviations, and the network trained with the mean absolute error
+stayed close to the clean targets. Move the same 10 rows up by 20 standard
+deviations instead and train the MAE network again, from the same initial
+weights with the same batches. Predict the ratio of its test MSE to that of
+the +10 run, to one decimal. Return your prediction from
+`mae_outlier_ratio()`, run the check, and then the experiment in the cell after it, which trains MAE and, for comparison, MSE on the new data.
+""",
+        explanation=r"""
+The derivative of $\lvert \hat y - y \rvert$ with respect to the prediction is
+$\operatorname{sign}(\hat y - y)$, whatever the size of the error. The MAE
+network stays close to the clean targets, so on every corrupted row its
+prediction lies far below the corrupted target: by more than 9 in the +10
+run, and by 10 more in the +20 run. The sign is $-1$ in both runs. Every step then receives the same gradient, the
+weights follow the same path, and the test MSE is the same: the ratio is 1.0.
+The squared error's pull grows with the error, and its test MSE grows about
+fourfold. The Huber loss with $\delta = 1$ behaves like MAE here, since its
+derivative is clipped at $\delta$ and the corrupted rows' errors stay far
+beyond it.
+""",
         solution='''\
 def mae_outlier_ratio():
     """Test MSE of MAE with outliers of +20, divided by that with outliers of +10; to one decimal."""
     return 1.0
 ''',
+        demo=r"""
+doubled = data.with_outliers(split, count=10, scale=20.0)
+print(f"same rows corrupted: {np.array_equal(np.flatnonzero(doubled.y_train != split.y_train), corrupted)}")
+mae_pred = dirty_fits["MAE"][0].predict(dirty.x_train[corrupted], verbose=0)[:, 0]
+print(f"+10 run, MAE: every prediction more than 9 below its corrupted target: "
+      f"{np.max(mae_pred - dirty.y_train[corrupted]) < -9}")
+for label in ["MAE", "MSE"]:
+    mse_10 = dirty_fits[label][1].final()["test"]["mse"]
+    mse_20 = train(NAMES[label], doubled)[1].final()["test"]["mse"]
+    print(f"{label}: test MSE with +20 outliers / with +10: {mse_20 / mse_10:.2f}")
+    if label == "MSE":
+        print(f"     ({mse_10:.4f} with +10, {mse_20:.4f} with +20)")
+""",
         cases=(Case(),),
         atol=0.05,
         hints=(
@@ -112,11 +187,31 @@ def mae_outlier_ratio():
         label="ex-06-read-delta",
         kind="read a plot",
         function="delta_10_ratio",
+        title="Reading the delta figure",
+        statement=r"""
+In {numref}`fig-06-huber-delta`, look at the largest threshold, $\delta = 10$.
+About how many times larger is the test MSE of the network trained on the
+corrupted data than that of the network trained on clean data? Read it from
+the figure (both axes are logarithmic), return it from `delta_10_ratio()`
+(the check accepts readings within 50 %), and run the check.
+""",
+        explanation=r"""
+At $\delta = 10$ the clean line ends a little above $10^{-2}$, at about
+0.013, and the corrupted line between $10^0$ and $10^1$, at about 2.5. The
+two points are a little more than two powers of ten apart: the ratio is
+about 190. The table printed above the figure gives 2.4636 and 0.0132, a
+ratio of 187: with a threshold that large, the Huber loss is half the
+squared error and lets the outliers in.
+""",
         solution='''\
 def delta_10_ratio():
     """How many times the corrupted-data test MSE exceeds the clean one at delta = 10, read from the figure."""
     return 190.0
 ''',
+        demo=r"""
+print(f"delta = 10: corrupted {test_mse['corrupted'][-1]:.4f} / clean {test_mse['clean'][-1]:.4f} "
+      f"= {test_mse['corrupted'][-1] / test_mse['clean'][-1]:.0f}")
+""",
         cases=(Case(),),
         rtol=0.5,
         hints=(

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import scipy.special
 
-from lossbook.exercises import Case, Exercise, Mistake
+from lossbook.exercises.model import Case, Exercise, Mistake
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -28,7 +28,29 @@ EXERCISES = [
         label="ex-08-cce-logits",
         kind="implement",
         function="sparse_cce_from_logits",
+        title="Sparse cross-entropy from the logits",
+        statement=r"""
+Write `sparse_cce_from_logits(labels, logits)`: the mean categorical
+cross-entropy, in nats, of integer labels $0, \dots, K-1$ (an array of
+length $n$) and a 2-D array of logits of shape $(n, K)$, computed as Keras
+does for a softmax output, from the logits and with no floor:
+$-\log p_{i, t_i} = \log \sum_c e^{z_{ic}} - z_{i, t_i}$. It must stay
+finite for logits as large as 1000. The check cell first prints what
+`losses.sparse_categorical_crossentropy(..., from_logits=True)` gives for the
+untrained network's logits; your function should give the same on them.
+""",
         points=3,
+        explanation=r"""
+`logits[np.arange(n), labels]` picks each example's logit of its own class,
+as the probability was picked in {doc}`05_losses_from_scratch`. The
+log-sum-exp needs care: `np.exp(1000)` overflows to infinity. Subtracting
+each row's largest logit $m$ first, $\log \sum_c e^{z_c} = m + \log \sum_c
+e^{z_c - m}$, keeps every exponent at or below 0 and changes nothing else;
+`special.logsumexp(logits, axis=1)` does the same. Computing the softmax
+probabilities first and clipping them at $10^{-7}$ would avoid the infinity
+too, but then a confidently wrong example costs at most 16.118 nats, the
+floor of the KL divergence that made its run start differently.
+""",
         solution='''\
 def sparse_cce_from_logits(labels, logits):
     """Mean cross-entropy of integer labels 0..K-1, computed from the logits without overflow."""
@@ -36,6 +58,10 @@ def sparse_cce_from_logits(labels, logits):
     log_sum = top[:, 0] + np.log(np.sum(np.exp(logits - top), axis=1))
     return np.mean(log_sum - logits[np.arange(len(labels)), labels])
 ''',
+        lead=r"""
+untrained_cce = losses.sparse_categorical_crossentropy(split.y_train, logits, from_logits=True)
+print(f"lossbook on the untrained network's logits: {untrained_cce:.3f}")
+""",
         cases=(
             Case((np.array([0, 1, 2]), np.array([[2.0, 1.0, 0.0], [0.5, 2.5, -1.0], [0.0, 0.0, 1.0]])),
                  note="three examples with moderate logits"),
@@ -90,11 +116,31 @@ def sparse_cce_from_logits(labels, logits):
         label="ex-08-label-memory",
         kind="by hand",
         function="label_memory_by_hand",
+        title="The memory of the labels, by hand",
+        statement=r"""
+A training set has $n = 50{,}000$ images of $K = 100$ classes. Work out by
+hand how many megabytes (1 MB = $10^6$ bytes, as in the chapter's table)
+its labels take as one-hot rows in float32, and as integer labels in int64.
+Return the pair, `(one_hot_mb, int64_mb)`, from `label_memory_by_hand()`
+(the check accepts values within 1 %), run the check, and compare with the computation in the cell after it.
+""",
+        explanation=r"""
+One-hot rows store $nK = 5{,}000{,}000$ numbers of 4 bytes each:
+$20{,}000{,}000$ bytes, 20 MB. Integer labels store $n = 50{,}000$ numbers of
+8 bytes each: $400{,}000$ bytes, 0.4 MB, whatever $K$ is. The one-hot rows
+take $4K / 8 = K / 2 = 50$ times as much.
+""",
         solution='''\
 def label_memory_by_hand():
     """(one-hot float32 labels, int64 labels) of 50,000 examples and 100 classes, in MB; by hand."""
     return (20.0, 0.4)
 ''',
+        demo=r"""
+image_labels = np.random.default_rng(0).integers(0, 100, size=50_000).astype(np.int64)
+image_one_hot = data.one_hot(image_labels, 100)
+print(f"one-hot {image_one_hot.dtype}, shape {image_one_hot.shape}: {image_one_hot.nbytes / 1e6:.1f} MB; "
+      f"{image_labels.dtype}: {image_labels.nbytes / 1e6:.1f} MB; ratio {image_one_hot.nbytes / image_labels.nbytes:.0f}")
+""",
         cases=(Case(),),
         rtol=0.01,
         atol=1e-3,
@@ -122,11 +168,40 @@ def label_memory_by_hand():
         label="ex-08-smoothed-gap",
         kind="predict",
         function="smoothed_gap",
+        title="Cross-entropy minus KL for smoother targets",
+        statement=r"""
+With label smoothing $\varepsilon = 0.1$, the cross-entropy of the trained
+model's test predictions exceeded their KL divergence by 0.2911 nats. Now
+smooth the one-hot test labels with $\varepsilon = 0.2$ instead, and score
+the predictions of the *untrained* network of the previous section, many of
+them confidently wrong. Predict the gap, cross-entropy minus KL divergence, in nats and to two
+decimals (the check accepts answers within 0.01). Return it from
+`smoothed_gap()`, run the check, and then the experiment in the cell after it, which scores the trained and the untrained network's predictions with lossbook.
+""",
+        explanation=r"""
+$H(y, p) - \mathrm{KL}(y \,\|\, p) = H(y)$, the entropy of the target row,
+which does not involve the predictions: the untrained network gives the same
+gap as the trained one. With $\varepsilon = 0.2$ and $K = 3$ each row holds
+$0.8 + 0.2/3 = 0.867$ at the true class and $0.2/3 = 0.067$ at the others, so
+$H(y) = -0.867 \log 0.867 - 2 \cdot 0.067 \log 0.067 = 0.124 + 2 \cdot 0.181 = 0.485$
+nats. More smoothing gives flatter rows and a larger entropy, but not in
+proportion: doubling $\varepsilon$ does not double the 0.2911.
+""",
         solution='''\
 def smoothed_gap():
     """Cross-entropy minus KL divergence, in nats, for targets smoothed with 0.2; to two decimals."""
     return 0.485
 ''',
+        demo=r"""
+y_soft_02 = 0.8 * y_hot + 0.2 / 3
+p_untrained = keras.ops.convert_to_numpy(fresh.predict(split.x_test, verbose=0))
+for name, p in [("trained model", p_test), ("untrained network", p_untrained)]:
+    ce, kld = losses.categorical_crossentropy(y_soft_02, p), losses.kl_divergence(y_soft_02, p)
+    print(f"{name:17}: cross-entropy {ce:.4f} - KL {kld:.4f} = {ce - kld:.4f}")
+row_terms = special.entr(y_soft_02[0])
+print(f"a smoothed row: {np.round(np.sort(y_soft_02[0])[::-1], 3)}; -y log y: {np.round(np.sort(row_terms)[::-1], 3)}; "
+      f"H(y) = {row_terms.sum():.4f}")
+""",
         cases=(Case(),),
         atol=0.01,
         hints=(

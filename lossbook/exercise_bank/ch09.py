@@ -3,7 +3,7 @@
 import numpy as np
 import scipy.stats
 
-from lossbook.exercises import Case, Exercise, Mistake
+from lossbook.exercises.model import Case, Exercise, Mistake
 
 
 def _interval(a, b, level=0.95, *, ddof=1, quantile=None, df=None, divisor="sqrt(n)", spread=None):
@@ -30,11 +30,36 @@ EXERCISES = [
         label="ex-09-read-spread",
         kind="read a plot",
         function="box_height_squared_hinge",
+        title="How tall is a box?",
+        statement=r"""
+In the middle panel of {numref}`fig-09-spread`, find the box of squared
+hinge. Read off the vertical axis how tall the box is: the accuracy at its top
+edge minus the accuracy at its bottom edge. Return your reading from
+`box_height_squared_hinge()` and run the check; a reading within 0.003 of the
+value counts as right. Then compare it with the mean advantage of binary
+cross-entropy over squared hinge in the table of claims.
+""",
+        explanation=r"""
+The box's top edge lies on the grid line 0.85 and its bottom edge a little
+above halfway between 0.83 and 0.84, at about 0.836, so the box is about 0.014
+tall. The box holds the middle half of the 30 seeds, from the first to the
+third quartile; the whiskers and the dots outside them reach much further,
+from 0.804 to 0.858 (next cell). The middle half of squared hinge's seeds
+alone spans almost twice the mean advantage of binary cross-entropy over it,
+0.0077: a single run of each could easily have put them in either order.
+""",
         solution='''\
 def box_height_squared_hinge():
     """Height of the squared hinge box in the binary panel of the spread figure (accuracy)."""
     return 0.014
 ''',
+        demo=r"""
+squared_hinge = scores["squared hinge"]["test"]
+q1, q3 = np.percentile(squared_hinge, [25, 75])
+print(f"squared hinge: box from {q1:.3f} to {q3:.3f}, height {q3 - q1:.3f}; "
+      f"all seeds from {squared_hinge.min():.3f} to {squared_hinge.max():.3f}")
+print(f"mean advantage of BCE over squared hinge: {results[('BCE', 'squared hinge')]['mean']:.4f}")
+""",
         cases=(Case(),),
         atol=0.003,
         hints=(
@@ -61,7 +86,28 @@ def box_height_squared_hinge():
         label="ex-09-paired-ci",
         kind="implement",
         function="paired_ci",
+        title="A confidence interval for a paired difference",
+        statement=r"""
+Write `paired_ci(a, b, level=0.95)`: the two-sided $t$ confidence interval,
+at the given level, for the mean of the seed-by-seed differences `a - b` of
+two arrays of the same length (one value per seed). Return it as
+`np.array([low, high])`. `scipy.stats.t.ppf(q, df)` gives the quantile of
+Student's $t$ distribution. Before you run the check, try your function on
+`scores["BCE"]["test"]` and `scores["hinge"]["test"]` and compare the result
+with the row "BCE vs hinge" of the table of claims.
+""",
         points=3,
+        explanation=r"""
+Subtract first, then treat the $n$ differences as one sample: the interval is
+$\bar d \pm t_{q,\,n-1}\, s_d / \sqrt n$ with $q = 0.5 + \text{level}/2$, which
+is 0.975 for a 95 % interval. Three details decide whether it comes out
+right: the sample standard deviation divides by $n - 1$ (`ddof=1`; NumPy's
+default divides by $n$); the quantile is Student's $t$ with $n - 1$ degrees of
+freedom, not the normal 1.96, which matters most for few seeds (12.7 for two);
+and $s_d$ is divided by $\sqrt n$, because it is the mean of the differences
+that the interval is about, not a single seed. SciPy's paired $t$-test gives
+the same interval as the chapter's table (next cell).
+""",
         solution='''\
 def paired_ci(a, b, level=0.95):
     """Two-sided t confidence interval [low, high] for the mean of the paired differences a - b."""
@@ -70,6 +116,13 @@ def paired_ci(a, b, level=0.95):
     half_width = quantile * diffs.std(ddof=1) / np.sqrt(diffs.size)
     return np.array([diffs.mean() - half_width, diffs.mean() + half_width])
 ''',
+        demo=r"""
+scipy_ci = stats.ttest_rel(scores["BCE"]["test"], scores["hinge"]["test"]).confidence_interval()
+table_row = results[("BCE", "hinge")]
+print(f"BCE minus hinge: SciPy [{scipy_ci.low:+.4f}, {scipy_ci.high:+.4f}], "
+      f"the table [{table_row['low']:+.4f}, {table_row['high']:+.4f}]")
+print(f"quantiles for two seeds: t {stats.t.ppf(0.975, 1):.1f}, normal {stats.norm.ppf(0.975):.2f}")
+""",
         cases=(
             Case((np.array([0.848, 0.852, 0.842, 0.856, 0.846]), np.array([0.844, 0.846, 0.842, 0.848, 0.836])),
                  note="five seeds of two classifiers"),
@@ -124,12 +177,44 @@ def paired_ci(a, b, level=0.95):
         label="ex-09-pairing",
         kind="predict",
         function="narrower_interval",
+        title="Does pairing help for Huber and log-cosh?",
+        statement=r"""
+The Huber loss and log-cosh were trained with the same 30 seeds. Compare
+their mean test MSE in two ways: paired, from the standard deviation of the
+seed-by-seed differences, or unpaired, as if the two columns of 30 results
+were independent samples, from $\sqrt{s_A^2 + s_B^2}$. Before computing
+anything, predict which 95 % interval is narrower. Return `"paired"`,
+`"unpaired"`, or `"about the same"` (within 10 % of each other) from
+`narrower_interval()`, run the check, and then the comparison in the cell after it.
+""",
         choices=("paired", "unpaired", "about the same"),
+        explanation=r"""
+Paired, and by far. {doc}`06_regression_losses` found that for errors below
+1 both the Huber loss with $\delta = 1$ and log-cosh are about half the
+squared error, and the errors of these networks are small: the worst Huber
+run has a test MSE of 0.026, a root-mean-square error of 0.16. With the same
+starting weights and the same batches, the two runs of a seed
+follow almost the same path, so their test MSEs move together from seed to
+seed: the correlation is 1.00, and the paired interval is about 32 times
+narrower (next cell). Pairing is not always worth that much: hinge and
+squared hinge, whose runs of a seed have little in common, gain about 4 %.
+Only results that move in opposite directions across seeds would make the
+paired interval the wider one.
+""",
         solution='''\
 def narrower_interval():
     """One of "paired", "unpaired", "about the same": for Huber against log-cosh."""
     return "paired"
 ''',
+        demo=r"""
+worst_huber = scores["Huber"]["test"].max()
+print(f"worst Huber run: test MSE {worst_huber:.3f}, root-mean-square error {np.sqrt(worst_huber):.2f}")
+t_over_root_n = stats.t.ppf(0.975, SEEDS - 1) / np.sqrt(SEEDS)
+for a, b in [("Huber", "log-cosh"), ("hinge", "squared hinge")]:
+    corr, sd_pair, sd_indep = sd_paired_and_unpaired(a, b)
+    print(f"{a} vs {b}: correlation {corr:.2f}; half-width paired {t_over_root_n * sd_pair:.5f}, "
+          f"unpaired {t_over_root_n * sd_indep:.5f}; unpaired / paired {sd_indep / sd_pair:.2f}")
+""",
         cases=(Case(),),
         hints=(
             "Pairing subtracts what the two runs of a seed share. It helps as much as the two losses' "
@@ -151,11 +236,35 @@ def narrower_interval():
         label="ex-09-seed-budget",
         kind="by hand",
         function="seeds_for_difference",
+        title="A seed budget, by hand",
+        statement=r"""
+Binary cross-entropy against squared hinge stayed undecided after 30 seeds.
+Their seed-by-seed differences in test accuracy have a standard deviation of
+about $s_d = 0.015$. Suppose the true difference is $d = 0.005$, two and a
+half test points out of 500. Work out by hand, with the chapter's rule of
+thumb, how many seeds a paired $t$-test needs to detect it with 80 % power.
+Return the count from `seeds_for_difference()`, run the check (a count within 2 seeds counts as right), and compare with the computation in the cell after it.
+""",
+        explanation=r"""
+The rule of thumb is $n \approx 8\,(s_d/d)^2$. Here $s_d / d = 0.015 / 0.005
+= 3$, its square is 9, and $8 \times 9 = 72$ seeds. The exact count from the
+noncentral $t$ distribution is 73, one more, as the chapter said to expect.
+Forgetting the square gives 24 seeds, and with those the test would detect
+this difference only about a third of the time (power 0.35). The factor 8 is $(z_{0.975} + z_{0.8})^2$;
+with $z_{0.975}^2 \approx 4$ alone the interval would only just exclude zero
+on average, which detects the difference half the time.
+""",
         solution='''\
 def seeds_for_difference():
     """Seeds to detect d = 0.005 when the paired sd is 0.015, by the rule of thumb 8 (s_d / d)^2."""
     return 72
 ''',
+        demo=r"""
+print(f"paired sd, BCE against squared hinge: {advantage('BCE', 'squared hinge').std(ddof=1):.4f}")
+print(f"rule of thumb 8 (s_d / d)^2: {8 * (0.015 / 0.005) ** 2:.0f} seeds; "
+      f"exact: {seeds_needed(0.015, 0.005)}; power of 24 seeds: "
+      f"{stats.nct.sf(stats.t.ppf(0.975, 23), 23, 0.005 * np.sqrt(24) / 0.015):.2f}")
+""",
         cases=(Case(),),
         atol=2,
         hints=(

@@ -1,357 +1,40 @@
-r"""Check, hint, solution and grade for the exercises at the end of each chapter.
+"""Feedback on the learner's answer: comparing values, diagnosing mistakes, and what the notebook calls.
 
-In a notebook, the learner writes a function in the exercise's stub cell and
-asks lossbook about it::
+:func:`evaluate` runs the learner's function on an exercise's cases (in
+:mod:`lossbook.exercises.sandbox`) and writes a :class:`Report`; :func:`check`
+prints it for the learner, :func:`grade` scores it for the autograder, and
+:func:`hint` and :func:`solution` help along the way.
 
-    from lossbook import exercises
-
-    exercises.check("ex-05-sparse-cce", sparse_cce)  # feedback; never raises
-    exercises.hint("ex-05-sparse-cce")               # the next hint
-    exercises.solution("ex-05-sparse-cce")           # a worked solution
-
-:func:`check` calls the learner's function on the exercise's cases and prints
-one of three things: that every case passes; that the learner has not answered
-yet; or the first failing case, with the call, the expected and the received
-value, and a hint aimed at the mistake the received value points to (a missing
-``(1 - y)`` term, the wrong logarithm, no clipping, the wrong axis or
-reduction, labels from the wrong set). An exception, a warning or an endless
-loop in the learner's code comes back as feedback: the check itself never
-fails, so a notebook run top to bottom never stops at it.
-
-The instructor's autograder (nbgrader) calls :func:`grade` in a hidden test
-cell. It runs the same cases and returns the points earned, in proportion to
-the cases that pass, as a ``float`` that nbgrader reads as partial credit.
-
-The exercises themselves live in :mod:`lossbook.exercise_bank`, one module
-per chapter, each with a list ``EXERCISES`` of :class:`Exercise` objects.
-Each exercise holds its reference solution as code; the expected value of a
-case is what that solution returns, unless the case pins it.
-
-Setting the environment variable ``LOSSBOOK_SOLUTIONS=off`` (for example on a
-course's JupyterHub) makes :func:`solution` decline to print solutions.
-
-Examples
---------
->>> from lossbook import exercises
->>> def one_step():
-...     return 1.3
->>> exercises.check("ex-01-step", one_step)
-ex-01-step: correct. 1 of 1 case passes.
->>> def one_step():
-...     raise NotImplementedError()
->>> exercises.check("ex-01-step", one_step)
-ex-01-step: not answered yet (`one_step` still raises NotImplementedError).
-  Replace the line `raise NotImplementedError()` with your answer, run that cell, then run this check again.
->>> exercises.grade("ex-01-step", lambda: 1.3, points=1)
-ex-01-step: 1 of 1 point (1 of 1 case passes).
-1.0
+When nbgrader's autograder runs the notebook (it sets the environment variable
+``NBGRADER_EXECUTION``), :func:`grade` also prints one line for the grading
+tools: :data:`RESULT_PREFIX` and a JSON object, which :func:`results` reads
+back. The feedback's wording can change without breaking what they read.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
-import importlib
-import io
+import inspect
+import json
 import math
 import os
-import pkgutil
-import re
-import signal
 import textwrap
-import threading
-import traceback
 import warnings
-from typing import Any, Callable
 
 import numpy as np
 
-__all__ = [
-    "KINDS",
-    "Case",
-    "Mistake",
-    "Exercise",
-    "Report",
-    "get",
-    "labels",
-    "evaluate",
-    "check",
-    "grade",
-    "hint",
-    "solution",
-    "show",
-]
+from lossbook.exercises.model import Case, Exercise, get
+from lossbook.exercises.sandbox import TIME_LIMIT, _call
 
-#: The four kinds of exercise every chapter draws from.
-KINDS = ("by hand", "implement", "predict", "read a plot")
-
-#: Seconds one call of the learner's function may take before it counts as an endless loop.
-TIME_LIMIT = 10.0
+__all__ = ["Report", "evaluate", "check", "grade", "hint", "solution", "show", "results", "RESULT_PREFIX"]
 
 #: Environment variable that switches :func:`solution` off.
 SOLUTIONS_SWITCH = "LOSSBOOK_SOLUTIONS"
-
-_LABEL = re.compile(r"^ex-\d\d-[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-# ---------------------------------------------------------------------------
-# What an exercise is
-# ---------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Case:
-    """One call of the learner's function.
-
-    Parameters
-    ----------
-    args : tuple
-        Positional arguments. Each call receives fresh copies, so a function
-        that changes its input in place cannot spoil later cases.
-    expected : object, optional
-        The right answer. When omitted it is what the exercise's reference
-        solution returns for ``args``.
-    note : str, optional
-        What the case tests, shown when it fails ("a prediction of exactly 0").
-    """
-
-    args: tuple = ()
-    expected: Any = None
-    note: str = ""
-
-
-@dataclasses.dataclass(frozen=True)
-class Mistake:
-    """A common mistake, recognised by the value it produces.
-
-    Parameters
-    ----------
-    hint : str
-        What to tell a learner whose value matches this mistake.
-    answer : callable
-        Called as ``answer(expected, *args)``; returns the value a function
-        with this mistake would return for the case's ``args``.
-    """
-
-    hint: str
-    answer: Callable[..., Any]
-
-
-@dataclasses.dataclass(frozen=True)
-class Exercise:
-    """An exercise: its cases, hints, common mistakes and reference solution.
-
-    Parameters
-    ----------
-    label : str
-        ``ex-NN-name``: the chapter number and a short name. The same label
-        names the exercise on the website, in :func:`check` and in nbgrader.
-    kind : str
-        One of :data:`KINDS`.
-    function : str
-        Name of the function the learner writes in the stub cell.
-    solution : str
-        Python code that defines ``function``; it runs with ``np`` (NumPy)
-        and ``scipy`` (with ``scipy.special``) available. The notebook's
-        solution cell holds the same code between the nbgrader markers.
-    cases : tuple of Case
-        The calls to check. Answers worked out by hand, predictions and
-        readings from plots take no arguments: a single ``Case()``.
-    hints : tuple of str
-        Hints in the order :func:`hint` gives them.
-    mistakes : tuple of Mistake, optional
-        Common mistakes, tried in order on a failing case.
-    points : int, default 1
-        Points in nbgrader; must equal the grade cell's ``points``.
-    rtol, atol : float
-        Tolerances for numerical answers (``numpy.allclose``).
-    choices : tuple of str, optional
-        For answers that are one word from a fixed list.
-    nonfinite_hint : str, optional
-        Hint for a NaN or infinite value where a finite one is expected; a
-        generic one is used when omitted.
-    """
-
-    label: str
-    kind: str
-    function: str
-    solution: str
-    cases: tuple
-    hints: tuple
-    mistakes: tuple = ()
-    points: int = 1
-    rtol: float = 1e-6
-    atol: float = 1e-9
-    choices: tuple = ()
-    nonfinite_hint: str = ""
-
-    def __post_init__(self):
-        if not _LABEL.match(self.label):
-            raise ValueError(
-                f"exercise label {self.label!r} must look like 'ex-05-sparse-cce': 'ex-', the "
-                "two-digit chapter number, '-', and lower-case words joined by '-'."
-            )
-        if self.kind not in KINDS:
-            raise ValueError(f"{self.label}: kind must be one of {KINDS}; got {self.kind!r}.")
-        if not self.function.isidentifier():
-            raise ValueError(f"{self.label}: function must be a Python name; got {self.function!r}.")
-        if not self.cases or not all(isinstance(c, Case) for c in self.cases):
-            raise ValueError(f"{self.label}: give at least one Case in `cases`.")
-        if not self.hints:
-            raise ValueError(f"{self.label}: give at least one hint.")
-        if isinstance(self.points, bool) or not isinstance(self.points, int) or self.points < 1:
-            raise ValueError(f"{self.label}: points must be a positive integer; got {self.points!r}.")
-        if self.choices and any(c.expected is not None and c.expected not in self.choices for c in self.cases):
-            raise ValueError(f"{self.label}: an expected answer is not one of the choices {self.choices}.")
-
-    def reference(self) -> Callable:
-        """The reference solution, defined by running :attr:`solution`."""
-        return _reference(self)
-
-    def expected(self, case: Case):
-        """The right answer for one case."""
-        if case.expected is not None:
-            return case.expected
-        return self.reference()(*copy.deepcopy(case.args))
-
-
-_REFERENCES: dict[str, Callable] = {}
-
-
-def _reference(exercise: Exercise) -> Callable:
-    if exercise.label not in _REFERENCES:
-        import scipy
-        import scipy.special
-
-        namespace = {"np": np, "scipy": scipy}
-        exec(compile(exercise.solution, f"<solution of {exercise.label}>", "exec"), namespace)  # noqa: S102
-        if not callable(namespace.get(exercise.function)):
-            raise ValueError(f"{exercise.label}: the solution does not define `{exercise.function}`.")
-        _REFERENCES[exercise.label] = namespace[exercise.function]
-    return _REFERENCES[exercise.label]
-
-
-# ---------------------------------------------------------------------------
-# The registry
-# ---------------------------------------------------------------------------
-
-_REGISTRY: dict[str, Exercise] = {}
-
-
-def _registry() -> dict[str, Exercise]:
-    if not _REGISTRY:
-        from lossbook import exercise_bank
-
-        found = {}
-        for info in sorted(pkgutil.iter_modules(exercise_bank.__path__), key=lambda m: m.name):
-            module = importlib.import_module(f"{exercise_bank.__name__}.{info.name}")
-            for exercise in getattr(module, "EXERCISES", ()):
-                if exercise.label in found:
-                    raise ValueError(f"exercise label {exercise.label!r} is defined twice")
-                found[exercise.label] = exercise
-        _REGISTRY.update(found)
-    return _REGISTRY
-
-
-def labels() -> list[str]:
-    """Labels of every exercise in the course, in the order of the chapters and within them."""
-    return list(_registry())
-
-
-def get(label: str) -> Exercise:
-    """The exercise with this label.
-
-    Raises
-    ------
-    ValueError
-        If no exercise has the label; the message lists the chapter's labels.
-    """
-    registry = _registry()
-    if label not in registry:
-        chapter = label[:5] if isinstance(label, str) else ""
-        near = [k for k in sorted(registry) if k.startswith(chapter)] or sorted(registry)
-        raise ValueError(
-            f"no exercise is labelled {label!r}. Copy the label from the exercise's heading; "
-            f"known labels include {', '.join(repr(k) for k in near[:8])}."
-        )
-    return registry[label]
-
-
-# ---------------------------------------------------------------------------
-# Running the learner's code
-# ---------------------------------------------------------------------------
-
-
-class _TimeUp(BaseException):
-    """Raised inside the learner's code when it runs past the time limit.
-
-    A BaseException, so that a bare ``except Exception`` in the learner's code
-    does not swallow it.
-    """
-
-
-@contextlib.contextmanager
-def _time_limit(seconds):
-    usable = (
-        seconds is not None
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield
-        return
-
-    def stop(signum, frame):
-        raise _TimeUp()
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@dataclasses.dataclass
-class _Outcome:
-    value: Any = None
-    error: BaseException | None = None
-    line: str = ""
-    timed_out: bool = False
-    warnings: tuple = ()
-    stderr: str = ""
-
-
-def _learner_line(exc: BaseException) -> str:
-    """The last line of the learner's own code in the traceback, if any."""
-    here = os.path.abspath(__file__)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) != here]
-    for frame in reversed(frames):
-        if "site-packages" not in frame.filename and frame.line:
-            return frame.line.strip()
-    return ""
-
-
-def _call(function, args, time_limit) -> _Outcome:
-    outcome = _Outcome()
-    stderr = io.StringIO()
-    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr):
-        warnings.simplefilter("always")
-        try:
-            with _time_limit(time_limit):
-                outcome.value = function(*copy.deepcopy(args))
-        except _TimeUp:
-            outcome.timed_out = True
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any error in the learner's code is feedback
-            outcome.error = exc
-            outcome.line = _learner_line(exc)
-    outcome.warnings = tuple(
-        dict.fromkeys(f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught)
-    )
-    outcome.stderr = stderr.getvalue()
-    return outcome
+#: Environment variable that nbgrader sets while it autogrades or validates a notebook.
+AUTOGRADER = "NBGRADER_EXECUTION"
+#: The first word of the line :func:`grade` prints for the grading tools.
+RESULT_PREFIX = "LOSSBOOK-RESULT"
 
 
 # ---------------------------------------------------------------------------
@@ -471,6 +154,9 @@ class Report:
         False while the learner's function still raises NotImplementedError.
     text : str
         The feedback :func:`check` prints.
+    hint : str
+        The hint aimed at the mistake the first failing case points to, or an
+        empty string.
     """
 
     label: str
@@ -478,16 +164,31 @@ class Report:
     total: int
     answered: bool
     text: str
+    hint: str = ""
 
     @property
     def correct(self) -> bool:
+        """True when every case passes."""
         return self.answered and self.passed == self.total
+
+    @property
+    def status(self) -> str:
+        """``"correct"``, ``"partial"``, ``"incorrect"`` or ``"unanswered"``."""
+        if not self.answered:
+            return "unanswered"
+        if self.correct:
+            return "correct"
+        return "partial" if self.passed else "incorrect"
+
+    @property
+    def message(self) -> str:
+        """The first line of the feedback, without the label: the verdict, and the case that fails."""
+        first = self.text.splitlines()[0] if self.text else ""
+        return first.removeprefix(f"{self.label}: ")
 
 
 def _call_text(exercise: Exercise, case: Case) -> str:
     try:
-        import inspect
-
         names = list(inspect.signature(exercise.reference()).parameters)
     except (TypeError, ValueError):
         names = []
@@ -609,6 +310,7 @@ def evaluate(label: str, answer, *, time_limit: float | None = TIME_LIMIT) -> Re
         return Report(label, passed, total, True, "\n".join(lines))
 
     index, case, expected, outcome = first_failure
+    advice = ""
     what = f": {case.note}" if case.note else ""
     lines.append(f"{label}: not yet. {_cases_pass(passed, total)}; case {index} fails{what}.")
     if case.args:
@@ -633,7 +335,7 @@ def evaluate(label: str, answer, *, time_limit: float | None = TIME_LIMIT) -> Re
     if notes:
         lines.append("  Note: your function warned: " + "; ".join(notes))
     lines.append(_help_line(label))
-    return Report(label, passed, total, True, "\n".join(lines))
+    return Report(label, passed, total, True, "\n".join(lines), hint=advice)
 
 
 # ---------------------------------------------------------------------------
@@ -656,6 +358,13 @@ def check(label: str, answer) -> None:
 
 def grade(label: str, answer, *, points: int) -> float:
     """Score the learner's function for the autograder; print a one-line summary.
+
+    Under nbgrader's autograder (:data:`AUTOGRADER` set), one more line
+    follows for the grading tools: :data:`RESULT_PREFIX`, a space, and a JSON
+    object with the keys ``label``, ``passed`` and ``total`` (cases),
+    ``points`` and ``max_points``, ``status`` (:attr:`Report.status`),
+    ``message`` (:attr:`Report.message`) and ``hint`` (:attr:`Report.hint`).
+    :func:`results` reads it back.
 
     Parameters
     ----------
@@ -684,7 +393,45 @@ def grade(label: str, answer, *, points: int) -> float:
     print(f"{label}: {score:g} of {_plural(points, 'point')} ({cases if report.answered else 'not answered'}).")
     if not report.correct:
         print(report.text)
+    if os.environ.get(AUTOGRADER):
+        print(_result_line(report, score, points))
     return float(score)
+
+
+def _result_line(report: Report, score: float, points: int) -> str:
+    fields = {
+        "label": report.label, "passed": report.passed, "total": report.total,
+        "points": float(score), "max_points": points, "status": report.status,
+        "message": report.message, "hint": report.hint,
+    }
+    return f"{RESULT_PREFIX} {json.dumps(fields, ensure_ascii=False)}"
+
+
+def results(text: str) -> list[dict]:
+    r"""The results that :func:`grade` printed for the grading tools, in the order printed.
+
+    Lines that do not start with :data:`RESULT_PREFIX` and a JSON object are
+    skipped. The learner's own prints share the cell's output, so a tool that
+    wants one exercise's result takes the last one with its label.
+
+    Examples
+    --------
+    >>> results('ex-01-step: 1 of 1 point (1 of 1 case passes).\n'
+    ...         'LOSSBOOK-RESULT {"label": "ex-01-step", "status": "correct"}\n')
+    [{'label': 'ex-01-step', 'status': 'correct'}]
+    """
+    found = []
+    for line in text.splitlines():
+        head, _, rest = line.strip().partition(" ")
+        if head != RESULT_PREFIX:
+            continue
+        try:
+            value = json.loads(rest)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+    return found
 
 
 _HINTS_GIVEN: dict[str, int] = {}

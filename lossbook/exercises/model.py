@@ -1,0 +1,245 @@
+"""What an exercise is, and the registry of the course's exercises.
+
+:class:`Exercise` holds everything about one exercise: its cases, hints,
+common mistakes and reference solution, and the text it shows in its chapter.
+The registry collects the exercises of every module of
+:mod:`lossbook.exercise_bank` on first use. It finds that package by name, so
+the bank imports this module and this module imports nothing of the bank.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import importlib
+import pkgutil
+import re
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["KINDS", "Case", "Mistake", "Exercise", "labels", "get"]
+
+#: The four kinds of exercise every chapter draws from.
+KINDS = ("by hand", "implement", "predict", "read a plot")
+
+#: The package whose modules hold the course's exercises, one module per chapter.
+BANK = "lossbook.exercise_bank"
+
+_LABEL = re.compile(r"^ex-\d\d-[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: The fields holding a cell's text; the newlines around them are not part of it.
+_TEXTS = ("statement", "explanation", "demo", "lead")
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One call of the learner's function.
+
+    Parameters
+    ----------
+    args : tuple
+        Positional arguments. Each call receives fresh copies, so a function
+        that changes its input in place cannot spoil later cases.
+    expected : object, optional
+        The right answer. When omitted it is what the exercise's reference
+        solution returns for ``args``.
+    note : str, optional
+        What the case tests, shown when it fails ("a prediction of exactly 0").
+    """
+
+    args: tuple = ()
+    expected: Any = None
+    note: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Mistake:
+    """A common mistake, recognised by the value it produces.
+
+    Parameters
+    ----------
+    hint : str
+        What to tell a learner whose value matches this mistake.
+    answer : callable
+        Called as ``answer(expected, *args)``; returns the value a function
+        with this mistake would return for the case's ``args``.
+    """
+
+    hint: str
+    answer: Callable[..., Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Exercise:
+    """An exercise: its cases, hints, common mistakes, reference solution and text.
+
+    The exercise's cells in its chapter are written from these fields by
+    ``python -m coursetools.exercises write``: the statement, the solution
+    behind a toggle (explanation and answer cell), the check, the hidden
+    grade cell and the demo.
+
+    Parameters
+    ----------
+    label : str
+        ``ex-NN-name``: the chapter number and a short name. The same label
+        names the exercise on the website, in :func:`check` and in nbgrader.
+    kind : str
+        One of :data:`KINDS`.
+    function : str
+        Name of the function the learner writes in the answer cell.
+    solution : str
+        Python code that defines ``function``; it runs with ``np`` (NumPy)
+        and ``scipy`` (with ``scipy.special``) available. The answer cell is
+        this code with the body after the ``def`` line and its docstring
+        between nbgrader's ``### BEGIN SOLUTION`` and ``### END SOLUTION``
+        markers.
+    cases : tuple of Case
+        The calls to check. Answers worked out by hand, predictions and
+        readings from plots take no arguments: a single ``Case()``.
+    hints : tuple of str
+        Hints in the order :func:`hint` gives them.
+    mistakes : tuple of Mistake, optional
+        Common mistakes, tried in order on a failing case.
+    points : int, default 1
+        Points in nbgrader, written into the grade cell.
+    rtol, atol : float
+        Tolerances for numerical answers (``numpy.allclose``).
+    choices : tuple of str, optional
+        For answers that are one word from a fixed list.
+    nonfinite_hint : str, optional
+        Hint for a NaN or infinite value where a finite one is expected; a
+        generic one is used when omitted.
+    title : str, optional
+        The exercise's heading on the website.
+    statement : str, optional
+        The exercise's text (MyST markdown), below its heading.
+    explanation : str, optional
+        The worked solution's text (MyST markdown), shown behind a toggle
+        above the answer cell.
+    demo : str, optional
+        Code of a cell after the check: an experiment or a computation that
+        confirms the answer, behind a toggle on the website. It comes after
+        the check so that no edition shows the answer before the learner has
+        committed to one.
+    lead : str, optional
+        Code placed before ``exercises.check(...)`` in the check cell.
+
+    The newlines around ``statement``, ``explanation``, ``demo`` and ``lead``
+    are dropped, so that each can be written as a triple-quoted string that
+    starts and ends on a line of its own.
+    """
+
+    label: str
+    kind: str
+    function: str
+    solution: str
+    cases: tuple
+    hints: tuple
+    mistakes: tuple = ()
+    points: int = 1
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    choices: tuple = ()
+    nonfinite_hint: str = ""
+    title: str = ""
+    statement: str = ""
+    explanation: str = ""
+    demo: str = ""
+    lead: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.label, str) or not _LABEL.match(self.label):
+            raise ValueError(
+                f"exercise label {self.label!r} must look like 'ex-05-sparse-cce': 'ex-', the "
+                "two-digit chapter number, '-', and lower-case words joined by '-'."
+            )
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.label}: kind must be one of {KINDS}; got {self.kind!r}.")
+        if not self.function.isidentifier():
+            raise ValueError(f"{self.label}: function must be a Python name; got {self.function!r}.")
+        if not self.cases or not all(isinstance(c, Case) for c in self.cases):
+            raise ValueError(f"{self.label}: give at least one Case in `cases`.")
+        if not self.hints:
+            raise ValueError(f"{self.label}: give at least one hint.")
+        if isinstance(self.points, bool) or not isinstance(self.points, int) or self.points < 1:
+            raise ValueError(f"{self.label}: points must be a positive integer; got {self.points!r}.")
+        if self.choices and any(c.expected is not None and c.expected not in self.choices for c in self.cases):
+            raise ValueError(f"{self.label}: an expected answer is not one of the choices {self.choices}.")
+        if not isinstance(self.title, str) or "\n" in self.title:
+            raise ValueError(f"{self.label}: the title must be one line of text; got {self.title!r}.")
+        for name in _TEXTS:
+            text = getattr(self, name)
+            if not isinstance(text, str):
+                raise ValueError(f"{self.label}: {name} must be a string; got {type(text).__name__}.")
+            object.__setattr__(self, name, text.strip("\n"))
+
+    def reference(self) -> Callable:
+        """The reference solution, defined by running :attr:`solution`."""
+        return _reference(self)
+
+    def expected(self, case: Case):
+        """The right answer for one case."""
+        if case.expected is not None:
+            return case.expected
+        return self.reference()(*copy.deepcopy(case.args))
+
+
+_REFERENCES: dict[str, Callable] = {}
+
+
+def _reference(exercise: Exercise) -> Callable:
+    if exercise.label not in _REFERENCES:
+        import scipy
+        import scipy.special
+
+        namespace = {"np": np, "scipy": scipy}
+        exec(compile(exercise.solution, f"<solution of {exercise.label}>", "exec"), namespace)  # noqa: S102
+        if not callable(namespace.get(exercise.function)):
+            raise ValueError(f"{exercise.label}: the solution does not define `{exercise.function}`.")
+        _REFERENCES[exercise.label] = namespace[exercise.function]
+    return _REFERENCES[exercise.label]
+
+
+# ---------------------------------------------------------------------------
+# The registry
+# ---------------------------------------------------------------------------
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def _registry() -> dict[str, Exercise]:
+    if not _REGISTRY:
+        bank = importlib.import_module(BANK)
+        found = {}
+        for info in sorted(pkgutil.iter_modules(bank.__path__), key=lambda m: m.name):
+            module = importlib.import_module(f"{BANK}.{info.name}")
+            for exercise in getattr(module, "EXERCISES", ()):
+                if exercise.label in found:
+                    raise ValueError(f"exercise label {exercise.label!r} is defined twice")
+                found[exercise.label] = exercise
+        _REGISTRY.update(found)
+    return _REGISTRY
+
+
+def labels() -> list[str]:
+    """Labels of every exercise in the course, in the order of the chapters and within them."""
+    return list(_registry())
+
+
+def get(label: str) -> Exercise:
+    """The exercise with this label.
+
+    Raises
+    ------
+    ValueError
+        If no exercise has the label; the message lists the chapter's labels.
+    """
+    registry = _registry()
+    if label not in registry:
+        chapter = label[:5] if isinstance(label, str) else ""
+        near = [k for k in sorted(registry) if k.startswith(chapter)] or sorted(registry)
+        raise ValueError(
+            f"no exercise is labelled {label!r}. Copy the label from the exercise's heading; "
+            f"known labels include {', '.join(repr(k) for k in near[:8])}."
+        )
+    return registry[label]
