@@ -2,7 +2,8 @@
 
 :func:`load` imports Keras with TensorFlow's import-time lines kept off
 stderr; :func:`split_arrays` checks a split against a loss and returns the
-arrays every fit trains on. :mod:`lossbook.models`, :mod:`lossbook.training`,
+arrays every fit trains on; :func:`frozen` and :func:`frozen_figures` make the
+read-only arrays of a fit's history. :mod:`lossbook.models`, :mod:`lossbook.training`,
 :mod:`lossbook.replicas` and :mod:`lossbook.plotting` use them, so no module
 reaches into another's private names.
 """
@@ -10,10 +11,11 @@ reaches into another's private names.
 from __future__ import annotations
 
 import sys
+import types
 
 import numpy as np
 
-__all__ = ["load", "split_arrays"]
+__all__ = ["load", "split_arrays", "frozen", "frozen_figures"]
 
 
 def load():
@@ -70,3 +72,25 @@ def split_arrays(split, loss, *, outputs: int, holder: str = "model") -> dict:
             y = y.astype(np.float32)
         arrays[half] = (np.asarray(x, dtype=np.float32), y)
     return arrays
+
+
+def frozen(values, dtype) -> np.ndarray:
+    """A read-only copy of ``values`` as an array of ``dtype``."""
+    values = np.array(values, dtype=dtype)
+    values.flags.writeable = False
+    return values
+
+
+def frozen_figures(history, shape: tuple, expected: str) -> None:
+    """Freeze a history's ``train`` and ``test`` figures in place: read-only arrays of ``shape`` in read-only mappings.
+
+    ``expected`` says in words what the shape is ("one value per epoch").
+    """
+    for half in ("train", "test"):
+        figures = {}
+        for key, values in dict(getattr(history, half)).items():
+            values = frozen(values, np.float64)
+            if values.shape != shape:
+                raise ValueError(f"{half}[{key!r}] has shape {values.shape}; pass {expected}, shape {shape}.")
+            figures[key] = values
+        object.__setattr__(history, half, types.MappingProxyType(figures))

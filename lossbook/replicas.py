@@ -79,13 +79,13 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
-import types
 from typing import Mapping
 
 import numpy as np
 
 from lossbook import models as _models
 from lossbook import registry as _registry
+from lossbook import _keras
 from lossbook._keras import load as _load_keras
 from lossbook._keras import split_arrays as _split_arrays
 from lossbook import training as _training
@@ -97,12 +97,6 @@ __all__ = ["ReplicaHistory", "batch_orders", "fit", "initial_weights"]
 # ---------------------------------------------------------------------------
 # The result
 # ---------------------------------------------------------------------------
-
-
-def _frozen(values, dtype):
-    values = np.array(values, dtype=dtype)
-    values.flags.writeable = False
-    return values
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
@@ -138,22 +132,12 @@ class ReplicaHistory:
     weights: tuple
 
     def __post_init__(self):
-        seeds = _frozen(self.seeds, np.int64)
-        epochs = _frozen(self.epochs, np.int64)
+        seeds = _keras.frozen(self.seeds, np.int64)
+        epochs = _keras.frozen(self.epochs, np.int64)
         object.__setattr__(self, "seeds", seeds)
         object.__setattr__(self, "epochs", epochs)
-        shape = (seeds.size, epochs.size)
-        for half in ("train", "test"):
-            frozen = {}
-            for key, values in dict(getattr(self, half)).items():
-                values = _frozen(values, np.float64)
-                if values.shape != shape:
-                    raise ValueError(
-                        f"{half}[{key!r}] has shape {values.shape}; expected (replicas, epochs) = {shape}."
-                    )
-                frozen[key] = values
-            object.__setattr__(self, half, types.MappingProxyType(frozen))
-        object.__setattr__(self, "weights", tuple(_frozen(w, np.float32) for w in self.weights))
+        _keras.frozen_figures(self, (seeds.size, epochs.size), "one row per replica and one column per epoch")
+        object.__setattr__(self, "weights", tuple(_keras.frozen(w, np.float32) for w in self.weights))
 
     def __repr__(self):
         figures = "; ".join(

@@ -51,11 +51,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import types
 from typing import Mapping
 
 import numpy as np
 
+from lossbook import _keras
 from lossbook._keras import load as _load_keras
 from lossbook._keras import split_arrays as _split_arrays
 from lossbook._validation import check_int as _check_int
@@ -97,21 +97,9 @@ class History:
     test: Mapping[str, np.ndarray]
 
     def __post_init__(self):
-        epochs = np.asarray(self.epochs, dtype=np.int64)
-        epochs.flags.writeable = False
+        epochs = _keras.frozen(self.epochs, np.int64)
         object.__setattr__(self, "epochs", epochs)
-        for half in ("train", "test"):
-            frozen = {}
-            for key, values in dict(getattr(self, half)).items():
-                values = np.array(values, dtype=np.float64)
-                if values.shape != epochs.shape:
-                    raise ValueError(
-                        f"{half}[{key!r}] has {values.size} values for {epochs.size} epochs; "
-                        "pass one value per epoch."
-                    )
-                values.flags.writeable = False
-                frozen[key] = values
-            object.__setattr__(self, half, types.MappingProxyType(frozen))
+        _keras.frozen_figures(self, epochs.shape, "one value per epoch")
 
     def __repr__(self):
         figures = "; ".join(

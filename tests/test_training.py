@@ -80,7 +80,7 @@ def test_history_is_read_only_and_checks_lengths():
         history.train["loss"][0] = 0.0
     with pytest.raises(TypeError):
         history.train["mse"] = np.zeros(2)
-    with pytest.raises(ValueError, match=r"test\['loss'\] has 1 values for 2 epochs"):
+    with pytest.raises(ValueError, match=r"test\['loss'\] has shape \(1,\); pass one value per epoch, shape \(2,\)"):
         training.History(np.arange(1, 3), {"loss": [2.0, 1.0]}, {"loss": [2.5]})
 
 
