@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from coursetools.course import KERNELSPEC, chapter_notebooks, environment, kernel_manager, read, toc_files
+from coursetools.prose import prose_problems
 from lossbook._setup import numpy_targets
 
 __all__ = [
@@ -141,10 +142,11 @@ def toc_problems(root: str | os.PathLike = ".") -> list[str]:
 
 
 def book_problems(root: str | os.PathLike = ".") -> list[str]:
-    """All problems of the book: the table of contents and every chapter."""
+    """All problems of the book: the table of contents, every chapter's stored outputs and the numbers in its text."""
     problems = toc_problems(root)
     for nb in chapter_notebooks(root):
         problems.extend(notebook_problems(nb))
+        problems.extend(prose_problems(nb))
     sensitive = sensitive_cells(chapter_notebooks(root))
     if len(sensitive) > PORTABILITY_BUDGET:
         problems.append(

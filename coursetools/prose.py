@@ -1,0 +1,150 @@
+"""Every number in a chapter's text is printed by one of its cells, or is a constant its code sets.
+
+The check is static: it reads the stored notebook and executes nothing.
+
+A *number* here is a decimal (``0.848``, ``15.942``) or a percentage
+(``85 %``, ``2.5%``) in a markdown cell before the chapter's exercises
+section. Integers without a percent sign (a count of seeds, a year, a chapter
+number) are not checked. A number is
+
+- *bound* when a stored output of the chapter (a printed line, a table, a
+  repr) prints it: the same value, or one with more decimals that rounds to
+  it (the text's ``0.32`` is bound by a printed ``0.322``; a percentage is
+  bound by a printed percentage or fraction: ``14%`` by ``14.2%`` or
+  ``0.142``), and
+- a *constant* when its value stands in the source of one of the chapter's
+  code cells: a setting the chapter chooses (a learning rate, a momentum, a
+  delta), which the text may quote because the code it describes sets it.
+
+A version or a section number (``version 1.2``, ``section 4.1``) is neither
+a result nor a setting, and is skipped.
+
+Any other number is *unbound*: the text claims something no cell shows. When
+a cell changes what it prints, the text that quotes the old value becomes
+unbound, and ``make check`` names the chapter, the cell and the number.
+A number the text needs that is neither (a figure from a paper, a mathematical
+fact) belongs in a cell that prints it, so that the reader can see it checked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from coursetools.course import exercises_heading, read
+
+__all__ = ["NUMBER", "Numbers", "chapter_numbers", "prose_problems"]
+
+#: A decimal or a percentage standing as a token of its own (not part of a name, a version or a longer number).
+NUMBER = re.compile(r"(?<![\w.^_{\\])(\d+\.\d+|\d+(?:\.\d+)?\s?%)(?![\w.]|\d)")
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+_LINK_TARGET = re.compile(r"\]\([^)]*\)|\{(?:doc|ref|numref|cite:[pt]|eq)\}`[^`]*`")
+_DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:.*$", re.MULTILINE)
+
+
+#: A number printed in an output: a decimal, possibly followed by a percent sign.
+_PRINTED = re.compile(r"(?<![\w.])(\d+\.\d+|\d+)(\s?%)?(?![\w.]|\d)")
+_NOT_A_RESULT = re.compile(r"\b(version|versions|section|sections|python|chapter)\s*$", re.IGNORECASE)
+
+
+def _normal(token: str) -> str:
+    """The token's digits: a percentage without its space (``85 %`` and ``85%`` are the same number)."""
+    return token.replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
+
+
+def _decimals(digits: str) -> int:
+    return len(digits.split(".")[1]) if "." in digits else 0
+
+
+def _printed(text: str) -> tuple[set[tuple[Decimal, int]], set[tuple[Decimal, int]]]:
+    """The numbers an output prints, with their decimals: (plain numbers, percentages)."""
+    plain, percent = set(), set()
+    for match in _PRINTED.finditer(text):
+        digits = match.group(1)
+        (percent if match.group(2) else plain).add((Decimal(digits), _decimals(digits)))
+    return plain, percent
+
+
+def _rounds_to(value: Decimal, decimals: int, target: Decimal, places: int) -> bool:
+    return decimals >= places and value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) == target
+
+
+def _is_printed(token: str, plain, percent) -> bool:
+    digits = token.rstrip("%")
+    target, places = Decimal(digits), _decimals(digits)
+    if token.endswith("%"):
+        return any(_rounds_to(v, d, target, places) for v, d in percent) or any(
+            _rounds_to(v * 100, max(d - 2, 0), target, places) for v, d in plain if v <= 1
+        )
+    return any(_rounds_to(v, d, target, places) for v, d in plain | percent)
+
+
+def _values(text: str) -> set[Decimal]:
+    return {Decimal(m.group(1)) for m in _PRINTED.finditer(text)}
+
+
+def _output_text(cell) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            parts.append(output.get("text", ""))
+        for key, value in output.get("data", {}).items():
+            if key.startswith("text/") and key != "text/html" and isinstance(value, str):
+                parts.append(value)
+        if output.get("output_type") == "error":
+            parts.append(str(output.get("evalue", "")))
+    return "\n".join(parts)
+
+
+def _prose(source: str) -> str:
+    """A markdown cell's text without code spans, link targets, cross-reference targets and directive options."""
+    text = _CODE_SPAN.sub(" ", source)
+    text = _LINK_TARGET.sub(" ", text)
+    return _DIRECTIVE_OPTION.sub(" ", text)
+
+
+@dataclass
+class Numbers:
+    """The numbers of one chapter's text, sorted by what holds them."""
+
+    bound: list[tuple[int, str]] = field(default_factory=list)
+    constants: list[tuple[int, str]] = field(default_factory=list)
+    unbound: list[tuple[int, str]] = field(default_factory=list)
+
+
+def chapter_numbers(nb) -> Numbers:
+    """Sort every number in the text of a chapter (before its exercises) into bound, constant and unbound."""
+    end = exercises_heading(nb)
+    end = len(nb.cells) if end is None else end
+    outputs = "\n".join(_output_text(c) for c in nb.cells if c.cell_type == "code")
+    plain, percent = _printed(outputs)
+    constants = _values("\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+    found = Numbers()
+    for index, cell in enumerate(nb.cells[:end]):
+        if cell.cell_type != "markdown":
+            continue
+        text = _prose(cell.source)
+        for match in NUMBER.finditer(text):
+            token = _normal(match.group(1))
+            if _NOT_A_RESULT.search(text[: match.start()]):
+                continue
+            if _is_printed(token, plain, percent):
+                found.bound.append((index, token))
+            elif Decimal(token.rstrip("%")) in constants:
+                found.constants.append((index, token))
+            else:
+                found.unbound.append((index, token))
+    return found
+
+
+def prose_problems(path: str | os.PathLike) -> list[str]:
+    """One line for every unbound number in the chapter at ``path``."""
+    path = Path(path)
+    return [
+        f"{path} cell {index}: the text says {token}, which no cell of the chapter prints "
+        "(print it in a cell near the sentence, or reword the sentence)"
+        for index, token in chapter_numbers(read(path)).unbound
+    ]

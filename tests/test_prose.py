@@ -1,0 +1,91 @@
+"""coursetools.prose: every number in a chapter's text is printed by one of its cells."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursetools import course, prose
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = ROOT / "chapters" / "03_entropy_cross_entropy_kl.ipynb"
+
+
+def _chapter(markdown, output, code="x = 1"):
+    nb = nbformat.v4.new_notebook()
+    printed = nbformat.v4.new_output("stream", name="stdout", text=output)
+    nb.cells = [nbformat.v4.new_markdown_cell(markdown), nbformat.v4.new_code_cell(code, outputs=[printed])]
+    return nb
+
+
+@pytest.mark.parametrize("path", course.chapter_notebooks(ROOT), ids=lambda p: p.stem)
+def test_every_number_in_the_text_is_printed_or_set_by_the_chapter(path):
+    assert prose.prose_problems(path) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "printed", "kind"),
+    [
+        ("costs 0.32 bits", "0.322 bits", "bound"),           # rounded as the text rounds it
+        ("costs 0.32 bits", "0.3 bits", "unbound"),           # printed with fewer decimals: not the same claim
+        ("costs 0.3 bits", "0.35 bits", "unbound"),           # rounds to 0.4
+        ("a gap of 14%", "share 0.142", "bound"),             # a fraction binds a percentage
+        ("a gap of 14 %", "14.4%", "bound"),
+        ("MSE 0.75", "MSE 0.75000", "bound"),
+        ("the ratio is 2.7", "ratio 27.0", "unbound"),
+        ("since version 1.2 it clips", "", "skipped"),
+        ("in section 4.1 of the book", "", "skipped"),
+        ("with momentum 0.9", "", "constant"),                # the code below sets it
+    ],
+)
+def test_what_binds_a_number(text, printed, kind):
+    found = prose.chapter_numbers(_chapter(text, printed, code="momentum = 0.9"))
+    sorted_as = {"bound": found.bound, "constant": found.constants, "unbound": found.unbound}
+    if kind == "skipped":
+        assert sorted_as == {"bound": [], "constant": [], "unbound": []}
+    else:
+        assert [name for name, cells in sorted_as.items() if cells] == [kind]
+
+
+def test_code_spans_links_and_the_exercises_are_not_read():
+    nb = _chapter("`lr=0.123` and [a link](https://example.org/v2.5) and {numref}`fig-02-1.5`", "")
+    nb.cells.append(nbformat.v4.new_markdown_cell("## Exercises\n\nA statement with 0.777."))
+    assert prose.chapter_numbers(nb) == prose.Numbers()
+
+
+def _bound_number(nb):
+    """A number of the chapter's text that exactly one output line prints, with the indices of both cells."""
+    for index, token in prose.chapter_numbers(nb).bound:
+        printing = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                    and re.search(rf"(?<![\d.]){re.escape(token)}(?![\d])", prose._output_text(c))]
+        if len(printing) == 1 and "." in token and len(token.split(".")[1]) >= 3:
+            return index, printing[0], token
+    raise AssertionError("the chapter has no number printed by exactly one cell")
+
+
+def test_a_changed_output_leaves_the_text_unbound_and_the_check_names_it(tmp_path):
+    nb = course.read(CHAPTER)
+    text_cell, code_cell, token = _bound_number(nb)
+    other = f"{float(token) + 0.5:.{len(token.split('.')[1])}f}"
+    for output in nb.cells[code_cell].outputs:
+        if "text" in output:
+            output["text"] = output["text"].replace(token, other)
+        for key, value in output.get("data", {}).items():
+            if isinstance(value, str):
+                output["data"][key] = value.replace(token, other)
+    path = tmp_path / CHAPTER.name
+    nbformat.write(nb, path)
+    problems = prose.prose_problems(path)
+    assert any(CHAPTER.name in p and f"cell {text_cell}:" in p and f"says {token}," in p for p in problems), problems
+
+
+def test_a_changed_number_in_the_text_is_unbound_and_the_check_names_it(tmp_path):
+    nb = course.read(CHAPTER)
+    text_cell, _, token = _bound_number(nb)
+    wrong = f"{float(token) + 0.5:.{len(token.split('.')[1])}f}"
+    nb.cells[text_cell].source = nb.cells[text_cell].source.replace(token, wrong)
+    path = tmp_path / CHAPTER.name
+    nbformat.write(nb, path)
+    problems = prose.prose_problems(path)
+    assert any(CHAPTER.name in p and f"cell {text_cell}:" in p and f"says {wrong}," in p for p in problems), problems
