@@ -433,3 +433,162 @@ def decision_boundary(
     ax.legend(loc="upper right", fontsize="small")
     ax.set(xlabel=xlabel, ylabel=ylabel, xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
     return ax
+
+
+def rate_curve(rates, validation, test, *, label: str, selected=None, ax=None, color=None):
+    """One loss's metric against the learning rate: validation (solid) and test (dashed).
+
+    Parameters
+    ----------
+    rates : array_like, shape (k,)
+        Learning rates, drawn on a logarithmic axis.
+    validation, test : array_like, shape (k,)
+        The metric at each rate (e.g. the mean over seeds); NaN where the
+        runs diverged leaves a gap.
+    label : str
+        The loss's name, for the legend.
+    selected : float, optional
+        The rate chosen on validation, marked with a ring on the validation curve.
+    ax : matplotlib.axes.Axes, optional
+    color : optional
+        Colour of both curves.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    rates = np.asarray(rates, dtype=float)
+    validation, test = np.asarray(validation, dtype=float), np.asarray(test, dtype=float)
+    if rates.ndim != 1 or validation.shape != rates.shape or test.shape != rates.shape or np.any(rates <= 0):
+        raise ValueError(
+            f"`rates`, `validation` and `test` must be 1-D arrays of the same length with positive rates; got "
+            f"shapes {rates.shape}, {validation.shape}, {test.shape}."
+        )
+    ax = _axes(ax)
+    (line,) = ax.plot(rates, validation, "o-", color=color, label=f"{label}, validation")
+    ax.plot(rates, test, "s--", color=line.get_color(), alpha=0.7, ms=4, label=f"{label}, test")
+    if selected is not None:
+        k = int(np.argmin(np.abs(np.log(rates) - np.log(float(selected)))))
+        ax.plot(rates[k], validation[k], "o", ms=13, mfc="none", mec=line.get_color(), mew=2)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    return ax
+
+
+def paired_intervals(verdicts, *, ax=None, offset: float = 0.0, label: str | None = None, color=None, margins=True):
+    """Mean paired advantage of every claim with its simultaneous interval, one row per claim.
+
+    Parameters
+    ----------
+    verdicts : sequence of lossbook.stats.Verdict
+        From :func:`lossbook.stats.judge`; each row shows ``mean`` with the
+        interval ``[low, high]``, labelled with ``claim`` and ``verdict``.
+    ax : matplotlib.axes.Axes, optional
+    offset : float, default 0.0
+        Vertical shift of the rows, to draw a second set of verdicts beside the first.
+    label : str, optional
+        Legend entry of this set.
+    color : optional
+    margins : bool, default True
+        Shade each claim's equivalence margin around 0.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    verdicts = list(verdicts)
+    ax = _axes(ax)
+    rows = np.arange(len(verdicts))[::-1] + offset
+    means = np.array([v.mean for v in verdicts])
+    errors = np.array([[v.mean - v.low for v in verdicts], [v.high - v.mean for v in verdicts]])
+    ax.errorbar(means, rows, xerr=errors, fmt="o", capsize=3, color=color, label=label)
+    if margins:
+        for row, v in zip(rows, verdicts):
+            ax.fill_betweenx([row - 0.4, row + 0.4], -v.margin, v.margin, color="grey", alpha=0.15, lw=0)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(rows, [v.claim for v in verdicts])
+    return ax
+
+
+__all__ += ["paired_intervals", "rate_curve"]
+
+
+# ---------------------------------------------------------------------------
+# Calibration
+# ---------------------------------------------------------------------------
+
+
+def reliability_diagram(y_true, probabilities, *, n_bins: int = 10, ax=None):
+    r"""Draw how often class 1 occurs against the probability a model predicted for it.
+
+    The predictions are grouped into ``n_bins`` equal-width bins of the
+    predicted probability; each bin with at least one example gives one point:
+    the mean predicted probability in the bin against the fraction of its
+    examples that are of class 1, as computed by
+    ``sklearn.calibration.calibration_curve``. A calibrated model's points lie
+    on the diagonal, which is drawn for reference.
+
+    Parameters
+    ----------
+    y_true : array_like of shape (n,)
+        Labels 0 and 1.
+    probabilities : array_like of shape (n,), or mapping of str to such arrays
+        Predicted probabilities of class 1. A mapping draws one labelled curve
+        per model, in its order.
+    n_bins : int, default 10
+        Number of equal-width bins between 0 and 1.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If the labels are not 0 / 1, if a model's probabilities do not have the
+        labels' shape or leave [0, 1], or if ``n_bins`` is not an integer >= 2.
+
+    Examples
+    --------
+    >>> ax = reliability_diagram([0, 0, 1, 1], {"model": [0.1, 0.3, 0.6, 0.9]}, n_bins=2)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['perfectly calibrated', 'model']
+    >>> ax.get_lines()[1].get_ydata().tolist()
+    [0.0, 1.0]
+    """
+    from sklearn.calibration import calibration_curve
+
+    check_scalar(n_bins, "n_bins", kind="integer", low=2, example=10)
+    labels = np.asarray(check_targets("binary", y_true, caller="reliability_diagram", name="y_true"))
+    if labels.ndim != 1 or not np.all((labels == 0) | (labels == 1)):
+        raise ValueError(
+            f"`y_true` must be a 1-D array of labels 0 and 1; got shape {labels.shape} with values "
+            f"{np.unique(labels)[:5].tolist()}. Pass hard labels (soft labels have no observed frequency)."
+        )
+    if not isinstance(probabilities, Mapping):
+        probabilities = {"model": probabilities}
+    ax = _axes(ax)
+    ax.plot([0, 1], [0, 1], ls="--", color="0.5", lw=1, label="perfectly calibrated")
+    for name, p in probabilities.items():
+        p = np.asarray(as_number_array(p, f"probabilities[{name!r}]"), dtype=float)
+        if p.shape != labels.shape:
+            raise ValueError(
+                f"the probabilities of {name!r} have shape {p.shape} but `y_true` has shape {labels.shape}; "
+                "pass one probability of class 1 per example."
+            )
+        if not (np.all(np.isfinite(p)) and p.min() >= 0 and p.max() <= 1):
+            raise ValueError(
+                f"the probabilities of {name!r} must lie in [0, 1]; got min={np.nanmin(p):.3g}, max={np.nanmax(p):.3g}. "
+                "Did you pass logits? Apply the sigmoid first."
+            )
+        observed, predicted = calibration_curve(labels, p, n_bins=n_bins)
+        ax.plot(predicted, observed, "o-", ms=5, label=name)
+    ax.set(xlabel="predicted probability of class 1", ylabel="observed frequency of class 1",
+           xlim=(0, 1), ylim=(0, 1), aspect="equal")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+__all__ += ["reliability_diagram"]

@@ -182,3 +182,58 @@ def test_decision_boundary_rejects_bad_input():
         plotting.decision_boundary(f, POINTS, ["a", "b", "a", "b"], threshold=0.0)
     with pytest.raises(ValueError, match="^`y` must be finite"):
         plotting.decision_boundary(f, POINTS, [0, 1, np.nan, 0], threshold=0.0)
+
+
+def test_reliability_diagram_draws_the_diagonal_and_sklearns_curve_per_model():
+    from sklearn.calibration import calibration_curve
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(size=400)
+    y = rng.binomial(1, p)
+    models = {"calibrated": p, "overconfident": np.clip(2 * p - 0.5, 0, 1)}
+    ax = plotting.reliability_diagram(y, models, n_bins=5)
+    diagonal, *curves = ax.get_lines()
+    np.testing.assert_allclose(diagonal.get_xydata(), [[0, 0], [1, 1]])
+    assert [c.get_label() for c in curves] == list(models)
+    for curve, probs in zip(curves, models.values()):
+        observed, predicted = calibration_curve(y, probs, n_bins=5)
+        np.testing.assert_allclose(curve.get_xdata(), predicted)
+        np.testing.assert_allclose(curve.get_ydata(), observed)
+    # A calibrated model lies near the diagonal; the overconfident one does not.
+    assert np.max(np.abs(curves[0].get_ydata() - curves[0].get_xdata())) < 0.1
+    assert np.max(np.abs(curves[1].get_ydata() - curves[1].get_xdata())) > 0.15
+
+
+def test_reliability_diagram_takes_one_array_and_the_given_axes():
+    fig, ax = plt.subplots()
+    assert plotting.reliability_diagram([0, 1, 1, 0], np.array([0.2, 0.7, 0.9, 0.4]), ax=ax, n_bins=2) is ax
+    assert [line.get_label() for line in ax.get_lines()] == ["perfectly calibrated", "model"]
+
+
+def test_reliability_diagram_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"have shape \(3,\) but `y_true` has shape \(4,\)"):
+        plotting.reliability_diagram([0, 1, 1, 0], {"m": [0.2, 0.7, 0.9]})
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]; got min=-2.*Did you pass logits"):
+        plotting.reliability_diagram([0, 1, 1, 0], {"m": [-2.0, 0.7, 0.9, 0.1]})
+    with pytest.raises(ValueError, match="labels 0 and 1.*soft labels"):
+        plotting.reliability_diagram([0, 0.5, 1, 0], [0.2, 0.7, 0.9, 0.1])
+    with pytest.raises(ValueError, match="`n_bins` must be an integer >= 2"):
+        plotting.reliability_diagram([0, 1], [0.2, 0.7], n_bins=1)
+
+
+def test_rate_curve_draws_validation_and_test_on_a_log_axis():
+    ax = plotting.rate_curve([0.001, 0.01, 0.1], [0.8, 0.85, np.nan], [0.79, 0.84, np.nan], label="BCE", selected=0.01)
+    assert ax.get_xscale() == "log" and len(ax.lines) == 3
+    assert ax.lines[2].get_xdata()[0] == 0.01
+    with pytest.raises(ValueError, match="1-D arrays of the same length"):
+        plotting.rate_curve([0.1, 0.2], [0.1], [0.1, 0.2], label="x")
+
+
+def test_paired_intervals_draw_one_row_per_claim():
+    from lossbook import stats
+
+    rng = np.random.default_rng(0)
+    verdicts = stats.judge([("A > B", "better", 0.01 + 0.002 * rng.standard_normal(20), 0.005),
+                            ("C = D", "equal", 0.001 * rng.standard_normal(20), 0.005)])
+    ax = plotting.paired_intervals(verdicts)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A > B", "C = D"]
