@@ -16,22 +16,26 @@ EXERCISES = [
         function="hinge_01",
         title="A hinge loss for 0/1 labels",
         statement=r"""
-Write `hinge_01(y, y_pred)`: the mean hinge loss of a tanh output `y_pred`
-for labels `y` given as 0 and 1, the way Keras accepts them. Both arguments
-are NumPy arrays of the same shape. On the four examples of this chapter your
-function should agree with `keras.losses.hinge`.
+Write `hinge_01(y, y_pred)`: the mean hinge loss of real-valued scores
+`y_pred` (the output of a linear unit, any size) for labels `y` given as 0
+and 1, the way Keras accepts them. Both arguments are NumPy arrays of the same
+shape. On the four examples of this chapter your function should agree with
+`keras.losses.hinge`.
 """,
         points=2,
         explanation=r"""
 The hinge loss $\max(0, 1 - t \hat y)$ is written for $t \in \{-1, +1\}$, so
 the labels are mapped first with $t = 2y - 1$. Fed 0/1 labels directly, the
 formula gives every example of class 0 the loss 1, whatever is predicted, and
-training could never push those predictions towards $-1$. The cell after the
+training could never push those predictions towards $-1$. The $\max(0, \cdot)$
+matters once a score passes the margin: without it, a score of 2.5 on a
+positive example would earn a negative loss, a reward for being ever more
+confident. The cell after the
 solution compares with Keras.
 """,
         solution='''\
 def hinge_01(y, y_pred):
-    """Mean hinge loss of labels y in {0, 1} and tanh outputs y_pred in [-1, 1]."""
+    """Mean hinge loss of labels y in {0, 1} and real-valued scores y_pred."""
     t = 2 * y - 1
     return np.mean(np.maximum(0, 1 - t * y_pred))
 ''',
@@ -43,8 +47,10 @@ print(f"Keras on the chapter's four examples: {float(keras.losses.hinge(y01, y_h
                  note="the four examples of the chapter"),
             Case((np.array([1.0, 1.0]), np.array([0.5, -0.5])), note="only class 1"),
             Case((np.array([0.0, 0.0]), np.array([-0.9, 0.2])), note="only class 0"),
-            Case((np.array([1.0, 0.0, 1.0]), np.array([1.0, -1.0, 1.0])),
-                 note="every margin at least 1, so the loss is 0"),
+            Case((np.array([1.0, 0.0, 1.0]), np.array([1.8, -2.4, 1.1])),
+                 note="every margin beyond 1, so the loss is 0"),
+            Case((np.array([1.0, 0.0, 1.0]), np.array([2.5, -1.7, 0.4])),
+                 note="two scores past the margin and one inside it"),
             Case((np.array([0.0, 1.0, 0.0, 1.0, 1.0]), np.array([0.1, 0.9, -0.4, -0.7, 0.0]))),
         ),
         hints=(
@@ -57,6 +63,9 @@ print(f"Keras on the chapter's four examples: {float(keras.losses.hinge(y01, y_h
             Mistake("Labels in the wrong set: the hinge loss expects -1 and +1, but y holds 0 and 1. With y = 0 "
                     "every example of class 0 gets the loss 1 whatever is predicted. Convert with t = 2 * y - 1.",
                     lambda expected, y, y_pred: np.mean(_hinge_terms(y, y_pred))),
+            Mistake("The max(0, ...) is missing: a score past the margin, t * y_pred > 1, must cost 0, not a "
+                    "negative amount. Use np.maximum(0, 1 - t * y_pred) for each example.",
+                    lambda expected, y, y_pred: np.mean(1 - (2 * y - 1) * y_pred)),
             Mistake("Wrong reduction: you summed over the examples; the loss is their mean.",
                     lambda expected, y, y_pred: np.sum(_hinge_terms(2 * y - 1, y_pred))),
             Mistake("That is the squared hinge loss; the plain hinge does not square the terms.",
