@@ -142,8 +142,14 @@ def toc_problems(root: str | os.PathLike = ".") -> list[str]:
 
 
 def book_problems(root: str | os.PathLike = ".") -> list[str]:
-    """All problems of the book: the table of contents, every chapter's stored outputs and the numbers in its text."""
+    """All problems of the book: the table of contents, every chapter's stored outputs and the numbers in its
+    text, and exercise cells that differ from :mod:`lossbook.exercise_bank`."""
+    from coursetools import exercises
+
     problems = toc_problems(root)
+    problems.extend(
+        f"{change} (run `make exercises`, then `make outputs`)" for change in exercises.check(root)
+    )
     for nb in chapter_notebooks(root):
         problems.extend(notebook_problems(nb))
         problems.extend(prose_problems(nb))
