@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from coursetools.course import KERNELSPEC, chapter_notebooks, environment, kernel_manager, read, toc_files
-from coursetools.prose import prose_problems
+from coursetools.prose import page_problems, prose_problems
 from lossbook._setup import numpy_targets
 
 __all__ = [
@@ -153,6 +153,7 @@ def book_problems(root: str | os.PathLike = ".") -> list[str]:
     for nb in chapter_notebooks(root):
         problems.extend(notebook_problems(nb))
         problems.extend(prose_problems(nb))
+    problems.extend(page_problems(root))
     sensitive = sensitive_cells(chapter_notebooks(root))
     if len(sensitive) > PORTABILITY_BUDGET:
         problems.append(

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from coursetools.course import exercises_heading, read
 
-__all__ = ["NUMBER", "Numbers", "chapter_numbers", "prose_problems"]
+__all__ = ["NUMBER", "Numbers", "chapter_numbers", "prose_problems", "page_problems"]
 
 #: A decimal or a percentage standing as a token of its own (not part of a name, a version or a longer number).
 NUMBER = re.compile(r"(?<![\w.^_{\\])(\d+\.\d+|\d+(?:\.\d+)?\s?%)(?![\w.]|\d)")
@@ -115,28 +115,37 @@ class Numbers:
     unbound: list[tuple[int, str]] = field(default_factory=list)
 
 
+def _evidence(notebooks) -> tuple[set, set, set[Decimal]]:
+    """What ``notebooks`` print (plain numbers, percentages) and the numbers their code sets."""
+    code = [c for nb in notebooks for c in nb.cells if c.cell_type == "code"]
+    plain, percent = _printed("\n".join(_output_text(c) for c in code))
+    return plain, percent, _values("\n".join(c.source for c in code))
+
+
+def _sort(found: Numbers, index: int, source: str, evidence) -> None:
+    """Sort the numbers of one markdown text into ``found``, read against ``evidence`` (:func:`_evidence`)."""
+    plain, percent, constants = evidence
+    text = _prose(source)
+    for match in NUMBER.finditer(text):
+        token = _normal(match.group(1))
+        if _NOT_A_RESULT.search(text[: match.start()]):
+            continue
+        if _is_printed(token, plain, percent):
+            found.bound.append((index, token))
+        elif Decimal(token.rstrip("%")) in constants:
+            found.constants.append((index, token))
+        else:
+            found.unbound.append((index, token))
+
+
 def chapter_numbers(nb) -> Numbers:
     """Sort every number in the text of a chapter (before its exercises) into bound, constant and unbound."""
     end = exercises_heading(nb)
     end = len(nb.cells) if end is None else end
-    outputs = "\n".join(_output_text(c) for c in nb.cells if c.cell_type == "code")
-    plain, percent = _printed(outputs)
-    constants = _values("\n".join(c.source for c in nb.cells if c.cell_type == "code"))
-    found = Numbers()
+    found, evidence = Numbers(), _evidence([nb])
     for index, cell in enumerate(nb.cells[:end]):
-        if cell.cell_type != "markdown":
-            continue
-        text = _prose(cell.source)
-        for match in NUMBER.finditer(text):
-            token = _normal(match.group(1))
-            if _NOT_A_RESULT.search(text[: match.start()]):
-                continue
-            if _is_printed(token, plain, percent):
-                found.bound.append((index, token))
-            elif Decimal(token.rstrip("%")) in constants:
-                found.constants.append((index, token))
-            else:
-                found.unbound.append((index, token))
+        if cell.cell_type == "markdown":
+            _sort(found, index, cell.source, evidence)
     return found
 
 
@@ -148,3 +157,20 @@ def prose_problems(path: str | os.PathLike) -> list[str]:
         "(print it in a cell near the sentence, or reword the sentence)"
         for index, token in chapter_numbers(read(path)).unbound
     ]
+
+
+def page_problems(root: str | os.PathLike = ".") -> list[str]:
+    """One line for every number on a markdown page of ``chapters/`` (the glossary, the introduction) that no chapter prints or sets."""
+    from coursetools.course import chapter_notebooks
+
+    root = Path(root)
+    evidence = _evidence([read(path) for path in chapter_notebooks(root)])
+    problems = []
+    for page in sorted((root / "chapters").glob("*.md")):
+        found = Numbers()
+        _sort(found, 0, page.read_text(encoding="utf-8"), evidence)
+        problems += [
+            f"{page}: the page says {token}, which no chapter prints (quote a number a chapter prints, or reword)"
+            for _, token in found.unbound
+        ]
+    return problems

@@ -89,3 +89,12 @@ def test_a_changed_number_in_the_text_is_unbound_and_the_check_names_it(tmp_path
     nbformat.write(nb, path)
     problems = prose.prose_problems(path)
     assert any(CHAPTER.name in p and f"cell {text_cell}:" in p and f"says {wrong}," in p for p in problems), problems
+
+
+def test_the_markdown_pages_quote_only_numbers_a_chapter_prints(tmp_path):
+    assert prose.page_problems(ROOT) == []
+    (tmp_path / "chapters").mkdir()
+    nbformat.write(_chapter("text", "the ratio is 1.443"), tmp_path / "chapters" / "01_a.ipynb")
+    (tmp_path / "chapters" / "glossary.md").write_text("1 nat is 1.443 bits, and 2.718 is e.\n", encoding="utf-8")
+    problems = prose.page_problems(tmp_path)
+    assert len(problems) == 1 and "glossary.md" in problems[0] and "says 2.718," in problems[0], problems
