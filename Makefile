@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help book test portability oldest bench outputs check lab lock clean student grade exercises
+.PHONY: help book test portability oldest bench bench-grading outputs check lab lock clean student grade exercises
 
 help:
 	@echo "make book     build the website into _build/html (creates .venv on first use)"
@@ -12,13 +12,14 @@ help:
 	@echo "make portability  re-execute every chapter under another instruction set and thread count; list changed cells"
 	@echo "make oldest   a second environment at pyproject.toml's lower bounds: unit tests and every chapter"
 	@echo "make bench    time the 9 x 30 grid of canonical runs: one model at a time vs lossbook.replicas"
+	@echo "make bench-grading  time the grader on a fake class of 100 students x 9 chapters"
 	@echo "make outputs  re-execute every chapter in a fresh kernel and store its outputs"
 	@echo "make exercises  write every chapter's exercise cells from lossbook/exercise_bank (then make outputs)"
 	@echo "make check    check stored outputs and _toc.yml without executing anything"
 	@echo "make lab      open the chapters in JupyterLab"
 	@echo "make lock     re-resolve requirements.lock from pyproject.toml (and binder/requirements.txt)"
-	@echo "make student  write the student edition (notebooks and website without solutions) to _build/student"
-	@echo "make grade SUBMISSIONS=folder  autograde one sub-folder of notebooks per student into grades.csv"
+	@echo "make student  write the student edition (notebooks, website, lossbook wheel; no solutions) to _build/student"
+	@echo "make grade SUBMISSIONS=folder  grade one sub-folder of notebooks per student, in a sandbox, into grades.csv"
 	@echo "make clean    remove the build and the virtual environment"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -66,6 +67,9 @@ oldest:
 
 bench: $(STAMP)
 	$(BIN)/python bench/replicas.py
+
+bench-grading: $(STAMP)
+	$(BIN)/python bench/grading.py
 
 outputs: $(STAMP)
 	$(BIN)/python -m coursetools.book execute

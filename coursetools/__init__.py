@@ -10,8 +10,15 @@
     every chapter, written from :mod:`lossbook.exercise_bank`.
 :mod:`coursetools.release`
     ``python -m coursetools.release``: the student edition.
+:mod:`coursetools.student_package`
+    The student build of lossbook: the exercise bank as data, no solutions.
 :mod:`coursetools.grading`
-    ``python -m coursetools.grading SUBMISSIONS``: autograding into a CSV file.
+    ``python -m coursetools.grading SUBMISSIONS``: grading into a CSV file.
+:mod:`coursetools.sandbox`, :mod:`coursetools.harness`
+    The bubblewrap sandbox the students' answers run in, and the program
+    that runs them there.
+:mod:`coursetools.grading_policy`
+    Held-out cases and forbidden modules, per exercise.
 
 The package is not installed with lossbook: the Makefile runs it from the
 repository's root.

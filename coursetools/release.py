@@ -4,7 +4,10 @@
 writes ``notebooks/``, each chapter with its solutions and hidden tests removed
 by nbgrader's ``generate_assignment`` (https://nbgrader.readthedocs.io) and the
 outputs of its exercise cells cleared (every other output is kept), and
-``html/``, the website built from those notebooks, without solutions.
+``html/``, the website built from those notebooks, without solutions, and
+``dist/``, a wheel of lossbook whose exercise bank holds cases and expected
+values but no solution (:mod:`coursetools.student_package`), for students to
+install.
 
 The chapters mark exercises the nbgrader way: the learner's cell is a
 solution cell whose answer sits between ``### BEGIN SOLUTION`` and
@@ -28,6 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from coursetools import student_package
 from coursetools.course import (
     chapter_notebooks,
     chapters_with_exercises,
@@ -153,7 +157,9 @@ def _student_book(root: Path, notebooks: Path, book: Path) -> None:
 def student_edition(root=".", out="_build/student", *, site: bool = True, log=print) -> Path:
     """Write the student edition: notebooks without solutions and, unless ``site=False``, its website.
 
-    Returns the output folder: ``notebooks/`` and ``html/`` inside it.
+    Returns the output folder: ``notebooks/``, ``dist/`` (the student build of
+    lossbook as a wheel, :mod:`coursetools.student_package`) and ``html/``
+    inside it.
     """
     root, out = Path(root).resolve(), Path(out).resolve()
     import nbformat
@@ -174,6 +180,10 @@ def student_edition(root=".", out="_build/student", *, site: bool = True, log=pr
                 nb = prepare_source(read(chapter))
                 nbformat.write(nb, notebooks / chapter.name)
     log(f"student notebooks: {notebooks} ({len(chapters)} chapters, {len(with_exercises)} with exercises)")
+    dist = out / "dist"
+    if dist.exists():
+        shutil.rmtree(dist)
+    log(f"student lossbook (no solutions): {student_package.wheel(dist, root=root)}")
     if site:
         book = out / "book"
         _student_book(root, notebooks, book)

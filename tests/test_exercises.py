@@ -299,11 +299,11 @@ def test_values_are_shown_without_reprs(value, text):
 
 def test_grade_gives_partial_credit_in_proportion_to_the_cases(capsys):
     wrong = _answer("def hinge_01(y, y_pred):\n    return np.mean(np.maximum(0, 1 - y * y_pred))", "hinge_01")
-    assert exercises.grade("ex-04-hinge", wrong, points=2) == 0.4
+    assert exercises.grade("ex-04-hinge", wrong, points=2) == 0.33
     out = capsys.readouterr().out
-    assert out.startswith("ex-04-hinge: 0.4 of 2 points (1 of 5 cases pass).\nex-04-hinge: not yet.")
+    assert out.startswith("ex-04-hinge: 0.33 of 2 points (1 of 6 cases pass).\nex-04-hinge: not yet.")
     assert exercises.grade("ex-04-hinge", exercises.get("ex-04-hinge").reference(), points=2) == 2.0
-    assert capsys.readouterr().out == "ex-04-hinge: 2 of 2 points (5 of 5 cases pass).\n"
+    assert capsys.readouterr().out == "ex-04-hinge: 2 of 2 points (6 of 6 cases pass).\n"
 
 
 def test_grade_of_an_unanswered_exercise_is_zero(capsys):
@@ -326,15 +326,15 @@ def _result_lines(out):
 def test_grade_prints_a_structured_result_under_the_autograder(capsys, monkeypatch):
     monkeypatch.setenv(feedback.AUTOGRADER, "autograde")
     wrong = _answer("def hinge_01(y, y_pred):\n    return np.mean(np.maximum(0, 1 - y * y_pred))", "hinge_01")
-    assert exercises.grade("ex-04-hinge", wrong, points=2) == 0.4
+    assert exercises.grade("ex-04-hinge", wrong, points=2) == 0.33
     out = capsys.readouterr().out
     lines = _result_lines(out)
     assert len(lines) == 1 and out.rstrip("\n").endswith(lines[0])
     result = json.loads(lines[0].split(" ", 1)[1])
     assert list(result) == ["label", "passed", "total", "points", "max_points", "status", "message", "hint"]
-    assert result["label"] == "ex-04-hinge" and (result["passed"], result["total"]) == (1, 5)
-    assert (result["points"], result["max_points"], result["status"]) == (0.4, 2, "partial")
-    assert result["message"].startswith("not yet. 1 of 5 cases pass; case ")
+    assert result["label"] == "ex-04-hinge" and (result["passed"], result["total"]) == (1, 6)
+    assert (result["points"], result["max_points"], result["status"]) == (0.33, 2, "partial")
+    assert result["message"].startswith("not yet. 1 of 6 cases pass; case ")
     assert result["hint"].startswith("Labels in the wrong set")
     assert feedback.results(out) == [result]
 

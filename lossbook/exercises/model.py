@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["KINDS", "Case", "Mistake", "Exercise", "labels", "get"]
+__all__ = ["KINDS", "Case", "Mistake", "Exercise", "labels", "get", "student_edition", "encode", "decode", "Opaque"]
 
 #: The four kinds of exercise every chapter draws from.
 KINDS = ("by hand", "implement", "predict", "read a plot")
@@ -60,13 +60,27 @@ class Mistake:
     ----------
     hint : str
         What to tell a learner whose value matches this mistake.
-    answer : callable
+    answer : callable, optional
         Called as ``answer(expected, *args)``; returns the value a function
         with this mistake would return for the case's ``args``.
+    values : tuple, optional
+        Instead of ``answer``, in the student build of lossbook: the value of
+        the mistake for each case, in the order of the exercise's cases
+        (``None`` where it cannot be computed). The student build carries
+        values, not code.
     """
 
     hint: str
-    answer: Callable[..., Any]
+    answer: Callable[..., Any] | None = None
+    values: tuple = ()
+
+    def value(self, index: int, expected, args):
+        """The value a function with this mistake returns for case ``index`` (0-based)."""
+        if self.answer is not None:
+            return self.answer(expected, *copy.deepcopy(args))
+        if index < len(self.values) and self.values[index] is not None:
+            return self.values[index]
+        raise LookupError("no recorded value for this case")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,6 +160,7 @@ class Exercise:
     explanation: str = ""
     demo: str = ""
     lead: str = ""
+    parameters: tuple = ()
 
     def __post_init__(self):
         if not isinstance(self.label, str) or not _LABEL.match(self.label):
@@ -174,8 +189,27 @@ class Exercise:
             object.__setattr__(self, name, text.strip("\n"))
 
     def reference(self) -> Callable:
-        """The reference solution, defined by running :attr:`solution`."""
+        """The reference solution, defined by running :attr:`solution`.
+
+        Raises
+        ------
+        LookupError
+            In the student build of lossbook, which carries no solutions.
+        """
+        if not self.solution:
+            raise LookupError(f"{self.label}: this edition of lossbook carries no reference solutions.")
         return _reference(self)
+
+    def parameter_names(self) -> list[str]:
+        """The names of the function's parameters, as the reference solution spells them."""
+        if self.parameters:
+            return list(self.parameters)
+        import inspect
+
+        try:
+            return list(inspect.signature(self.reference()).parameters)
+        except (TypeError, ValueError, LookupError):
+            return []
 
     def expected(self, case: Case):
         """The right answer for one case."""
@@ -205,12 +239,37 @@ def _reference(exercise: Exercise) -> Callable:
 # ---------------------------------------------------------------------------
 
 _REGISTRY: dict[str, Exercise] = {}
+#: The file of the student build's bank: every exercise as data, without solutions.
+STUDENT_DATA = "exercises.json"
+
+
+def student_edition() -> bool:
+    """True in the student build of lossbook, whose bank holds cases and expected values but no solutions."""
+    return bool(getattr(importlib.import_module(BANK), "STUDENT_EDITION", False))
+
+
+def _from_data(item: dict) -> Exercise:
+    cases = tuple(Case(decode(c["args"]), decode(c["expected"]), c.get("note", "")) for c in item["cases"])
+    mistakes = tuple(Mistake(m["hint"], values=tuple(decode(v) for v in m["values"])) for m in item["mistakes"])
+    fields = {k: item[k] for k in ("label", "kind", "function", "points", "rtol", "atol", "nonfinite_hint",
+                                   "title", "statement", "lead")}
+    return Exercise(**fields, solution="", cases=cases, hints=tuple(item["hints"]), mistakes=mistakes,
+                    choices=tuple(item["choices"]), parameters=tuple(item["parameters"]))
 
 
 def _registry() -> dict[str, Exercise]:
     if not _REGISTRY:
         bank = importlib.import_module(BANK)
         found = {}
+        if getattr(bank, "STUDENT_EDITION", False):
+            import json
+            from pathlib import Path
+
+            with open(Path(bank.__file__).with_name(STUDENT_DATA), encoding="utf-8") as fh:
+                for item in json.load(fh):
+                    found[item["label"]] = _from_data(item)
+            _REGISTRY.update(found)
+            return _REGISTRY
         for info in sorted(pkgutil.iter_modules(bank.__path__), key=lambda m: m.name):
             module = importlib.import_module(f"{BANK}.{info.name}")
             for exercise in getattr(module, "EXERCISES", ()):
@@ -243,3 +302,79 @@ def get(label: str) -> Exercise:
             f"known labels include {', '.join(repr(k) for k in near[:8])}."
         )
     return registry[label]
+
+
+# ---------------------------------------------------------------------------
+# Values as data: the student build's bank, and what the grading sandbox returns
+# ---------------------------------------------------------------------------
+
+_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+           "float16", "float32", "float64"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Opaque:
+    """A value that came back as neither a number, a string, a list, a tuple nor an array: its type and repr.
+
+    It matches no expected value.
+    """
+
+    type: str
+    repr: str
+
+    def __repr__(self):
+        return self.repr
+
+
+def encode(value):
+    """A JSON-able form of a case's arguments or expected value (tagged arrays and tuples).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> encode((1, np.array([0.5, 2.0])))
+    {'__tuple__': [1, {'__ndarray__': [0.5, 2.0], 'dtype': 'float64', 'shape': [2]}]}
+    >>> decode(encode((1, np.array([0.5, 2.0]))))
+    (1, array([0.5, 2. ]))
+    """
+    import numpy as np
+
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.tolist(), "dtype": value.dtype.name, "shape": list(value.shape)}
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    raise TypeError(f"cannot encode a {type(value).__name__} as exercise data")
+
+
+def decode(value, depth: int = 0):
+    """The value :func:`encode` (or the grading sandbox's harness) wrote; anything unexpected becomes :class:`Opaque`."""
+    import numpy as np
+
+    if depth > 20:
+        return Opaque("nesting", "(nested too deeply)")
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) is list:
+        return [decode(v, depth + 1) for v in value]
+    if type(value) is dict:
+        if set(value) == {"__ndarray__", "dtype", "shape"} and value["dtype"] in _DTYPES:
+            try:
+                array = np.array(value["__ndarray__"], dtype=value["dtype"])
+                return array.reshape([int(n) for n in value["shape"]])
+            except (TypeError, ValueError):
+                return Opaque("ndarray", "(an array that could not be read)")
+        if set(value) == {"__tuple__"} and type(value["__tuple__"]) is list:
+            return tuple(decode(v, depth + 1) for v in value["__tuple__"])
+        if set(value) == {"__object__", "repr"}:
+            return Opaque(str(value["__object__"])[:60], str(value["repr"])[:200])
+    return Opaque(type(value).__name__, "(unreadable value)")
