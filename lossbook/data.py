@@ -42,7 +42,9 @@ __all__ = [
     "one_hot",
     "positive_skewed_regression",
     "regression",
+    "resampled",
     "to_signed",
+    "validation",
     "with_outliers",
 ]
 
@@ -161,6 +163,61 @@ class Split:
 def _halves(x, y, name):
     half = len(x) // 2
     return Split(x[:half], y[:half], x[half:], y[half:], name)
+
+
+def validation(split: Split, *, fraction: float = 0.2, seed: int = 0) -> Split:
+    """Carve a validation set out of the training half, for choosing anything without the test half.
+
+    A random ``fraction`` of the training rows (drawn with ``seed``) becomes
+    the validation set; the returned split trains on the other training rows
+    and reports the validation rows as its test half, so
+    :func:`lossbook.training.fit` and :func:`lossbook.replicas.fit` measure
+    validation curves with it. The original test half is not touched: score
+    the chosen model on ``split.x_test, split.y_test`` once, at the end.
+
+    Parameters
+    ----------
+    split : Split
+        The split whose training half is divided.
+    fraction : float, default 0.2
+        Share of the training rows held out, in (0, 1).
+    seed : int, default 0
+        Seed of the random choice of rows.
+
+    Returns
+    -------
+    Split
+        Training rows not held out, and the validation rows as ``x_test`` /
+        ``y_test``, both in their original order; named ``"<name> (validation)"``.
+
+    Raises
+    ------
+    ValueError
+        If ``fraction`` leaves no row on either side.
+
+    Examples
+    --------
+    >>> from lossbook import data
+    >>> held = data.validation(data.circles(), fraction=0.2, seed=0)
+    >>> held
+    Split('circles (validation)', train: x (400, 2), y (400,); test: x (100, 2), y (100,))
+    """
+    from lossbook._validation import check_int, check_rate
+
+    check_rate(fraction, "fraction", high=1, example=0.2)
+    check_int(seed, "seed", low=0, example=0)
+    n = split.x_train.shape[0]
+    n_val = int(round(fraction * n))
+    if not 0 < n_val < n:
+        raise ValueError(
+            f"`fraction` must leave at least one row for training and one for validation; got {fraction!r} "
+            f"of {n} training rows. Use e.g. fraction=0.2."
+        )
+    held = np.zeros(n, dtype=bool)
+    held[np.random.default_rng(seed).choice(n, n_val, replace=False)] = True
+    return Split(
+        split.x_train[~held], split.y_train[~held], split.x_train[held], split.y_train[held], f"{split.name} (validation)"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -505,6 +562,64 @@ def canonical(task: str) -> Split:
     if task not in registry.EXPERIMENTS:
         raise ValueError(f"`task` must be one of {tuple(registry.EXPERIMENTS)}; got {task!r}.")
     return globals()[registry.EXPERIMENTS[task].dataset]()
+
+
+def resampled(task: str, seed: int) -> Split:
+    """A fresh draw of a canonical problem's 1000 rows, from the same distribution.
+
+    The data-resampling arm of chapter 9: every seed gets its own dataset,
+    drawn from the seed's data stream (:func:`lossbook.models.streams`), so
+    that spread over seeds covers the data as well as the initial weights and
+    the batch order. The *problem* stays the same: the circles' radii and
+    noise, the blobs' three centres (those of ``random_state=2``), the
+    regression's coefficients (those of ``random_state=1``, noise 0.1); only
+    the rows are new. Regression data are standardised with the training
+    half, as in :func:`regression`.
+
+    Parameters
+    ----------
+    task : {"regression", "binary", "multiclass"}
+    seed : int
+        The run's seed.
+
+    Returns
+    -------
+    Split
+        Shaped and typed like :func:`canonical` of the task.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import data
+    >>> a, b = data.resampled("binary", 0), data.resampled("binary", 1)
+    >>> a.x_train.shape, bool(np.array_equal(a.x_train, b.x_train))
+    ((500, 2), False)
+    >>> np.array_equal(a.x_test, data.resampled("binary", 0).x_test)
+    True
+    """
+    from sklearn.datasets import make_blobs, make_circles, make_regression
+
+    from lossbook import models, registry
+
+    if task not in registry.EXPERIMENTS:
+        raise ValueError(f"`task` must be one of {tuple(registry.EXPERIMENTS)}; got {task!r}.")
+    state = models.streams(seed)["data"]
+    if task == "binary":
+        x, y = make_circles(n_samples=N_SAMPLES, noise=0.1, random_state=state)
+        return _halves(x.astype(np.float32), y.astype(np.int64), f"circles, resample {seed}")
+    if task == "multiclass":
+        _, _, centers = make_blobs(n_samples=N_SAMPLES, centers=3, n_features=2, cluster_std=2, random_state=2,
+                                   return_centers=True)
+        x, y = make_blobs(n_samples=N_SAMPLES, centers=centers, cluster_std=2, random_state=state)
+        return _halves(x.astype(np.float32), y.astype(np.int64), f"blobs, resample {seed}")
+    _, _, coef = make_regression(n_samples=N_SAMPLES, n_features=20, noise=0.1, random_state=1, coef=True)
+    rng = np.random.default_rng(state)
+    x = rng.standard_normal((N_SAMPLES, 20))
+    y = x @ coef + 0.1 * rng.standard_normal(N_SAMPLES)
+    train = slice(0, N_SAMPLES // 2)
+    x = (x - x[train].mean(axis=0)) / x[train].std(axis=0)
+    y = (y - y[train].mean()) / y[train].std()
+    return _halves(x.astype(np.float32), y.astype(np.float32), f"regression, resample {seed}")
 
 
 def to_signed(y) -> np.ndarray:

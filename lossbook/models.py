@@ -55,6 +55,8 @@ __all__ = [
     "output_activation",
     "output_units",
     "sign_accuracy",
+    "STREAMS",
+    "streams",
 ]
 
 #: Output activations :func:`mlp` accepts.
@@ -242,6 +244,48 @@ def _default_metric(head: Head, activation: str):
 
 
 # ---------------------------------------------------------------------------
+# Seeds
+# ---------------------------------------------------------------------------
+
+#: The random draws of one run, each from its own stream (:func:`streams`).
+STREAMS = ("hidden", "output", "order", "data")
+
+
+def streams(seed: int) -> dict[str, int]:
+    """One independent integer seed per random draw of a run, derived from ``seed``.
+
+    ``numpy.random.SeedSequence(seed).spawn(4)`` gives one child per draw in
+    :data:`STREAMS`: the hidden layer's initial weights, the output layer's,
+    the batch order, and any resampling of the data. Each child is hashed
+    from the seed *and* its position, so no two streams of the same or of
+    different seeds coincide; seeding the layers with ``seed`` and
+    ``seed + 1`` instead would give the output layer of seed 0 the same
+    uniform numbers as the hidden layer of seed 1.
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed, 0 or more.
+
+    Returns
+    -------
+    dict of str to int
+        A seed below 2**31 for each stream, for Keras' initialisers or
+        ``numpy.random.default_rng``.
+
+    Examples
+    --------
+    >>> from lossbook import models
+    >>> s = models.streams(0)
+    >>> sorted(s) == sorted(models.STREAMS), s == models.streams(0), s["hidden"] != models.streams(1)["output"]
+    (True, True, True)
+    """
+    _check_int(seed, "seed", low=0, example=0)
+    children = np.random.SeedSequence(int(seed)).spawn(len(STREAMS))
+    return {name: int(child.generate_state(1)[0] >> 1) for name, child in zip(STREAMS, children)}
+
+
+# ---------------------------------------------------------------------------
 # Building and compiling
 # ---------------------------------------------------------------------------
 
@@ -250,9 +294,11 @@ def mlp(n_inputs: int, *, hidden: int, outputs: int = 1, activation: str = "line
     """A one-hidden-layer perceptron: ReLU hidden units, He-uniform initial weights.
 
     ``Input(n_inputs) -> Dense(hidden, relu) -> Dense(outputs, activation)``.
-    The hidden kernel starts from ``HeUniform(seed)``, the output kernel from
-    ``GlorotUniform(seed + 1)`` (Keras' default initialiser, seeded), biases
-    at zero: the same seed gives the same initial weights, in any process.
+    The hidden kernel starts from ``HeUniform``, the output kernel from
+    ``GlorotUniform`` (Keras' default initialiser), each seeded with its own
+    stream of ``seed`` (:func:`streams`), biases at zero: the same seed gives
+    the same initial weights, in any process, and different seeds or layers
+    share no random numbers.
 
     Parameters
     ----------
@@ -309,12 +355,15 @@ def mlp(n_inputs: int, *, hidden: int, outputs: int = 1, activation: str = "line
         )
     keras = _keras()
     init = keras.initializers
+    seeds = streams(seed)
     return keras.Sequential(
         [
             keras.Input(shape=(n_inputs,)),
-            keras.layers.Dense(hidden, activation="relu", kernel_initializer=init.HeUniform(seed=seed), name="hidden"),
             keras.layers.Dense(
-                outputs, activation=activation, kernel_initializer=init.GlorotUniform(seed=seed + 1), name="output"
+                hidden, activation="relu", kernel_initializer=init.HeUniform(seed=seeds["hidden"]), name="hidden"
+            ),
+            keras.layers.Dense(
+                outputs, activation=activation, kernel_initializer=init.GlorotUniform(seed=seeds["output"]), name="output"
             ),
         ],
         name="mlp",

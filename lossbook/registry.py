@@ -33,7 +33,7 @@ import dataclasses
 import numpy as np
 
 __all__ = ["Loss", "LOSSES", "lookup", "by_class", "Rule", "decision_rule", "decide", "score_logits", "Experiment",
-           "EXPERIMENTS", "TASKS", "LABEL_FORMATS"]
+           "EXPERIMENTS", "TASKS", "LABEL_FORMATS", "Claim", "CLAIMS", "MARGINS"]
 
 #: The three kinds of problem the course trains.
 TASKS = ("regression", "binary", "multiclass")
@@ -274,3 +274,46 @@ EXPERIMENTS: dict[str, Experiment] = {
     "binary": Experiment("binary", "circles", hidden=50, epochs=200),
     "multiclass": Experiment("multiclass", "blobs", hidden=50, epochs=100, n_classes=3),
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """A published statement about two losses, to be judged over seeds (chapters 9 and 10).
+
+    Attributes
+    ----------
+    a, b : str
+        Labels of two losses of the same task (:attr:`Loss.label`).
+    kind : {"better", "equal"}
+        "``a`` does better than ``b``" or "they do equally well".
+    source : str
+        Where the claim comes from.
+    """
+
+    a: str
+    b: str
+    kind: str
+    source: str
+
+    @property
+    def name(self) -> str:
+        """``"A > B"`` or ``"A = B"``."""
+        return f"{self.a} {'>' if self.kind == 'better' else '='} {self.b}"
+
+
+#: The claims chapters 9 and 10 judge, fixed before any result is seen.
+CLAIMS = (
+    Claim("MSE", "MAE", "better", "published table"),
+    Claim("MSE", "MSLE", "better", "published table"),
+    Claim("MAE", "MSLE", "better", "published table"),
+    Claim("MSE", "Huber", "better", "chapter 6"),
+    Claim("MSE", "log-cosh", "better", "chapter 6"),
+    Claim("BCE", "hinge", "better", "published table"),
+    Claim("hinge", "squared hinge", "better", "published table"),
+    Claim("BCE", "squared hinge", "better", "published table"),
+    Claim("CCE", "KL", "equal", "published table"),
+)
+
+#: Equivalence margins of each task, on the scale of :func:`lossbook.stats.advantage`: 0.005 in
+#: accuracy (2.5 of 500 test points) and 0.1 in log test MSE (about 10 %).
+MARGINS = {"regression": 0.1, "binary": 0.005, "multiclass": 0.005}

@@ -46,10 +46,16 @@ Seeds
 Replica ``r`` of ``fit(..., replicas=R, seed=s)`` has the seed ``s + r``. It
 starts from exactly the weights of ``models.build(loss, ..., seed=s + r)``
 (:func:`initial_weights`), and visits the training rows in a new order every
-epoch, drawn from NumPy's generator seeded with ``s + r``
-(:func:`batch_orders`). That order is not the one :func:`lossbook.training.fit`
-draws from ``tf.data`` (its shuffle costs about a millisecond per epoch and
-replica, more than the training itself); pass ``orders`` to replay any order.
+epoch, drawn from the batch-order stream of ``s + r``
+(:func:`batch_orders`, :func:`lossbook.models.streams`): the orders that
+:func:`lossbook.training.fit` draws with ``seed=s + r``, so a seed is the same
+run in both. Pass ``orders`` to replay any order.
+
+Learning rates
+--------------
+``learning_rate`` may be one rate per replica. A sweep over rates is then one
+call: repeat the seeds for every rate (``seeds`` and ``learning_rate`` as
+arrays of length R), and all the networks train in the same computation.
 
 Agreement with Keras
 --------------------
@@ -283,9 +289,10 @@ def initial_weights(n_inputs: int, *, hidden: int, outputs: int = 1, seeds) -> l
     """Initial weights of one network per seed, stacked along a leading axis.
 
     The weights with seed ``s`` are those of :func:`lossbook.models.mlp` with
-    ``seed=s``: the hidden kernel from ``HeUniform(seed=s)``, the output
-    kernel from ``GlorotUniform(seed=s + 1)``, biases at zero. The
-    initialisers are called directly, without building a model.
+    ``seed=s``: the hidden kernel from ``HeUniform``, the output kernel from
+    ``GlorotUniform``, each seeded with its own stream of ``s``
+    (:func:`lossbook.models.streams`), biases at zero. The initialisers are
+    called directly, without building a model.
 
     Parameters
     ----------
@@ -331,58 +338,19 @@ def initial_weights(n_inputs: int, *, hidden: int, outputs: int = 1, seeds) -> l
     init = keras.initializers
     to_numpy = keras.ops.convert_to_numpy
     r = seeds.size
+    streams = [_models.streams(int(s)) for s in seeds]
     return [
-        np.stack([to_numpy(init.HeUniform(seed=int(s))((n_inputs, hidden), dtype="float32")) for s in seeds]),
+        np.stack([to_numpy(init.HeUniform(seed=s["hidden"])((n_inputs, hidden), dtype="float32")) for s in streams]),
         np.zeros((r, hidden), np.float32),
-        np.stack([to_numpy(init.GlorotUniform(seed=int(s) + 1)((hidden, outputs), dtype="float32")) for s in seeds]),
+        np.stack(
+            [to_numpy(init.GlorotUniform(seed=s["output"])((hidden, outputs), dtype="float32")) for s in streams]
+        ),
         np.zeros((r, outputs), np.float32),
     ]
 
 
-def batch_orders(seeds, *, n: int, epochs: int) -> np.ndarray:
-    """The order in which each replica visits the training rows, epoch by epoch.
-
-    Replica ``r`` draws a fresh permutation of ``0 .. n-1`` for every epoch
-    from ``numpy.random.default_rng(seeds[r])``; its batches are consecutive
-    slices of 32 (the last one shorter). The first ``k`` epochs do not
-    depend on ``epochs``, so a longer run starts like a shorter one.
-
-    Parameters
-    ----------
-    seeds : sequence of int
-        One seed per replica.
-    n : int
-        Number of training rows.
-    epochs : int
-        Number of epochs.
-
-    Returns
-    -------
-    numpy.ndarray of int32, shape (R, epochs, n)
-
-    Raises
-    ------
-    ValueError
-        If ``seeds`` is not a non-empty sequence of non-negative integers, or
-        ``n`` or ``epochs`` is not a positive integer.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from lossbook import replicas
-    >>> orders = replicas.batch_orders([0, 1], n=6, epochs=3)
-    >>> orders.shape
-    (2, 3, 6)
-    >>> bool(np.all(np.sort(orders, axis=-1) == np.arange(6)))  # every row once per epoch
-    True
-    >>> np.array_equal(replicas.batch_orders([1], n=6, epochs=2)[0], orders[1, :2])
-    True
-    """
-    seeds = _check_seeds(seeds)
-    _check_int(n, "n", low=1, example=500)
-    _check_int(epochs, "epochs", low=1, example=100)
-    rows = np.broadcast_to(np.arange(n, dtype=np.int32), (epochs, n))
-    return np.stack([np.random.default_rng(int(s)).permuted(rows, axis=1) for s in seeds])
+#: The row orders of every seed, epoch by epoch: the function :func:`lossbook.training.fit` uses.
+batch_orders = _training.batch_orders
 
 
 # ---------------------------------------------------------------------------
@@ -432,11 +400,12 @@ _RUNNERS: dict = {}
 _MAX_RUNNERS = 16
 
 
-def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, learning_rate, momentum):
+def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momentum):
     """A compiled function that trains all replicas for a chunk of epochs.
 
-    ``run(params, velocity, orders, x, y, x_test, y_test)`` takes the stacked
-    weights and momenta, the row orders of shape (R, E_chunk, n) and the data;
+    ``run(params, velocity, orders, rates, x, y, x_test, y_test)`` takes the
+    stacked weights and momenta, the row orders of shape (R, E_chunk, n), the
+    learning rate of every replica, shape (R,), and the data;
     it returns the new weights and momenta and a (E_chunk, 4, R) array with the
     totals of the training loss, training metric, test loss and test metric of
     each epoch (to be divided by the numbers of training and test rows).
@@ -450,9 +419,9 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, learn
     keras = _load_keras()
     act = keras.activations.get(activation)
     full_steps, tail = divmod(n, batch_size)
-    lr = tf.constant(learning_rate, tf.float32)
     mu = tf.constant(momentum, tf.float32)
-    (r, d, h, o), y_tail, test_shapes = shapes
+    (r, d, h, o), y_tail, test_shapes, per_replica = shapes
+    lead = (r,) if per_replica else ()  # per-replica data carry a leading replica axis
 
     def predict(params, x):
         """Outputs of every replica as rows (R * b, o); the activation comes last, as in Keras' Dense,
@@ -472,10 +441,11 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, learn
         metrics = tf.reshape(_per_example(metric_fn(y, predicted), tf), (r, rows))
         return losses, tf.reduce_sum(metrics, axis=1)
 
-    def train_step(params, velocity, index, x, y):
+    def train_step(params, velocity, index, x, y, rates):
         rows = index.shape[1]
-        xb = tf.gather(x, index)
-        yb = tf.reshape(tf.gather(y, index), (r * rows,) + y_tail)
+        batch_dims = 1 if per_replica else 0
+        xb = tf.gather(x, index, batch_dims=batch_dims)
+        yb = tf.reshape(tf.gather(y, index, batch_dims=batch_dims), (r * rows,) + y_tail)
         with tf.GradientTape() as tape:
             tape.watch(params)
             predicted = predict(params, xb)
@@ -483,17 +453,18 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, learn
             batch_loss = mean(losses, rows)
             total = tf.reduce_sum(batch_loss)  # replicas are independent: d total / d w_r = d loss_r / d w_r
         grads = tape.gradient(total, params)
-        velocity = tuple(v * mu - g * lr for v, g in zip(velocity, grads))
+        lrs = (rates[:, None, None], rates[:, None], rates[:, None, None], rates[:, None])
+        velocity = tuple(v * mu - g * lr for v, g, lr in zip(velocity, grads, lrs))
         params = tuple(w + v for w, v in zip(params, velocity))
         # Keras' loss tracker adds each batch's mean loss times the batch size.
         return params, velocity, batch_loss * tf.constant(rows, tf.float32), metric_sum
 
-    def one_epoch(params, velocity, order, x, y, x_test, y_test):
+    def one_epoch(params, velocity, order, rates, x, y, x_test, y_test):
         zero = tf.zeros((r,), tf.float32)
 
         def body(step, params, velocity, loss_sum, metric_sum):
             index = tf.slice(order, (0, step * batch_size), (r, batch_size))
-            params, velocity, batch_loss, batch_metric = train_step(params, velocity, index, x, y)
+            params, velocity, batch_loss, batch_metric = train_step(params, velocity, index, x, y, rates)
             return step + 1, params, velocity, loss_sum + batch_loss, metric_sum + batch_metric
 
         _, params, velocity, loss_sum, metric_sum = tf.while_loop(
@@ -503,11 +474,14 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, learn
         )
         if tail:
             index = tf.slice(order, (0, full_steps * batch_size), (r, tail))
-            params, velocity, batch_loss, batch_metric = train_step(params, velocity, index, x, y)
+            params, velocity, batch_loss, batch_metric = train_step(params, velocity, index, x, y, rates)
             loss_sum, metric_sum = loss_sum + batch_loss, metric_sum + batch_metric
-        n_test = x_test.shape[0]
-        test_pred = predict(params, tf.broadcast_to(x_test[None], (r,) + tuple(x_test.shape)))
-        test_y = tf.reshape(tf.broadcast_to(y_test[None], (r,) + tuple(y_test.shape)), (r * n_test,) + y_tail)
+        n_test = test_shapes[0]
+        if not per_replica:
+            x_test = tf.broadcast_to(x_test[None], (r,) + tuple(x_test.shape))
+            y_test = tf.broadcast_to(y_test[None], (r,) + tuple(y_test.shape))
+        test_pred = predict(params, x_test)
+        test_y = tf.reshape(y_test, (r * n_test,) + y_tail)
         test_losses, test_metric = figures(test_y, test_pred, n_test)
         test_loss = mean(test_losses, n_test) * tf.constant(n_test, tf.float32)
         # Totals, as Keras' Mean metrics hold them; fit divides by the counts.
@@ -521,18 +495,19 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, learn
             weight_specs,
             weight_specs,
             tf.TensorSpec((r, None, n), tf.int32),
-            tf.TensorSpec((n, d), tf.float32),
-            tf.TensorSpec((n,) + y_tail, tf.float32),
-            tf.TensorSpec((test_shapes[0], d), tf.float32),
-            tf.TensorSpec(test_shapes, tf.float32),
+            tf.TensorSpec((r,), tf.float32),
+            tf.TensorSpec(lead + (n, d), tf.float32),
+            tf.TensorSpec(lead + (n,) + y_tail, tf.float32),
+            tf.TensorSpec(lead + (test_shapes[0], d), tf.float32),
+            tf.TensorSpec(lead + tuple(test_shapes), tf.float32),
         )
     )
-    def run(params, velocity, orders, x, y, x_test, y_test):
+    def run(params, velocity, orders, rates, x, y, x_test, y_test):
         chunk = tf.shape(orders)[1]
         logs = tf.TensorArray(tf.float32, size=chunk, element_shape=(4, r))
 
         def body(epoch, params, velocity, logs):
-            params, velocity, row = one_epoch(params, velocity, orders[:, epoch], x, y, x_test, y_test)
+            params, velocity, row = one_epoch(params, velocity, orders[:, epoch], rates, x, y, x_test, y_test)
             return epoch + 1, params, velocity, logs.write(epoch, row)
 
         _, params, velocity, logs = tf.while_loop(
@@ -580,10 +555,11 @@ def fit(
     hidden: int,
     epochs: int,
     replicas: int,
-    seed: int = 0,
+    seed: int | None = 0,
+    seeds=None,
     n_classes: int | None = None,
     batch_size: int = 32,
-    learning_rate: float = 0.01,
+    learning_rate=0.01,
     momentum: float = 0.9,
     weights=None,
     orders=None,
@@ -603,9 +579,11 @@ def fit(
         One of :data:`lossbook.models.LOSS_NAMES` (or an alias such as
         ``"mse"``), or a Keras loss object of those classes, e.g.
         ``keras.losses.Huber(delta=0.5)``.
-    split : lossbook.data.Split
+    split : lossbook.data.Split or sequence of Split
         Training and test halves; the targets must be in the format the loss
-        expects (:func:`lossbook.models.check_labels`).
+        expects (:func:`lossbook.models.check_labels`). A sequence gives every
+        replica its own data (one Split per replica, all of the same shapes),
+        e.g. :func:`lossbook.data.resampled` of each seed.
     hidden : int
         Number of hidden ReLU units.
     epochs : int
@@ -615,13 +593,18 @@ def fit(
     seed : int, default 0
         Replica ``r`` has the seed ``seed + r``, for its initial weights
         (:func:`initial_weights`) and its batch order (:func:`batch_orders`).
+    seeds : sequence of int, optional
+        The seed of every replica instead (length ``replicas``; repeats
+        allowed, e.g. the same 30 seeds for each of several learning rates).
     n_classes : int, optional
         Number of output units; required for multi-class losses, not allowed
         for the others (as in :func:`lossbook.models.build`).
     batch_size : int, default 32
         Examples per step; the last batch of an epoch may be smaller.
-    learning_rate, momentum : float
-        SGD settings; the course's experiments use the defaults.
+    learning_rate : float or array_like of shape (replicas,), default 0.01
+        SGD's learning rate, one for all replicas or one per replica.
+    momentum : float, default 0.9
+        SGD's momentum.
     weights : sequence of 4 arrays, optional
         Initial weights with a leading replica axis, as returned by
         :func:`initial_weights`; replace those of the seeds.
@@ -675,24 +658,55 @@ def fit(
     _check_int(replicas, "replicas", low=1, example=30)
     _check_int(hidden, "hidden", low=1, example=25)
     _check_int(epochs, "epochs", low=1, example=100)
-    _check_int(seed, "seed", low=0, example=0)
     _check_int(batch_size, "batch_size", low=1, example=32)
-    _check_rate(learning_rate, "learning_rate", example=0.01)
+    if np.ndim(learning_rate) == 0:
+        _check_rate(learning_rate, "learning_rate", example=0.01)
+        rates = np.full(replicas, learning_rate, np.float32)
+    else:
+        rates = np.asarray(learning_rate, dtype=np.float64)
+        if rates.shape != (replicas,) or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
+            raise ValueError(
+                f"`learning_rate` must be one positive number or one per replica, shape ({replicas},); "
+                f"got {learning_rate!r}. Pass e.g. np.repeat(rates, seeds_per_rate)."
+            )
+        rates = rates.astype(np.float32)
     _check_rate(momentum, "momentum", high=1, example=0.9)
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise ValueError(f"`progress` must be True, False or None (automatic); got {progress!r}.")
     outputs = _models.output_units(head, n_classes)
-    arrays = _split_arrays(split, loss, outputs=outputs, holder="network")
-    (x, y), (x_test, y_test) = [(x, np.asarray(y, dtype=np.float32)) for x, y in arrays.values()]
+    per_replica = isinstance(split, (list, tuple)) and len(split) > 0 and all(hasattr(o, "x_train") for o in split)
+    if per_replica:
+        splits = list(split)
+        if len(splits) != replicas:
+            raise ValueError(
+                f"`split` must be one Split, or a sequence of one Split per replica ({replicas}); got "
+                f"{type(split).__name__} of length {len(splits)}. Pass e.g. [data.resampled(task, s) for s in seeds]."
+            )
+    else:
+        splits = [split]
+    halves = []
+    for one in splits:
+        arrays = _split_arrays(one, loss, outputs=outputs, holder="network")
+        halves.append([(x, np.asarray(y, dtype=np.float32)) for x, y in arrays.values()])
+    if len({tuple(a.shape for half in h for a in half) for h in halves}) > 1:
+        raise ValueError("the splits of the replicas must all have the same shapes; got splits of different sizes.")
+    (x, y), (x_test, y_test) = halves[0]
     n, d = x.shape
-    seeds = np.arange(seed, seed + replicas, dtype=np.int64)
+    if seeds is None:
+        _check_int(seed, "seed", low=0, example=0)
+        seeds = np.arange(seed, seed + replicas, dtype=np.int64)
+    else:
+        seeds = _check_seeds(seeds)
+        if seeds.size != replicas:
+            raise ValueError(f"`seeds` must hold one seed per replica, {replicas}; got {seeds.size}.")
     expected = ((replicas, d, hidden), (replicas, hidden), (replicas, hidden, outputs), (replicas, outputs))
+    unique, where = np.unique(seeds, return_inverse=True)  # a seed repeated across rates is drawn once
     if weights is None:
-        params = initial_weights(d, hidden=hidden, outputs=outputs, seeds=seeds)
+        params = [w[where] for w in initial_weights(d, hidden=hidden, outputs=outputs, seeds=unique)]
     else:
         params = _check_weights(weights, expected)
     if orders is None:
-        orders = batch_orders(seeds, n=n, epochs=epochs)
+        orders = batch_orders(unique, n=n, epochs=epochs)[where]
     else:
         orders = _check_orders(orders, replicas, epochs, n)
 
@@ -709,9 +723,9 @@ def fit(
         (replicas, d, hidden, outputs),
         y_tail,
         y_test.shape,
+        per_replica,
         n,
         batch_size,
-        float(learning_rate),
         float(momentum),
     )
     run = _runner(
@@ -719,10 +733,9 @@ def fit(
         loss_fn,
         head.activation,
         metric_fn,
-        ((replicas, d, hidden, outputs), y_tail, y_test.shape),
+        ((replicas, d, hidden, outputs), y_tail, y_test.shape, per_replica),
         n=n,
         batch_size=batch_size,
-        learning_rate=float(learning_rate),
         momentum=float(momentum),
     )
 
@@ -731,7 +744,11 @@ def fit(
     chunk = 1 if show else epochs
     state = tuple(tf.constant(w) for w in params)
     velocity = tuple(tf.zeros_like(w) for w in state)
-    data_tensors = [tf.constant(a) for a in (x, y, x_test, y_test)]
+    if per_replica:
+        stacked = [np.stack([h[i][j] for h in halves]) for i in (0, 1) for j in (0, 1)]
+    else:
+        stacked = [x, y, x_test, y_test]
+    data_tensors = [tf.constant(rates)] + [tf.constant(a) for a in stacked]
     logs = []
     for start in range(0, epochs, chunk):
         state, velocity, chunk_logs = run(state, velocity, tf.constant(orders[:, start : start + chunk]), *data_tensors)

@@ -26,9 +26,9 @@ epoch for the training steps and 16 more for the validation batches.
 
 - one epoch is one TensorFlow call (``steps_per_execution`` set to the steps
   of an epoch), which gives bit-for-bit the same weights;
-- the training data is a repeated ``tf.data`` pipeline of shuffled indices,
-  so a single iterator serves every epoch and each epoch gets a fresh
-  permutation;
+- the training data is one ``tf.data`` pipeline of the row indices of every
+  epoch's batches (:func:`batch_orders`), so a single iterator serves every
+  epoch and each epoch gets a fresh permutation;
 - the test half is scored after each epoch by ``model.test_on_batch`` on all
   its rows at once, the same computation as Keras' validation in one batch
   (figures agree with batched validation to about 1e-7).
@@ -42,9 +42,11 @@ Reshuffling
 -----------
 After ``keras.utils.set_random_seed``, Keras 3.15 on TensorFlow 2.21 shuffles
 array inputs with ``fit(shuffle=True)`` into the *same* order at every epoch
-(the seeded shuffle restarts with each epoch's iterator). :func:`fit` draws a
-new permutation per epoch from a seeded ``tf.data`` shuffle, as ``shuffle=True``
-is documented to do.
+(the seeded shuffle restarts with each epoch's iterator). :func:`fit` visits
+the rows in a new permutation per epoch, as ``shuffle=True`` is documented to
+do, drawn by :func:`batch_orders` from the seed's own batch-order stream
+(:func:`lossbook.models.streams`): the same orders that
+:func:`lossbook.replicas.fit` gives the replica with that seed.
 """
 
 from __future__ import annotations
@@ -56,11 +58,12 @@ from typing import Mapping
 import numpy as np
 
 from lossbook import _keras
+from lossbook import models as _models
 from lossbook._keras import load as _load_keras
 from lossbook._keras import split_arrays as _split_arrays
 from lossbook._validation import check_int as _check_int
 
-__all__ = ["History", "evaluate", "fit"]
+__all__ = ["History", "batch_orders", "evaluate", "fit"]
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
@@ -171,11 +174,67 @@ def _score(model, x, y):
     return {k: float(v) for k, v in model.test_on_batch(x, y, return_dict=True).items()}
 
 
-def _shuffled_batches(n, batch_size, seed):
-    """A repeated pipeline of index batches: a fresh permutation of 0..n-1 per epoch."""
+def batch_orders(seeds, *, n: int, epochs: int) -> np.ndarray:
+    """The order in which each seed's run visits the training rows, epoch by epoch.
+
+    The run with seed ``s`` draws a fresh permutation of ``0 .. n-1`` for
+    every epoch from ``numpy.random.default_rng(streams(s)["order"])``, its
+    own stream (:func:`lossbook.models.streams`); its batches are consecutive
+    slices of the batch size (the last one shorter). :func:`fit` and
+    :func:`lossbook.replicas.fit` both use these orders, so a seed means the
+    same run in both. The first ``k`` epochs do not depend on ``epochs``.
+
+    Parameters
+    ----------
+    seeds : sequence of int
+        One seed per run.
+    n : int
+        Number of training rows.
+    epochs : int
+        Number of epochs.
+
+    Returns
+    -------
+    numpy.ndarray of int32, shape (R, epochs, n)
+
+    Raises
+    ------
+    ValueError
+        If ``seeds`` is not a non-empty sequence of non-negative integers, or
+        ``n`` or ``epochs`` is not a positive integer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import training
+    >>> orders = training.batch_orders([0, 1], n=6, epochs=3)
+    >>> orders.shape
+    (2, 3, 6)
+    >>> bool(np.all(np.sort(orders, axis=-1) == np.arange(6)))  # every row once per epoch
+    True
+    >>> np.array_equal(training.batch_orders([1], n=6, epochs=2)[0], orders[1, :2])
+    True
+    """
+    values = np.asarray(seeds)
+    if values.ndim != 1 or values.size == 0 or values.dtype.kind not in "iu" or values.min() < 0:
+        raise ValueError(
+            f"`seeds` must be a non-empty sequence of non-negative integers, one per replica; got {seeds!r}. "
+            "Pass e.g. seeds=range(30)."
+        )
+    _check_int(n, "n", low=1, example=500)
+    _check_int(epochs, "epochs", low=1, example=100)
+    rows = np.broadcast_to(np.arange(n, dtype=np.int32), (epochs, n))
+    return np.stack(
+        [np.random.default_rng(_models.streams(int(s))["order"]).permuted(rows, axis=1) for s in values]
+    )
+
+
+def _batches(order, batch_size):
+    """A pipeline of index batches, epoch by epoch, from an (epochs, n) array of row orders."""
     import tensorflow as tf
 
-    return tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True).batch(batch_size).repeat()
+    epochs = tf.data.Dataset.from_tensor_slices(order)
+    return epochs.flat_map(lambda row: tf.data.Dataset.from_tensor_slices(row).batch(batch_size)).repeat()
 
 
 def _use_steps_per_execution(model, steps):
@@ -209,8 +268,9 @@ def fit(model, split, *, epochs: int, batch_size: int = 32, seed: int = 0, callb
         Examples per gradient step (the last batch of an epoch may be smaller).
     seed : int, default 0
         Passed to ``keras.utils.set_random_seed`` (which also reseeds Python's
-        and NumPy's global generators) and to the shuffle. The initial weights
-        come from the seed given to :func:`lossbook.models.build`.
+        and NumPy's global generators) and to :func:`batch_orders`, which
+        draws the row order of every epoch. The initial weights come from the
+        seed given to :func:`lossbook.models.build`.
     callbacks : list of keras.callbacks.Callback, optional
         Extra callbacks, called after the test half is scored, so they see its
         figures under Keras' names (``"val_loss"``, ``"val_accuracy"``); an
@@ -251,7 +311,8 @@ def fit(model, split, *, epochs: int, batch_size: int = 32, seed: int = 0, callb
     _use_steps_per_execution(model, steps)
 
     x_all, y_all = tf.constant(x_train), tf.constant(y_train)
-    batches = _shuffled_batches(n, batch_size, seed).map(lambda i: (tf.gather(x_all, i), tf.gather(y_all, i)))
+    order = batch_orders([seed], n=n, epochs=epochs)[0]
+    batches = _batches(order, batch_size).map(lambda i: (tf.gather(x_all, i), tf.gather(y_all, i)))
 
     train_log, test_log = [], []
 

@@ -246,3 +246,36 @@ def test_one_hot_rows():
 def test_bad_one_hot_input_is_rejected(y, k, message):
     with pytest.raises(ValueError, match=message):
         data.one_hot(y, k)
+
+
+# ---------------------------------------------------------------------------
+# Validation split and resampled data
+# ---------------------------------------------------------------------------
+
+
+def test_validation_is_carved_from_the_training_half_only():
+    split = data.circles()
+    held = data.validation(split, fraction=0.2, seed=3)
+    assert held.x_train.shape == (400, 2) and held.x_test.shape == (100, 2)
+    rows = np.concatenate([held.x_train, held.x_test])
+    assert sorted(map(tuple, rows.tolist())) == sorted(map(tuple, split.x_train.tolist()))
+    assert not set(map(tuple, held.x_test.tolist())) & set(map(tuple, split.x_test.tolist()))
+    again = data.validation(split, fraction=0.2, seed=3)
+    other = data.validation(split, fraction=0.2, seed=4)
+    assert np.array_equal(held.x_test, again.x_test) and not np.array_equal(held.x_test, other.x_test)
+    with pytest.raises(ValueError, match="`fraction` must leave at least one row"):
+        data.validation(split, fraction=0.0001)
+
+
+@pytest.mark.parametrize("task", ["regression", "binary", "multiclass"])
+def test_resampled_data_are_new_rows_of_the_same_problem(task):
+    base = data.canonical(task)
+    first, again, other = data.resampled(task, 0), data.resampled(task, 0), data.resampled(task, 1)
+    assert first.x_train.shape == base.x_train.shape and first.y_train.dtype == base.y_train.dtype
+    assert np.array_equal(first.x_train, again.x_train) and not np.array_equal(first.x_train, other.x_train)
+    if task == "multiclass":  # the same three centres: class means within 0.5 of the canonical ones
+        for k in range(3):
+            assert np.abs(first.x_train[first.y_train == k].mean(0) - base.x_train[base.y_train == k].mean(0)).max() < 0.5
+    if task == "regression":  # the same coefficients: a linear fit of one draw predicts the other
+        w, *_ = np.linalg.lstsq(base.x_train, base.y_train, rcond=None)
+        assert np.corrcoef(first.x_train @ w, first.y_train)[0, 1] > 0.99

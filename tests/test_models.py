@@ -91,6 +91,16 @@ def test_mlp_layout_and_he_uniform_start():
     assert np.all(hidden.get_weights()[1] == 0)
 
 
+def test_each_layer_and_seed_draws_from_its_own_stream():
+    """The output kernel of seed 0 and the hidden kernel of seed 1 once shared their uniforms."""
+    first, second = models.mlp(2, hidden=50, seed=0).get_weights(), models.mlp(2, hidden=50, seed=1).get_weights()
+    r = np.corrcoef(first[2].ravel(), second[0].ravel()[:50])[0, 1]
+    assert abs(r) < 0.5
+    assert models.streams(3) == models.streams(3) and len(set(models.streams(3).values())) == len(models.STREAMS)
+    with pytest.raises(ValueError, match="`seed` must be an integer >= 0"):
+        models.streams(-1)
+
+
 def test_same_seed_same_weights_other_seed_other_weights():
     first = models.mlp(2, hidden=50, seed=7).get_weights()
     again = models.mlp(2, hidden=50, seed=7).get_weights()

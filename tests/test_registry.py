@@ -113,3 +113,11 @@ def test_predicted_classes_and_scores_agree_with_keras_accuracy(loss, split, kwa
 
     runs = replicas.fit(loss, split, epochs=2, replicas=2, seed=0, progress=False, **kwargs)
     np.testing.assert_allclose(runs.score(split.x_test, y), runs.final()["test"]["accuracy"], atol=1e-6)
+
+
+def test_claims_name_losses_of_one_task_with_a_margin():
+    labels = {row.label: row.task for row in registry.LOSSES.values()}
+    for claim in registry.CLAIMS:
+        assert labels[claim.a] == labels[claim.b] and claim.kind in ("better", "equal")
+        assert registry.MARGINS[labels[claim.a]] > 0
+    assert registry.CLAIMS[0].name == "MSE > MAE" and registry.CLAIMS[-1].name == "CCE = KL"

@@ -121,8 +121,8 @@ def test_a_fresh_process_gives_the_same_history():
 
 
 def test_every_epoch_gets_a_new_permutation():
-    keras.utils.set_random_seed(3)
-    batches = [b.numpy() for b in training._shuffled_batches(10, 4, seed=3).take(9)]
+    order = training.batch_orders([3], n=10, epochs=3)[0]
+    batches = [b.numpy() for b in training._batches(order, 4).take(9)]
     assert [len(b) for b in batches] == [4, 4, 2] * 3
     epochs = [np.concatenate(batches[i : i + 3]) for i in (0, 3, 6)]
     for order in epochs:
@@ -144,10 +144,9 @@ def test_fit_equals_keras_fit_with_validation_on_the_same_batches(loss, split, k
     fast = models.build(loss, n_inputs=split.n_features, seed=2, **kwargs)
     history = training.fit(fast, split, epochs=epochs, seed=seed)
 
-    keras.utils.set_random_seed(seed)
-    order = np.concatenate([b.numpy() for b in training._shuffled_batches(500, 32, seed).take(16 * epochs)])
+    order = training.batch_orders([seed], n=500, epochs=epochs)[0]
     plain = models.build(loss, n_inputs=split.n_features, seed=2, **kwargs)
-    logs = keras_fit(plain, split, order.reshape(epochs, 500))
+    logs = keras_fit(plain, split, order)
 
     assert all(np.array_equal(a, b) for a, b in zip(fast.get_weights(), plain.get_weights()))
     for key in history.train:
@@ -247,3 +246,21 @@ def test_an_input_that_is_not_finite_is_refused_before_training():
     broken = data.Split(x, REGRESSION.y_train, REGRESSION.x_test, REGRESSION.y_test, name="broken")
     with pytest.raises(ValueError, match="`x_train` must hold finite numbers; got dtype .* with NaN or infinity"):
         training.fit(_regression_model(), broken, epochs=1)
+
+
+def test_keras_model_fit_repeats_one_shuffle_order_every_epoch():
+    """Why fit draws its own orders: Keras 3's seeded shuffle=True restarts at every epoch."""
+    x = np.arange(12, dtype=np.float32)[:, None]
+    seen = []
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+    model.compile(loss="mse", run_eagerly=True)
+    original = model.train_step
+
+    def train_step(data):
+        seen.append(np.asarray(data[0]).ravel().tolist())
+        return original(data)
+
+    model.train_step = train_step
+    keras.utils.set_random_seed(0)
+    model.fit(x, x, batch_size=12, epochs=3, shuffle=True, verbose=0)
+    assert len(seen) == 3 and seen[0] == seen[1] == seen[2] and seen[0] != sorted(seen[0])

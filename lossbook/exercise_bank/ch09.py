@@ -41,24 +41,25 @@ cross-entropy over squared hinge in the table of claims.
 """,
         explanation=r"""
 The box's top edge lies on the grid line 0.85 and its bottom edge a little
-above halfway between 0.83 and 0.84, at about 0.836, so the box is about 0.014
+above halfway between 0.83 and 0.84, at about 0.837, so the box is about 0.013
 tall. The box holds the middle half of the 30 seeds, from the first to the
-third quartile; the whiskers and the dots outside them reach much further,
-from 0.804 to 0.858 (next cell). The middle half of squared hinge's seeds
-alone spans almost twice the mean advantage of binary cross-entropy over it,
-0.0077: a single run of each could easily have put them in either order.
+third quartile; the whiskers reach much further, from 0.818 to 0.860 (next
+cell). The middle half of squared hinge's seeds alone spans about twice the
+mean advantage of binary cross-entropy over it at the shared rate, 0.0058: a
+single run of each could easily have put them in either order.
 """,
         solution='''\
 def box_height_squared_hinge():
     """Height of the squared hinge box in the binary panel of the spread figure (accuracy)."""
-    return 0.014
+    return 0.013
 ''',
         demo=r"""
 squared_hinge = scores["squared hinge"]["test"]
 q1, q3 = np.percentile(squared_hinge, [25, 75])
 print(f"squared hinge: box from {q1:.3f} to {q3:.3f}, height {q3 - q1:.3f}; "
       f"all seeds from {squared_hinge.min():.3f} to {squared_hinge.max():.3f}")
-print(f"mean advantage of BCE over squared hinge: {results[('BCE', 'squared hinge')]['mean']:.4f}")
+verdict = {v.claim: v for v in shared}["BCE > squared hinge"]
+print(f"mean advantage of BCE over squared hinge at 0.01: {verdict.mean:.4f}")
 """,
         cases=(Case(),),
         atol=0.003,
@@ -75,11 +76,9 @@ print(f"mean advantage of BCE over squared hinge: {results[('BCE', 'squared hing
             Mistake("That is one edge of the box, not its height. Subtract the bottom edge from the top edge.",
                     lambda expected: 0.850),
             Mistake("That is one edge of the box, not its height. Subtract the bottom edge from the top edge.",
-                    lambda expected: 0.836),
-            Mistake("That is the distance between the ends of the whiskers. The box is the part with the "
-                    "rectangle: the middle half of the seeds.", lambda expected: 0.042),
-            Mistake("That is the distance from the lowest dot to the highest, all 30 seeds. The box holds "
-                    "only the middle half of them.", lambda expected: 0.054),
+                    lambda expected: 0.837),
+            Mistake("That is the distance between the ends of the whiskers, here all 30 seeds. The box is "
+                    "the part with the rectangle: the middle half of the seeds.", lambda expected: 0.042),
         ),
     ),
     Exercise(
@@ -94,7 +93,8 @@ two arrays of the same length (one value per seed). Return it as
 `np.array([low, high])`. `scipy.stats.t.ppf(q, df)` gives the quantile of
 Student's $t$ distribution. Before you run the check, try your function on
 `scores["BCE"]["test"]` and `scores["hinge"]["test"]` and compare the result
-with the row "BCE vs hinge" of the table of claims.
+with the row "BCE > hinge" of the protocol's table at the shared rate; its
+intervals are simultaneous, at the level `1 - 0.05 / 9`.
 """,
         points=3,
         explanation=r"""
@@ -105,8 +105,9 @@ right: the sample standard deviation divides by $n - 1$ (`ddof=1`; NumPy's
 default divides by $n$); the quantile is Student's $t$ with $n - 1$ degrees of
 freedom, not the normal 1.96, which matters most for few seeds (12.7 for two);
 and $s_d$ is divided by $\sqrt n$, because it is the mean of the differences
-that the interval is about, not a single seed. SciPy's paired $t$-test gives
-the same interval as the chapter's table (next cell).
+that the interval is about, not a single seed. At the protocol's simultaneous
+level, $1 - 0.05/9$, SciPy's paired $t$-test gives the same interval as the
+chapter's table (next cell).
 """,
         solution='''\
 def paired_ci(a, b, level=0.95):
@@ -117,10 +118,11 @@ def paired_ci(a, b, level=0.95):
     return np.array([diffs.mean() - half_width, diffs.mean() + half_width])
 ''',
         demo=r"""
-scipy_ci = stats.ttest_rel(scores["BCE"]["test"], scores["hinge"]["test"]).confidence_interval()
-table_row = results[("BCE", "hinge")]
-print(f"BCE minus hinge: SciPy [{scipy_ci.low:+.4f}, {scipy_ci.high:+.4f}], "
-      f"the table [{table_row['low']:+.4f}, {table_row['high']:+.4f}]")
+level = 1 - ALPHA / len(registry.CLAIMS)
+scipy_ci = stats.ttest_rel(scores["BCE"]["test"], scores["hinge"]["test"]).confidence_interval(confidence_level=level)
+table_row = {v.claim: v for v in shared}["BCE > hinge"]
+print(f"BCE minus hinge at the level {level:.4f}: SciPy [{scipy_ci.low:+.4f}, {scipy_ci.high:+.4f}], "
+      f"the table [{table_row.low:+.4f}, {table_row.high:+.4f}]")
 print(f"quantiles for two seeds: t {stats.t.ppf(0.975, 1):.1f}, normal {stats.norm.ppf(0.975):.2f}")
 """,
         cases=(
@@ -192,12 +194,12 @@ anything, predict which 95 % interval is narrower. Return `"paired"`,
 Paired, and by far. {doc}`06_regression_losses` found that for errors below
 1 both the Huber loss with $\delta = 1$ and log-cosh are about half the
 squared error, and the errors of these networks are small: the worst Huber
-run has a test MSE of 0.026, a root-mean-square error of 0.16. With the same
+run has a test MSE of 0.025, a root-mean-square error of 0.16. With the same
 starting weights and the same batches, the two runs of a seed
 follow almost the same path, so their test MSEs move together from seed to
-seed: the correlation is 1.00, and the paired interval is about 32 times
+seed: the correlation is 1.00, and the paired interval is about 27 times
 narrower (next cell). Pairing is not always worth that much: hinge and
-squared hinge, whose runs of a seed have little in common, gain about 4 %.
+squared hinge, whose runs of a seed have little in common, gain about 10 %.
 Only results that move in opposite directions across seeds would make the
 paired interval the wider one.
 """,
@@ -238,9 +240,10 @@ for a, b in [("Huber", "log-cosh"), ("hinge", "squared hinge")]:
         function="seeds_for_difference",
         title="A seed budget, by hand",
         statement=r"""
-Binary cross-entropy against squared hinge stayed undecided after 30 seeds.
-Their seed-by-seed differences in test accuracy have a standard deviation of
-about $s_d = 0.015$. Suppose the true difference is $d = 0.005$, two and a
+Binary cross-entropy against squared hinge stayed undecided after 30 seeds at
+the shared rate. Suppose their seed-by-seed differences in test accuracy had
+a standard deviation of $s_d = 0.015$ (the cell after the check prints the
+measured one). Suppose the true difference is $d = 0.005$, two and a
 half test points out of 500. Work out by hand, with the chapter's rule of
 thumb, how many seeds a paired $t$-test needs to detect it with 80 % power.
 Return the count from `seeds_for_difference()`, run the check (a count within 2 seeds counts as right), and compare with the computation in the cell after it.
