@@ -99,11 +99,13 @@ def command(lossbook: Path, argv: list[str]) -> list[str]:
             args += ["--symlink", os.readlink(target), str(target)]
         elif target.is_dir():
             args += ["--ro-bind", str(target), str(target)]
+    # The writable folders first: a course cloned under /tmp keeps its environment, bound on top of the tmpfs.
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
+             "--perms", "0777", "--size", str(TMPFS_BYTES), "--tmpfs", "/work-space"]
     mounts = {python_home: python_home, venv: venv, Path(lossbook).resolve(): package, HARNESS: Path("/harness.py")}
     for source, target in mounts.items():
         args += _dirs(target) + ["--ro-bind", str(source), str(target)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
-             "--perms", "0777", "--size", str(TMPFS_BYTES), "--tmpfs", "/work-space", "--chdir", "/work-space",
+    args += ["--chdir", "/work-space",
              "--clearenv", "--setenv", "HOME", "/tmp", "--setenv", "PATH", "/usr/bin:/bin",
              "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "OPENBLAS_NUM_THREADS", "1",
              "--setenv", "MPLBACKEND", "Agg", "--setenv", "TF_CPP_MIN_LOG_LEVEL", "3",
