@@ -16,7 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from coursetools import grading, release, sandbox, student_package
+from coursetools import grading, release, student_package
 from lossbook import exercises
 from lossbook.exercises import feedback
 
@@ -199,9 +199,7 @@ def _fs_attacks(folder, site_packages):
 
 
 @pytest.fixture(scope="module")
-def graded(released, tmp_path_factory):
-    if not sandbox.available():
-        pytest.skip(f"no grading sandbox: {sandbox.why_unavailable()}")
+def graded(released, grading_sandbox, tmp_path_factory):
     folder = tmp_path_factory.mktemp("submissions")
     site_packages = Path(next(p for p in sys.path if p.endswith("site-packages")))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursetools import course, grading, release, sandbox
+from coursetools import course, grading, release
 from lossbook import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,10 +150,8 @@ def _fill(nb, answers):
 
 
 @pytest.fixture(scope="module")
-def graded(edition, tmp_path_factory):
+def graded(edition, grading_sandbox, tmp_path_factory):
     """Grade six students' submissions of chapter 1, and two folders that hold no usable notebook."""
-    if not sandbox.available():
-        pytest.skip(f"no grading sandbox: {sandbox.why_unavailable()}")
     released = edition / "notebooks" / f"{GRADED}.ipynb"
     folder = tmp_path_factory.mktemp("submissions")
     right = {label: exercises.get(label).solution for label in exercises.labels() if label.startswith("ex-01")}

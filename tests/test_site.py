@@ -364,7 +364,8 @@ def _chromium() -> str | None:
 def browser():
     executable = _chromium()
     if executable is None:
-        pytest.skip(f"the browser tests need Chromium: {INSTALL_CHROMIUM}")
+        # .ci/run installs Chromium, so under CI a missing browser is a failure, not a skip.
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"the browser tests need Chromium: {INSTALL_CHROMIUM}")
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="the browser tests need Playwright: pip install -e '.[test]'"
     )
