@@ -63,6 +63,8 @@ print(f"scores of shape {hinge_test_scores.shape}; models.sign_accuracy: "
             Case((_Y_01, _S_01[:, None]), note="labels 0/1 and scores of shape (n, 1)"),
             Case((np.array([1, -1, 1, -1]), np.array([[0.2], [-0.3], [0.45], [0.6]])),
                  note="correct but hesitant scores, |score| < 0.5"),
+            Case((np.array([1, 1, -1]), np.array([0.0, 0.5, -0.5])),
+                 note="a score of exactly 0, which counts as negative"),
         ),
         hints=(
             "An example is right when (score > 0) equals (label > 0). That one test works for labels -1/+1 "
@@ -83,6 +85,8 @@ print(f"scores of shape {hinge_test_scores.shape}; models.sign_accuracy: "
             Mistake("Labels in the wrong set: with labels 0/1, np.sign(0) = 0 never equals the sign of a "
                     "score. Compare (score > 0) with (y > 0), which treats 0 and -1 alike as the negative class.",
                     lambda expected, y, scores: np.mean(np.sign(_flat(y, scores)) == np.sign(y))),
+            Mistake("A score of exactly 0 counts as negative: compare scores > 0, not scores >= 0, with y > 0.",
+                    lambda expected, y, scores: np.mean((_flat(y, scores) >= 0) == (y > 0))),
             Mistake("Wrong reduction: that is the number of correct examples; the accuracy is their share "
                     "(np.mean, not np.sum).", lambda expected, y, scores: expected * len(y)),
             Mistake("That is the error rate, 1 - accuracy: count the examples whose signs agree.",
