@@ -23,6 +23,22 @@ def _as_params(x, name):
     return x
 
 
+def _gradient(value, x: np.ndarray) -> np.ndarray:
+    """What ``grad`` returned, as floats; it must have the parameters' shape."""
+    g = np.asarray(value, dtype=float)
+    if g.shape != x.shape:
+        raise ValueError(
+            f"`grad` returned shape {g.shape} for parameters of shape {x.shape}; "
+            "it must return one partial derivative per parameter."
+        )
+    return g
+
+
+def _check_finite(x: np.ndarray, what: str, fix: str) -> None:
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what}: the parameters are no longer finite. {fix}")
+
+
 def gradient_descent(
     grad: Callable[[np.ndarray], np.ndarray],
     x0,
@@ -77,19 +93,10 @@ def gradient_descent(
     path = np.empty((steps + 1,) + x.shape)
     path[0] = x
     for t in range(1, steps + 1):
-        g = np.asarray(grad(x), dtype=float)
-        if g.shape != x.shape:
-            raise ValueError(
-                f"`grad` returned shape {g.shape} for parameters of shape {x.shape}; "
-                "it must return one partial derivative per parameter."
-            )
+        g = _gradient(grad(x), x)
         with np.errstate(over="ignore", invalid="ignore"):  # reported just below
             x = x - learning_rate * g
-        if not np.all(np.isfinite(x)):
-            raise ValueError(
-                f"gradient descent diverged at step {t}: the parameters are no longer finite. "
-                f"Lower `learning_rate` (now {learning_rate!r})."
-            )
+        _check_finite(x, f"gradient descent diverged at step {t}", f"Lower `learning_rate` (now {learning_rate!r}).")
         path[t] = x
     return path
 
@@ -233,19 +240,11 @@ def sgd(
         order = rng.permutation(n_examples)
         for start in range(0, n_examples, batch_size):
             t += 1
-            g = np.asarray(grad(x, order[start : start + batch_size]), dtype=float)
-            if g.shape != x.shape:
-                raise ValueError(
-                    f"`grad` returned shape {g.shape} for parameters of shape {x.shape}; "
-                    "it must return one partial derivative per parameter."
-                )
+            g = _gradient(grad(x, order[start : start + batch_size]), x)
             with np.errstate(over="ignore", invalid="ignore"):  # reported just below
                 velocity = momentum * velocity + g
                 x = x - learning_rate * velocity
-            if not np.all(np.isfinite(x)):
-                raise ValueError(
-                    f"SGD diverged at step {t}: the parameters are no longer finite. "
-                    f"Lower `learning_rate` (now {learning_rate!r}) or `momentum` (now {momentum!r})."
-                )
+            _check_finite(x, f"SGD diverged at step {t}",
+                          f"Lower `learning_rate` (now {learning_rate!r}) or `momentum` (now {momentum!r}).")
             path[t] = x
     return path
