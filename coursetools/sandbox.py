@@ -102,8 +102,16 @@ def command(lossbook: Path, argv: list[str]) -> list[str]:
     # The writable folders first: a course cloned under /tmp keeps its environment, bound on top of the tmpfs.
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
              "--perms", "0777", "--size", str(TMPFS_BYTES), "--tmpfs", "/work-space"]
-    mounts = {python_home: python_home, venv: venv, Path(lossbook).resolve(): package, HARNESS: Path("/harness.py")}
-    for source, target in mounts.items():
+    mounts = [(python_home, python_home), (venv, venv)]
+    # The student build covers every lossbook the sandbox's Python could import: the one this process
+    # imported (an editable install's source folder) and any installed copy in site-packages.
+    installed = {package} | {
+        (Path(entry) / "lossbook").resolve() for entry in sys.path
+        if entry and (Path(entry) / "lossbook" / "__init__.py").is_file()
+    }
+    mounts += [(Path(lossbook).resolve(), target) for target in sorted(installed)]
+    mounts.append((HARNESS, Path("/harness.py")))
+    for source, target in mounts:
         args += _dirs(target) + ["--ro-bind", str(source), str(target)]
     args += ["--chdir", "/work-space",
              "--clearenv", "--setenv", "HOME", "/tmp", "--setenv", "PATH", "/usr/bin:/bin",
