@@ -12,7 +12,10 @@ import numpy as np
 
 from lossbook._validation import as_number_array, check_scalar, check_targets
 
-__all__ = ["compare_curves", "decision_boundary", "learning_curves", "loss_contours", "loss_curve"]
+__all__ = [
+    "compare_curves", "decision_boundary", "learning_curves", "loss_contours", "loss_curve",
+    "paired_intervals", "rate_curve", "reliability_diagram",
+]
 
 _PATH_COLOURS = ("white", "tab:orange", "tab:red", "tab:cyan")
 
@@ -510,9 +513,6 @@ def paired_intervals(verdicts, *, ax=None, offset: float = 0.0, label: str | Non
     return ax
 
 
-__all__ += ["paired_intervals", "rate_curve"]
-
-
 # ---------------------------------------------------------------------------
 # Calibration
 # ---------------------------------------------------------------------------
@@ -589,6 +589,3 @@ def reliability_diagram(y_true, probabilities, *, n_bins: int = 10, ax=None):
            xlim=(0, 1), ylim=(0, 1), aspect="equal")
     ax.legend(loc="upper left", fontsize="small")
     return ax
-
-
-__all__ += ["reliability_diagram"]
