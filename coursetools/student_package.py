@@ -53,7 +53,8 @@ def exercise_data(exercise) -> dict:
         "rtol": exercise.rtol, "atol": exercise.atol, "choices": list(exercise.choices),
         "nonfinite_hint": exercise.nonfinite_hint, "title": exercise.title, "statement": exercise.statement,
         "lead": exercise.lead, "hints": list(exercise.hints), "parameters": exercise.parameter_names(),
-        "cases": cases, "mistakes": mistakes,
+        "cases": cases, "mistakes": mistakes, "common": list(exercise.common), "unit": exercise.unit,
+        "examples": exercise.examples,
     }
 
 

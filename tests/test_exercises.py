@@ -18,6 +18,7 @@ from coursetools import course
 from coursetools import exercises as cells
 from lossbook import exercises
 from lossbook.exercises import Case, Exercise, Mistake, feedback, model
+from lossbook.exercises.model import COMMON_MISTAKES, common_mistakes
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = exercises.labels()
@@ -57,7 +58,7 @@ def test_the_reference_solution_passes_every_case(label):
 @pytest.mark.parametrize("label", LABELS)
 def test_every_common_mistake_fails_with_a_hint(label):
     exercise = exercises.get(label)
-    for mistake in exercise.mistakes:
+    for mistake in exercise.mistakes + common_mistakes(exercise):
         def wrong(*args, mistake=mistake):
             return mistake.answer(exercise.expected(Case(args)), *args)
 
@@ -65,6 +66,73 @@ def test_every_common_mistake_fails_with_a_hint(label):
         assert not report.correct, f"{label}: the mistake {mistake.hint[:40]!r} passes every case"
         assert "  hint:     " in report.text, report.text
         assert report.hint and report.status in ("partial", "incorrect")
+
+
+# Each generic mistake, as a learner writes it, in one exercise that names it.
+GENERIC_MISTAKES = [
+    ("log2 for nats", "ex-05-sparse-cce",
+     "def sparse_cce(labels, p, eps=1e-7):\n"
+     "    return -np.mean(np.log2(np.clip(p[np.arange(len(labels)), labels], eps, 1 - eps)))",
+     "Wrong log base: that is the value in bits"),
+    ("log10 for nats", "ex-08-cce-logits",
+     "def sparse_cce_from_logits(labels, logits):\n"
+     "    z = logits - logits.max(axis=1, keepdims=True)\n"
+     "    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)\n"
+     "    return -np.mean(np.log10(p[np.arange(len(labels)), labels]))",
+     "Wrong log base: that is the value with log base 10. This exercise asks for nats"),
+    ("nats for bits", "ex-03-kl-bits",
+     "def kl_bits(p, q):\n    p, q = p / p.sum(), q / q.sum()\n    return np.sum(scipy.special.rel_entr(p, q))",
+     "Wrong log base: that is the value in nats"),
+    ("sign of a gradient", "ex-06-huber-grad",
+     "def huber_gradient(y_true, y_pred, delta=1.0):\n"
+     "    return np.clip(y_true - y_pred, -delta, delta) / len(y_pred)", "The sign is flipped"),
+    ("sign of a log-likelihood", "ex-02-mean-nll",
+     "def mean_nll(p, x):\n    return np.mean(x * np.log(p) + (1 - x) * np.log(1 - p))", "The sign is flipped"),
+    ("sum for a mean", "ex-07-sign-accuracy",
+     "def accuracy_by_sign(y, scores):\n    return np.sum((np.ravel(scores) > 0) == (y > 0))",
+     "Wrong reduction: your value is n times the right one"),
+    ("sum for a mean, by hand", "ex-02-nll-by-hand",
+     "def mean_nll_by_hand():\n    return -(3 * np.log(0.3) + 7 * np.log(0.7))",
+     "Wrong reduction: your value is n times the right one"),
+]
+
+
+@pytest.mark.parametrize("name, label, source, hint", GENERIC_MISTAKES, ids=[m[0] for m in GENERIC_MISTAKES])
+def test_generic_mistakes_are_diagnosed_from_the_one_definition(name, label, source, hint):
+    exercise = exercises.get(label)
+    report = exercises.evaluate(label, _answer(source, exercise.function))
+    assert not report.correct
+    assert hint in " ".join(report.text.split()), report.text
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_no_bank_writes_out_a_generic_mistake_again(label):
+    # A hand-written mistake whose values are a generic one's on every case belongs in `common` instead.
+    exercise = exercises.get(label)
+    probe = dataclasses.replace(exercise, common=COMMON_MISTAKES, examples=exercise.examples or 7)
+    for mistake in exercise.mistakes:
+        for generic in common_mistakes(probe):
+            same = []
+            for index, case in enumerate(exercise.cases):
+                expected = exercise.expected(case)
+                try:
+                    mine, theirs = mistake.value(index, expected, case.args), generic.value(index, expected, case.args)
+                except Exception:  # noqa: BLE001 - not comparable on this case
+                    same.append(False)
+                    continue
+                same.append(np.shape(mine) == np.shape(theirs) and bool(np.allclose(mine, theirs)))
+            assert not all(same), f"{label}: {mistake.hint[:50]!r} repeats the generic {generic.hint[:30]!r}"
+
+
+def test_generic_mistakes_reject_unknown_names_and_units():
+    fields = dict(label="ex-09-demo", kind="by hand", function="f", solution="def f():\n    return 1\n",
+                  cases=(Case(),), hints=("think",))
+    with pytest.raises(ValueError, match="common mistakes must come from"):
+        Exercise(**fields, common=("off by one",))
+    with pytest.raises(ValueError, match="unit must be one of"):
+        Exercise(**fields, unit="decibels")
+    with pytest.raises(LookupError, match="needs `examples`"):
+        common_mistakes(Exercise(**fields, common=("sum",)))[0].answer(1.0)
 
 
 @pytest.mark.parametrize("number", sorted(set(CHAPTERS) | {label[3:5] for label in LABELS}))
@@ -187,7 +255,7 @@ def test_a_failing_case_shows_the_call_expected_and_received_values():
     assert lines[1] == "  call:     mean_nll(p=0.3, x=[1, 0, 0, 1, 0, 0, 0, 1, 0, 0])"
     assert lines[2] == "  expected: 0.61086"
     assert lines[3] == "  received: 6.1086"
-    assert lines[4].startswith("  hint:     Wrong reduction: you summed")
+    assert lines[4].startswith("  hint:     Wrong reduction: your value is n times")
     assert lines[-1] == ('More help: exercises.hint("ex-02-mean-nll"); '
                          'a worked solution: exercises.solution("ex-02-mean-nll").')
 

@@ -429,8 +429,20 @@ def test_no_attack_touched_the_environment_the_course_or_another_student(graded)
     assert _total(graded, VICTIM) == 7
 
 
+def _ancestors(pid: str) -> list[int]:
+    chain = []
+    while pid not in ("0", "1"):
+        try:
+            stat = (Path("/proc") / pid / "stat").read_text()
+        except OSError:
+            break
+        pid = stat.rsplit(")", 1)[1].split()[1]
+        chain.append(int(pid))
+    return chain
+
+
 def test_no_process_of_a_sandbox_survives_grading(graded):
-    mine = os.getpid()
+    mine, runner = os.getpid(), os.getppid()
     survivors = []
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
@@ -439,6 +451,9 @@ def test_no_process_of_a_sandbox_survives_grading(graded):
             except OSError:
                 continue
             if "lossbook-daemon-was-here" in cmdline or "/harness.py" in cmdline:
+                chain = _ancestors(proc.name)
+                if runner in chain and mine not in chain:
+                    continue  # a sandbox of another test worker, still grading
                 survivors.append((proc.name, cmdline))
     assert survivors == [], (mine, survivors)
 

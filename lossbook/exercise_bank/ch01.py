@@ -111,14 +111,10 @@ def line_gradient(a, b, x, y):
             "np.mean already divides by n, so 2 * np.mean(r * x) is dL/da. Return both partial "
             "derivatives in one array, a first: np.array([dL_da, dL_db]).",
         ),
+        common=("sign", "sum"),
         mistakes=(
             Mistake("The factor 2 from differentiating the square is missing in both partial derivatives.",
                     lambda expected, *args: expected / 2),
-            Mistake("Wrong reduction: L is a mean, so its gradient divides by n; you summed over the examples.",
-                    lambda expected, a, b, x, y: expected * len(x)),
-            Mistake("The sign is flipped: with residuals a x + b - y (prediction minus target) the gradient "
-                    "points uphill; you return the downhill direction.",
-                    lambda expected, *args: -expected),
             Mistake("The two partial derivatives are in the wrong order: return (dL/da, dL/db).",
                     lambda expected, *args: expected[::-1]),
             Mistake("dL/da lacks the inner derivative x_i: the chain rule multiplies each residual by x_i "

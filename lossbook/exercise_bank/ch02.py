@@ -6,7 +6,7 @@ import numpy as np
 
 from lossbook.exercises.model import Case, Exercise, Mistake
 
-_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_LN2 = math.log(2.0)
 _TEN_FLIPS = np.array([1, 0, 0, 1, 0, 0, 0, 1, 0, 0])
 _TWENTY_FLIPS = np.array([1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1])
 
@@ -52,16 +52,9 @@ print(f"J(p-hat) = {bernoulli_log_likelihood(p_ten, ten_flips) / -ten_flips.size
             "The estimate is the proportion of heads: 3 heads in 10 flips gives p-hat = 0.3.",
             "J(p-hat) = -[0.3 log(0.3) + 0.7 log(0.7)], with the natural logarithm (ln on a calculator).",
         ),
+        common=("log base", "sign", "sum"),
+        examples=10,
         mistakes=(
-            Mistake("Wrong log base: that is the value in bits (log base 2). Losses in this course use "
-                    "the natural logarithm and come out in nats; divide your value by 1.443.",
-                    lambda expected: expected / _LN2),
-            Mistake("Wrong log base: that is the value with log base 10. Use the natural logarithm (ln).",
-                    lambda expected: expected / _LN10),
-            Mistake("Wrong reduction: that is the sum over the ten flips; the mean divides it by n = 10.",
-                    lambda expected: expected * 10),
-            Mistake("The sign is missing: a negative log-likelihood of probabilities is never negative.",
-                    lambda expected: -expected),
             Mistake("That is J at p = 0.5, log 2; evaluate J at the estimate p-hat = 3/10.",
                     lambda expected: _LN2),
         ),
@@ -105,18 +98,11 @@ def mean_nll(p, x):
             "With NumPy arrays the formula works on all flips at once: "
             "-np.mean(x * np.log(p) + (1 - x) * np.log(1 - p)).",
         ),
+        common=("log base", "sign", "sum"),
         mistakes=(
             Mistake("The (1 - x) log(1 - p) term is missing: in your version tails (x = 0) cost nothing, "
                     "so the model is never penalised for predicting heads.",
                     lambda expected, p, x: -np.mean(x * np.log(p))),
-            Mistake("Wrong reduction: you summed over the flips; the mean divides by their number.",
-                    lambda expected, p, x: -np.sum(_nll_terms(p, x))),
-            Mistake("Wrong log base: use np.log (natural log, nats), not np.log2.",
-                    lambda expected, p, x: expected / _LN2),
-            Mistake("Wrong log base: use np.log (natural log, nats), not np.log10.",
-                    lambda expected, p, x: expected / _LN10),
-            Mistake("The minus sign is missing: the loss is the negative log-likelihood.",
-                    lambda expected, p, x: -expected),
             Mistake("p and 1 - p are swapped: heads (x = 1) has probability p.",
                     lambda expected, p, x: -np.mean(x * np.log(1 - p) + (1 - x) * np.log(p))),
         ),

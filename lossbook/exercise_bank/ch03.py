@@ -7,7 +7,7 @@ import scipy.special
 
 from lossbook.exercises.model import Case, Exercise, Mistake
 
-_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_LN2 = math.log(2.0)
 _P6 = np.array([0.10, 0.30, 0.05, 0.90, 0.65, 0.21])
 _Q6 = np.array([0.70, 0.55, 0.15, 0.04, 0.25, 0.45])
 
@@ -56,18 +56,13 @@ print(f"H = {entropy(four) / LN2:.3f} bits = {entropy(four):.3f} nats; "
             "The entropy averages the surprises with the probabilities as weights: "
             "1/2 * 1 + 1/4 * 2 + 1/8 * 3 + 1/8 * 3.",
         ),
+        common=("log base", "sign"),
+        unit="bits",
         mistakes=(
-            Mistake("Wrong log base: that is the entropy in nats (natural log). The question asks for "
-                    "bits: use log base 2, or divide nats by log 2 = 0.693.",
-                    lambda expected: expected * _LN2),
-            Mistake("Wrong log base: that is log base 10. Bits use log base 2.",
-                    lambda expected: expected * _LN2 / _LN10),
             Mistake("The surprises need weights: entropy is the average surprise, sum of p_k * (-log2 p_k), "
                     "not the plain sum of the surprises.", lambda expected: 9.0),
             Mistake("log2(4) = 2 bits is the entropy of four equally likely outcomes; these four are not "
                     "equally likely, so the entropy is lower.", lambda expected: 2.0),
-            Mistake("The sign is missing: entropy is -sum p_k log p_k, which is never negative.",
-                    lambda expected: -expected),
         ),
     ),
     Exercise(
@@ -113,9 +108,9 @@ print(f"scipy.stats.entropy(P, Q, base=2) = {scipy.stats.entropy(P, Q, base=2):.
             "scipy.special.rel_entr(p, q) returns the terms p_k log(p_k / q_k) as an array, with 0 for "
             "p_k = 0. np.log2 also works, but then a zero in p needs care.",
         ),
+        common=("log base",),
+        unit="bits",
         mistakes=(
-            Mistake("Wrong log base: your value is in nats. Divide by np.log(2), or use log base 2.",
-                    lambda expected, p, q: expected * _LN2),
             Mistake("The inputs are not normalised: p and q must be divided by their sums before the "
                     "formula applies (the six-colour vectors sum to 2.21 and 2.14).",
                     lambda expected, p, q: _kl_nats(p, q) / _LN2),
@@ -166,12 +161,11 @@ print(f"entropy of the target: {entropy(smoothed):.3f} nats")
             "H(t, q) = H(t) + KL(t || q), and the KL divergence is zero only at q = t.",
             "So the floor is the entropy of the target: -[0.9 log 0.9 + 2 * 0.05 log 0.05].",
         ),
+        common=("log base",),
         mistakes=(
             Mistake("Zero is the floor only for one-hot targets, whose entropy is zero. Here the target "
                     "itself is uncertain: which part of H(t, q) = H(t) + KL(t || q) can a prediction not "
                     "remove?", lambda expected: 0.0),
-            Mistake("Wrong log base: that is the value in bits; the question asks for nats (natural log).",
-                    lambda expected: expected / _LN2),
             Mistake("That is -log 0.9, the loss of the true class alone. With a soft target every class "
                     "with a nonzero target probability adds a term.", lambda expected: -math.log(0.9)),
         ),

@@ -59,6 +59,7 @@ print(f"Keras on the chapter's four examples: {float(keras.losses.hinge(y01, y_h
             "Then np.maximum(0, 1 - t * y_pred) gives the loss of each example (np.maximum, not np.max, "
             "works elementwise), and np.mean averages them.",
         ),
+        common=("sum",),
         mistakes=(
             Mistake("Labels in the wrong set: the hinge loss expects -1 and +1, but y holds 0 and 1. With y = 0 "
                     "every example of class 0 gets the loss 1 whatever is predicted. Convert with t = 2 * y - 1.",
@@ -66,8 +67,6 @@ print(f"Keras on the chapter's four examples: {float(keras.losses.hinge(y01, y_h
             Mistake("The max(0, ...) is missing: a score past the margin, t * y_pred > 1, must cost 0, not a "
                     "negative amount. Use np.maximum(0, 1 - t * y_pred) for each example.",
                     lambda expected, y, y_pred: np.mean(1 - (2 * y - 1) * y_pred)),
-            Mistake("Wrong reduction: you summed over the examples; the loss is their mean.",
-                    lambda expected, y, y_pred: np.sum(_hinge_terms(2 * y - 1, y_pred))),
             Mistake("That is the squared hinge loss; the plain hinge does not square the terms.",
                     lambda expected, y, y_pred: np.mean(_hinge_terms(2 * y - 1, y_pred) ** 2)),
         ),

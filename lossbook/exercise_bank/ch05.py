@@ -1,13 +1,10 @@
 """Exercises of chapter 5, implementing losses from scratch."""
 
-import math
-
 import numpy as np
 import scipy.special
 
 from lossbook.exercises.model import Case, Exercise, Mistake
 
-_LN2, _LN10 = math.log(2.0), math.log(10.0)
 _P3 = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]])
 _P4 = np.array([[0.25, 0.6, 0.15], [0.3, 0.5, 0.2], [0.8, 0.1, 0.1], [0.05, 0.15, 0.8]])
 
@@ -66,6 +63,7 @@ print(f"lossbook on the chapter's shifted labels: {losses.sparse_categorical_cro
             "Clip the picked probabilities into [eps, 1 - eps] with np.clip before np.log, then average "
             "over the examples with np.mean.",
         ),
+        common=("log base", "sign", "sum"),
         mistakes=(
             Mistake("Labels in the wrong set: the labels are already column numbers 0..K-1, so use them as "
                     "they are. Subtracting 1 (as for labels numbered from 1) picks the wrong column, and "
@@ -74,15 +72,9 @@ print(f"lossbook on the chapter's shifted labels: {losses.sparse_categorical_cro
             Mistake("p[:, labels] picks whole columns for every example (an n x n array). Pick one entry "
                     "per row instead: p[np.arange(n), labels].",
                     lambda expected, labels, p: -np.mean(np.log(np.clip(p[:, labels], 1e-7, 1 - 1e-7)))),
-            Mistake("Wrong reduction: you summed over the examples; the loss is their mean.",
-                    lambda expected, labels, p: -np.sum(np.log(_picked(labels, p)))),
             Mistake("Wrong axis or reduction: np.mean over the whole n x K array divides by K as well. "
                     "Sum over the classes (axis=1) first, then average over the examples.",
                     lambda expected, labels, p: expected / p.shape[1]),
-            Mistake("Wrong log base: use np.log (nats), not np.log2.", lambda expected, labels, p: expected / _LN2),
-            Mistake("Wrong log base: use np.log (nats), not np.log10.", lambda expected, labels, p: expected / _LN10),
-            Mistake("The minus sign is missing: -log p is positive for probabilities below 1.",
-                    lambda expected, labels, p: -expected),
         ),
         nonfinite_hint=(
             "No clipping: a probability of exactly 0 on the true class gives log(0) = -inf. Clip the "
@@ -127,13 +119,8 @@ def bce_logit_grad(y, z):
             "scipy.special.expit(z) is the sigmoid without overflow warnings for large |z|; "
             "(scipy.special.expit(z) - y) / len(z) is the whole answer.",
         ),
+        common=("sign", "sum"),
         mistakes=(
-            Mistake("Wrong reduction: that is the gradient of the sum. The loss is a mean, so each "
-                    "component carries the factor 1/n.",
-                    lambda expected, y, z: _sigmoid(z) - y),
-            Mistake("The sign is flipped: the derivative is sigmoid(z) - y, positive when the prediction is "
-                    "too high. You return the downhill direction.",
-                    lambda expected, y, z: -expected),
             Mistake("The (1 - y) term is missing: you differentiated only y log(1 + e^-z). The (1 - y) "
                     "log(1 + e^z) term adds (1 - y) sigmoid(z), and together they give sigmoid(z) - y.",
                     lambda expected, y, z: -y * (1 - _sigmoid(z)) / len(z)),
@@ -173,11 +160,8 @@ print(f"log 10 = {np.log(10):.4f}; -log(1e-7) = {-np.log(1e-7):.3f}; Keras: {ker
             "Clipping replaces p = 0 by eps = 1e-7, so the loss is -log(1e-7).",
             "-log(10^-7) = 7 log(10) in any base; the natural log of 10 is 2.3026.",
         ),
+        common=("log base",),
         mistakes=(
-            Mistake("Wrong log base: that is log base 10. Losses are in nats: multiply by ln(10) = 2.3026.",
-                    lambda expected: 7.0),
-            Mistake("Wrong log base: that is log base 2 (bits). Losses are in nats: use the natural log.",
-                    lambda expected: expected / _LN2),
             Mistake("A loss of 0 belongs to a confident correct prediction; here p = 0 is confidently wrong "
                     "for y = 1.", lambda expected: 0.0),
         ),

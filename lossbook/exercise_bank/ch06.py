@@ -104,12 +104,8 @@ print("losses.huber_grad, errors 0.5, -0.2, 3, -7:", np.round(losses.huber_grad(
             "np.clip(y_pred - y_true, -delta, delta) is the derivative of each example's loss. The loss is "
             "the mean over the n examples, so divide by n = len(y_pred).",
         ),
+        common=("sign", "sum"),
         mistakes=(
-            Mistake("Wrong reduction: that is the gradient of the sum. The loss is a mean, so each component "
-                    "carries the factor 1/n.",
-                    lambda expected, y_true, y_pred, delta=1.0: np.clip(y_pred - y_true, -delta, delta)),
-            Mistake("The sign is flipped: the error is y_pred - y_true, and the gradient is positive where "
-                    "the prediction is too high.", lambda expected, *args: -expected),
             Mistake("The error is not clipped: that is the gradient of e^2 / 2 everywhere. Beyond delta the "
                     "slope stays at +delta or -delta: use np.clip(error, -delta, delta).",
                     lambda expected, y_true, y_pred, delta=1.0: (y_pred - y_true) / len(y_pred)),

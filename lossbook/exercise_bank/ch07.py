@@ -72,6 +72,7 @@ print(f"scores of shape {hinge_test_scores.shape}; models.sign_accuracy: "
             "Scores of shape (n, 1) compared with labels of shape (n,) broadcast to an (n, n) table. Reshape "
             "the scores first, np.reshape(scores, np.shape(y)), then take np.mean of the comparison.",
         ),
+        common=("sum",),
         mistakes=(
             Mistake("Shapes (n,) and (n, 1) broadcast to an (n, n) table that compares every label with every "
                     "score. Reshape the scores to the labels' shape first: np.reshape(scores, np.shape(y)).",
@@ -87,8 +88,6 @@ print(f"scores of shape {hinge_test_scores.shape}; models.sign_accuracy: "
                     lambda expected, y, scores: np.mean(np.sign(_flat(y, scores)) == np.sign(y))),
             Mistake("A score of exactly 0 counts as negative: compare scores > 0, not scores >= 0, with y > 0.",
                     lambda expected, y, scores: np.mean((_flat(y, scores) >= 0) == (y > 0))),
-            Mistake("Wrong reduction: that is the number of correct examples; the accuracy is their share "
-                    "(np.mean, not np.sum).", lambda expected, y, scores: expected * len(y)),
             Mistake("That is the error rate, 1 - accuracy: count the examples whose signs agree.",
                     lambda expected, y, scores: 1 - expected),
         ),

@@ -1,13 +1,10 @@
 """Exercises of chapter 8, multi-class classification losses in practice."""
 
-import math
-
 import numpy as np
 import scipy.special
 
 from lossbook.exercises.model import Case, Exercise, Mistake
 
-_LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
 def _log_sum_exp(logits):
@@ -82,6 +79,7 @@ print(f"lossbook on the untrained network's logits: {untrained_cce:.3f}")
             "Average the per-example losses over the examples with np.mean. No clipping is needed: nothing "
             "takes the logarithm of a tiny probability.",
         ),
+        common=("log base", "sign", "sum"),
         mistakes=(
             Mistake("Every example is capped at -log(1e-7) = 16.118: you clipped the probabilities, as the KL "
                     "divergence of this chapter does. From the logits no floor is needed: "
@@ -93,19 +91,11 @@ print(f"lossbook on the untrained network's logits: {untrained_cce:.3f}")
             Mistake("logits[:, labels] picks whole columns, an n x n array. Pick one entry per row: "
                     "logits[np.arange(n), labels].",
                     lambda expected, labels, logits: np.mean(_log_sum_exp(logits)[:, None] - logits[:, labels])),
-            Mistake("Wrong reduction: you summed over the examples; the loss is their mean.",
-                    lambda expected, labels, logits: expected * len(labels)),
-            Mistake("The sign is flipped: the loss is log(sum_c exp(z_c)) - z_t, which is never negative.",
-                    lambda expected, labels, logits: -expected),
             Mistake("The largest logit alone is not log(sum_c exp(z_c)): subtract it inside the exponentials "
                     "and add it back, m + log(sum_c exp(z_c - m)).",
                     lambda expected, labels, logits: np.mean(logits.max(axis=1) - _picked(labels, logits))),
             Mistake("-z_t alone leaves out the normalisation: the loss is log(sum_c exp(z_c)) - z_t.",
                     lambda expected, labels, logits: -np.mean(_picked(labels, logits))),
-            Mistake("Wrong log base: use np.log (nats), not np.log2.",
-                    lambda expected, labels, logits: expected / _LN2),
-            Mistake("Wrong log base: use np.log (nats), not np.log10.",
-                    lambda expected, labels, logits: expected / _LN10),
         ),
         nonfinite_hint=(
             "np.exp overflows for a logit of 1000: exp(1000) is inf, and inf / inf is nan. Subtract each row's "
@@ -210,13 +200,12 @@ print(f"a smoothed row: {np.round(np.sort(y_soft_02[0])[::-1], 3)}; -y log y: {n
             "With smoothing 0.2 over K = 3 classes each row is (0.867, 0.067, 0.067), in some order. Its "
             "entropy is -sum_c y_c log y_c, in nats (special.entr(row).sum() computes it).",
         ),
+        common=("log base",),
         mistakes=(
             Mistake("0.2911 nats is the gap for smoothing 0.1. With 0.2 the rows are flatter, and their entropy "
                     "is larger.", lambda expected: 0.2911),
             Mistake("Smoothed rows are not one-hot: their entropy H(y), and with it the gap, is positive.",
                     lambda expected: 0.0),
-            Mistake("Wrong log base: that is the entropy in bits. Losses are in nats: use the natural log.",
-                    lambda expected: expected / _LN2),
             Mistake("The entropy does not grow in proportion to the smoothing: twice 0.2911 overshoots. "
                     "Work out -sum_c y_c log y_c for the row (0.867, 0.067, 0.067).",
                     lambda expected: 2 * 0.2911),

@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from lossbook.exercises.model import Case, Exercise, get, student_edition
+from lossbook.exercises.model import Case, Exercise, common_mistakes, get, student_edition
 from lossbook.exercises.sandbox import TIME_LIMIT, _call
 
 __all__ = ["Report", "evaluate", "check", "grade", "hint", "solution", "show", "results", "RESULT_PREFIX"]
@@ -221,7 +221,8 @@ def _diagnose(exercise: Exercise, case: Case, expected, received, index: int = 0
             f"Wrong axis or reduction: the answer has shape {want}, yours has shape {got}. "
             "Check the `axis` of each sum or mean."
         )
-    for mistake in exercise.mistakes:
+    # The generic factor mistakes first: a value that is a fixed multiple of the answer is that mistake.
+    for mistake in common_mistakes(exercise) + exercise.mistakes:
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")

@@ -18,7 +18,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["KINDS", "Case", "Mistake", "Exercise", "labels", "get", "student_edition", "encode", "decode", "Opaque"]
+__all__ = ["KINDS", "COMMON_MISTAKES", "UNITS", "Case", "Mistake", "Exercise", "common_mistakes", "labels", "get",
+           "student_edition", "encode", "decode", "Opaque"]
 
 #: The four kinds of exercise every chapter draws from.
 KINDS = ("by hand", "implement", "predict", "read a plot")
@@ -29,6 +30,11 @@ BANK = "lossbook.exercise_bank"
 _LABEL = re.compile(r"^ex-\d\d-[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: The fields holding a cell's text; the newlines around them are not part of it.
 _TEXTS = ("statement", "explanation", "demo", "lead")
+#: Mistakes that turn the right value into a fixed multiple of it, diagnosed for any exercise that names them in
+#: :attr:`Exercise.common`: a logarithm of the wrong base, a flipped sign, a sum where the formula has a mean.
+COMMON_MISTAKES = ("log base", "sign", "sum")
+#: The units an answer with logarithms is asked in (:attr:`Exercise.unit`).
+UNITS = ("nats", "bits")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,6 +143,15 @@ class Exercise:
         committed to one.
     lead : str, optional
         Code placed before ``exercises.check(...)`` in the check cell.
+    common : tuple of str, optional
+        Names from :data:`COMMON_MISTAKES` to diagnose, before ``mistakes``
+        (see :func:`common_mistakes`); their hints are written once, there.
+    unit : {"nats", "bits"}, default "nats"
+        The unit of the answer, for the ``"log base"`` mistake.
+    examples : int, optional
+        For the ``"sum"`` mistake of an exercise without arguments: the
+        number of examples the mean runs over. With arguments it is the
+        length of the first argument that has one.
 
     The newlines around ``statement``, ``explanation``, ``demo`` and ``lead``
     are dropped, so that each can be written as a triple-quoted string that
@@ -161,6 +176,9 @@ class Exercise:
     demo: str = ""
     lead: str = ""
     parameters: tuple = ()
+    common: tuple = ()
+    unit: str = "nats"
+    examples: int = 0
 
     def __post_init__(self):
         if not isinstance(self.label, str) or not _LABEL.match(self.label):
@@ -180,6 +198,13 @@ class Exercise:
             raise ValueError(f"{self.label}: points must be a positive integer; got {self.points!r}.")
         if self.choices and any(c.expected is not None and c.expected not in self.choices for c in self.cases):
             raise ValueError(f"{self.label}: an expected answer is not one of the choices {self.choices}.")
+        unknown = [name for name in self.common if name not in COMMON_MISTAKES]
+        if unknown:
+            raise ValueError(f"{self.label}: common mistakes must come from {COMMON_MISTAKES}; got {unknown}.")
+        if self.unit not in UNITS:
+            raise ValueError(f"{self.label}: unit must be one of {UNITS}; got {self.unit!r}.")
+        if isinstance(self.examples, bool) or not isinstance(self.examples, int) or self.examples < 0:
+            raise ValueError(f"{self.label}: examples must be a non-negative integer; got {self.examples!r}.")
         if not isinstance(self.title, str) or "\n" in self.title:
             raise ValueError(f"{self.label}: the title must be one line of text; got {self.title!r}.")
         for name in _TEXTS:
@@ -218,6 +243,73 @@ class Exercise:
         return self.reference()(*copy.deepcopy(case.args))
 
 
+_LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))
+
+# For each unit of the answer: (the factor a wrong base multiplies the answer by, the hint), one per wrong base.
+_WRONG_BASES = {
+    "nats": (
+        (1 / _LN2, "Wrong log base: that is the value in bits (log base 2). This exercise asks for nats: use "
+                   "the natural logarithm, np.log (the value in bits times ln 2 = 0.693)."),
+        (1 / _LN10, "Wrong log base: that is the value with log base 10. This exercise asks for nats: use the "
+                    "natural logarithm, np.log."),
+    ),
+    "bits": (
+        (_LN2, "Wrong log base: that is the value in nats (natural log). This exercise asks for bits: use "
+               "np.log2, or divide the value in nats by ln 2 = 0.693."),
+        (_LN2 / _LN10, "Wrong log base: that is the value with log base 10. This exercise asks for bits: use "
+                       "np.log2."),
+    ),
+}
+_SIGN_HINT = ("The sign is flipped: your value is minus the right one. Check the minus sign in front of the "
+              "logarithm, or which way round the error is taken (prediction minus target).")
+_SUM_HINT = ("Wrong reduction: your value is n times the right one, a sum over the n examples where the formula "
+             "has their mean. Use np.mean, or divide the sum by n (a gradient of a mean carries the factor 1/n).")
+
+
+def _example_count(exercise: Exercise, args) -> int:
+    if not args:
+        if not exercise.examples:
+            raise LookupError(f"{exercise.label}: the 'sum' mistake needs `examples` (no argument has a length)")
+        return exercise.examples
+    for arg in args:
+        if np.ndim(arg) >= 1:
+            return len(arg)
+    raise LookupError(f"{exercise.label}: no argument has a length for the 'sum' mistake")
+
+
+def common_mistakes(exercise: Exercise) -> tuple[Mistake, ...]:
+    """The mistakes of :data:`COMMON_MISTAKES` that ``exercise`` names, each as a :class:`Mistake`.
+
+    Each is a fixed multiple of the right value: ``"log base"`` the factor
+    between the asked unit and another base, ``"sign"`` minus one, ``"sum"``
+    the number of examples. They are defined here once, not in each bank.
+
+    Examples
+    --------
+    >>> ex = Exercise("ex-09-demo", "by hand", "f", "", (Case(),), ("think",),
+    ...               common=("sign", "sum"), examples=4)
+    >>> [m.answer(0.5) for m in common_mistakes(ex)]
+    [-0.5, 2.0]
+    """
+    found = []
+    for name in exercise.common:
+        if name == "log base":
+            for factor, text in _WRONG_BASES[exercise.unit]:
+                found.append(Mistake(text, lambda expected, *args, factor=factor: _scaled(expected, factor)))
+        elif name == "sign":
+            found.append(Mistake(_SIGN_HINT, lambda expected, *args: _scaled(expected, -1.0)))
+        else:
+            found.append(Mistake(_SUM_HINT, lambda expected, *args: _scaled(expected, _example_count(exercise, args))))
+    return tuple(found)
+
+
+def _scaled(expected, factor):
+    if isinstance(expected, (str, tuple)) or expected is None:
+        raise TypeError("only numbers and arrays of numbers are scaled")
+    value = np.asarray(expected, dtype=float) * factor
+    return float(value) if value.ndim == 0 else value
+
+
 _REFERENCES: dict[str, Callable] = {}
 
 
@@ -252,9 +344,9 @@ def _from_data(item: dict) -> Exercise:
     cases = tuple(Case(decode(c["args"]), decode(c["expected"]), c.get("note", "")) for c in item["cases"])
     mistakes = tuple(Mistake(m["hint"], values=tuple(decode(v) for v in m["values"])) for m in item["mistakes"])
     fields = {k: item[k] for k in ("label", "kind", "function", "points", "rtol", "atol", "nonfinite_hint",
-                                   "title", "statement", "lead")}
+                                   "title", "statement", "lead", "unit", "examples")}
     return Exercise(**fields, solution="", cases=cases, hints=tuple(item["hints"]), mistakes=mistakes,
-                    choices=tuple(item["choices"]), parameters=tuple(item["parameters"]))
+                    choices=tuple(item["choices"]), parameters=tuple(item["parameters"]), common=tuple(item["common"]))
 
 
 def _registry() -> dict[str, Exercise]:
