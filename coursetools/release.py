@@ -25,6 +25,7 @@ coursetools.exercises write`` lays all these cells out from
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -43,7 +44,7 @@ from coursetools.course import (
     run_nbgrader,
 )
 
-__all__ = ["prepare_source", "clear_exercise_outputs", "build_course", "student_edition", "main"]
+__all__ = ["prepare_source", "clear_exercise_outputs", "answer_leaks", "build_course", "student_edition", "main"]
 
 
 # ---------------------------------------------------------------------------
@@ -154,6 +155,71 @@ def _student_book(root: Path, notebooks: Path, book: Path) -> None:
     (book / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
+# ---------------------------------------------------------------------------
+# Answers shown before the learner commits to one
+# ---------------------------------------------------------------------------
+
+def _answer_forms(value) -> list[str]:
+    """How a printed cell or a sentence would write ``value``: 2, 3 and 4 decimals, two significant digits or more.
+
+    A value with fewer (1.0, 0.4) is everywhere in a chapter and is not searched.
+    """
+    if isinstance(value, tuple):
+        return sorted({form for part in value for form in _answer_forms(part)})
+    if isinstance(value, (str, bytes)) or value is None:
+        return []
+    import numpy as np
+
+    try:
+        number = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return []
+    if number.size != 1:
+        return []
+    x = float(number.ravel()[0])
+    forms = {f"{x:.{decimals}f}" for decimals in (2, 3, 4)}
+    return sorted(form for form in forms if len(form.lstrip("-").replace(".", "").strip("0")) >= 2)
+
+
+def _cell_text(cell) -> str:
+    parts = [cell.get("source", "")]
+    for output in cell.get("outputs", []):
+        if "text" in output:
+            parts.append(output["text"])
+        parts.extend(output.get("data", {}).get(kind, "") for kind in ("text/plain", "text/markdown", "text/html"))
+    return "\n".join(part if isinstance(part, str) else "".join(part) for part in parts)
+
+
+def answer_leaks(nb, labels=None) -> list[str]:
+    """Where a notebook shows a single-answer exercise's answer above the exercise's check.
+
+    A by-hand, predict or read-a-plot exercise has one case, whose expected
+    value is the answer. Every cell above the exercise's check (markdown,
+    code and outputs alike) is searched for that value as a sentence or a
+    printed number would write it, to 2, 3 or 4 decimals with at least two
+    significant digits (a rounder value, such as 1.0, is everywhere in a
+    chapter); one-word answers are not searched, since the statement lists
+    the choices. Returns one line per find: the label, the
+    value found and the cell's index.
+    """
+    from lossbook import exercises
+
+    found = []
+    for label in labels if labels is not None else exercises.labels():
+        exercise = exercises.get(label)
+        if len(exercise.cases) != 1:
+            continue
+        check = next((i for i, cell in enumerate(nb.cells)
+                      if cell.cell_type == "code" and f'exercises.check("{label}"' in cell.source), None)
+        if check is None:
+            continue
+        for form in _answer_forms(exercise.expected(exercise.cases[0])):
+            pattern = re.compile(r"(?<![\d.])" + re.escape(form) + r"(?!\d)")
+            found += [f"{label}: the answer {form} is in cell {index}, above the check (cell {check})"
+                      for index in range(check) if pattern.search(_cell_text(nb.cells[index]))]
+    return found
+
+
 def student_edition(root=".", out="_build/student", *, site: bool = True, log=print) -> Path:
     """Write the student edition: notebooks without solutions and, unless ``site=False``, its website.
 
@@ -176,6 +242,9 @@ def student_edition(root=".", out="_build/student", *, site: bool = True, log=pr
         for chapter in chapters:
             if chapter in with_exercises:
                 shutil.copy(course / "release" / chapter.stem / chapter.name, notebooks / chapter.name)
+                leaks = answer_leaks(read(notebooks / chapter.name))
+                if leaks:
+                    raise RuntimeError(f"{chapter.name} shows answers before their checks:\n" + "\n".join(leaks))
             else:  # no exercises yet: nothing to remove
                 nb = prepare_source(read(chapter))
                 nbformat.write(nb, notebooks / chapter.name)

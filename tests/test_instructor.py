@@ -79,6 +79,34 @@ def test_the_student_edition_contains_no_solution_code(edition):
     assert found == [], "solution code in the student edition:\n" + "\n".join(found)
 
 
+def test_no_student_notebook_shows_an_answer_above_its_check(edition):
+    notebooks = sorted((edition / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) == len(_chapters())
+    searched = [label for label in exercises.labels() if len(exercises.get(label).cases) == 1]
+    assert len(searched) >= 15, searched
+    leaks = [f"{path.name}: {line}" for path in notebooks for line in release.answer_leaks(course.read(path))]
+    assert leaks == []
+
+
+@pytest.mark.parametrize("where", ["output", "prose"])
+def test_a_planted_answer_above_its_check_is_found(edition, where):
+    path = edition / "notebooks" / "02_maximum_likelihood.ipynb"
+    nb = course.read(path)
+    exercise = exercises.get("ex-02-nll-by-hand")
+    answer = f"{exercise.expected(exercise.cases[0]):.3f}"
+    check = next(i for i, c in enumerate(nb.cells) if 'exercises.check("ex-02-nll-by-hand"' in c.source)
+    assert release.answer_leaks(nb, ["ex-02-nll-by-hand"]) == []
+    if where == "output":
+        cell = nbformat.v4.new_code_cell("print(J)", outputs=[nbformat.v4.new_output("stream", text=f"J = {answer}\n")])
+    else:
+        cell = nbformat.v4.new_markdown_cell(f"The mean loss at the estimate is {answer} nats.")
+    nb.cells.insert(check - 3, cell)
+    leaks = release.answer_leaks(nb, ["ex-02-nll-by-hand"])
+    assert leaks == [f"ex-02-nll-by-hand: the answer {answer} is in cell {check - 3}, above the check (cell {check + 1})"]
+    nb.cells.insert(check + 2, nbformat.v4.new_markdown_cell(f"After the check, {answer} may be shown."))
+    assert release.answer_leaks(nb, ["ex-02-nll-by-hand"]) == leaks
+
+
 def test_the_student_notebooks_have_stubs_and_no_hidden_tests_or_solution_text(edition):
     demos = 0
     for path in sorted((edition / "notebooks").glob("*.ipynb")):

@@ -133,24 +133,24 @@ print(f"scipy.stats.entropy(P, Q, base=2) = {scipy.stats.entropy(P, Q, base=2):.
         title="The floor of a smoothed label",
         statement=r"""
 Label smoothing replaces a one-hot target by a softer one, here
-$t = (0.9, 0.05, 0.05)$. Predict the smallest cross-entropy $H(t, q)$, in nats,
+$t = (0.8, 0.1, 0.1)$. Predict the smallest cross-entropy $H(t, q)$, in nats,
 that any predicted distribution $q$ can reach on this target. Return it,
 rounded to three decimals, from `smallest_cross_entropy()`, then run the check, and after it the experiment in the next cell, which searches over all $q$ with SciPy.
 """,
         explanation=r"""
 By $H(t, q) = H(t) + \mathrm{KL}(t \,\|\, q)$ and $\mathrm{KL} \ge 0$, the
 smallest cross-entropy is the entropy of the target, reached at $q = t$:
-$H(t) = -[0.9 \log 0.9 + 2 \cdot 0.05 \log 0.05] = 0.394$ nats. The search
+$H(t) = -[0.8 \log 0.8 + 2 \cdot 0.1 \log 0.1] = 0.639$ nats. The search
 below finds the same floor at the same $q$. A model trained on smoothed
 labels therefore never reports a loss near zero, even when it is perfect.
 """,
         solution='''\
 def smallest_cross_entropy():
-    """The smallest cross-entropy any prediction reaches on the target (0.9, 0.05, 0.05), in nats."""
-    return 0.394
+    """The smallest cross-entropy any prediction reaches on the target (0.8, 0.1, 0.1), in nats."""
+    return 0.639
 ''',
         demo=r"""
-smoothed = np.array([0.9, 0.05, 0.05])
+smoothed = np.array([0.8, 0.1, 0.1])
 search = scipy.optimize.minimize(lambda z: cross_entropy(smoothed, scipy.special.softmax(z)), np.zeros(3))
 print(f"smallest cross-entropy found: {search.fun:.3f} nats, at q = {np.round(scipy.special.softmax(search.x), 3)}")
 print(f"entropy of the target: {entropy(smoothed):.3f} nats")
@@ -159,15 +159,15 @@ print(f"entropy of the target: {entropy(smoothed):.3f} nats")
         atol=0.003,
         hints=(
             "H(t, q) = H(t) + KL(t || q), and the KL divergence is zero only at q = t.",
-            "So the floor is the entropy of the target: -[0.9 log 0.9 + 2 * 0.05 log 0.05].",
+            "So the floor is the entropy of the target: -[0.8 log 0.8 + 2 * 0.1 log 0.1].",
         ),
         common=("log base",),
         mistakes=(
             Mistake("Zero is the floor only for one-hot targets, whose entropy is zero. Here the target "
                     "itself is uncertain: which part of H(t, q) = H(t) + KL(t || q) can a prediction not "
                     "remove?", lambda expected: 0.0),
-            Mistake("That is -log 0.9, the loss of the true class alone. With a soft target every class "
-                    "with a nonzero target probability adds a term.", lambda expected: -math.log(0.9)),
+            Mistake("That is -log 0.8, the loss of the true class alone. With a soft target every class "
+                    "with a nonzero target probability adds a term.", lambda expected: -math.log(0.8)),
         ),
     ),
 ]

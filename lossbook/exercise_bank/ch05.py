@@ -134,31 +134,35 @@ def bce_logit_grad(y, z):
         function="keras_cap_by_hand",
         title="The price of a certain mistake, by hand",
         statement=r"""
-A model predicts $p = 0$ exactly for an example of class 1. Work out by hand
-the binary cross-entropy that Keras reports for it, in nats, given that Keras
-clips probabilities into $[10^{-7}, 1 - 10^{-7}]$. Return it, to three
-decimals, from `keras_cap_by_hand()`, then run the check, and compare with the computation in the cell after it.
+A model predicts $p = 0$ exactly for an example of class 1. The chapter
+worked out what Keras reports for it with its clipping constant $10^{-7}$.
+Suppose the probabilities were clipped into $[10^{-5}, 1 - 10^{-5}]$ instead.
+Work out by hand the binary cross-entropy of that example, in nats, and return
+it, to three decimals, from `keras_cap_by_hand()`. Then run the check, and
+compare with the computation in the cell after it.
 """,
         explanation=r"""
-Clipping turns $p = 0$ into $\epsilon = 10^{-7}$, so the loss is
-$-\log 10^{-7} = 7 \log 10 = 7 \times 2.3026 = 16.118$ nats. With the
-logarithm to base 10 the same expression would be 7, and without clipping it
-would be infinite.
+Clipping turns $p = 0$ into $\epsilon = 10^{-5}$, so the loss is
+$-\log 10^{-5} = 5 \log 10 = 5 \times 2.3026 = 11.513$ nats. With the
+logarithm to base 10 the same expression would be 5, and without clipping it
+would be infinite. The cap is $-\log \epsilon$ for any $\epsilon$: a larger
+constant caps a confident mistake lower.
 """,
         solution='''\
 def keras_cap_by_hand():
-    """The loss, in nats, that clipping at 1e-7 gives y = 1, p = 0; worked out by hand."""
-    return 16.118
+    """The loss, in nats, that clipping at 1e-5 gives y = 1, p = 0; worked out by hand."""
+    return 11.513
 ''',
         demo=r"""
-keras_value = float(keras.losses.binary_crossentropy(np.array([[1.0]]), np.array([[0.0]]))[0])
-print(f"log 10 = {np.log(10):.4f}; -log(1e-7) = {-np.log(1e-7):.3f}; Keras: {keras_value:.3f}")
+clipped = np.clip(np.array([0.0]), 1e-5, 1 - 1e-5)
+print(f"log 10 = {np.log(10):.4f}; -log(1e-5) = {-np.log(1e-5):.3f}; "
+      f"lossbook's formula on the clipped p: {losses.binary_crossentropy(np.array([1.0]), clipped):.3f}")
 """,
         cases=(Case(),),
         atol=0.01,
         hints=(
-            "Clipping replaces p = 0 by eps = 1e-7, so the loss is -log(1e-7).",
-            "-log(10^-7) = 7 log(10) in any base; the natural log of 10 is 2.3026.",
+            "Clipping replaces p = 0 by eps = 1e-5, so the loss is -log(1e-5).",
+            "-log(10^-5) = 5 log(10) in any base; the natural log of 10 is 2.3026.",
         ),
         common=("log base",),
         mistakes=(
@@ -166,7 +170,7 @@ print(f"log 10 = {np.log(10):.4f}; -log(1e-7) = {-np.log(1e-7):.3f}; Keras: {ker
                     "for y = 1.", lambda expected: 0.0),
         ),
         nonfinite_hint=(
-            "No clipping: without it -log(0) is infinite. Keras first clips p into [1e-7, 1 - 1e-7]: "
+            "No clipping: without it -log(0) is infinite. Here p is first clipped into [1e-5, 1 - 1e-5]: "
             "what is -log of the clipped value?"
         ),
     ),
