@@ -2,28 +2,34 @@
 
 The check is static: it reads the stored notebook and executes nothing.
 
-A *number* here is a decimal (``0.848``, ``15.942``) or a percentage
-(``85 %``, ``2.5%``) in a markdown cell before the chapter's exercises
-section. Integers without a percent sign (a count of seeds, a year, a chapter
-number) are not checked. A number is
+A *number* here is a decimal (``0.848``, ``15.942``), a percentage
+(``85 %``, ``2.5%``) or an integer (``330``, ``10,000``) in a markdown cell
+before the chapter's exercises section. Integers inside ``$...$`` mathematics
+(an exponent, the 2 of a square) are part of a formula, not a claim, and are
+not read; decimals there are. A number is
 
 - *bound* when a stored output of the chapter (a printed line, a table, a
   repr) prints it: the same value, or one with more decimals that rounds to
-  it (the text's ``0.32`` is bound by a printed ``0.322``; a percentage is
-  bound by a printed percentage or fraction: ``14%`` by ``14.2%`` or
-  ``0.142``), and
+  it (the text's ``0.32`` is bound by a printed ``0.322``, ``about 710`` by
+  ``709.78``; a percentage is bound by a printed percentage or fraction:
+  ``14%`` by ``14.2%`` or ``0.142``), and
 - a *constant* when its value stands in the source of one of the chapter's
   code cells: a setting the chapter chooses (a learning rate, a momentum, a
-  delta), which the text may quote because the code it describes sets it.
+  delta, a number of seeds), which the text may quote because the code it
+  describes sets it. A year (an integer from 1800 to 2099) is a constant too.
 
-A version or a section number (``version 1.2``, ``section 4.1``) is neither
-a result nor a setting, and is skipped.
+Skipped, as neither a result nor a setting: a version, a section, a chapter,
+a part or a figure number (``version 1.2``, ``section 4.1``, ``chapter 7``),
+and a page of a cited book (``p. 82``, ``pp. 131-132``).
 
 Any other number is *unbound*: the text claims something no cell shows. When
 a cell changes what it prints, the text that quotes the old value becomes
 unbound, and ``make check`` names the chapter, the cell and the number.
 A number the text needs that is neither (a figure from a paper, a mathematical
-fact) belongs in a cell that prints it, so that the reader can see it checked.
+fact, the size of a data set that the library chooses) belongs in a cell that
+prints it, so that the reader can see it checked. A statement in words ("three
+times", "a factor of two") is not read: the chapters either print the ratio
+they state or do not state one.
 """
 
 from __future__ import annotations
@@ -38,21 +44,26 @@ from coursetools.course import exercises_heading, read
 
 __all__ = ["NUMBER", "Numbers", "chapter_numbers", "prose_problems", "page_problems"]
 
-#: A decimal or a percentage standing as a token of its own (not part of a name, a version or a longer number).
-NUMBER = re.compile(r"(?<![\w.^_{\\])(\d+\.\d+|\d+(?:\.\d+)?\s?%)(?![\w.]|\d)")
+#: A decimal, a percentage or an integer standing as a token of its own (not part of a name, a version or a
+#: longer number); an integer may group its thousands with commas (``10,000``).
+NUMBER = re.compile(r"(?<![\w.^_{\\,-])(\d+\.\d+|\d+(?:\.\d+)?\s?%|\d{1,3}(?:,\d{3})+|\d+)(?![\w.]|\d|,\d)")
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)|\{(?:doc|ref|numref|cite:[pt]|eq)\}`[^`]*`")
 _DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:.*$", re.MULTILINE)
+_PAGES = re.compile(r"\bpp?\.\s*\d+(?:\s*[-\u2013]\s*\d+)?")
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL)
 
 
-#: A number printed in an output: a decimal, possibly followed by a percent sign.
-_PRINTED = re.compile(r"(?<![\w.])(\d+\.\d+|\d+)(\s?%)?(?![\w.]|\d)")
-_NOT_A_RESULT = re.compile(r"\b(version|versions|section|sections|python|chapter)\s*$", re.IGNORECASE)
+#: A number printed in an output: a decimal or an integer, possibly followed by a percent sign.
+_PRINTED = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?![\d.])|\d+\.\d+|\d+)(\s?%)?(?![\w.]|\d)")
+_NOT_A_RESULT = re.compile(r"\b(version|versions|section|sections|python|chapter|chapters|part|figure)\s*$",
+                           re.IGNORECASE)
+_YEARS = range(1800, 2100)
 
 
 def _normal(token: str) -> str:
-    """The token's digits: a percentage without its space (``85 %`` and ``85%`` are the same number)."""
-    return token.replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
+    """The token's digits: a percentage without its space (``85 %`` and ``85%`` are the same number), no commas."""
+    return token.replace(" ", "").replace("\u202f", "").replace("\u00a0", "").replace(",", "")
 
 
 def _decimals(digits: str) -> int:
@@ -63,7 +74,7 @@ def _printed(text: str) -> tuple[set[tuple[Decimal, int]], set[tuple[Decimal, in
     """The numbers an output prints, with their decimals: (plain numbers, percentages)."""
     plain, percent = set(), set()
     for match in _PRINTED.finditer(text):
-        digits = match.group(1)
+        digits = match.group(1).replace(",", "")
         (percent if match.group(2) else plain).add((Decimal(digits), _decimals(digits)))
     return plain, percent
 
@@ -83,7 +94,7 @@ def _is_printed(token: str, plain, percent) -> bool:
 
 
 def _values(text: str) -> set[Decimal]:
-    return {Decimal(m.group(1)) for m in _PRINTED.finditer(text)}
+    return {Decimal(m.group(1).replace(",", "")) for m in _PRINTED.finditer(text)}
 
 
 def _output_text(cell) -> str:
@@ -100,10 +111,15 @@ def _output_text(cell) -> str:
 
 
 def _prose(source: str) -> str:
-    """A markdown cell's text without code spans, link targets, cross-reference targets and directive options."""
+    """A markdown cell's text without code spans, links, cross-reference targets, directive options and pages."""
     text = _CODE_SPAN.sub(" ", source)
     text = _LINK_TARGET.sub(" ", text)
-    return _DIRECTIVE_OPTION.sub(" ", text)
+    text = _DIRECTIVE_OPTION.sub(" ", text)
+    return _PAGES.sub(" ", text)
+
+
+def _math_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _MATH.finditer(text)]
 
 
 @dataclass
@@ -126,13 +142,17 @@ def _sort(found: Numbers, index: int, source: str, evidence) -> None:
     """Sort the numbers of one markdown text into ``found``, read against ``evidence`` (:func:`_evidence`)."""
     plain, percent, constants = evidence
     text = _prose(source)
+    math = _math_spans(text)
     for match in NUMBER.finditer(text):
         token = _normal(match.group(1))
         if _NOT_A_RESULT.search(text[: match.start()]):
             continue
+        integer = token.isdigit()
+        if integer and any(start <= match.start() < end for start, end in math):
+            continue
         if _is_printed(token, plain, percent):
             found.bound.append((index, token))
-        elif Decimal(token.rstrip("%")) in constants:
+        elif Decimal(token.rstrip("%")) in constants or (integer and int(token) in _YEARS):
             found.constants.append((index, token))
         else:
             found.unbound.append((index, token))

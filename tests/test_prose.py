@@ -37,6 +37,17 @@ def test_every_number_in_the_text_is_printed_or_set_by_the_chapter(path):
         ("since version 1.2 it clips", "", "skipped"),
         ("in section 4.1 of the book", "", "skipped"),
         ("with momentum 0.9", "", "constant"),                # the code below sets it
+        ("we trained 330 networks", "11 x 30 = 330 networks", "bound"),
+        ("we trained 330 networks", "11 x 30 networks", "unbound"),
+        ("above about 710 it overflows", "overflows above 709.78", "bound"),  # rounded as the text rounds it
+        ("a factor of 10,000", "ratio 10,000", "bound"),
+        ("a factor of 10,000", "ratio 10000.4", "bound"),
+        ("over 20,000", "MSE 20,381", "unbound"),
+        ("Shannon wrote in 1948", "", "constant"),          # a year
+        ("as the book says (p. 82)", "", "skipped"),
+        ("as the book says (pp. 131-132)", "", "skipped"),
+        ("the loss $x^2 + 3 x$", "", "skipped"),             # an integer in a formula
+        ("as chapter 7 shows", "", "skipped"),
     ],
 )
 def test_what_binds_a_number(text, printed, kind):
@@ -98,3 +109,18 @@ def test_the_markdown_pages_quote_only_numbers_a_chapter_prints(tmp_path):
     (tmp_path / "chapters" / "glossary.md").write_text("1 nat is 1.443 bits, and 2.718 is e.\n", encoding="utf-8")
     problems = prose.page_problems(tmp_path)
     assert len(problems) == 1 and "glossary.md" in problems[0] and "says 2.718," in problems[0], problems
+
+
+def test_a_changed_count_leaves_the_text_unbound_and_the_check_names_it(tmp_path):
+    chapter = ROOT / "chapters" / "09_comparing_losses.ipynb"
+    nb = course.read(chapter)
+    printing = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "= 330 networks" in prose._output_text(c)]
+    quoting = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "330" in c.source]
+    assert len(printing) == 1 and quoting, (printing, quoting)
+    for output in nb.cells[printing[0]].outputs:
+        if "text" in output:
+            output["text"] = output["text"].replace("= 330 networks", "= 331 networks")
+    path = tmp_path / chapter.name
+    nbformat.write(nb, path)
+    problems = prose.prose_problems(path)
+    assert [p for p in problems if "says 330," in p] and all(f"cell {i}:" in " ".join(problems) for i in quoting)
