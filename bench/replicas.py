@@ -26,6 +26,12 @@ TensorFlow's import excluded, as for the other path). The exit status is 1
 when a target is missed: grid under 60 s, speedup at least 100x, peak memory
 under 3 GiB.
 
+The losses of Part III (``PART3_LOSS_NAMES``) are trained as replicas too, on
+their task's canonical experiment (Poisson on the positive, skewed regression
+target), and reported after the grid; they are not part of the grid or its
+targets. ``python bench/replicas.py --phase part3 SEEDS`` runs that phase
+alone and prints its JSON report.
+
 Run it with ``make bench``, or ``python bench/replicas.py --help``.
 """
 
@@ -48,18 +54,26 @@ LOSS_NAMES = [
 ]
 
 
-def _configs():
+#: The losses of Part III, each with its task's canonical experiment; reported apart from the grid.
+PART3_LOSS_NAMES = [
+    "pinball_loss", "poisson", "gaussian_nll",
+    "weighted_binary_crossentropy", "binary_focal_crossentropy",
+    "label_smoothed_categorical_crossentropy",
+]
+
+
+def _configs(names=LOSS_NAMES):
     """(task, loss, hidden units, epochs, number of classes) of each configuration."""
     from lossbook import registry
 
     rows = []
-    for loss in LOSS_NAMES:
+    for loss in names:
         experiment = registry.EXPERIMENTS[registry.LOSSES[loss].task]
         rows.append((experiment.task, loss, experiment.hidden, experiment.epochs, experiment.n_classes))
     return rows
 
 
-#: The learning-rate sweep of chapter 9: every loss it compares, 8 rates, the seeds of the grid, each
+#: The learning-rate sweep of chapter 11: every loss it compares, 8 rates, the seeds of the grid, each
 #: loss's 240 networks in one replicas.fit call with a learning rate per replica.
 SWEEP_LOSSES = [
     "mean_squared_error", "mean_squared_logarithmic_error", "mean_absolute_error", "huber", "log_cosh",
@@ -71,9 +85,11 @@ TARGETS = {"grid_seconds": 60.0, "speedup": 100.0, "peak_gib": 3.0, "sweep_secon
 
 
 def _split(task, loss):
-    """The canonical split of a task, its labels in the format the loss expects."""
-    from lossbook import data
+    """The canonical split of a task, its labels in the format the loss expects (counts need positive targets)."""
+    from lossbook import data, registry
 
+    if registry.LOSSES[loss].labels == "non-negative":
+        return data.positive_skewed_regression()
     return data.for_loss(data.canonical(task), loss)
 
 
@@ -86,7 +102,7 @@ def _peak_mib():
 # ---------------------------------------------------------------------------
 
 
-def phase_replicas(seeds):
+def phase_replicas(seeds, names=LOSS_NAMES):
     import lossbook
 
     lossbook.setup(keras=True)
@@ -94,7 +110,7 @@ def phase_replicas(seeds):
 
     rows = []
     start = time.perf_counter()
-    for problem, loss, hidden, epochs, n_classes in _configs():
+    for problem, loss, hidden, epochs, n_classes in _configs(names):
         t0 = time.perf_counter()
         runs = replicas.fit(
             loss, _split(problem, loss), hidden=hidden, epochs=epochs, replicas=seeds, n_classes=n_classes, progress=False
@@ -110,7 +126,12 @@ def phase_replicas(seeds):
                 "sd": float(final.std(ddof=1)) if seeds > 1 else 0.0,
             }
         )
-    return {"seconds": time.perf_counter() - start, "models": seeds * len(LOSS_NAMES), "rows": rows, "peak_mib": _peak_mib()}
+    return {"seconds": time.perf_counter() - start, "models": seeds * len(names), "rows": rows, "peak_mib": _peak_mib()}
+
+
+def phase_part3(seeds):
+    """The losses of Part III as replicas, each on its task's canonical experiment."""
+    return phase_replicas(seeds, PART3_LOSS_NAMES)
 
 
 def phase_sweep(seeds):
@@ -197,7 +218,7 @@ def main(argv=None):
 
     if args.phase:
         name, seeds = args.phase[0], int(args.phase[1])
-        phases = {"replicas": phase_replicas, "sweep": phase_sweep}
+        phases = {"replicas": phase_replicas, "sweep": phase_sweep, "part3": phase_part3}
         report = phases[name](seeds) if name in phases else phase_one_at_a_time(seeds, name)
         print(json.dumps(report))
         return 0
@@ -222,6 +243,15 @@ def main(argv=None):
         )
     per_model_rep = rep["seconds"] / rep["models"]
     print(f"  grid {rep['seconds']:.1f} s = {1000 * per_model_rep:.1f} ms per model; peak memory {rep['peak_mib']:.0f} MiB")
+    print()
+
+    part3 = _run_phase(["part3", str(args.seeds)])
+    print(f"Part III losses (not in the grid or its targets): {args.seeds} replicas per lossbook.replicas.fit call")
+    for row in part3["rows"]:
+        print(
+            f"  {row['loss']:<40} {row['seconds']:6.2f} s   final test {row['metric']} "
+            f"{row['mean']:.4g} +- {row['sd']:.2g} (sd over {args.seeds} seeds)"
+        )
     print()
 
     sweep = _run_phase(["sweep", str(args.seeds)])

@@ -22,6 +22,7 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "COUNTS_HINT",
     "REDUCTIONS",
     "ROW_SUM_ATOL",
     "TARGET_KINDS",
@@ -329,6 +330,9 @@ def check_rate(value, name, *, high=None, example):
     else:
         check_scalar(value, name, low=0, high=high, high_open=True, example=example)
 
+
+#: Advice added to the check of count targets (``"non-negative"`` labels of the Poisson loss).
+COUNTS_HINT = "Poisson targets are counts of events, 0 or more; model a signed quantity with a regression loss instead."
 
 _ROWS_HINT = (
     "Each row must be one-hot or a probability distribution over the classes: one-hot encode integer labels "

@@ -25,6 +25,15 @@ row per example and one column per class. ``sparse_categorical_crossentropy``
 takes integer labels of shape ``(n,)`` or ``(n, 1)`` and ``y_pred`` of shape
 ``(n, K)``.
 
+The losses of Part III follow the same rules: ``pinball_loss``, ``poisson``,
+``weighted_binary_crossentropy`` and ``binary_focal_crossentropy`` work
+elementwise, ``label_smoothed_categorical_crossentropy`` takes rows.
+``gaussian_nll`` takes one target per example, shape ``(n,)`` or ``(n, 1)``,
+and two predictions per example, shape ``(n, 2)``: the mean and the
+log-variance. ``poisson`` and ``gaussian_nll`` are negative log-likelihoods
+whose smallest value is not 0, and ``label_smoothed_categorical_crossentropy``
+is smallest at the smoothed targets, not at the one-hot ones.
+
 Reductions
 ----------
 ``reduction="mean"`` (the default, Keras' ``"sum_over_batch_size"``) returns the
@@ -83,16 +92,22 @@ __all__ = [
     "LossInfo",
     "binary_crossentropy",
     "binary_crossentropy_grad",
+    "binary_focal_crossentropy",
+    "binary_focal_crossentropy_grad",
     "categorical_crossentropy",
     "categorical_crossentropy_grad",
     "categorical_hinge",
     "categorical_hinge_grad",
+    "gaussian_nll",
+    "gaussian_nll_grad",
     "hinge",
     "hinge_grad",
     "huber",
     "huber_grad",
     "kl_divergence",
     "kl_divergence_grad",
+    "label_smoothed_categorical_crossentropy",
+    "label_smoothed_categorical_crossentropy_grad",
     "log_cosh",
     "log_cosh_grad",
     "mean_absolute_error",
@@ -101,10 +116,16 @@ __all__ = [
     "mean_squared_error_grad",
     "mean_squared_logarithmic_error",
     "mean_squared_logarithmic_error_grad",
+    "pinball_loss",
+    "pinball_loss_grad",
+    "poisson",
+    "poisson_grad",
     "sparse_categorical_crossentropy",
     "sparse_categorical_crossentropy_grad",
     "squared_hinge",
     "squared_hinge_grad",
+    "weighted_binary_crossentropy",
+    "weighted_binary_crossentropy_grad",
 ]
 
 #: Floor applied to probabilities inside logarithms (Keras' ``backend.epsilon()``).
@@ -1462,6 +1483,742 @@ def categorical_hinge_grad(y_true, y_pred, *, reduction="mean"):
 
 
 # ---------------------------------------------------------------------------
+# Part III: quantiles, counts, uncertainty, imbalance and over-confidence
+# ---------------------------------------------------------------------------
+
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _pinball_inputs(y_true, y_pred, quantile, reduction):
+    _v.check_scalar(quantile, "quantile", low=0, high=1, low_open=True, high_open=True, example=0.9)
+    return _elementwise_inputs(y_true, y_pred, reduction)
+
+
+def pinball_loss(y_true, y_pred, *, quantile=0.5, reduction="mean"):
+    r"""Pinball (quantile) loss: its minimiser is the ``quantile``-th quantile of the targets.
+
+    With :math:`e = y - \hat y` and :math:`q` the quantile,
+
+    .. math::
+
+        \ell_i = \frac{1}{k} \sum_{j=1}^{k} \max\bigl(q \, e_{ij},\; (q - 1) \, e_{ij}\bigr)
+
+    An under-prediction costs :math:`q` per unit, an over-prediction
+    :math:`1 - q`; at :math:`q = 0.5` the loss is half the absolute error.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Targets, any finite numbers.
+    y_pred : array_like, same shape as ``y_true``
+        Predicted quantiles.
+    quantile : float, default 0.5
+        The quantile :math:`q` to predict, strictly between 0 and 1.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If ``quantile`` is not in (0, 1), the shapes differ, an input is empty
+        or not finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    pinball_loss_grad : its gradient.
+    mean_absolute_error : twice the pinball loss at ``quantile=0.5``.
+
+    Notes
+    -----
+    Equals ``sklearn.metrics.mean_pinball_loss(y_true, y_pred, alpha=quantile)``.
+    Keras 3 has no pinball loss; :mod:`lossbook` trains Keras models with its
+    own ``PinballLoss``. Shapes ``(n,)`` and ``(n, 1)`` are not mixed (see
+    :func:`mean_squared_error`).
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.pinball_loss([10.0, 10.0], [8.0, 12.0], quantile=0.9, reduction="none")  # under, over
+    array([1.8, 0.2])
+    >>> losses.pinball_loss([1.0, 2.0, 3.0], [2.0, 2.0, 2.0])  # half the MAE
+    0.33333
+    """
+    y_true, y_pred, _ = _pinball_inputs(y_true, y_pred, quantile, reduction)
+    error = y_true - y_pred
+    return _reduce_elementwise(np.maximum(quantile * error, (quantile - 1.0) * error), reduction)
+
+
+def pinball_loss_grad(y_true, y_pred, *, quantile=0.5, reduction="mean"):
+    r"""Gradient of :func:`pinball_loss` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \hat y_{ij}} =
+        \frac{1}{k}
+        \begin{cases} -q & \hat y_{ij} < y_{ij} \\ 1 - q & \hat y_{ij} > y_{ij} \\ 0 & \hat y_{ij} = y_{ij} \end{cases}
+
+    At zero error (the kink) the gradient is taken as 0, as for
+    :func:`mean_absolute_error_grad`.
+
+    Parameters and checks are those of :func:`pinball_loss`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.pinball_loss_grad([10.0, 10.0, 10.0], [8.0, 12.0, 10.0], quantile=0.9, reduction="sum")
+    array([-0.9,  0.1,  0. ])
+    """
+    y_true, y_pred, shape = _pinball_inputs(y_true, y_pred, quantile, reduction)
+    derivative = np.where(y_pred < y_true, -quantile, np.where(y_pred > y_true, 1.0 - quantile, 0.0))
+    return _elementwise_grad(derivative, reduction, shape)
+
+
+def _poisson_inputs(y_true, y_pred, reduction):
+    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
+    fix = (
+        "poisson compares counts with predicted rates: targets are counts (>= 0) and predictions rates (>= 0), "
+        "e.g. the output of a softplus or exponential unit."
+    )
+    _targets(y_true, "poisson", fix=_v.COUNTS_HINT)
+    _v.check_in_range(y_pred, "y_pred", low=0.0, fix=fix)
+    return y_true, y_pred, shape
+
+
+def poisson(y_true, y_pred, *, reduction="mean"):
+    r"""Poisson loss, the negative log-likelihood of counts under predicted rates (without its constant).
+
+    With :math:`\lambda = \hat y` the predicted rate,
+
+    .. math::
+
+        \ell_i = \frac{1}{k} \sum_{j=1}^{k} \bigl(\lambda_{ij} - y_{ij} \log \lambda_{ij}\bigr)
+
+    the negative log-likelihood :math:`-\log P(y \mid \lambda)` of a Poisson
+    count minus :math:`\log y!`, which does not depend on the prediction. It
+    is smallest at :math:`\lambda = y`, where it equals :math:`y - y \log y`:
+    negative for :math:`y > e`, so unlike the losses of Part II its minimum is
+    not 0.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Counts (any non-negative numbers).
+    y_pred : array_like, same shape as ``y_true``
+        Predicted rates, non-negative.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If a target or a rate is negative, the shapes differ, an input is
+        empty or not finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    poisson_grad : its gradient.
+
+    Notes
+    -----
+    ``keras.losses.poisson`` computes :math:`\lambda - y \log(\lambda + 10^{-7})`
+    and accepts negative values; lossbook rejects them and floors the
+    logarithm's argument at ``EPSILON = 1e-7`` instead, so the two differ by
+    about :math:`10^{-7} y / \lambda` (a rate of exactly 0 costs
+    :math:`16.118 \, y` in both).
+
+    ``sklearn.metrics.mean_poisson_deviance`` is twice the excess of this loss
+    over its value at the perfect prediction :math:`\lambda = y`:
+
+    .. math::
+
+        D(y, \lambda) = 2 \bigl(\ell(y, \lambda) - \ell(y, y)\bigr)
+        = 2 \Bigl(y \log \frac{y}{\lambda} - y + \lambda\Bigr),
+
+    so both have the same minimiser and the same gradient up to the factor 2.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.poisson([0.0, 2.0, 5.0], [1.0, 2.0, 5.0], reduction="none")  # 1, 2 - 2 log 2, 5 - 5 log 5
+    array([ 1.    ,  0.6137, -3.0472])
+    >>> y, rate = [0.0, 2.0, 5.0], [1.0, 3.0, 4.0]
+    >>> 2 * (losses.poisson(y, rate) - losses.poisson(y, y))  # sklearn's mean_poisson_deviance
+    0.86986
+    """
+    y_true, y_pred, _ = _poisson_inputs(y_true, y_pred, reduction)
+    return _reduce_elementwise(y_pred - special.xlogy(y_true, np.maximum(y_pred, EPSILON)), reduction)
+
+
+def poisson_grad(y_true, y_pred, *, reduction="mean"):
+    r"""Gradient of :func:`poisson` with respect to ``y_pred``.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \lambda_{ij}} = \frac{1}{k} \left(1 - \frac{y_{ij}}{\lambda_{ij}}\right)
+
+    A rate held at the floor ``EPSILON`` gets 1 (the logarithm is constant
+    there).
+
+    Parameters and checks are those of :func:`poisson`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.poisson_grad([2.0, 2.0, 0.0], [1.0, 2.0, 3.0], reduction="sum")
+    array([-1.,  0.,  1.])
+    """
+    y_true, y_pred, shape = _poisson_inputs(y_true, y_pred, reduction)
+    return _elementwise_grad(1.0 - y_true * _floored_reciprocal(y_pred), reduction, shape)
+
+
+_GAUSSIAN_FIX = (
+    "gaussian_nll takes one target per example, shape (n,) or (n, 1), and two predictions per example, "
+    "shape (n, 2): the mean in column 0 and the log-variance log(sigma**2) in column 1."
+)
+
+
+def _gaussian_inputs(y_true, y_pred, reduction):
+    y_true, y_pred = _arrays(y_true, y_pred, reduction)
+    _v.check_ndim(y_true, "y_true", (1, 2), fix=_GAUSSIAN_FIX, columns="1")
+    _v.check_ndim(y_pred, "y_pred", (2,), fix=_GAUSSIAN_FIX, columns="2")
+    if y_true.ndim == 2 and y_true.shape[1] != 1:
+        raise ValueError(f"`y_true` must have shape (n,) or (n, 1); got shape {y_true.shape}. {_GAUSSIAN_FIX}")
+    if y_pred.shape[1] != 2:
+        raise ValueError(f"`y_pred` must have shape (n, 2); got shape {y_pred.shape}. {_GAUSSIAN_FIX}")
+    y_true = y_true.reshape(-1)
+    _v.check_same_length(y_true, y_pred)
+    return y_true, y_pred[:, 0], y_pred[:, 1]
+
+
+def _scaled_squares(error, log_variance):
+    """``error**2 / variance``; 0 where the error is 0, even if the variance underflows."""
+    with np.errstate(over="ignore", invalid="ignore"):  # 0 * inf, replaced by 0
+        return np.where(error == 0.0, 0.0, error**2 * np.exp(-log_variance))
+
+
+def gaussian_nll(y_true, y_pred, *, reduction="mean"):
+    r"""Gaussian negative log-likelihood of a predicted mean and log-variance.
+
+    With :math:`\mu_i` and :math:`s_i = \log \sigma_i^2` the two columns of
+    ``y_pred``,
+
+    .. math::
+
+        \ell_i = -\log \mathcal N(y_i \mid \mu_i, \sigma_i^2)
+        = \tfrac12 \log(2\pi) + \tfrac12 s_i + \frac{(y_i - \mu_i)^2}{2 e^{s_i}}
+
+    the full negative log-density in nats, constant included. A density can
+    exceed 1, so the loss is negative when the predicted spread is small and
+    the error too: at :math:`\sigma = 0.1` it is -1.384 for a perfect mean and
+    -0.884 for an error of one :math:`\sigma`. With a fixed variance it is the
+    mean squared error up to scale and shift.
+
+    The network predicts the log-variance, not the variance: any real output
+    is then valid, so a linear unit serves, and the variance
+    :math:`e^{s}` is positive by construction.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, 1)
+        Targets, any finite numbers.
+    y_pred : array_like, shape (n, 2)
+        Column 0: the predicted mean; column 1: the predicted log-variance
+        :math:`\log \sigma^2` (any finite number).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If ``y_pred`` is not of shape (n, 2), ``y_true`` not of shape (n,) or
+        (n, 1), their numbers of rows differ, an input is empty or not
+        finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    gaussian_nll_grad : its gradient.
+
+    Notes
+    -----
+    Equals ``-scipy.stats.norm.logpdf(y, mu, np.exp(s / 2))``, averaged.
+    Keras 3 has no such loss; lossbook trains Keras models with its own
+    ``GaussianNLL``. ``torch.nn.GaussianNLLLoss`` takes the variance and
+    leaves out :math:`\tfrac12 \log(2\pi)` by default.
+
+    Examples
+    --------
+    >>> import math
+    >>> from lossbook import losses
+    >>> losses.gaussian_nll([0.0], [[0.0, 0.0]])  # a perfect mean with sigma = 1
+    0.91894
+    >>> losses.gaussian_nll([0.0, 0.1], [[0.0, math.log(0.01)]] * 2, reduction="none")  # sigma = 0.1
+    array([-1.3836, -0.8836])
+    """
+    y_true, mean, log_variance = _gaussian_inputs(y_true, y_pred, reduction)
+    values = _HALF_LOG_2PI + 0.5 * log_variance + 0.5 * _scaled_squares(y_true - mean, log_variance)
+    return _reduce(values, reduction)
+
+
+def gaussian_nll_grad(y_true, y_pred, *, reduction="mean"):
+    r"""Gradient of :func:`gaussian_nll` with respect to the mean and the log-variance.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial \mu_i} = \frac{\mu_i - y_i}{e^{s_i}},
+        \qquad
+        \frac{\partial \ell_i}{\partial s_i} = \frac12 \left(1 - \frac{(y_i - \mu_i)^2}{e^{s_i}}\right)
+
+    The log-variance is pushed towards the log of the squared error: down
+    while the error is below :math:`\sigma`, up while it is above.
+
+    Parameters and checks are those of :func:`gaussian_nll`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, 2)`` like ``y_pred``; divided by ``n`` for
+        ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.gaussian_nll_grad([1.0, 0.0], [[0.0, 0.0], [0.0, 0.0]], reduction="sum")
+    array([[-1. ,  0. ],
+           [ 0. ,  0.5]])
+    """
+    y_true, mean, log_variance = _gaussian_inputs(y_true, y_pred, reduction)
+    error = y_true - mean
+    with np.errstate(over="ignore", invalid="ignore"):
+        d_mean = np.where(error == 0.0, 0.0, -error * np.exp(-log_variance))
+    d_log_variance = 0.5 - 0.5 * _scaled_squares(error, log_variance)
+    return _row_grad(np.stack([d_mean, d_log_variance], axis=1), reduction)
+
+
+def _weighted_bce_inputs(y_true, y_pred, pos_weight, neg_weight, from_logits, reduction):
+    _v.check_scalar(pos_weight, "pos_weight", low=0, example=2.0)
+    _v.check_scalar(neg_weight, "neg_weight", low=0, example=1.0)
+    _v.check_bool(from_logits, "from_logits")
+    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
+    _targets(y_true, "weighted_binary_crossentropy")
+    if not from_logits:
+        _check_probabilities(y_pred, "weighted_binary_crossentropy")
+    return y_true, y_pred, shape
+
+
+def _softplus(z):
+    """``log(1 + e^z)``, exact for any finite z."""
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _bce_terms(y_true, y_pred, from_logits):
+    """The two cross-entropy terms, :math:`-y \\log p` and :math:`-(1 - y) \\log(1 - p)`, floored or from logits."""
+    if from_logits:
+        return y_true * _softplus(-y_pred), (1.0 - y_true) * _softplus(y_pred)
+    return (
+        -special.xlogy(y_true, np.maximum(y_pred, EPSILON)),
+        -special.xlogy(1.0 - y_true, np.maximum(1.0 - y_pred, EPSILON)),
+    )
+
+
+def _bce_term_grads(y_true, y_pred, from_logits):
+    """Derivatives of the two terms of :func:`_bce_terms` with respect to ``y_pred``."""
+    if from_logits:
+        p = special.expit(y_pred)
+        return y_true * (p - 1.0), (1.0 - y_true) * p
+    return -y_true * _floored_reciprocal(y_pred), (1.0 - y_true) * _floored_reciprocal(1.0 - y_pred)
+
+
+def weighted_binary_crossentropy(
+    y_true, y_pred, *, pos_weight=1.0, neg_weight=1.0, from_logits=False, reduction="mean"
+):
+    r"""Binary cross-entropy with a weight for each class, for imbalanced labels.
+
+    .. math::
+
+        \ell_i = -\frac{1}{k} \sum_{j=1}^{k}
+        \bigl[ w_+ \, y_{ij} \log p_{ij} + w_- (1 - y_{ij}) \log(1 - p_{ij}) \bigr]
+
+    With 0 / 1 labels every positive example counts ``pos_weight`` times and
+    every negative one ``neg_weight`` times; weights of 1 give
+    :func:`binary_crossentropy`. A common choice is the inverse class
+    frequency, :math:`w_c = n / (2 n_c)`.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Labels 0 or 1; soft labels in [0, 1] are accepted (each term keeps its
+        own weight).
+    y_pred : array_like, same shape as ``y_true``
+        Probabilities of class 1 in [0, 1], or logits if ``from_logits``.
+    pos_weight, neg_weight : float, default 1.0
+        Weights :math:`w_+` of the positive and :math:`w_-` of the negative
+        class, non-negative.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (the output before the sigmoid).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If a weight is negative or not a number, a label or a probability is
+        outside [0, 1], the shapes differ, an input is empty or not finite, or
+        ``reduction`` is unknown.
+
+    See Also
+    --------
+    weighted_binary_crossentropy_grad : its gradient.
+    binary_crossentropy : the unweighted loss, with the same floor at ``EPSILON``.
+
+    Notes
+    -----
+    The mean divides the weighted sum by the number of examples :math:`n`,
+    not by the sum of the weights. With 0 / 1 labels it therefore equals
+    Keras' ``BinaryCrossentropy()(y, p, sample_weight=w)`` with
+    :math:`w_i = w_+` for positives and :math:`w_-` for negatives (Keras'
+    ``"sum_over_batch_size"`` also divides by :math:`n`), and equals
+    ``sklearn.metrics.log_loss(y, p, sample_weight=w)`` times
+    :math:`\sum_i w_i / n`: scikit-learn divides by the sum of the weights.
+    Keras has no class-weighted loss class (``class_weight`` in ``fit`` does
+    the same by sample weights); lossbook trains Keras models with its own
+    ``WeightedBinaryCrossentropy``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> y, p = [1, 0, 0, 0], [0.6, 0.2, 0.1, 0.3]
+    >>> losses.weighted_binary_crossentropy(y, p, reduction="none")  # binary_crossentropy
+    array([0.5108, 0.2231, 0.1054, 0.3567])
+    >>> losses.weighted_binary_crossentropy(y, p, pos_weight=3.0, reduction="none")
+    array([1.5325, 0.2231, 0.1054, 0.3567])
+    """
+    y_true, y_pred, _ = _weighted_bce_inputs(y_true, y_pred, pos_weight, neg_weight, from_logits, reduction)
+    positive, negative = _bce_terms(y_true, y_pred, from_logits)
+    return _reduce_elementwise(pos_weight * positive + neg_weight * negative, reduction)
+
+
+def weighted_binary_crossentropy_grad(
+    y_true, y_pred, *, pos_weight=1.0, neg_weight=1.0, from_logits=False, reduction="mean"
+):
+    r"""Gradient of :func:`weighted_binary_crossentropy` with respect to ``y_pred`` or the logits.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial p_{ij}} =
+        \frac{1}{k} \left( w_- \frac{1 - y_{ij}}{1 - p_{ij}} - w_+ \frac{y_{ij}}{p_{ij}} \right),
+        \qquad
+        \frac{\partial \ell_i}{\partial z_{ij}} =
+        \frac{1}{k} \bigl( w_- (1 - y_{ij}) \sigma(z_{ij}) - w_+ y_{ij} (1 - \sigma(z_{ij})) \bigr)
+
+    A term whose probability is held at the floor ``EPSILON`` contributes 0.
+
+    Parameters and checks are those of :func:`weighted_binary_crossentropy`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.weighted_binary_crossentropy_grad([1, 0], [0.0, 0.0], pos_weight=3.0, from_logits=True, reduction="sum")
+    array([-1.5,  0.5])
+    """
+    y_true, y_pred, shape = _weighted_bce_inputs(y_true, y_pred, pos_weight, neg_weight, from_logits, reduction)
+    positive, negative = _bce_term_grads(y_true, y_pred, from_logits)
+    return _elementwise_grad(pos_weight * positive + neg_weight * negative, reduction, shape)
+
+
+def _focal_inputs(y_true, y_pred, apply_class_balancing, alpha, gamma, from_logits, reduction):
+    _v.check_bool(apply_class_balancing, "apply_class_balancing")
+    _v.check_scalar(alpha, "alpha", low=0, high=1, example=0.25)
+    _v.check_scalar(gamma, "gamma", low=0, example=2.0)
+    _v.check_bool(from_logits, "from_logits")
+    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
+    _targets(y_true, "binary_focal_crossentropy")
+    if not from_logits:
+        _check_probabilities(y_pred, "binary_focal_crossentropy")
+    return y_true, y_pred, shape
+
+
+def _focal_parts(y_true, y_pred, apply_class_balancing, alpha, from_logits):
+    """Probability of class 1, :math:`1 - p_t`, the cross-entropy and the class weight."""
+    p = special.expit(y_pred) if from_logits else y_pred
+    miss = 1.0 - (y_true * p + (1.0 - y_true) * (1.0 - p))
+    positive, negative = _bce_terms(y_true, y_pred, from_logits)
+    weight = y_true * alpha + (1.0 - y_true) * (1.0 - alpha) if apply_class_balancing else 1.0
+    return p, miss, positive + negative, weight
+
+
+def binary_focal_crossentropy(
+    y_true, y_pred, *, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, reduction="mean"
+):
+    r"""Binary focal cross-entropy: cross-entropy scaled down on examples already classified well.
+
+    With :math:`p_t = y p + (1 - y)(1 - p)` the probability given to the
+    true class and :math:`\mathrm{BCE}` the binary cross-entropy,
+
+    .. math::
+
+        \ell_i = \frac{1}{k} \sum_{j=1}^{k} a_{ij} \, (1 - p_{t,ij})^\gamma \, \mathrm{BCE}_{ij},
+        \qquad
+        a_{ij} = \begin{cases} \alpha y_{ij} + (1 - \alpha)(1 - y_{ij}) & \text{with class balancing} \\
+        1 & \text{otherwise} \end{cases}
+
+    An example predicted with :math:`p_t = 0.9` keeps :math:`0.1^2 = 1\%` of
+    its cross-entropy at :math:`\gamma = 2`, so training concentrates on the
+    hard, often rare, examples (Lin et al. 2017). :math:`\gamma = 0` without
+    class balancing is :func:`binary_crossentropy`.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, k)
+        Labels 0 or 1; soft labels in [0, 1] are accepted.
+    y_pred : array_like, same shape as ``y_true``
+        Probabilities of class 1 in [0, 1], or logits if ``from_logits``.
+    apply_class_balancing : bool, default False
+        Whether to weight positives by ``alpha`` and negatives by ``1 - alpha``.
+    alpha : float, default 0.25
+        The positive class's weight with class balancing, in [0, 1].
+    gamma : float, default 2.0
+        The focusing parameter :math:`\gamma \ge 0`.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (the output before the sigmoid).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If ``gamma`` is negative, ``alpha`` outside [0, 1], a flag not a bool,
+        a label or a probability outside [0, 1], the shapes differ, an input
+        is empty or not finite, or ``reduction`` is unknown.
+
+    See Also
+    --------
+    binary_focal_crossentropy_grad : its gradient.
+
+    Notes
+    -----
+    The options are Keras' and the values equal
+    ``keras.losses.BinaryFocalCrossentropy(apply_class_balancing=...,
+    alpha=..., gamma=...)``, with the floor of :func:`binary_crossentropy`
+    at the ends. With ``from_logits=True`` Keras applies the sigmoid and then
+    clips, lossbook uses the exact log-sum-exp form, so the two differ for
+    logits beyond about :math:`\pm 16`. Keras' ``label_smoothing`` option is
+    not offered.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> y, p = [1, 1], [0.9, 0.4]
+    >>> losses.binary_focal_crossentropy(y, p, reduction="none")  # 0.1**2 * 0.105, 0.6**2 * 0.916
+    array([0.0011, 0.3299])
+    >>> losses.binary_focal_crossentropy(y, p, gamma=0.0) == losses.binary_crossentropy(y, p)
+    True
+    """
+    y_true, y_pred, _ = _focal_inputs(y_true, y_pred, apply_class_balancing, alpha, gamma, from_logits, reduction)
+    _, miss, bce, weight = _focal_parts(y_true, y_pred, apply_class_balancing, alpha, from_logits)
+    return _reduce_elementwise(weight * miss**gamma * bce, reduction)
+
+
+def binary_focal_crossentropy_grad(
+    y_true, y_pred, *, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, reduction="mean"
+):
+    r"""Gradient of :func:`binary_focal_crossentropy` with respect to ``y_pred`` or the logits.
+
+    With :math:`m = 1 - p_t`, :math:`\partial m / \partial p = 1 - 2y` and
+    :math:`a` the class weight,
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial p_{ij}} = \frac{a_{ij}}{k} \left(
+        \gamma \, m_{ij}^{\gamma - 1} (1 - 2 y_{ij}) \, \mathrm{BCE}_{ij}
+        + m_{ij}^{\gamma} \, \frac{\partial \mathrm{BCE}_{ij}}{\partial p_{ij}} \right)
+
+    and for logits the same with :math:`\partial p / \partial z = p (1 - p)`
+    in the first term and :math:`\partial \mathrm{BCE} / \partial z = p - y`
+    in the second. Where :math:`m = 0` (a perfect prediction) the first term
+    is 0. A cross-entropy term held at the floor ``EPSILON`` has derivative 0.
+
+    Parameters and checks are those of :func:`binary_focal_crossentropy`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``y_pred``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.binary_focal_crossentropy_grad([1, 0], [0.0, 0.0], from_logits=True, reduction="sum")
+    array([-0.2983,  0.2983])
+    """
+    y_true, y_pred, shape = _focal_inputs(y_true, y_pred, apply_class_balancing, alpha, gamma, from_logits, reduction)
+    p, miss, bce, weight = _focal_parts(y_true, y_pred, apply_class_balancing, alpha, from_logits)
+    positive, negative = _bce_term_grads(y_true, y_pred, from_logits)
+    d_miss = 1.0 - 2.0 * y_true
+    if from_logits:
+        d_miss = d_miss * p * (1.0 - p)
+    with np.errstate(divide="ignore"):
+        focus = gamma * np.power(miss, gamma - 1.0, out=np.zeros_like(miss), where=miss > 0.0)
+    derivative = weight * (focus * d_miss * bce + miss**gamma * (positive + negative))
+    return _elementwise_grad(derivative, reduction, shape)
+
+
+def _smoothed_inputs(y_true, y_pred, label_smoothing, from_logits, reduction):
+    _v.check_scalar(label_smoothing, "label_smoothing", low=0, high=1, high_open=True, example=0.1)
+    _v.check_bool(from_logits, "from_logits")
+    y_true, y_pred = _row_inputs(y_true, y_pred, reduction, "label_smoothed_categorical_crossentropy")
+    _check_distribution_rows(y_pred, from_logits)
+    return y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[1], y_pred
+
+
+def label_smoothed_categorical_crossentropy(
+    y_true, y_pred, *, label_smoothing=0.1, from_logits=False, reduction="mean"
+):
+    r"""Categorical cross-entropy against targets mixed with the uniform distribution.
+
+    With :math:`\varepsilon` = ``label_smoothing`` and :math:`K` classes, the
+    targets become
+
+    .. math::
+
+        \tilde y_{ic} = (1 - \varepsilon) \, y_{ic} + \varepsilon / K,
+        \qquad
+        \ell_i = -\sum_{c=1}^{K} \tilde y_{ic} \log p_{ic}
+
+    so a one-hot target asks for :math:`1 - \varepsilon + \varepsilon / K` on
+    the true class instead of 1, and the loss stops rewarding ever larger
+    logits (Szegedy et al. 2016). Its minimum, at :math:`p = \tilde y`, is the
+    entropy of :math:`\tilde y`, not 0.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n, K)
+        One-hot rows, or rows of target probabilities summing to 1.
+    y_pred : array_like, shape (n, K)
+        Rows of predicted probabilities summing to 1, or logits if
+        ``from_logits``.
+    label_smoothing : float, default 0.1
+        :math:`\varepsilon`, in [0, 1); 0 gives :func:`categorical_crossentropy`.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (the output before the softmax).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If ``label_smoothing`` is not in [0, 1), or for the reasons of
+        :func:`categorical_crossentropy`.
+
+    See Also
+    --------
+    label_smoothed_categorical_crossentropy_grad : its gradient.
+
+    Notes
+    -----
+    Equals ``keras.losses.CategoricalCrossentropy(label_smoothing=...)`` and
+    ``keras.losses.categorical_crossentropy(..., label_smoothing=...)``, with
+    the floor and the row checks of :func:`categorical_crossentropy`.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> y = [[1, 0, 0]]
+    >>> losses.label_smoothed_categorical_crossentropy(y, [[0.7, 0.2, 0.1]])
+    0.4633
+    >>> losses.label_smoothed_categorical_crossentropy(y, [[0.7, 0.2, 0.1]], label_smoothing=0.0)
+    0.35667
+    """
+    y_true, y_pred = _smoothed_inputs(y_true, y_pred, label_smoothing, from_logits, reduction)
+    if from_logits:
+        values = -(y_true * special.log_softmax(y_pred, axis=-1)).sum(axis=-1)
+    else:
+        values = -special.xlogy(y_true, np.maximum(y_pred, EPSILON)).sum(axis=-1)
+    return _reduce(values, reduction)
+
+
+def label_smoothed_categorical_crossentropy_grad(
+    y_true, y_pred, *, label_smoothing=0.1, from_logits=False, reduction="mean"
+):
+    r"""Gradient of :func:`label_smoothed_categorical_crossentropy` w.r.t. ``y_pred`` or the logits.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial p_{ic}} = -\frac{\tilde y_{ic}}{p_{ic}},
+        \qquad
+        \frac{\partial \ell_i}{\partial z_{ic}} = \operatorname{softmax}(z_i)_c - \tilde y_{ic}
+
+    The gradient with respect to the logits vanishes at :math:`p = \tilde y`,
+    at finite logits. Probabilities are treated as free variables and those
+    held at the floor ``EPSILON`` get 0, as in
+    :func:`categorical_crossentropy_grad`.
+
+    Parameters and checks are those of :func:`label_smoothed_categorical_crossentropy`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, K)``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.label_smoothed_categorical_crossentropy_grad([[1, 0]], [[0.0, 0.0]], from_logits=True)
+    array([[-0.45,  0.45]])
+    """
+    y_true, y_pred = _smoothed_inputs(y_true, y_pred, label_smoothing, from_logits, reduction)
+    if from_logits:
+        derivative = special.softmax(y_pred, axis=-1) * y_true.sum(axis=-1, keepdims=True) - y_true
+    else:
+        derivative = -y_true * _floored_reciprocal(y_pred)
+    return _row_grad(derivative, reduction)
+
+
+# ---------------------------------------------------------------------------
 # Registry
 # ---------------------------------------------------------------------------
 
@@ -1488,10 +2245,11 @@ class LossInfo:
     y_pred : str
         What ``y_pred`` holds by default: ``"real"``, ``"non-negative"``,
         ``"probability"`` (of class 1), ``"score"`` (any real number, e.g.
-        tanh outputs) or ``"distribution"`` (rows summing to 1).
+        tanh outputs), ``"distribution"`` (rows summing to 1) or
+        ``"mean-log-variance"`` (rows of a mean and a log-variance).
     activation : str
         The usual activation of the output layer: ``"linear"``, ``"sigmoid"``,
-        ``"tanh"`` or ``"softmax"``.
+        ``"tanh"``, ``"softmax"`` or ``"softplus"``.
     from_logits : bool
         Whether the loss accepts ``from_logits=True``.
     """

@@ -16,7 +16,15 @@ an output layer and a label format; :func:`head_for` holds that table:
 - ``categorical_crossentropy``, ``kl_divergence``, ``categorical_hinge``: K
   softmax units, one-hot rows, metric ``"accuracy"`` (argmax);
 - ``sparse_categorical_crossentropy``: K softmax units, class indices
-  0 .. K-1, metric ``"accuracy"`` (argmax).
+  0 .. K-1, metric ``"accuracy"`` (argmax);
+- Part III: ``pinball_loss`` on one linear unit; ``poisson`` on one softplus
+  unit (a rate, never negative) with counts as targets; ``gaussian_nll`` on
+  two linear units (a mean and a log-variance; the metric ``"mse"`` reads the
+  mean); ``weighted_binary_crossentropy`` and ``binary_focal_crossentropy``
+  as binary cross-entropy; ``label_smoothed_categorical_crossentropy`` as
+  categorical cross-entropy. The losses Keras lacks, and those that need
+  options (label smoothing), are compiled as loss objects
+  (:mod:`lossbook._keras_losses`).
 
 :func:`build` makes and compiles such a model from the loss's name;
 :func:`mlp` and :func:`compile_for` do the two halves separately, for
@@ -39,6 +47,7 @@ from lossbook._keras import load as _keras
 from lossbook._validation import check_int as _check_int
 from lossbook._validation import check_rate as _check_rate
 from lossbook._validation import check_targets as _check_targets
+from lossbook._validation import COUNTS_HINT as _COUNTS_HINT
 
 __all__ = [
     "ACTIVATIONS",
@@ -60,7 +69,7 @@ __all__ = [
 ]
 
 #: Output activations :func:`mlp` accepts.
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax")
+ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax", "softplus")
 
 # ---------------------------------------------------------------------------
 # Which head goes with which loss
@@ -76,14 +85,18 @@ class Head:
     loss : str
         The loss's Keras name, e.g. ``"kl_divergence"`` for ``"kld"``.
     task : {"regression", "binary", "multiclass"}
-    activation : {"linear", "sigmoid", "tanh", "softmax"}
+    activation : {"linear", "sigmoid", "tanh", "softmax", "softplus"}
         Activation of the output layer (``"linear"`` for a loss object built
         with ``from_logits=True``).
-    labels : {"real", "binary", "signed", "one-hot", "index"}
+    labels : {"real", "binary", "signed", "one-hot", "index", "non-negative"}
         The targets the loss expects: any real numbers, 0 / 1, -1 / +1 (0 / 1
-        also accepted), one-hot (or probability) rows, integer class indices.
+        also accepted), one-hot (or probability) rows, integer class indices,
+        counts.
     from_logits : bool
         Whether the loss takes raw scores instead of probabilities.
+    outputs : int
+        Output units per target: 1, or 2 for a mean and a log-variance
+        (``gaussian_nll``). Not shown in the repr.
     """
 
     loss: str
@@ -91,6 +104,7 @@ class Head:
     activation: str
     labels: str
     from_logits: bool = False
+    outputs: int = dataclasses.field(default=1, repr=False)
 
 
 #: Loss names :func:`head_for` knows, in the order the course meets them.
@@ -133,14 +147,14 @@ def head_for(loss) -> Head:
         row = _registry.by_class(type(loss).__name__)
         from_logits = bool(getattr(loss, "from_logits", False))
         if row is None:
-            classes = sorted(r.keras_class for r in _registry.LOSSES.values())
+            classes = sorted({r.keras_class for r in _registry.LOSSES.values() if r.keras_class is not None})
             raise ValueError(
                 f"`loss` must be a loss name or one of Keras' loss classes {classes}; "
                 f"got an object of type {type(loss).__name__}. For a custom loss, build the model "
                 "with mlp() and compile it yourself."
             )
     activation = "linear" if from_logits else row.activation
-    return Head(row.name, row.task, activation, row.labels, from_logits)
+    return Head(row.name, row.task, activation, row.labels, from_logits, outputs=row.outputs)
 
 
 def output_activation(model) -> str:
@@ -214,6 +228,8 @@ def metric_function(head: Head, activation: str):
     """
     rule = _registry.decision_rule(head.task, activation, head.labels)
     km = _keras().metrics
+    if rule.decision == "none" and head.outputs > 1:  # a mean and a log-variance: score the mean
+        return rule.metric, lambda y, p: km.mean_squared_error(y, p[:, :1])
     if rule.decision == "threshold":
         return rule.metric, lambda y, p: km.binary_accuracy(y, p, threshold=rule.threshold)
     functions = {
@@ -425,9 +441,17 @@ def compile_for(model, loss, *, metrics=None, learning_rate: float = 0.01, momen
     keras = _keras()
     if metrics is None:
         metrics = [_default_metric(head, output_activation(model))]
+    if isinstance(loss, str):
+        row = _registry.LOSSES[head.loss]
+        if row.keras_class is None or row.keras_options:  # not a name Keras knows with these settings
+            from lossbook import _keras_losses
+
+            loss = _keras_losses.for_row(head.loss)
+        else:
+            loss = head.loss
     model.compile(
         optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum),
-        loss=head.loss if isinstance(loss, str) else loss,
+        loss=loss,
         metrics=metrics,
         jit_compile=False,
     )
@@ -438,7 +462,8 @@ def output_units(head, n_classes=None):
     """Width of the output layer for a loss's head.
 
     Multi-class losses need ``n_classes`` (at least 2) output units; every
-    other loss has one output unit and takes no ``n_classes``.
+    other loss has one output unit (two for ``gaussian_nll``: a mean and a
+    log-variance) and takes no ``n_classes``.
 
     Parameters
     ----------
@@ -477,7 +502,7 @@ def output_units(head, n_classes=None):
             f"{head.loss} is a {head.task} loss with one output unit; got n_classes={n_classes!r}. "
             "Leave n_classes out, or use a multi-class loss such as 'categorical_crossentropy'."
         )
-    return 1
+    return head.outputs
 
 
 def build(
@@ -576,6 +601,10 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
       labels are rejected.
     - ``sparse_categorical_crossentropy``: whole numbers 0 .. K-1, shape
       ``(n,)`` or ``(n, 1)``. One-hot rows are rejected.
+    - Part III: ``poisson`` needs counts (>= 0); the other losses take the
+      labels of the loss they extend (real targets for ``pinball_loss`` and
+      ``gaussian_nll``, 0 / 1 for the weighted and focal binary
+      cross-entropies, rows for the label-smoothed one).
 
     Parameters
     ----------
@@ -602,7 +631,7 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
     ValueError: categorical_crossentropy expects one-hot rows of shape (n, K), or rows of probabilities; got integer class labels of shape (3,). Convert class indices with lossbook.data.one_hot(labels, K) or np.eye(K)[labels], or pass them as they are to sparse_categorical_crossentropy.
     """
     head = head_for(loss)
-    hint = _SIGNED_LABELS_HINT if head.labels == "binary" else None
+    hint = {"binary": _SIGNED_LABELS_HINT, "non-negative": _COUNTS_HINT}.get(head.labels)
     labels = _check_targets(head.labels, y, caller=head.loss, n_classes=n_classes, name="y_true", fix=hint)
     if head.labels == "one-hot" and n_classes is not None and labels.shape[1] != n_classes:
         raise ValueError(
@@ -646,7 +675,12 @@ def check_targets(loss, y, *, outputs, name="y", holder="model"):
             raise ValueError(f"{name}: {err}") from None
     if head is None or head.labels != "index":
         width = 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
-        if width != outputs:
+        if head is not None and head.outputs > 1 and width * head.outputs != outputs:
+            raise ValueError(
+                f"{head.loss} takes one target per example, shape (n,) or (n, 1), for {head.outputs} output units "
+                f"per target; got {name} of shape {y.shape} for a {holder} with {outputs} output unit(s)."
+            )
+        if width * (1 if head is None else head.outputs) != outputs:
             raise ValueError(
                 f"the {holder} has {outputs} output unit(s) but {name} has shape {y.shape}; "
                 f"give one target column per output unit (shape (n,) or (n, 1) for one unit, "

@@ -6,7 +6,8 @@ problem it serves, the output activation and label format its Keras model
 uses, and the values its NumPy version (:mod:`lossbook.losses`) accepts.
 :mod:`lossbook.models`, :mod:`lossbook.replicas` and :mod:`lossbook.losses`
 all read this table, so adding a loss is one row here plus its NumPy
-function and gradient in :mod:`lossbook.losses`.
+function and gradient in :mod:`lossbook.losses` (and, for a loss Keras does
+not have, a small Keras class in :mod:`lossbook._keras_losses`).
 
 :func:`decision_rule` says how a model's output becomes the course's metric:
 a threshold, a sign, an argmax, or the squared error. The Keras metric of
@@ -37,8 +38,8 @@ __all__ = ["Loss", "LOSSES", "lookup", "by_class", "Rule", "decision_rule", "dec
 
 #: The three kinds of problem the course trains.
 TASKS = ("regression", "binary", "multiclass")
-#: Label formats of the Keras models: any real number, 0 / 1, -1 / +1, one-hot rows, class indices.
-LABEL_FORMATS = ("real", "binary", "signed", "one-hot", "index")
+#: Label formats of the Keras models: any real number, 0 / 1, -1 / +1, one-hot rows, class indices, counts (>= 0).
+LABEL_FORMATS = ("real", "binary", "signed", "one-hot", "index", "non-negative")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,12 +53,13 @@ class Loss:
         :mod:`lossbook.losses` and the string ``model.compile(loss=...)`` takes.
     label : str
         Short name for tables and figures, e.g. ``"MSE"``.
-    keras_class : str
-        Name of the class in ``keras.losses``, e.g. ``"MeanSquaredError"``.
+    keras_class : str or None
+        Name of the class in ``keras.losses``, e.g. ``"MeanSquaredError"``;
+        ``None`` for a loss Keras does not have (see ``lossbook_class``).
     task : {"regression", "binary", "multiclass"}
-    activation : {"linear", "sigmoid", "tanh", "softmax"}
+    activation : {"linear", "sigmoid", "tanh", "softmax", "softplus"}
         Activation of the output layer of the course's model for this loss.
-    labels : {"real", "binary", "signed", "one-hot", "index"}
+    labels : {"real", "binary", "signed", "one-hot", "index", "non-negative"}
         The targets the Keras model is trained on (:data:`LABEL_FORMATS`).
     y_true, y_pred : str
         The values the NumPy version accepts by default (see
@@ -66,11 +68,20 @@ class Loss:
         Whether the NumPy version accepts ``from_logits=True``.
     aliases : tuple of str
         Other names Keras accepts for the loss, e.g. ``("mse",)``.
+    keras_options : tuple of (str, value) pairs
+        Keyword arguments that make the Keras class this loss, e.g.
+        ``(("label_smoothing", 0.1),)``; they are also the defaults of the
+        NumPy version.
+    lossbook_class : str or None
+        For a loss Keras does not have: the name of lossbook's Keras
+        implementation in :mod:`lossbook._keras_losses`, e.g. ``"PinballLoss"``.
+    outputs : int
+        Output units of the model per target (2 for a mean and a log-variance).
     """
 
     name: str
     label: str
-    keras_class: str
+    keras_class: str | None
     task: str
     activation: str
     labels: str
@@ -78,12 +89,25 @@ class Loss:
     y_pred: str
     from_logits: bool = False
     aliases: tuple[str, ...] = ()
+    keras_options: tuple[tuple[str, object], ...] = ()
+    lossbook_class: str | None = None
+    outputs: int = 1
 
     def __post_init__(self):
         if self.task not in TASKS:
             raise ValueError(f"Loss {self.name!r}: `task` must be one of {TASKS}; got {self.task!r}.")
         if self.labels not in LABEL_FORMATS:
             raise ValueError(f"Loss {self.name!r}: `labels` must be one of {LABEL_FORMATS}; got {self.labels!r}.")
+        if (self.keras_class is None) == (self.lossbook_class is None):
+            raise ValueError(
+                f"Loss {self.name!r}: give exactly one of `keras_class` (a class of keras.losses) and "
+                "`lossbook_class` (lossbook's own Keras class, for a loss Keras does not have)."
+            )
+
+    @property
+    def class_name(self) -> str:
+        """The name of the Keras loss class that trains this loss: Keras' own, or lossbook's."""
+        return self.keras_class if self.keras_class is not None else self.lossbook_class
 
 
 _ROWS = (
@@ -105,6 +129,17 @@ _ROWS = (
          "score"),
     Loss("sparse_categorical_crossentropy", "sparse CCE", "SparseCategoricalCrossentropy", "multiclass", "softmax",
          "index", "index", "distribution", from_logits=True),
+    # Part III
+    Loss("pinball_loss", "pinball", None, "regression", "linear", "real", "real", "real", lossbook_class="PinballLoss"),
+    Loss("poisson", "Poisson", "Poisson", "regression", "softplus", "non-negative", "non-negative", "non-negative"),
+    Loss("gaussian_nll", "Gaussian NLL", None, "regression", "linear", "real", "real", "mean-log-variance",
+         lossbook_class="GaussianNLL", outputs=2),
+    Loss("weighted_binary_crossentropy", "weighted BCE", None, "binary", "sigmoid", "binary", "binary", "probability",
+         from_logits=True, lossbook_class="WeightedBinaryCrossentropy"),
+    Loss("binary_focal_crossentropy", "focal", "BinaryFocalCrossentropy", "binary", "sigmoid", "binary", "binary",
+         "probability", from_logits=True),
+    Loss("label_smoothed_categorical_crossentropy", "smoothed CCE", "CategoricalCrossentropy", "multiclass", "softmax",
+         "one-hot", "one-hot", "distribution", from_logits=True, keras_options=(("label_smoothing", 0.1),)),
 )
 
 #: Every loss of the course by Keras name, in the order the course meets them.
@@ -131,8 +166,8 @@ def lookup(name: str) -> Loss:
 
 
 def by_class(class_name: str) -> Loss | None:
-    """The row whose Keras class has this name, or ``None``."""
-    return next((row for row in LOSSES.values() if row.keras_class == class_name), None)
+    """The first row whose Keras class (Keras' own or lossbook's) has this name, or ``None``."""
+    return next((row for row in LOSSES.values() if row.class_name == class_name), None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -278,7 +313,7 @@ EXPERIMENTS: dict[str, Experiment] = {
 
 @dataclasses.dataclass(frozen=True)
 class Claim:
-    """A published statement about two losses, to be judged over seeds (chapters 9 and 10).
+    """A published statement about two losses, to be judged over seeds (chapter 11).
 
     Attributes
     ----------
@@ -301,7 +336,7 @@ class Claim:
         return f"{self.a} {'>' if self.kind == 'better' else '='} {self.b}"
 
 
-#: The claims chapters 9 and 10 judge, fixed before any result is seen.
+#: The claims chapter 11 judges, fixed before any result is seen.
 CLAIMS = (
     Claim("MSE", "MAE", "better", "published table"),
     Claim("MSE", "MSLE", "better", "published table"),

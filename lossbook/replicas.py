@@ -23,8 +23,13 @@ shuffle=True, validation_data=(x_test, y_test))`` does for a model from
 - the forward pass of a ``Dense(hidden, relu)`` and a ``Dense(outputs,
   activation)`` layer, with the output activation of
   :func:`lossbook.models.head_for`;
-- the loss is Keras' own loss (``keras.losses``) applied to the replica's
-  batch and averaged over it; there is no second implementation of any loss;
+- the loss is the Keras loss object a model from
+  :func:`lossbook.models.build` is compiled with, applied to the replica's
+  batch and averaged over it: Keras' own (``keras.losses``, with the row's
+  options such as ``label_smoothing``), or for the losses Keras lacks
+  (pinball, Gaussian NLL, class-weighted cross-entropy) lossbook's Keras
+  version in :mod:`lossbook._keras_losses`; there is no second
+  implementation of any loss;
 - SGD with momentum as ``keras.optimizers.SGD`` updates,
 
   .. math::
@@ -228,7 +233,10 @@ class ReplicaHistory:
         half it equals ``final()["test"]`` up to float32 rounding.
         """
         row = _registry.LOSSES[self.loss]
-        return _registry.score_logits(row.task, row.labels, self.logits(x), y)
+        outputs = self.logits(x)
+        if row.activation == "softplus":  # a rate: score the prediction, not its logit
+            outputs = np.logaddexp(0.0, outputs)
+        return _registry.score_logits(row.task, row.labels, outputs, y)
 
 
 # ---------------------------------------------------------------------------
@@ -373,7 +381,9 @@ def _keras_loss(loss, head, keras):
     forgets ``delta``, so the object cannot be rebuilt from its config).
     """
     if isinstance(loss, str):
-        loss = getattr(keras.losses, _registry.LOSSES[head.loss].keras_class)()
+        from lossbook import _keras_losses
+
+        loss = _keras_losses.for_row(head.loss)
     return loss.call
 
 

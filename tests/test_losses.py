@@ -13,7 +13,7 @@ import pytest
 from scipy import special, stats
 from sklearn import metrics
 
-from lossbook import losses, optim
+from lossbook import losses, optim, registry
 
 keras = pytest.importorskip("keras")
 
@@ -23,6 +23,9 @@ pytestmark = pytest.mark.filterwarnings("error")
 
 N, K = 6, 3
 BITS = math.log(2.0)
+
+#: Negative log-likelihoods whose smallest value is not 0 and can be negative.
+UNBOUNDED = {"poisson", "gaussian_nll"}
 
 
 # ---------------------------------------------------------------------------
@@ -65,11 +68,13 @@ def _predictions(info, shape, rng, from_logits):
         return rng.normal(scale=1.5, size=shape)
     if kind == "distribution":
         return special.softmax(rng.normal(size=shape), axis=1)
+    if kind == "mean-log-variance":
+        return np.column_stack([rng.normal(size=shape[0]), rng.normal(scale=0.7, size=shape[0])])
     raise AssertionError(f"unknown prediction kind {kind!r}")
 
 
 def _true_shapes(info):
-    if info.y_true == "index":
+    if info.y_true == "index" or info.y_pred == "mean-log-variance":
         return [(N,), (N, 1)]
     if info.task == "multiclass":
         return [(N, K)]
@@ -94,19 +99,40 @@ def _make(name, from_logits, shape, seed=0):
     info = losses.LOSSES[name]
     rng = np.random.default_rng(seed)
     y_true = _targets(info.y_true, shape, rng)
-    pred_shape = (N, K) if info.task == "multiclass" else shape
+    pred_shape = (N, K) if info.task == "multiclass" else (N, 2) if info.y_pred == "mean-log-variance" else shape
     y_pred = _predictions(info, pred_shape, rng, from_logits)
     kwargs = {"from_logits": True} if from_logits else {}
     return info, y_true, y_pred, kwargs
 
 
-def _perfect(info, y_true, from_logits):
-    """A prediction with the smallest possible loss for these targets."""
+def _smoothed(y_true, label_smoothing=0.1):
+    return y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[1]
+
+
+def _perfect(info, y_true, from_logits, y_pred=None):
+    """A prediction with the smallest possible loss for these targets (for a Gaussian, at y_pred's variances)."""
+    if info.y_pred == "mean-log-variance":
+        return np.column_stack([y_true.ravel(), y_pred[:, 1]])
+    if info.name == "label_smoothed_categorical_crossentropy":
+        smoothed = _smoothed(y_true)
+        return np.log(smoothed) if from_logits else smoothed
     if info.y_true == "index":
         y_true = np.eye(K)[y_true.ravel().astype(int)]
     if from_logits:
         return 40.0 * (2.0 * y_true - 1.0)
     return y_true.copy()
+
+
+def _smallest(info, y_true, y_pred):
+    """The mean loss at the perfect prediction, computed independently of lossbook."""
+    if info.name == "poisson":
+        y = y_true if y_true.ndim == 2 else y_true[:, None]
+        return float(np.mean(np.mean(y - special.xlogy(y, y), axis=1)))
+    if info.name == "gaussian_nll":
+        return float(np.mean(-stats.norm.logpdf(0.0, 0.0, np.exp(y_pred[:, 1] / 2))))
+    if info.name == "label_smoothed_categorical_crossentropy":
+        return float(np.mean(stats.entropy(_smoothed(y_true), axis=1)))
+    return 0.0
 
 
 # ---------------------------------------------------------------------------
@@ -117,15 +143,19 @@ def _perfect(info, y_true, from_logits):
 def test_registry_lists_every_loss_with_its_gradient():
     public = [n for n in losses.__all__ if not n.endswith("_grad") and n.islower()]
     assert sorted(losses.LOSSES) == sorted(public)
-    assert len(losses.LOSSES) == 12
+    assert len(losses.LOSSES) == 18
     for name, info in losses.LOSSES.items():
         assert info.name == name == info.loss.__name__
         assert info.grad is getattr(losses, f"{name}_grad")
         assert info.task in {"regression", "binary", "multiclass"}
-        assert info.activation in {"linear", "sigmoid", "tanh", "softmax"}
+        assert info.activation in {"linear", "sigmoid", "tanh", "softmax", "softplus"}
 
 
-@pytest.mark.parametrize("name", list(losses.LOSSES))
+# Pinball, Gaussian NLL and weighted cross-entropy are not in Keras; label smoothing is an option of its CCE.
+KERAS_NAMED = [n for n, row in registry.LOSSES.items() if row.keras_class is not None and not row.keras_options]
+
+
+@pytest.mark.parametrize("name", KERAS_NAMED)
 def test_registry_names_are_keras_loss_names(name):
     assert keras.losses.get(name) is getattr(keras.losses, name)
 
@@ -148,7 +178,7 @@ def test_reductions_are_consistent(name, from_logits, shape):
     assert total == pytest.approx(per_example.sum(), rel=1e-12)
 
 
-@pytest.mark.parametrize("name, from_logits, shape", CASES)
+@pytest.mark.parametrize("name, from_logits, shape", [c for c in CASES if c.values[0] not in UNBOUNDED])
 def test_loss_is_non_negative(name, from_logits, shape):
     for seed in range(5):
         info, y_true, y_pred, kw = _make(name, from_logits, shape, seed=seed)
@@ -156,10 +186,18 @@ def test_loss_is_non_negative(name, from_logits, shape):
 
 
 @pytest.mark.parametrize("name, from_logits, shape", CASES)
+def test_no_example_costs_less_than_its_perfect_prediction(name, from_logits, shape):
+    for seed in range(5):
+        info, y_true, y_pred, kw = _make(name, from_logits, shape, seed=seed)
+        best = info.loss(y_true, _perfect(info, y_true, from_logits, y_pred), reduction="none", **kw)
+        assert np.all(info.loss(y_true, y_pred, reduction="none", **kw) >= best - 1e-12)
+
+
+@pytest.mark.parametrize("name, from_logits, shape", CASES)
 def test_loss_is_minimal_at_a_perfect_prediction(name, from_logits, shape):
     info, y_true, y_pred, kw = _make(name, from_logits, shape)
-    best = info.loss(y_true, _perfect(info, y_true, from_logits), **kw)
-    assert best == pytest.approx(0.0, abs=1e-12)
+    best = info.loss(y_true, _perfect(info, y_true, from_logits, y_pred), **kw)
+    assert best == pytest.approx(_smallest(info, y_true, y_pred), abs=1e-12)
     assert info.loss(y_true, y_pred, **kw) > best
 
 
@@ -193,10 +231,23 @@ def test_gradient_reductions(name, from_logits, shape):
 KERAS_ATOL = {"log_cosh": 1e-8}
 
 
+def _keras_function(name):
+    """The Keras function giving the same per-example values as lossbook's loss ``name`` (with its defaults)."""
+    from lossbook import _keras_losses
+
+    if name == "poisson":  # Keras takes log(y_pred + 1e-7), lossbook log(y_pred)
+        return lambda y, p: keras.losses.poisson(y, p - losses.EPSILON) + losses.EPSILON
+    if name == "label_smoothed_categorical_crossentropy":
+        return lambda y, p, **kw: keras.losses.categorical_crossentropy(y, p, label_smoothing=0.1, **kw)
+    if registry.LOSSES[name].keras_class is None:  # lossbook's own Keras version
+        return getattr(_keras_losses, name)
+    return getattr(keras.losses, name)
+
+
 @pytest.mark.parametrize("name, from_logits, shape", CASES)
 def test_equals_keras(name, from_logits, shape):
     info, y_true, y_pred, kw = _make(name, from_logits, shape)
-    expected = np.asarray(getattr(keras.losses, name)(y_true, y_pred, **kw))
+    expected = np.asarray(_keras_function(name)(y_true, y_pred, **kw))
     if expected.ndim == 0:  # Keras averages a 1-D input to one number
         actual = info.loss(y_true, y_pred, **kw)
     else:
@@ -235,13 +286,24 @@ REFERENCE = {
     "categorical_hinge": lambda y, p, logits: metrics.hinge_loss(
         _labels(y), p, labels=range(K)
     ),
+    "pinball_loss": lambda y, p, logits: metrics.mean_pinball_loss(y, p, alpha=0.5),
+    "gaussian_nll": lambda y, p, logits: -stats.norm.logpdf(y.ravel(), p[:, 0], np.exp(p[:, 1] / 2)).mean(),
+    "weighted_binary_crossentropy": lambda y, p, logits: metrics.log_loss(
+        y.ravel(), _probabilities(p, logits, False).ravel()
+    ),
+    # cross-entropy = entropy + KL divergence
+    "label_smoothed_categorical_crossentropy": lambda y, p, logits: np.mean(
+        stats.entropy(_smoothed(y), axis=1) + stats.entropy(_smoothed(y), _probabilities(p, logits, True), axis=1)
+    ),
 }
 # log_loss and hinge_loss have no multi-output (n, k) binary form.
 REFERENCE_CASES = [
     case
     for case in CASES
     if case.values[0] in REFERENCE
-    and not (case.values[0] in {"binary_crossentropy", "hinge"} and case.values[2] == (N, K))
+    and not (
+        case.values[0] in {"binary_crossentropy", "hinge", "weighted_binary_crossentropy"} and case.values[2] == (N, K)
+    )
 ]
 
 
@@ -272,6 +334,8 @@ def _extreme(info, from_logits, rng):
     """Logits of +-1000, or probabilities of exactly 0 and 1."""
     multiclass = info.task == "multiclass"
     shape = (N, K) if multiclass else (N,)
+    if info.y_pred == "mean-log-variance":  # means of +-1000, standard deviations from 3e-7 to 3e6
+        return np.column_stack([rng.choice([-1000.0, 1000.0], size=N), rng.choice([-30.0, 30.0], size=N)])
     if from_logits:
         return rng.choice([-1000.0, 1000.0], size=shape)
     if info.y_pred == "probability":
@@ -612,6 +676,8 @@ def _valid(info):
     if info.task == "multiclass":
         y_true = [0, 1] if info.y_true == "index" else [[1.0, 0.0], [0.0, 1.0]]
         return y_true, [[0.6, 0.4], [0.3, 0.7]]
+    if info.y_pred == "mean-log-variance":
+        return [1.0, 0.0], [[0.6, 0.0], [0.3, -1.0]]
     if info.y_true == "signed":
         return [1.0, -1.0], [0.5, -0.5]
     return [1.0, 0.0], [0.6, 0.3]

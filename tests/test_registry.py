@@ -9,16 +9,25 @@ lossbook.setup(seed=0, keras=True)
 
 import keras  # noqa: E402
 
-from lossbook import data, losses, models, registry, replicas, training  # noqa: E402
+from lossbook import _keras_losses, data, losses, models, registry, replicas, training  # noqa: E402
 
 
 def test_every_row_has_its_numpy_loss_keras_class_and_a_rule():
     assert list(losses.LOSSES) == list(registry.LOSSES)
     for name, row in registry.LOSSES.items():
         assert callable(getattr(losses, name)) and callable(getattr(losses, f"{name}_grad"))
-        assert hasattr(keras.losses, row.keras_class)
-        assert models.head_for(getattr(keras.losses, row.keras_class)()).loss == name
-        assert callable(keras.losses.get(name))
+        loss_object = _keras_losses.for_row(name)
+        assert isinstance(loss_object, keras.losses.Loss)
+        if row.keras_class is None:  # lossbook's own Keras version
+            assert type(loss_object).__name__ == row.lossbook_class and not hasattr(keras.losses, row.lossbook_class)
+        else:
+            assert type(loss_object) is getattr(keras.losses, row.keras_class)
+        head = models.head_for(loss_object)
+        assert (head.task, head.activation, head.labels) == (row.task, row.activation, row.labels)
+        if not row.keras_options:  # label smoothing is an option of Keras' CategoricalCrossentropy
+            assert head.loss == name
+        if row.keras_class is not None and not row.keras_options:
+            assert callable(keras.losses.get(name))
         assert models.head_for(name).activation == row.activation
         for alias in row.aliases:
             assert registry.lookup(alias) is row
@@ -52,6 +61,10 @@ def test_a_bad_row_is_refused():
         registry.Loss("x", "x", "X", "ranking", "linear", "real", "real", "real")
     with pytest.raises(ValueError, match="`labels` must be one of"):
         registry.Loss("x", "x", "X", "binary", "sigmoid", "0/1", "binary", "probability")
+    with pytest.raises(ValueError, match="give exactly one of `keras_class`"):
+        registry.Loss("x", "x", None, "binary", "sigmoid", "binary", "binary", "probability")
+    with pytest.raises(ValueError, match="give exactly one of `keras_class`"):
+        registry.Loss("x", "x", "X", "binary", "sigmoid", "binary", "binary", "probability", lossbook_class="X")
 
 
 def test_unknown_names_get_the_list_and_the_kl_hint():
@@ -59,7 +72,10 @@ def test_unknown_names_get_the_list_and_the_kl_hint():
         registry.lookup("cross_entropy")
     with pytest.raises(ValueError, match="'kl_divergence'"):
         registry.lookup("kullback_leibler_divergence")
-    assert registry.by_class("Poisson") is None
+    assert registry.by_class("Tversky") is None
+    assert registry.by_class("Poisson").name == "poisson"
+    assert registry.by_class("PinballLoss").name == "pinball_loss"
+    assert registry.by_class("CategoricalCrossentropy").name == "categorical_crossentropy"  # the first row of the class
 
 
 @pytest.fixture

@@ -95,6 +95,60 @@ def test_keras_loss_objects_keep_their_settings(make_loss, split, metric):
         np.testing.assert_allclose(runs.train[key][0], [row[key] for row in logs], rtol=RTOL, err_msg=key)
 
 
+def _counts_split():
+    """Counts of events whose log-rate is a function of the regression inputs, for the Poisson loss."""
+    x_train, x_test = REGRESSION.x_train, REGRESSION.x_test
+    rng = np.random.default_rng(5)
+    rate = lambda x: np.exp(0.5 * np.tanh(x[:, 0]) + 0.3 * np.tanh(x[:, 1]))  # noqa: E731
+    return data.Split(x_train, rng.poisson(rate(x_train)).astype(np.float32), x_test,
+                      rng.poisson(rate(x_test)).astype(np.float32), name="counts")
+
+
+#: The losses of Part III: loss -> (split, n_classes).
+PART3 = {
+    "pinball_loss": (REGRESSION, None),
+    "poisson": (_counts_split(), None),
+    "gaussian_nll": (REGRESSION, None),
+    "weighted_binary_crossentropy": (CIRCLES, None),
+    "binary_focal_crossentropy": (CIRCLES, None),
+    "label_smoothed_categorical_crossentropy": (ONE_HOT_BLOBS, 3),
+}
+
+
+@pytest.mark.parametrize("loss", list(PART3))
+def test_part3_losses_train_as_replicas_and_one_replica_equals_keras_fit(loss):
+    split, n_classes = PART3[loss]
+    epochs, hidden = 3, 10
+    runs = replicas.fit(loss, split, hidden=hidden, n_classes=n_classes, epochs=epochs, replicas=3, seed=0)
+    for half in (runs.train, runs.test):
+        for values in half.values():
+            assert values.shape == (3, epochs) and np.all(np.isfinite(values))
+    assert np.all(runs.train["loss"][:, -1] < runs.train["loss"][:, 0])  # every replica learns
+    metric = runs.metrics[0]
+    assert metric == ("accuracy" if n_classes or loss.startswith("weighted") or "focal" in loss else "mse")
+    np.testing.assert_allclose(runs.score(split.x_test, split.y_test), runs.final()["test"][metric], rtol=1e-4)
+
+    # Replica 1 is the network models.build and Keras' own fit train with seed 1, on the same batches.
+    model = models.build(loss, n_inputs=split.n_features, hidden=hidden, n_classes=n_classes, seed=1)
+    logs = keras_fit(model, split, replicas.batch_orders([1], n=split.x_train.shape[0], epochs=epochs)[0])
+    for key in ("loss", metric):
+        np.testing.assert_allclose(runs.train[key][1], [row[key] for row in logs], rtol=RTOL, err_msg=key)
+        np.testing.assert_allclose(runs.test[key][1], [row[f"val_{key}"] for row in logs], rtol=RTOL, err_msg=key)
+
+
+def test_poisson_and_gaussian_heads():
+    poisson = models.build("poisson", n_inputs=2, hidden=4)
+    gaussian = models.build("gaussian_nll", n_inputs=2, hidden=4)
+    assert models.output_activation(poisson) == "softplus" and poisson.output_shape == (None, 1)
+    assert models.output_activation(gaussian) == "linear" and gaussian.output_shape == (None, 2)
+    assert type(gaussian.loss).__name__ == "GaussianNLL" and models.head_for(gaussian.loss).outputs == 2
+    with pytest.raises(ValueError, match=r"y_train: `y_true` must be >= 0; got y_true\[\d+\] = -.*counts of events"):
+        replicas.fit("poisson", REGRESSION, hidden=4, epochs=1, replicas=1)
+    with pytest.raises(ValueError, match=r"^gaussian_nll takes one target per example, .*; got y_train of shape \(500, 2\) for a network with 2 "):
+        replicas.fit("gaussian_nll", REGRESSION.map_targets(lambda y: np.column_stack([y, y])), hidden=4, epochs=1,
+                     replicas=1)
+
+
 def test_one_replica_reproduces_training_fit_bit_for_bit_with_the_same_seed():
     """Same seed, same run: models.build and training.fit with seed s are replica s, to the last bit."""
     epochs, seed = 3, 6

@@ -134,6 +134,32 @@ BAD_LABELS = {
         3,
         "`y_true` must hold integer class indices 0..2, one per column of `y_pred` (3 classes); got y_true[2] = 3.",
     ),
+    # Part III
+    "negative counts for poisson": (
+        "poisson", [2, -1, 0], [1.0, 1.0, 1.0], None, "`y_true` must be >= 0; got y_true[1] = -1 (values range from -1 to 2)."
+    ),
+    "signed for focal": (
+        "binary_focal_crossentropy",
+        [-1, 1, 1],
+        [0.2, 0.7, 0.9],
+        None,
+        "binary_focal_crossentropy expects labels 0 / 1; got -1 / +1.",
+    ),
+    "classes for weighted bce": (
+        "weighted_binary_crossentropy",
+        [0, 1, 2],
+        [0.2, 0.7, 0.9],
+        None,
+        "`y_true` must lie in [0, 1]; got y_true[2] = 2 (values range from 0 to 2).",
+    ),
+    "indices for label smoothing": (
+        "label_smoothed_categorical_crossentropy",
+        [0, 2, 1],
+        P3,
+        3,
+        "label_smoothed_categorical_crossentropy expects one-hot rows of shape (n, K), or rows of probabilities; "
+        "got integer class labels of shape (3,).",
+    ),
 }
 
 
