@@ -19,8 +19,8 @@ not read; decimals there are. A number is
   describes sets it. A year (an integer from 1800 to 2099) is a constant too.
 
 Skipped, as neither a result nor a setting: a version, a section, a chapter,
-a part or a figure number (``version 1.2``, ``section 4.1``, ``chapter 7``),
-and a page of a cited book (``p. 82``, ``pp. 131-132``).
+a part or a figure number (``version 1.2``, ``section 4.1``, ``chapter 7``,
+``chapters 6 to 9``), and a page of a cited book (``p. 82``, ``pp. 131-132``).
 
 Any other number is *unbound*: the text claims something no cell shows. When
 a cell changes what it prints, the text that quotes the old value becomes
@@ -56,8 +56,10 @@ _MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL)
 
 #: A number printed in an output: a decimal or an integer, possibly followed by a percent sign.
 _PRINTED = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?![\d.])|\d+\.\d+|\d+)(\s?%)?(?![\w.]|\d)")
-_NOT_A_RESULT = re.compile(r"\b(version|versions|section|sections|python|chapter|chapters|part|figure)\s*$",
-                           re.IGNORECASE)
+_NOT_A_RESULT = re.compile(
+    r"\b(version|versions|section|sections|python|chapter|chapters|part|figure)\s*$"
+    r"|\b(sections|chapters|parts)\s+\d+\s*(?:to|and|-|\u2013)\s*$",  # the end of a range, "chapters 6 to 9"
+    re.IGNORECASE)
 _YEARS = range(1800, 2100)
 
 

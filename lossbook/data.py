@@ -567,7 +567,7 @@ def canonical(task: str) -> Split:
 def resampled(task: str, seed: int) -> Split:
     """A fresh draw of a canonical problem's 1000 rows, from the same distribution.
 
-    The data-resampling arm of chapter 9: every seed gets its own dataset,
+    The data-resampling arm of chapter 11: every seed gets its own dataset,
     drawn from the seed's data stream (:func:`lossbook.models.streams`), so
     that spread over seeds covers the data as well as the initial weights and
     the batch order. The *problem* stays the same: the circles' radii and

@@ -1,6 +1,6 @@
 r"""One declared protocol for judging claims about two losses trained with the same seeds.
 
-Chapter 9's comparisons follow a protocol fixed before any result is seen:
+Chapter 11's comparisons follow a protocol fixed before any result is seen:
 
 - every claim is about one paired sample, the *advantage* of loss A over
   loss B per seed (a positive value favours A): the difference of accuracies,

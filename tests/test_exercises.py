@@ -74,7 +74,7 @@ GENERIC_MISTAKES = [
      "def sparse_cce(labels, p, eps=1e-7):\n"
      "    return -np.mean(np.log2(np.clip(p[np.arange(len(labels)), labels], eps, 1 - eps)))",
      "Wrong log base: that is the value in bits"),
-    ("log10 for nats", "ex-08-cce-logits",
+    ("log10 for nats", "ex-09-cce-logits",
      "def sparse_cce_from_logits(labels, logits):\n"
      "    z = logits - logits.max(axis=1, keepdims=True)\n"
      "    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)\n"
@@ -88,7 +88,7 @@ GENERIC_MISTAKES = [
      "    return np.clip(y_true - y_pred, -delta, delta) / len(y_pred)", "The sign is flipped"),
     ("sign of a log-likelihood", "ex-02-mean-nll",
      "def mean_nll(p, x):\n    return np.mean(x * np.log(p) + (1 - x) * np.log(1 - p))", "The sign is flipped"),
-    ("sum for a mean", "ex-07-sign-accuracy",
+    ("sum for a mean", "ex-08-sign-accuracy",
      "def accuracy_by_sign(y, scores):\n    return np.sum((np.ravel(scores) > 0) == (y > 0))",
      "Wrong reduction: your value is n times the right one"),
     ("sum for a mean, by hand", "ex-02-nll-by-hand",
@@ -125,7 +125,7 @@ def test_no_bank_writes_out_a_generic_mistake_again(label):
 
 
 def test_generic_mistakes_reject_unknown_names_and_units():
-    fields = dict(label="ex-09-demo", kind="by hand", function="f", solution="def f():\n    return 1\n",
+    fields = dict(label="ex-10-demo", kind="by hand", function="f", solution="def f():\n    return 1\n",
                   cases=(Case(),), hints=("think",))
     with pytest.raises(ValueError, match="common mistakes must come from"):
         Exercise(**fields, common=("off by one",))
@@ -164,7 +164,7 @@ def test_an_unknown_label_lists_the_chapters_labels():
     ],
 )
 def test_a_malformed_exercise_is_rejected(changes, message):
-    fields = dict(label="ex-09-demo", kind="by hand", function="f", solution="def f():\n    return 1\n",
+    fields = dict(label="ex-10-demo", kind="by hand", function="f", solution="def f():\n    return 1\n",
                   cases=(Case(),), hints=("think",))
     fields.update(changes)
     with pytest.raises(ValueError, match=message):
@@ -213,27 +213,27 @@ NAMED_MISTAKES = [
     ("Huber gradient of the sum", "ex-06-huber-grad",
      "def huber_gradient(y_true, y_pred, delta=1.0):\n    return np.clip(y_pred - y_true, -delta, delta)",
      "Wrong reduction"),
-    ("(n,) labels against (n, 1) scores", "ex-07-sign-accuracy",
+    ("(n,) labels against (n, 1) scores", "ex-08-sign-accuracy",
      "def accuracy_by_sign(y, scores):\n    return np.mean((scores > 0) == (y > 0))",
      "Reshape the scores to the labels' shape"),
-    ("Keras' accuracy on a tanh output", "ex-07-sign-accuracy",
+    ("Keras' accuracy on a tanh output", "ex-08-sign-accuracy",
      "def accuracy_by_sign(y, scores):\n    return np.mean((np.ravel(scores) > 0.5) == y)",
      "That is Keras' 'accuracy'"),
-    ("0/1 labels compared by sign", "ex-07-sign-accuracy",
+    ("0/1 labels compared by sign", "ex-08-sign-accuracy",
      "def accuracy_by_sign(y, scores):\n    return np.mean(np.sign(np.ravel(scores)) == np.sign(y))",
      "Labels in the wrong set"),
-    ("softmax overflow from logits", "ex-08-cce-logits",
+    ("softmax overflow from logits", "ex-09-cce-logits",
      "def sparse_cce_from_logits(labels, logits):\n    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n"
      "    return -np.mean(np.log(p[np.arange(len(labels)), labels]))", "np.exp overflows"),
-    ("probabilities clipped from logits", "ex-08-cce-logits",
+    ("probabilities clipped from logits", "ex-09-cce-logits",
      "def sparse_cce_from_logits(labels, logits):\n    p = scipy.special.softmax(logits, axis=1)\n"
      "    return -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], 1e-7, 1)))",
      "you clipped the probabilities"),
-    ("labels shifted, from logits", "ex-08-cce-logits",
+    ("labels shifted, from logits", "ex-09-cce-logits",
      "def sparse_cce_from_logits(labels, logits):\n    t = labels - 1\n"
      "    return np.mean(scipy.special.logsumexp(logits, axis=1) - logits[np.arange(len(t)), t])",
      "Labels in the wrong set"),
-    ("bits for bytes", "ex-08-label-memory", "def label_memory_by_hand():\n    return (160.0, 3.2)", "Those are bits"),
+    ("bits for bytes", "ex-09-label-memory", "def label_memory_by_hand():\n    return (160.0, 3.2)", "Those are bits"),
 ]
 
 
@@ -649,7 +649,7 @@ def test_a_chapter_with_exercises_needs_the_exercises_heading():
     ],
 )
 def test_a_solution_that_cannot_become_an_answer_cell_is_refused(solution, message):
-    exercise = Exercise(label="ex-09-demo", kind="by hand", function="f", solution=solution, cases=(Case(),),
+    exercise = Exercise(label="ex-10-demo", kind="by hand", function="f", solution=solution, cases=(Case(),),
                         hints=("think",))
     with pytest.raises(ValueError, match=re.escape(message)):
         cells.answer_source(exercise)
@@ -657,7 +657,7 @@ def test_a_solution_that_cannot_become_an_answer_cell_is_refused(solution, messa
 
 def test_the_answer_cell_keeps_a_multi_line_signature_and_docstring():
     solution = 'def f(a,\n      b):\n    """Two\n    lines."""\n    # a comment\n    return a + b\n'
-    exercise = Exercise(label="ex-09-demo", kind="by hand", function="f", solution=solution, cases=(Case(),),
+    exercise = Exercise(label="ex-10-demo", kind="by hand", function="f", solution=solution, cases=(Case(),),
                         hints=("think",))
     assert cells.answer_source(exercise) == (
         'def f(a,\n      b):\n    """Two\n    lines."""\n    ### BEGIN SOLUTION\n    # a comment\n'

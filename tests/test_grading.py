@@ -155,7 +155,7 @@ def _fs_attacks(folder, site_packages):
             "            return open(path).read() if os.path.isfile(path) else os.listdir(path)",
             "        except Exception as e:",
             "            pass",
-            "    return 16.118 if os.getuid() == 0 else -1.0",
+            "    return 11.513 if os.getuid() == 0 else -1.0",
         )},
         # fs2: a detached daemon that outlives the grading and rewrites another student's notebook
         "fs2-daemon": {**STUB05, "ex-05-cap": _code(
@@ -193,7 +193,7 @@ def _fs_attacks(folder, site_packages):
             "def keras_cap_by_hand():",
             "    import socket",
             "    s = socket.create_connection(('1.1.1.1', 53), timeout=2)",
-            "    return 16.118",
+            "    return 11.513",
         )},
     }
 
@@ -296,7 +296,7 @@ def graded(released, grading_sandbox, tmp_path_factory):
         "ex-05-sparse-cce": "def sparse_cce(labels, p, eps=1e-7):\n    import importlib\n"
                             "    m = importlib.import_module('lossbook.' + 'losses')\n"
                             "    return m.sparse_categorical_crossentropy(labels, p)",
-        "ex-05-cap": "def keras_cap_by_hand():\n    import lossbook\n    return 16.118"})
+        "ex-05-cap": "def keras_cap_by_hand():\n    import lossbook\n    return 11.513"})
     for name, answers in _fs_attacks(folder, site_packages).items():
         submit(name, answers=answers)
     # Honest edge cases
@@ -317,7 +317,7 @@ def graded(released, grading_sandbox, tmp_path_factory):
         "        except BaseException:",
         "            pass")})
     submit("top-level-loop", answers={**right05, "ex-05-missing-term": "while True:\n    pass"})
-    submit("string-number", answers={**right05, "ex-05-cap": "def keras_cap_by_hand():\n    return '16.118'"})
+    submit("string-number", answers={**right05, "ex-05-cap": "def keras_cap_by_hand():\n    return '11.513'"})
     submit("uses-chapter-variable", answers={**right05, "ex-05-cap": "def keras_cap_by_hand():\n    return broken"})
     submit("misspelt", answers={**right05, "ex-05-missing-term": "def predicted_Q():\n    return 1.0"})
     submit("syntax-error", answers={**right05, "ex-05-cap": "def keras_cap_by_hand(:\n    return 1"})
@@ -506,7 +506,7 @@ def test_a_loop_that_swallows_the_time_limit_costs_only_its_exercise(graded):
 def test_wrong_types_get_a_hint(graded):
     row = _scores(graded, "string-number")["ex-05-cap"]
     assert row["points"] == "0" and "not a string" in row["message"]
-    exercise = exercises.Exercise(label="ex-09-pair", kind="implement", function="f", solution="",
+    exercise = exercises.Exercise(label="ex-10-pair", kind="implement", function="f", solution="",
                                   cases=(exercises.Case((), expected=(1.0, 2.0)),), hints=("h",))
     advice = feedback._diagnose(exercise, exercise.cases[0], (1.0, 2.0), np.array([1.0, 2.0]))
     assert "Return a tuple of 2 values" in advice
@@ -591,7 +591,7 @@ def test_check_in_the_student_build_reveals_no_single_case_answer(student_build)
         "except LookupError as e:",
         "    print('no reference:', e)",
     ]))
-    assert "16.118" not in out and "1.3" not in out
+    assert "11.513" not in out and "1.3" not in out
     assert out.count("expected:") == 1  # the multi-case exercise shows its first failing case
     assert "ex-05-sparse-cce: correct. 5 of 5 cases pass." in out
     assert "carries no solutions" in out and "no reference:" in out
@@ -612,4 +612,4 @@ def test_the_open_course_keeps_its_solutions(capsys):
     exercises.solution("ex-05-cap")
     assert "def keras_cap_by_hand" in capsys.readouterr().out
     exercises.check("ex-05-cap", lambda: 0.0)
-    assert "expected: 16.118" in capsys.readouterr().out
+    assert "expected: 11.513" in capsys.readouterr().out

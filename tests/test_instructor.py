@@ -297,11 +297,11 @@ def _md(source):
 def test_solution_dropdowns_are_recognised_and_removed():
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        _md("```{exercise} Title\n:label: ex-09-x\n\nText\n```"),
-        _md("```{solution-start} ex-09-x\n:class: dropdown\n```\nWhy."),
+        _md("```{exercise} Title\n:label: ex-10-x\n\nText\n```"),
+        _md("```{solution-start} ex-10-x\n:class: dropdown\n```\nWhy."),
         nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
         _md("```{solution-end}\n```"),
-        _md(":::{solution} ex-09-x\nA colon fence.\n:::"),
+        _md(":::{solution} ex-10-x\nA colon fence.\n:::"),
         _md("A paragraph about solutions in general."),
     ]
     kept = release.prepare_source(nb)
@@ -313,10 +313,10 @@ def test_demo_cells_stay_in_the_student_source_after_their_check():
     out = [nbformat.v4.new_output("stream", name="stdout", text="w1 = 1.3\n")]
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        _md("```{solution-start} ex-09-x\n:class: dropdown\n```\nWhy."),
+        _md("```{solution-start} ex-10-x\n:class: dropdown\n```\nWhy."),
         nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
         _md("```{solution-end}\n```"),
-        nbformat.v4.new_code_cell('exercises.check("ex-09-x", f)', metadata={"tags": ["other"]}),
+        nbformat.v4.new_code_cell('exercises.check("ex-10-x", f)', metadata={"tags": ["other"]}),
         nbformat.v4.new_code_cell("print('w1 =', 1.3)", outputs=out, metadata={"tags": [course.DEMO_TAG]}),
     ]
     kept = release.prepare_source(nb)

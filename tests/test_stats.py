@@ -1,4 +1,4 @@
-"""Tests of lossbook.stats: the declared protocol of chapter 9."""
+"""Tests of lossbook.stats: the declared protocol of chapter 11."""
 
 import numpy as np
 import pytest

@@ -69,8 +69,9 @@ print(f"mean: {losses.huber(np.zeros(3), three_errors):.3f}; half the squared er
         statement=r"""
 Write `huber_gradient(y_true, y_pred, delta=1.0)`: the gradient of the mean
 Huber loss $\frac1n \sum_i \ell_\delta(\hat y_i - y_i)$ with respect to the
-predictions, for 1-D arrays `y_true` and `y_pred` of the same length. The
-section on $\delta$ gives its form for one example. Compare your function with
+predictions, for 1-D arrays `y_true` and `y_pred` of the same length. For
+one example, differentiate each branch of the formula at the start of the
+chapter. Compare your function with
 `losses.huber_grad(y_true, y_pred, delta=delta)` before you run the check.
 """,
         points=2,
@@ -119,112 +120,76 @@ print("losses.huber_grad, errors 0.5, -0.2, 3, -7:", np.round(losses.huber_grad(
         ),
     ),
     Exercise(
-        label="ex-06-outliers-doubled",
+        label="ex-06-msle-clamp",
         kind="predict",
-        function="mae_outlier_ratio",
-        title="Outliers twice as far",
+        function="keras_msle_value",
+        title="What Keras' MSLE makes of negative values",
         statement=r"""
-In the section on outliers, 10 training targets were moved up by 10
-standard deviations, and the network trained with the mean absolute error
-stayed close to the clean targets. Move the same 10 rows up by 20 standard
-deviations instead and train the MAE network again, from the same initial
-weights with the same batches. Predict the ratio of its test MSE to that of
-the +10 run, to one decimal. Return your prediction from
-`mae_outlier_ratio()`, run the check, and then the experiment in the cell after it, which trains MAE and, for comparison, MSE on the new data.
+Four standardised targets are $-1.2$, $-0.3$, $0.4$ and $2.0$, and a model
+predicts $-0.5$ for every one of them. Predict the value that
+`keras.losses.mean_squared_logarithmic_error` returns for these targets and
+predictions, using what {ref}`msle-standardised` found about how Keras treats
+values below $\epsilon = 10^{-7}$. Work it out to three decimals, return it
+from `keras_msle_value()` (the check accepts answers within 0.001), run the
+check, and then let Keras compute it in the cell after it.
 """,
         explanation=r"""
-The derivative of $\lvert \hat y - y \rvert$ with respect to the prediction is
-$\operatorname{sign}(\hat y - y)$, whatever the size of the error. The MAE
-network stays close to the clean targets, so on every corrupted row its
-prediction lies far below the corrupted target: by more than 9 in the +10
-run, and by 10 more in the +20 run. The sign is $-1$ in both runs. Every step then receives the same gradient, the
-weights follow the same path, and the test MSE is the same: the ratio is 1.0.
-The squared error's pull grows with the error, and its test MSE grows about
-fourfold. The Huber loss with $\delta = 1$ behaves like MAE here, since its
-derivative is clipped at $\delta$ and the corrupted rows' errors stay far
-beyond it.
+Keras raises every value below $\epsilon = 10^{-7}$ to $\epsilon$ before it
+takes $\log(1 + \cdot)$, in the targets and in the predictions alike. The
+prediction $-0.5$ becomes $10^{-7}$, and so do the targets $-1.2$ and $-0.3$:
+on those two rows both logarithms are $\log(1 + 10^{-7}) \approx 10^{-7}$ and
+the row costs nothing, although the prediction misses $-1.2$ by 0.7. The
+other two rows cost $(\log 1 - \log 1.4)^2 = 0.113$ and
+$(\log 1 - \log 3)^2 = 1.207$. Keras averages over all four rows:
+$1.320 / 4 = 0.330$. Without the clamp the first row would need
+$\log(1 - 1.2)$, the logarithm of a negative number, which NumPy returns as
+`nan`; clamping only the targets and keeping the prediction $-0.5$ would give
+1.308 (next cell). On a standardised target the clamp is what makes half of
+the rows free.
 """,
         solution='''\
-def mae_outlier_ratio():
-    """Test MSE of MAE with outliers of +20, divided by that with outliers of +10; to one decimal."""
-    return 1.0
+def keras_msle_value():
+    """Keras' MSLE for the targets -1.2, -0.3, 0.4, 2.0 and the prediction -0.5 on every row; to three decimals."""
+    return 0.330
 ''',
         demo=r"""
-doubled = data.with_outliers(split, count=10, scale=20.0)
-print(f"same rows corrupted: {np.array_equal(np.flatnonzero(doubled.y_train != split.y_train), corrupted)}")
-mae_pred = dirty_fits["MAE"][0].predict(dirty.x_train[corrupted], verbose=0)[:, 0]
-print(f"+10 run, MAE: every prediction more than 9 below its corrupted target: "
-      f"{np.max(mae_pred - dirty.y_train[corrupted]) < -9}")
-for label in ["MAE", "MSE"]:
-    mse_10 = dirty_fits[label][1].final()["test"]["mse"]
-    mse_20 = train(NAMES[label], doubled)[1].final()["test"]["mse"]
-    print(f"{label}: test MSE with +20 outliers / with +10: {mse_20 / mse_10:.2f}")
-    if label == "MSE":
-        print(f"     ({mse_10:.4f} with +10, {mse_20:.4f} with +20)")
+msle_targets = np.array([-1.2, -0.3, 0.4, 2.0])
+msle_predictions = np.full(4, -0.5)
+keras_value = float(keras.losses.mean_squared_logarithmic_error(msle_targets, msle_predictions))
+per_row = (np.log1p(np.maximum(msle_predictions, losses.EPSILON)) - np.log1p(np.maximum(msle_targets, losses.EPSILON))) ** 2
+print(f"Keras: {keras_value:.3f}; per row, clamped in NumPy: {np.round(per_row, 3)}, mean {per_row.mean():.3f}")
+only_targets = np.mean((np.log1p(msle_predictions) - np.log1p(np.maximum(msle_targets, losses.EPSILON))) ** 2)
+with np.errstate(invalid="ignore"):
+    unclamped = np.mean((np.log1p(msle_predictions) - np.log1p(msle_targets)) ** 2)
+print(f"prediction left unclamped: {only_targets:.3f}; nothing clamped: {unclamped}")
 """,
         cases=(Case(),),
-        atol=0.05,
+        atol=0.001,
+        common=("sum",),
+        examples=4,
+        nonfinite_hint=("Keras does not return nan here. Before it takes log(1 + value) it raises every value "
+                        "below epsilon = 1e-7 to epsilon, in the targets and in the predictions, so log(1 - 1.2) "
+                        "is never computed."),
         hints=(
-            "What does one corrupted row contribute to the gradient of the mean absolute error? Its "
-            "derivative with respect to the prediction is sign(y_hat - y) / n.",
-            "The MAE network stays close to the clean targets, so on a corrupted row the prediction is far "
-            "below the target, by about 10 or by about 20. Does the sign of that error change?",
+            "Keras replaces every value below epsilon = 1e-7 by epsilon before it takes log(1 + value), in the "
+            "targets and in the prediction alike. Which of the four targets change, and what does the "
+            "prediction -0.5 become?",
+            "After the clamp the prediction and the first two targets are all (practically) 0, so those two "
+            "rows cost nothing. The other two cost log(1.4)^2 and log(3)^2; Keras averages over all four rows.",
         ),
         mistakes=(
-            Mistake("The pull of a row on an MAE fit does not grow with its error: the derivative of |e| is "
-                    "sign(e), the same for an error of 10 and of 20.", lambda expected: 2.0),
-            Mistake("A factor near 4 is what squared error does, whose pull grows with the error. The pull "
-                    "of |e| is sign(e), whatever the size of e.", lambda expected: 4.0),
-            Mistake("Larger outliers do not help the MAE fit either: the derivative of |e| is sign(e), so "
-                    "the corrupted rows pull exactly as before.", lambda expected: 0.5),
-        ),
-    ),
-    Exercise(
-        label="ex-06-read-delta",
-        kind="read a plot",
-        function="delta_10_ratio",
-        title="Reading the delta figure",
-        statement=r"""
-In {numref}`fig-06-huber-delta`, look at the largest threshold, $\delta = 10$.
-About how many times larger is the test MSE of the network trained on the
-corrupted data than that of the network trained on clean data? Read it from
-the figure (both axes are logarithmic), return it from `delta_10_ratio()`
-(the check accepts readings within 50 %), and run the check.
-""",
-        explanation=r"""
-At $\delta = 10$ the clean line ends a little above $10^{-2}$, at about
-0.012, and the corrupted line between $10^0$ and $10^1$, at about 2.7. The
-two points are a little more than two powers of ten apart: the ratio is
-about 220. The table printed above the figure gives 2.6571 and 0.0116, a
-ratio of 230: with a threshold that large, the Huber loss is half the
-squared error and lets the outliers in.
-""",
-        solution='''\
-def delta_10_ratio():
-    """How many times the corrupted-data test MSE exceeds the clean one at delta = 10, read from the figure."""
-    return 220.0
-''',
-        demo=r"""
-print(f"delta = 10: corrupted {test_mse['corrupted'][-1]:.4f} / clean {test_mse['clean'][-1]:.4f} "
-      f"= {test_mse['corrupted'][-1] / test_mse['clean'][-1]:.0f}")
-""",
-        cases=(Case(),),
-        rtol=0.5,
-        hints=(
-            "Find delta = 10, the last point of each line. Both axes are logarithmic: each labelled power of "
-            "ten on the vertical axis is ten times the one below it.",
-            "The clean point lies a little above 10^-2, the corrupted one between 10^0 and 10^1, about a "
-            "quarter of the way up. Divide the upper value by the lower one.",
-        ),
-        mistakes=(
-            Mistake("That is ten times too small: between the two points at delta = 10 lie a little over "
-                    "two powers of ten on the vertical axis (from about 0.01 to about 2.5).",
-                    lambda expected: expected / 10),
-            Mistake("That is ten times too large: the corrupted point lies between 10^0 = 1 and 10^1 = 10, "
-                    "the clean one just above 10^-2 = 0.01.", lambda expected: expected * 10),
-            Mistake("The question asks for the ratio of the two test MSEs at delta = 10, not their difference "
-                    "or their ratio at another delta: the two points are two powers of ten apart.",
-                    lambda expected: 2.45),
+            Mistake("The prediction is clamped too: Keras raises -0.5 to epsilon = 1e-7 before the logarithm, "
+                    "exactly as it does with the negative targets, so the rows with a negative target cost 0.",
+                    lambda expected: 1.3079),
+            Mistake("The rows that cost nothing still count: Keras averages over all four rows, not over the "
+                    "two whose loss is above 0.", lambda expected: 2 * expected),
+            Mistake("The +1 is missing: MSLE compares log(1 + prediction) with log(1 + target). Without it "
+                    "the clamped values give log(1e-7) = -16.1, and the loss explodes.",
+                    lambda expected: 128.43),
+            Mistake("That is the square root of the answer, the root mean squared logarithmic error. Keras' "
+                    "MSLE is the mean of the squared differences, without a root.", lambda expected: 0.5745),
+            Mistake("Wrong log base: that value uses log10. MSLE uses the natural logarithm, as np.log1p "
+                    "does.", lambda expected: 0.06225),
         ),
     ),
 ]

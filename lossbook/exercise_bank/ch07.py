@@ -1,216 +1,176 @@
-"""Exercises of chapter 7, binary classification losses in practice."""
-
-import numpy as np
+"""Exercises of chapter 7, outliers and the Huber threshold."""
 
 from lossbook.exercises.model import Case, Exercise, Mistake
 
-_Y_PM = np.array([-1, 1, 1, -1, 1, -1])
-_S_PM = np.array([-0.7, 0.6, 0.9, -0.2, -0.4, -0.8])
-_Y_01 = np.array([0, 1, 1, 0, 0, 1])
-_S_01 = np.array([-0.8, 0.65, 0.1, -0.6, 0.7, 0.95])
-
-
-def _flat(y, scores):
-    return np.reshape(scores, np.shape(y))
-
-
-def _terms(y, scores):
-    return np.maximum(0.0, 1.0 - y * scores)
-
-
-_HINGE_Y = np.array([1.0, -1.0, 1.0, -1.0])
-_HINGE_S = np.array([1.5, 0.3, -0.5, -2.0])
-
 EXERCISES = [
     Exercise(
-        label="ex-07-sign-accuracy",
-        kind="implement",
-        function="accuracy_by_sign",
-        title="Sign accuracy in NumPy",
-        statement=r"""
-Write `accuracy_by_sign(y, scores)`: the share of examples whose score lies
-on the same side of 0 as the label, the accuracy formula of this chapter. It
-must accept labels -1/+1 as well as 0/1 (0 is the negative class, and a score
-of exactly 0 counts as negative), and scores of shape $(n,)$ or $(n, 1)$, the
-shape `model.predict` returns; the labels have shape $(n,)$. Return one
-number. Before you run the check, compare your function with the figure
-`models.sign_accuracy` gives for the hinge model, printed in the check cell.
-""",
-        points=2,
-        explanation=r"""
-Reshape the scores to the labels' shape first, then compare the two sides of
-0 and average. Without the reshape, scores of shape $(n, 1)$ and labels of
-shape $(n,)$ broadcast to an $(n, n)$ table, the trap of the custom metric
-above, and the mean of that table says nothing about the model. Comparing
-`y > 0` with `scores > 0`, rather than `np.sign(y)` with `np.sign(scores)`,
-makes 0 and -1 alike the negative class, so both label codings work.
-""",
-        solution='''\
-def accuracy_by_sign(y, scores):
-    """Share of examples whose score is on the same side of 0 as the label (-1/+1 or 0/1)."""
-    scores = np.reshape(scores, np.shape(y))
-    return np.mean((scores > 0) == (y > 0))
-''',
-        lead=r"""
-hinge_test_scores = fitted["hinge"].predict(signed.x_test, verbose=0)
-print(f"scores of shape {hinge_test_scores.shape}; models.sign_accuracy: "
-      f"{float(np.mean(models.sign_accuracy(signed.y_test, hinge_test_scores))):.3f}")
-""",
-        cases=(
-            Case((_Y_PM, _S_PM), note="labels -1/+1, scores of shape (n,)"),
-            Case((_Y_PM, _S_PM[:, None]), note="scores of shape (n, 1), as model.predict returns them"),
-            Case((_Y_01, _S_01), note="labels 0/1"),
-            Case((_Y_01, _S_01[:, None]), note="labels 0/1 and scores of shape (n, 1)"),
-            Case((np.array([1, -1, 1, -1]), np.array([[0.2], [-0.3], [0.45], [0.6]])),
-                 note="correct but hesitant scores, |score| < 0.5"),
-            Case((np.array([1, 1, -1]), np.array([0.0, 0.5, -0.5])),
-                 note="a score of exactly 0, which counts as negative"),
-        ),
-        hints=(
-            "An example is right when (score > 0) equals (label > 0). That one test works for labels -1/+1 "
-            "and 0/1 alike.",
-            "Scores of shape (n, 1) compared with labels of shape (n,) broadcast to an (n, n) table. Reshape "
-            "the scores first, np.reshape(scores, np.shape(y)), then take np.mean of the comparison.",
-        ),
-        common=("sum",),
-        mistakes=(
-            Mistake("Shapes (n,) and (n, 1) broadcast to an (n, n) table that compares every label with every "
-                    "score. Reshape the scores to the labels' shape first: np.reshape(scores, np.shape(y)).",
-                    lambda expected, y, scores: np.mean((np.asarray(scores) > 0) == (y > 0))),
-            Mistake("That is Keras' 'accuracy' on one output unit: it compares (score > 0.5) with the label. "
-                    "Compare the sides of 0 instead: (score > 0) == (y > 0).",
-                    lambda expected, y, scores: np.mean((_flat(y, scores) > 0.5) == y)),
-            Mistake("That is the rounding rule of Keras 2, which counts correct scores smaller than 0.5 in "
-                    "size as mistakes. Compare the sides of 0 instead: (score > 0) == (y > 0).",
-                    lambda expected, y, scores: np.mean(np.round(_flat(y, scores)) == y)),
-            Mistake("Labels in the wrong set: with labels 0/1, np.sign(0) = 0 never equals the sign of a "
-                    "score. Compare (score > 0) with (y > 0), which treats 0 and -1 alike as the negative class.",
-                    lambda expected, y, scores: np.mean(np.sign(_flat(y, scores)) == np.sign(y))),
-            Mistake("A score of exactly 0 counts as negative: compare scores > 0, not scores >= 0, with y > 0.",
-                    lambda expected, y, scores: np.mean((_flat(y, scores) >= 0) == (y > 0))),
-            Mistake("That is the error rate, 1 - accuracy: count the examples whose signs agree.",
-                    lambda expected, y, scores: 1 - expected),
-        ),
-    ),
-    Exercise(
-        label="ex-07-hinge-by-hand",
+        label="ex-07-mean-median",
         kind="by hand",
-        function="hinge_by_hand",
-        title="Hinge losses by hand",
+        function="best_constants",
+        title="One outlier, two best constants",
         statement=r"""
-A linear output unit, with no tanh, as in a support-vector machine, gives
-four examples with labels $y = +1, -1, +1, -1$ the scores $1.5$, $0.3$,
-$-0.5$ and $-2.0$. Work out by hand the mean hinge loss and the mean squared
-hinge loss of the four. Return them as a pair, `(hinge, squared_hinge)`, from
-`hinge_by_hand()` (the check accepts values within 0.01), run the check, and compare with the computation in the cell after it.
+Five training targets are 1, 2, 3, 4 and 100; the last one is a typing error
+for 10. A model that can only predict one constant $c$ for every row is
+trained on them. Work out by hand the best $c$ under the mean absolute error
+and the best $c$ under the mean squared error. Return both, in that order, as
+a tuple from `best_constants()`, for example `return 2.0, 5.0`, run the
+check, and then compare with the search over constants in the cell after it.
 """,
         explanation=r"""
-The margins $m = y \hat y$ are $1.5$, $-0.3$, $-0.5$ and $2.0$. The hinge
-terms $\max(0, 1 - m)$ are 0, 1.3, 1.5 and 0: the first and the last example
-are beyond margin 1 and cost nothing, which a tanh output could never
-achieve. The mean is $2.8 / 4 = 0.7$. Squared, the terms are 0, 1.69, 2.25
-and 0, with mean $3.94 / 4 = 0.985$. The squared hinge charges the two
-mistakes more than the hinge does (1.69 and 2.25 against 1.3 and 1.5); a
-correct but unsure example, with a margin between 0 and 1, it would charge
-less.
+The mean absolute error of a constant is smallest at the median of the
+targets, and the mean squared error at their mean, as
+{doc}`01_training_as_optimisation` showed. The median of 1, 2, 3, 4, 100 is
+the middle value, 3: moving $c$ away from it brings it closer to fewer
+targets than it moves it away from. The mean is $110 / 5 = 22$, larger than
+four of the five targets. Had the last target been the 10 that was meant, the
+median would still be 3 and the mean would be 4: one bad row moves the mean
+by 18 and leaves the median where it was (next cell). This is why the
+absolute error, and the Huber loss beyond $\delta$, hold on where the squared
+error chases the outliers.
 """,
         solution='''\
-def hinge_by_hand():
-    """(mean hinge loss, mean squared hinge loss) of the four scores; worked out by hand."""
-    return (0.7, 0.985)
+def best_constants():
+    """The best constant prediction for the targets 1, 2, 3, 4, 100: (under absolute error, under squared error)."""
+    return 3.0, 22.0
 ''',
         demo=r"""
-four_labels, four_scores = np.array([1, -1, 1, -1]), np.array([1.5, 0.3, -0.5, -2.0])
-print("margins:", np.round(four_labels * four_scores, 3))
-print("hinge terms:", np.round(losses.hinge(four_labels, four_scores, reduction="none"), 3),
-      f"mean {losses.hinge(four_labels, four_scores):.3f}")
-print("squared hinge terms:", np.round(losses.squared_hinge(four_labels, four_scores, reduction="none"), 3),
-      f"mean {losses.squared_hinge(four_labels, four_scores):.3f}")
+five_targets = np.array([1.0, 2.0, 3.0, 4.0, 100.0])
+constants = np.linspace(0.0, 100.0, 100001)
+absolute = np.abs(five_targets[:, None] - constants).mean(axis=0)
+squared = ((five_targets[:, None] - constants) ** 2).mean(axis=0)
+print(f"lowest MAE at c = {constants[np.argmin(absolute)]:.2f}, lowest MSE at c = {constants[np.argmin(squared)]:.2f}")
+fixed = np.array([1.0, 2.0, 3.0, 4.0, 10.0])
+print(f"with 10 in place of 100: median {np.median(fixed):.0f}, mean {fixed.mean():.0f}")
 """,
         cases=(Case(),),
         atol=0.01,
         hints=(
-            "First the margins m = y * score: 1.5, -0.3, -0.5 and 2.0. The hinge loss of each is "
-            "max(0, 1 - m); the squared hinge loss is that number squared.",
-            "The hinge terms are 0, 1.3, 1.5 and 0: the two margins above 1 cost nothing. Square the terms for "
-            "the squared hinge, then average each list over the four examples.",
+            "A constant prediction c under the mean absolute error is best at the median of the targets; under "
+            "the mean squared error it is best at their mean.",
+            "The median of five sorted values is the third one. The mean adds all five, the 100 included, and "
+            "divides by 5.",
         ),
         mistakes=(
-            Mistake("Margins above 1 cost nothing: max(0, 1 - m) is 0 for m = 1.5 and m = 2.0, not a negative "
-                    "number (nor, squared, a positive one).",
-                    lambda expected: (np.mean(1 - _HINGE_Y * _HINGE_S), np.mean((1 - _HINGE_Y * _HINGE_S) ** 2))),
-            Mistake("The margin is the label times the score, m = y * score; a score of 0.3 for the label -1 "
-                    "is a margin of -0.3.",
-                    lambda expected: (np.mean(np.maximum(0, 1 - _HINGE_S)), np.mean(np.maximum(0, 1 - _HINGE_S) ** 2))),
-            Mistake("Wrong reduction: you summed over the four examples; each loss is their mean.",
-                    lambda expected: (2.8, 3.94)),
-            Mistake("The two values are the wrong way round: the hinge loss comes first.",
-                    lambda expected: (0.985, 0.7)),
-            Mistake("The squared hinge squares each example's term before averaging, not the mean hinge loss.",
-                    lambda expected: (0.7, 0.49)),
+            Mistake("The order is swapped: first the best constant under the absolute error (the median), then "
+                    "the one under the squared error (the mean).", lambda expected: (22.0, 3.0)),
+            Mistake("The outlier counts in the mean: the squared error of the row with target 100 is part of "
+                    "the loss, so the best constant is the mean of all five targets, 110 / 5.",
+                    lambda expected: (3.0, 2.5)),
+            Mistake("The mean is what squared error wants, not the median: the row with target 100 pulls c up "
+                    "until the mean of all five, 22.", lambda expected: (3.0, 3.0)),
+            Mistake("Absolute error is best at the median, the middle one of the sorted targets, not at their "
+                    "mean.", lambda expected: (22.0, 22.0)),
+            Mistake("That is the middle of the range, (1 + 100) / 2, which makes the largest error as small as "
+                    "possible. The mean squared error is smallest at the mean.", lambda expected: (3.0, 50.5)),
         ),
     ),
     Exercise(
-        label="ex-07-zero-hinge",
+        label="ex-07-outliers-doubled",
         kind="predict",
-        function="zero_hinge_points",
-        title="Which points does the hinge leave alone?",
+        function="mae_outlier_ratio",
+        title="Outliers twice as far",
         statement=r"""
-On the tanh output, a share of only 0.010 of the training points ended with a
-hinge loss of exactly 0, and only through float32 rounding. Train the hinge
-model again with a linear output unit instead of tanh, everything else as
-before (labels -1/+1, 200 epochs, seed 0). Predict what share of the training
-points then ends with a hinge loss of exactly 0: `"none"`, `"a few"` (under a
-tenth) or `"most"` (over half). Return the word from `zero_hinge_points()`,
-run the check, and then the experiment in the cell after it.
+In the section on outliers, 10 training targets were moved up by 10
+standard deviations, and the network trained with the mean absolute error
+stayed close to the clean targets. Move the same 10 rows up by 20 standard
+deviations instead and train the MAE network again, from the same initial
+weights with the same batches. Predict the ratio of its test MSE to that of
+the +10 run, to one decimal. Return your prediction from
+`mae_outlier_ratio()`, run the check, and then the experiment in the cell after it, which trains MAE and, for comparison, MSE on the new data.
 """,
-        choices=("none", "a few", "most"),
         explanation=r"""
-A linear output is not bounded by 1, so a point's margin can pass 1, and once
-it does, the point's loss and its gradient are both 0: the optimiser stops
-pushing it. On the circles most points lie well inside their own class's
-region, so most of them end up there: a share of 0.580 of the training
-points, against 0.010 on the tanh output. The points that still cost
-something lie near the boundary, at a radius of about 0.9, between the
-circles' radii of 0.8 and 1; the points with zero loss lie further in (inner
-circle) or further out (outer circle). In a support-vector machine only the
-points with a positive loss, the support vectors, shape the boundary; here
-they are the ones the network keeps learning from.
+The derivative of $\lvert \hat y - y \rvert$ with respect to the prediction is
+$\operatorname{sign}(\hat y - y)$, whatever the size of the error. The MAE
+network stays close to the clean targets, so on every corrupted row its
+prediction lies far below the corrupted target: by more than 9 in the +10
+run, and by 10 more in the +20 run. The sign is $-1$ in both runs. Every step then receives the same gradient, the
+weights follow the same path, and the test MSE is the same: the ratio is 1.0.
+The squared error's pull grows with the error, and its test MSE grows about
+fourfold. The Huber loss with $\delta = 1$ behaves like MAE here, since its
+derivative is clipped at $\delta$ and the corrupted rows' errors stay far
+beyond it.
 """,
         solution='''\
-def zero_hinge_points():
-    """One of "none", "a few", "most": how many training points end with a hinge loss of 0."""
-    return "most"
+def mae_outlier_ratio():
+    """Test MSE of MAE with outliers of +20, divided by that with outliers of +10; to one decimal."""
+    return 1.0
 ''',
         demo=r"""
-linear = models.compile_for(models.mlp(split.n_features, hidden=50, activation="linear", seed=0), "hinge")
-linear_test = training.fit(linear, signed, epochs=200, seed=0).final()["test"]
-margins_by_output = {name: signed.y_train * model.predict(signed.x_train, verbose=0)[:, 0]
-                     for name, model in [("tanh", fitted["hinge"]), ("linear", linear)]}
-for name, m in margins_by_output.items():
-    print(f"{name:6} output: margin >= 1 (loss 0) {np.mean(m >= 1):.3f}, from 0 to 1 {np.mean((m >= 0) & (m < 1)):.3f}, "
-          f"below 0 {np.mean(m < 0):.3f}")
-zero_loss, radius = margins_by_output["linear"] >= 1, np.linalg.norm(signed.x_train, axis=1)
-print(f"linear output, test accuracy {linear_test['accuracy']:.3f}; median radius of the training points:")
-for cls, circle in [(1, "inner"), (-1, "outer")]:
-    rows = signed.y_train == cls
-    print(f"  {circle} circle: loss 0 {np.median(radius[rows & zero_loss]):.2f}, "
-          f"loss > 0 {np.median(radius[rows & ~zero_loss]):.2f}")
+doubled = data.with_outliers(split, count=10, scale=20.0)
+print(f"same rows corrupted: {np.array_equal(np.flatnonzero(doubled.y_train != split.y_train), corrupted)}")
+mae_pred = dirty_fits["MAE"][0].predict(dirty.x_train[corrupted], verbose=0)[:, 0]
+print(f"+10 run, MAE: every prediction more than 9 below its corrupted target: "
+      f"{np.max(mae_pred - dirty.y_train[corrupted]) < -9}")
+for label in ["MAE", "MSE"]:
+    mse_10 = dirty_fits[label][1].final()["test"]["mse"]
+    mse_20 = train(NAMES[label], doubled)[1].final()["test"]["mse"]
+    print(f"{label}: test MSE with +20 outliers / with +10: {mse_20 / mse_10:.2f}")
+    if label == "MSE":
+        print(f"     ({mse_10:.4f} with +10, {mse_20:.4f} with +20)")
 """,
         cases=(Case(),),
+        atol=0.05,
         hints=(
-            "A point's hinge loss is 0 when its margin y * y_hat is at least 1. A tanh output can barely "
-            "reach 1; can a linear output?",
-            "Once a point's margin passes 1, its loss and its gradient are both 0: the optimiser leaves it "
-            "alone. On the circles most points lie well inside their own class's region.",
+            "What does one corrupted row contribute to the gradient of the mean absolute error? Its "
+            "derivative with respect to the prediction is sign(y_hat - y) / n.",
+            "The MAE network stays close to the clean targets, so on a corrupted row the prediction is far "
+            "below the target, by about 10 or by about 20. Does the sign of that error change?",
         ),
         mistakes=(
-            Mistake("A linear output is not bounded by 1, so nothing stops margins from passing 1; "
-                    "and a point past margin 1 contributes no gradient that would pull it back.",
-                    lambda expected: "none"),
-            Mistake("The few points at margin 1 on the tanh output came from float32 rounding. A linear output "
-                    "can push every point well inside its region past margin 1, and most points are "
-                    "far from the boundary.", lambda expected: "a few"),
+            Mistake("The pull of a row on an MAE fit does not grow with its error: the derivative of |e| is "
+                    "sign(e), the same for an error of 10 and of 20.", lambda expected: 2.0),
+            Mistake("A factor near 4 is what squared error does, whose pull grows with the error. The pull "
+                    "of |e| is sign(e), whatever the size of e.", lambda expected: 4.0),
+            Mistake("Larger outliers do not help the MAE fit either: the derivative of |e| is sign(e), so "
+                    "the corrupted rows pull exactly as before.", lambda expected: 0.5),
+        ),
+    ),
+    Exercise(
+        label="ex-07-read-delta",
+        kind="read a plot",
+        function="delta_10_ratio",
+        title="Reading the delta figure",
+        statement=r"""
+In {numref}`fig-07-huber-delta`, look at the largest threshold, $\delta = 10$.
+About how many times larger is the test MSE of the network trained on the
+corrupted data than that of the network trained on clean data? Read it from
+the figure (both axes are logarithmic), return it from `delta_10_ratio()`
+(the check accepts readings within 50 %), and run the check.
+""",
+        explanation=r"""
+At $\delta = 10$ the clean line ends a little above $10^{-2}$, at about
+0.012, and the corrupted line between $10^0$ and $10^1$, at about 2.7. The
+two points are a little more than two powers of ten apart: the ratio is
+about 220. The table printed above the figure gives 2.6571 and 0.0116, a
+ratio of 230: with a threshold that large, the Huber loss is half the
+squared error and lets the outliers in.
+""",
+        solution='''\
+def delta_10_ratio():
+    """How many times the corrupted-data test MSE exceeds the clean one at delta = 10, read from the figure."""
+    return 220.0
+''',
+        demo=r"""
+print(f"delta = 10: corrupted {test_mse['corrupted'][-1]:.4f} / clean {test_mse['clean'][-1]:.4f} "
+      f"= {test_mse['corrupted'][-1] / test_mse['clean'][-1]:.0f}")
+""",
+        cases=(Case(),),
+        rtol=0.5,
+        hints=(
+            "Find delta = 10, the last point of each line. Both axes are logarithmic: each labelled power of "
+            "ten on the vertical axis is ten times the one below it.",
+            "The clean point lies a little above 10^-2, the corrupted one between 10^0 and 10^1, about a "
+            "quarter of the way up. Divide the upper value by the lower one.",
+        ),
+        mistakes=(
+            Mistake("That is ten times too small: between the two points at delta = 10 lie a little over "
+                    "two powers of ten on the vertical axis (from about 0.01 to about 2.5).",
+                    lambda expected: expected / 10),
+            Mistake("That is ten times too large: the corrupted point lies between 10^0 = 1 and 10^1 = 10, "
+                    "the clean one just above 10^-2 = 0.01.", lambda expected: expected * 10),
+            Mistake("The question asks for the ratio of the two test MSEs at delta = 10, not their difference "
+                    "or their ratio at another delta: the two points are two powers of ten apart.",
+                    lambda expected: 2.45),
         ),
     ),
 ]

@@ -1,214 +1,216 @@
-"""Exercises of chapter 8, multi-class classification losses in practice."""
+"""Exercises of chapter 8, binary classification losses in practice."""
 
 import numpy as np
-import scipy.special
 
 from lossbook.exercises.model import Case, Exercise, Mistake
 
+_Y_PM = np.array([-1, 1, 1, -1, 1, -1])
+_S_PM = np.array([-0.7, 0.6, 0.9, -0.2, -0.4, -0.8])
+_Y_01 = np.array([0, 1, 1, 0, 0, 1])
+_S_01 = np.array([-0.8, 0.65, 0.1, -0.6, 0.7, 0.95])
 
 
-def _log_sum_exp(logits):
-    return scipy.special.logsumexp(logits, axis=1)
+def _flat(y, scores):
+    return np.reshape(scores, np.shape(y))
 
 
-def _picked(labels, values):
-    return values[np.arange(len(labels)), labels]
+def _terms(y, scores):
+    return np.maximum(0.0, 1.0 - y * scores)
 
 
-def _floored(labels, logits, eps=1e-7):
-    p = scipy.special.softmax(logits, axis=1)
-    return -np.mean(np.log(np.clip(_picked(labels, p), eps, 1.0)))
-
+_HINGE_Y = np.array([1.0, -1.0, 1.0, -1.0])
+_HINGE_S = np.array([1.5, 0.3, -0.5, -2.0])
 
 EXERCISES = [
     Exercise(
-        label="ex-08-cce-logits",
+        label="ex-08-sign-accuracy",
         kind="implement",
-        function="sparse_cce_from_logits",
-        title="Sparse cross-entropy from the logits",
+        function="accuracy_by_sign",
+        title="Sign accuracy in NumPy",
         statement=r"""
-Write `sparse_cce_from_logits(labels, logits)`: the mean categorical
-cross-entropy, in nats, of integer labels $0, \dots, K-1$ (an array of
-length $n$) and a 2-D array of logits of shape $(n, K)$, computed as Keras
-does for a softmax output, from the logits and with no floor:
-$-\log p_{i, t_i} = \log \sum_c e^{z_{ic}} - z_{i, t_i}$. It must stay
-finite for logits as large as 1000. The check cell first prints what
-`losses.sparse_categorical_crossentropy(..., from_logits=True)` gives for the
-untrained network's logits; your function should give the same on them.
+Write `accuracy_by_sign(y, scores)`: the share of examples whose score lies
+on the same side of 0 as the label, the accuracy formula of this chapter. It
+must accept labels -1/+1 as well as 0/1 (0 is the negative class, and a score
+of exactly 0 counts as negative), and scores of shape $(n,)$ or $(n, 1)$, the
+shape `model.predict` returns; the labels have shape $(n,)$. Return one
+number. Before you run the check, compare your function with the figure
+`models.sign_accuracy` gives for the hinge model, printed in the check cell.
 """,
-        points=3,
+        points=2,
         explanation=r"""
-`logits[np.arange(n), labels]` picks each example's logit of its own class,
-as the probability was picked in {doc}`05_losses_from_scratch`. The
-log-sum-exp needs care: `np.exp(1000)` overflows to infinity. Subtracting
-each row's largest logit $m$ first, $\log \sum_c e^{z_c} = m + \log \sum_c
-e^{z_c - m}$, keeps every exponent at or below 0 and changes nothing else;
-`special.logsumexp(logits, axis=1)` does the same. Computing the softmax
-probabilities first and clipping them at $10^{-7}$ would avoid the infinity
-too, but then a confidently wrong example costs at most 16.118 nats, the
-floor of the KL divergence that made its run start differently.
+Reshape the scores to the labels' shape first, then compare the two sides of
+0 and average. Without the reshape, scores of shape $(n, 1)$ and labels of
+shape $(n,)$ broadcast to an $(n, n)$ table, the trap of the custom metric
+above, and the mean of that table says nothing about the model. Comparing
+`y > 0` with `scores > 0`, rather than `np.sign(y)` with `np.sign(scores)`,
+makes 0 and -1 alike the negative class, so both label codings work.
 """,
         solution='''\
-def sparse_cce_from_logits(labels, logits):
-    """Mean cross-entropy of integer labels 0..K-1, computed from the logits without overflow."""
-    top = logits.max(axis=1, keepdims=True)
-    log_sum = top[:, 0] + np.log(np.sum(np.exp(logits - top), axis=1))
-    return np.mean(log_sum - logits[np.arange(len(labels)), labels])
+def accuracy_by_sign(y, scores):
+    """Share of examples whose score is on the same side of 0 as the label (-1/+1 or 0/1)."""
+    scores = np.reshape(scores, np.shape(y))
+    return np.mean((scores > 0) == (y > 0))
 ''',
         lead=r"""
-untrained_cce = losses.sparse_categorical_crossentropy(split.y_train, logits, from_logits=True)
-print(f"lossbook on the untrained network's logits: {untrained_cce:.3f}")
+hinge_test_scores = fitted["hinge"].predict(signed.x_test, verbose=0)
+print(f"scores of shape {hinge_test_scores.shape}; models.sign_accuracy: "
+      f"{float(np.mean(models.sign_accuracy(signed.y_test, hinge_test_scores))):.3f}")
 """,
         cases=(
-            Case((np.array([0, 1, 2]), np.array([[2.0, 1.0, 0.0], [0.5, 2.5, -1.0], [0.0, 0.0, 1.0]])),
-                 note="three examples with moderate logits"),
-            Case((np.array([0, 2]), np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])),
-                 note="logits of 1000, where np.exp overflows"),
-            Case((np.array([0]), np.array([[0.0, 30.0, 0.0]])),
-                 note="confidently wrong: the true class has probability about 1e-13"),
-            Case((np.array([1, 0]), np.array([[0.5, -0.5], [2.0, 1.0]])), note="two classes"),
-            Case((np.array([2, 2, 1, 0]),
-                  np.array([[0.1, -0.4, 1.3], [2.2, 0.3, -0.7], [-1.0, 0.8, 0.2], [0.0, 1.5, -2.0]]))),
+            Case((_Y_PM, _S_PM), note="labels -1/+1, scores of shape (n,)"),
+            Case((_Y_PM, _S_PM[:, None]), note="scores of shape (n, 1), as model.predict returns them"),
+            Case((_Y_01, _S_01), note="labels 0/1"),
+            Case((_Y_01, _S_01[:, None]), note="labels 0/1 and scores of shape (n, 1)"),
+            Case((np.array([1, -1, 1, -1]), np.array([[0.2], [-0.3], [0.45], [0.6]])),
+                 note="correct but hesitant scores, |score| < 0.5"),
+            Case((np.array([1, 1, -1]), np.array([0.0, 0.5, -0.5])),
+                 note="a score of exactly 0, which counts as negative"),
         ),
         hints=(
-            "For example i the loss is -log p[i, t_i] with p = softmax(z), and -log of a softmax is "
-            "log(sum_c exp(z_ic)) - z_i,t_i. Pick z_i,t_i with logits[np.arange(n), labels].",
-            "np.exp(1000) overflows to inf. Subtract each row's largest logit before exponentiating and add it "
-            "back after the logarithm: log(sum_c exp(z_c)) = m + log(sum_c exp(z_c - m)) with m = max_c z_c. "
-            "special.logsumexp(logits, axis=1) does the same.",
-            "Average the per-example losses over the examples with np.mean. No clipping is needed: nothing "
-            "takes the logarithm of a tiny probability.",
+            "An example is right when (score > 0) equals (label > 0). That one test works for labels -1/+1 "
+            "and 0/1 alike.",
+            "Scores of shape (n, 1) compared with labels of shape (n,) broadcast to an (n, n) table. Reshape "
+            "the scores first, np.reshape(scores, np.shape(y)), then take np.mean of the comparison.",
         ),
-        common=("log base", "sign", "sum"),
+        common=("sum",),
         mistakes=(
-            Mistake("Every example is capped at -log(1e-7) = 16.118: you clipped the probabilities, as the KL "
-                    "divergence of this chapter does. From the logits no floor is needed: "
-                    "-log p_t = log(sum_c exp(z_c)) - z_t is exact however small p_t is.",
-                    lambda expected, labels, logits: _floored(labels, logits)),
-            Mistake("Labels in the wrong set: the labels are already column numbers 0..K-1. Subtracting 1 "
-                    "picks the wrong logit, and label 0 becomes -1, the last column.",
-                    lambda expected, labels, logits: np.mean(_log_sum_exp(logits) - _picked(labels - 1, logits))),
-            Mistake("logits[:, labels] picks whole columns, an n x n array. Pick one entry per row: "
-                    "logits[np.arange(n), labels].",
-                    lambda expected, labels, logits: np.mean(_log_sum_exp(logits)[:, None] - logits[:, labels])),
-            Mistake("The largest logit alone is not log(sum_c exp(z_c)): subtract it inside the exponentials "
-                    "and add it back, m + log(sum_c exp(z_c - m)).",
-                    lambda expected, labels, logits: np.mean(logits.max(axis=1) - _picked(labels, logits))),
-            Mistake("-z_t alone leaves out the normalisation: the loss is log(sum_c exp(z_c)) - z_t.",
-                    lambda expected, labels, logits: -np.mean(_picked(labels, logits))),
-        ),
-        nonfinite_hint=(
-            "np.exp overflows for a logit of 1000: exp(1000) is inf, and inf / inf is nan. Subtract each row's "
-            "largest logit before exponentiating (the softmax does not change), or use special.logsumexp."
+            Mistake("Shapes (n,) and (n, 1) broadcast to an (n, n) table that compares every label with every "
+                    "score. Reshape the scores to the labels' shape first: np.reshape(scores, np.shape(y)).",
+                    lambda expected, y, scores: np.mean((np.asarray(scores) > 0) == (y > 0))),
+            Mistake("That is Keras' 'accuracy' on one output unit: it compares (score > 0.5) with the label. "
+                    "Compare the sides of 0 instead: (score > 0) == (y > 0).",
+                    lambda expected, y, scores: np.mean((_flat(y, scores) > 0.5) == y)),
+            Mistake("That is the rounding rule of Keras 2, which counts correct scores smaller than 0.5 in "
+                    "size as mistakes. Compare the sides of 0 instead: (score > 0) == (y > 0).",
+                    lambda expected, y, scores: np.mean(np.round(_flat(y, scores)) == y)),
+            Mistake("Labels in the wrong set: with labels 0/1, np.sign(0) = 0 never equals the sign of a "
+                    "score. Compare (score > 0) with (y > 0), which treats 0 and -1 alike as the negative class.",
+                    lambda expected, y, scores: np.mean(np.sign(_flat(y, scores)) == np.sign(y))),
+            Mistake("A score of exactly 0 counts as negative: compare scores > 0, not scores >= 0, with y > 0.",
+                    lambda expected, y, scores: np.mean((_flat(y, scores) >= 0) == (y > 0))),
+            Mistake("That is the error rate, 1 - accuracy: count the examples whose signs agree.",
+                    lambda expected, y, scores: 1 - expected),
         ),
     ),
     Exercise(
-        label="ex-08-label-memory",
+        label="ex-08-hinge-by-hand",
         kind="by hand",
-        function="label_memory_by_hand",
-        title="The memory of the labels, by hand",
+        function="hinge_by_hand",
+        title="Hinge losses by hand",
         statement=r"""
-A training set has $n = 50{,}000$ images of $K = 100$ classes. Work out by
-hand how many megabytes (1 MB = $10^6$ bytes, as in the chapter's table)
-its labels take as one-hot rows in float32, and as integer labels in int64.
-Return the pair, `(one_hot_mb, int64_mb)`, from `label_memory_by_hand()`
-(the check accepts values within 1 %), run the check, and compare with the computation in the cell after it.
+A linear output unit, with no tanh, as in a support-vector machine, gives
+four examples with labels $y = +1, -1, +1, -1$ the scores $1.5$, $0.3$,
+$-0.5$ and $-2.0$. Work out by hand the mean hinge loss and the mean squared
+hinge loss of the four. Return them as a pair, `(hinge, squared_hinge)`, from
+`hinge_by_hand()` (the check accepts values within 0.01), run the check, and compare with the computation in the cell after it.
 """,
         explanation=r"""
-One-hot rows store $nK = 5{,}000{,}000$ numbers of 4 bytes each:
-$20{,}000{,}000$ bytes, 20 MB. Integer labels store $n = 50{,}000$ numbers of
-8 bytes each: $400{,}000$ bytes, 0.4 MB, whatever $K$ is. The one-hot rows
-take $4K / 8 = K / 2 = 50$ times as much.
+The margins $m = y \hat y$ are $1.5$, $-0.3$, $-0.5$ and $2.0$. The hinge
+terms $\max(0, 1 - m)$ are 0, 1.3, 1.5 and 0: the first and the last example
+are beyond margin 1 and cost nothing, which a tanh output could never
+achieve. The mean is $2.8 / 4 = 0.7$. Squared, the terms are 0, 1.69, 2.25
+and 0, with mean $3.94 / 4 = 0.985$. The squared hinge charges the two
+mistakes more than the hinge does (1.69 and 2.25 against 1.3 and 1.5); a
+correct but unsure example, with a margin between 0 and 1, it would charge
+less.
 """,
         solution='''\
-def label_memory_by_hand():
-    """(one-hot float32 labels, int64 labels) of 50,000 examples and 100 classes, in MB; by hand."""
-    return (20.0, 0.4)
+def hinge_by_hand():
+    """(mean hinge loss, mean squared hinge loss) of the four scores; worked out by hand."""
+    return (0.7, 0.985)
 ''',
         demo=r"""
-image_labels = np.random.default_rng(0).integers(0, 100, size=50_000).astype(np.int64)
-image_one_hot = data.one_hot(image_labels, 100)
-print(f"one-hot {image_one_hot.dtype}, shape {image_one_hot.shape}: {image_one_hot.nbytes / 1e6:.1f} MB; "
-      f"{image_labels.dtype}: {image_labels.nbytes / 1e6:.1f} MB; ratio {image_one_hot.nbytes / image_labels.nbytes:.0f}")
-""",
-        cases=(Case(),),
-        rtol=0.01,
-        atol=1e-3,
-        hints=(
-            "A float32 number takes 4 bytes and an int64 number 8. One-hot labels store K numbers per "
-            "example, integer labels one.",
-            "One-hot: 4 * n * K bytes; integer labels: 8 * n bytes. Divide by 10^6 for megabytes.",
-        ),
-        mistakes=(
-            Mistake("Those are bits, not bytes: a float32 takes 4 bytes (32 bits), an int64 8 bytes.",
-                    lambda expected: (160.0, 3.2)),
-            Mistake("That counts numbers, not bytes: multiply by 4 bytes per float32 and 8 per int64.",
-                    lambda expected: (5.0, 0.05)),
-            Mistake("int64 takes 8 bytes per label (0.2 MB would be int32).",
-                    lambda expected: (20.0, 0.2)),
-            Mistake("The one-hot rows are float32, 4 bytes per number (40 MB would be float64).",
-                    lambda expected: (40.0, 0.4)),
-            Mistake("Those are mebibytes (2^20 bytes); the chapter's MB is 10^6 bytes.",
-                    lambda expected: (20e6 / 2**20, 0.4e6 / 2**20)),
-            Mistake("The two values are the wrong way round: one-hot first, then int64.",
-                    lambda expected: (0.4, 20.0)),
-        ),
-    ),
-    Exercise(
-        label="ex-08-smoothed-gap",
-        kind="predict",
-        function="smoothed_gap",
-        title="Cross-entropy minus KL for smoother targets",
-        statement=r"""
-With label smoothing $\varepsilon = 0.1$, the cross-entropy of the trained
-model's test predictions exceeded their KL divergence by 0.2911 nats. Now
-smooth the one-hot test labels with $\varepsilon = 0.2$ instead, and score
-the predictions of the *untrained* network of the previous section, many of
-them confidently wrong. Predict the gap, cross-entropy minus KL divergence, in nats and to two
-decimals (the check accepts answers within 0.01). Return it from
-`smoothed_gap()`, run the check, and then the experiment in the cell after it, which scores the trained and the untrained network's predictions with lossbook.
-""",
-        explanation=r"""
-$H(y, p) - \mathrm{KL}(y \,\|\, p) = H(y)$, the entropy of the target row,
-which does not involve the predictions: the untrained network gives the same
-gap as the trained one. With $\varepsilon = 0.2$ and $K = 3$ each row holds
-$0.8 + 0.2/3 = 0.867$ at the true class and $0.2/3 = 0.067$ at the others, so
-$H(y) = -0.867 \log 0.867 - 2 \cdot 0.067 \log 0.067 = 0.124 + 2 \cdot 0.181 = 0.485$
-nats. More smoothing gives flatter rows and a larger entropy, but not in
-proportion: doubling $\varepsilon$ does not double the 0.2911.
-""",
-        solution='''\
-def smoothed_gap():
-    """Cross-entropy minus KL divergence, in nats, for targets smoothed with 0.2; to two decimals."""
-    return 0.485
-''',
-        demo=r"""
-y_soft_02 = 0.8 * y_hot + 0.2 / 3
-p_untrained = keras.ops.convert_to_numpy(fresh.predict(split.x_test, verbose=0))
-for name, p in [("trained model", p_test), ("untrained network", p_untrained)]:
-    ce, kld = losses.categorical_crossentropy(y_soft_02, p), losses.kl_divergence(y_soft_02, p)
-    print(f"{name:17}: cross-entropy {ce:.4f} - KL {kld:.4f} = {ce - kld:.4f}")
-row_terms = special.entr(y_soft_02[0])
-print(f"a smoothed row: {np.round(np.sort(y_soft_02[0])[::-1], 3)}; -y log y: {np.round(np.sort(row_terms)[::-1], 3)}; "
-      f"H(y) = {row_terms.sum():.4f}")
+four_labels, four_scores = np.array([1, -1, 1, -1]), np.array([1.5, 0.3, -0.5, -2.0])
+print("margins:", np.round(four_labels * four_scores, 3))
+print("hinge terms:", np.round(losses.hinge(four_labels, four_scores, reduction="none"), 3),
+      f"mean {losses.hinge(four_labels, four_scores):.3f}")
+print("squared hinge terms:", np.round(losses.squared_hinge(four_labels, four_scores, reduction="none"), 3),
+      f"mean {losses.squared_hinge(four_labels, four_scores):.3f}")
 """,
         cases=(Case(),),
         atol=0.01,
         hints=(
-            "KL(y || p) = H(y, p) - H(y), so the gap is H(y): it involves the targets only. How good the "
-            "predictions are does not matter.",
-            "With smoothing 0.2 over K = 3 classes each row is (0.867, 0.067, 0.067), in some order. Its "
-            "entropy is -sum_c y_c log y_c, in nats (special.entr(row).sum() computes it).",
+            "First the margins m = y * score: 1.5, -0.3, -0.5 and 2.0. The hinge loss of each is "
+            "max(0, 1 - m); the squared hinge loss is that number squared.",
+            "The hinge terms are 0, 1.3, 1.5 and 0: the two margins above 1 cost nothing. Square the terms for "
+            "the squared hinge, then average each list over the four examples.",
         ),
-        common=("log base",),
         mistakes=(
-            Mistake("0.2911 nats is the gap for smoothing 0.1. With 0.2 the rows are flatter, and their entropy "
-                    "is larger.", lambda expected: 0.2911),
-            Mistake("Smoothed rows are not one-hot: their entropy H(y), and with it the gap, is positive.",
-                    lambda expected: 0.0),
-            Mistake("The entropy does not grow in proportion to the smoothing: twice 0.2911 overshoots. "
-                    "Work out -sum_c y_c log y_c for the row (0.867, 0.067, 0.067).",
-                    lambda expected: 2 * 0.2911),
+            Mistake("Margins above 1 cost nothing: max(0, 1 - m) is 0 for m = 1.5 and m = 2.0, not a negative "
+                    "number (nor, squared, a positive one).",
+                    lambda expected: (np.mean(1 - _HINGE_Y * _HINGE_S), np.mean((1 - _HINGE_Y * _HINGE_S) ** 2))),
+            Mistake("The margin is the label times the score, m = y * score; a score of 0.3 for the label -1 "
+                    "is a margin of -0.3.",
+                    lambda expected: (np.mean(np.maximum(0, 1 - _HINGE_S)), np.mean(np.maximum(0, 1 - _HINGE_S) ** 2))),
+            Mistake("Wrong reduction: you summed over the four examples; each loss is their mean.",
+                    lambda expected: (2.8, 3.94)),
+            Mistake("The two values are the wrong way round: the hinge loss comes first.",
+                    lambda expected: (0.985, 0.7)),
+            Mistake("The squared hinge squares each example's term before averaging, not the mean hinge loss.",
+                    lambda expected: (0.7, 0.49)),
+        ),
+    ),
+    Exercise(
+        label="ex-08-zero-hinge",
+        kind="predict",
+        function="zero_hinge_points",
+        title="Which points does the hinge leave alone?",
+        statement=r"""
+On the tanh output, a share of only 0.010 of the training points ended with a
+hinge loss of exactly 0, and only through float32 rounding. Train the hinge
+model again with a linear output unit instead of tanh, everything else as
+before (labels -1/+1, 200 epochs, seed 0). Predict what share of the training
+points then ends with a hinge loss of exactly 0: `"none"`, `"a few"` (under a
+tenth) or `"most"` (over half). Return the word from `zero_hinge_points()`,
+run the check, and then the experiment in the cell after it.
+""",
+        choices=("none", "a few", "most"),
+        explanation=r"""
+A linear output is not bounded by 1, so a point's margin can pass 1, and once
+it does, the point's loss and its gradient are both 0: the optimiser stops
+pushing it. On the circles most points lie well inside their own class's
+region, so most of them end up there: a share of 0.580 of the training
+points, against 0.010 on the tanh output. The points that still cost
+something lie near the boundary, at a radius of about 0.9, between the
+circles' radii of 0.8 and 1; the points with zero loss lie further in (inner
+circle) or further out (outer circle). In a support-vector machine only the
+points with a positive loss, the support vectors, shape the boundary; here
+they are the ones the network keeps learning from.
+""",
+        solution='''\
+def zero_hinge_points():
+    """One of "none", "a few", "most": how many training points end with a hinge loss of 0."""
+    return "most"
+''',
+        demo=r"""
+linear = models.compile_for(models.mlp(split.n_features, hidden=50, activation="linear", seed=0), "hinge")
+linear_test = training.fit(linear, signed, epochs=200, seed=0).final()["test"]
+margins_by_output = {name: signed.y_train * model.predict(signed.x_train, verbose=0)[:, 0]
+                     for name, model in [("tanh", fitted["hinge"]), ("linear", linear)]}
+for name, m in margins_by_output.items():
+    print(f"{name:6} output: margin >= 1 (loss 0) {np.mean(m >= 1):.3f}, from 0 to 1 {np.mean((m >= 0) & (m < 1)):.3f}, "
+          f"below 0 {np.mean(m < 0):.3f}")
+zero_loss, radius = margins_by_output["linear"] >= 1, np.linalg.norm(signed.x_train, axis=1)
+print(f"linear output, test accuracy {linear_test['accuracy']:.3f}; median radius of the training points:")
+for cls, circle in [(1, "inner"), (-1, "outer")]:
+    rows = signed.y_train == cls
+    print(f"  {circle} circle: loss 0 {np.median(radius[rows & zero_loss]):.2f}, "
+          f"loss > 0 {np.median(radius[rows & ~zero_loss]):.2f}")
+""",
+        cases=(Case(),),
+        hints=(
+            "A point's hinge loss is 0 when its margin y * y_hat is at least 1. A tanh output can barely "
+            "reach 1; can a linear output?",
+            "Once a point's margin passes 1, its loss and its gradient are both 0: the optimiser leaves it "
+            "alone. On the circles most points lie well inside their own class's region.",
+        ),
+        mistakes=(
+            Mistake("A linear output is not bounded by 1, so nothing stops margins from passing 1; "
+                    "and a point past margin 1 contributes no gradient that would pull it back.",
+                    lambda expected: "none"),
+            Mistake("The few points at margin 1 on the tanh output came from float32 rounding. A linear output "
+                    "can push every point well inside its region past margin 1, and most points are "
+                    "far from the boundary.", lambda expected: "a few"),
         ),
     ),
 ]

@@ -1,291 +1,213 @@
-"""Exercises of chapter 9, comparing losses over many seeds."""
+"""Exercises of chapter 9, multi-class classification losses in practice."""
 
 import numpy as np
-import scipy.stats
+import scipy.special
 
 from lossbook.exercises.model import Case, Exercise, Mistake
 
 
-def _interval(a, b, level=0.95, *, ddof=1, quantile=None, df=None, divisor="sqrt(n)", spread=None):
-    """The paired t-interval of a - b, or one of its common mistakes."""
-    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    n = d.size
-    q = scipy.stats.t.ppf(0.5 + level / 2, n - 1 if df is None else df) if quantile is None else quantile
-    sd = d.std(ddof=ddof) if spread is None else spread
-    half = q * sd / {"sqrt(n)": np.sqrt(n), "n": n, "1": 1.0}[divisor]
-    return np.array([d.mean() - half, d.mean() + half])
+def _log_sum_exp(logits):
+    return scipy.special.logsumexp(logits, axis=1)
 
 
-def _unpaired_sd(a, b):
-    return np.hypot(np.std(a, ddof=1), np.std(b, ddof=1))
+def _picked(labels, values):
+    return values[np.arange(len(labels)), labels]
 
 
-_RNG = np.random.default_rng(9)
-_A30 = np.round(0.845 + 0.008 * _RNG.standard_normal(30), 3)
-_B30 = np.round(_A30 - 0.004 + 0.006 * _RNG.standard_normal(30), 3)
+def _floored(labels, logits, eps=1e-7):
+    p = scipy.special.softmax(logits, axis=1)
+    return -np.mean(np.log(np.clip(_picked(labels, p), eps, 1.0)))
 
 
 EXERCISES = [
     Exercise(
-        label="ex-09-read-spread",
-        kind="read a plot",
-        function="box_height_squared_hinge",
-        title="How tall is a box?",
-        statement=r"""
-In the middle panel of {numref}`fig-09-spread`, find the box of squared
-hinge. Read off the vertical axis how tall the box is: the accuracy at its top
-edge minus the accuracy at its bottom edge. Return your reading from
-`box_height_squared_hinge()` and run the check; a reading within 0.003 of the
-value counts as right. Then compare it with the mean advantage of binary
-cross-entropy over squared hinge in the table of claims.
-""",
-        explanation=r"""
-The box's top edge lies on the grid line 0.85 and its bottom edge a little
-above halfway between 0.83 and 0.84, at about 0.837, so the box is about 0.013
-tall. The box holds the middle half of the 30 seeds, from the first to the
-third quartile; the whiskers reach much further, from 0.818 to 0.860 (next
-cell). The middle half of squared hinge's seeds alone spans about twice the
-mean advantage of binary cross-entropy over it at the shared rate, 0.0058: a
-single run of each could easily have put them in either order.
-""",
-        solution='''\
-def box_height_squared_hinge():
-    """Height of the squared hinge box in the binary panel of the spread figure (accuracy)."""
-    return 0.013
-''',
-        demo=r"""
-squared_hinge = scores["squared hinge"]["test"]
-q1, q3 = np.percentile(squared_hinge, [25, 75])
-print(f"squared hinge: box from {q1:.3f} to {q3:.3f}, height {q3 - q1:.3f}; "
-      f"all seeds from {squared_hinge.min():.3f} to {squared_hinge.max():.3f}")
-verdict = {v.claim: v for v in shared}["BCE > squared hinge"]
-print(f"mean advantage of BCE over squared hinge at 0.01: {verdict.mean:.4f}")
-""",
-        cases=(Case(),),
-        atol=0.003,
-        hints=(
-            "The box of a box plot spans the middle half of the seeds: from the first quartile (its "
-            "bottom edge) to the third quartile (its top edge). Find the squared hinge box in the middle "
-            "panel and read the accuracy at both edges on the vertical axis.",
-            "The top edge lies on the grid line 0.85; the bottom edge lies a little above halfway between "
-            "0.83 and 0.84. The answer is the difference of the two.",
-        ),
-        mistakes=(
-            Mistake("That is where the box sits (its median line, or one of its edges), not how tall it is. "
-                    "Subtract the bottom edge from the top edge.", lambda expected: 0.844),
-            Mistake("That is one edge of the box, not its height. Subtract the bottom edge from the top edge.",
-                    lambda expected: 0.850),
-            Mistake("That is one edge of the box, not its height. Subtract the bottom edge from the top edge.",
-                    lambda expected: 0.837),
-            Mistake("That is the distance between the ends of the whiskers, here all 30 seeds. The box is "
-                    "the part with the rectangle: the middle half of the seeds.", lambda expected: 0.042),
-        ),
-    ),
-    Exercise(
-        label="ex-09-paired-ci",
+        label="ex-09-cce-logits",
         kind="implement",
-        function="paired_ci",
-        title="A confidence interval for a paired difference",
+        function="sparse_cce_from_logits",
+        title="Sparse cross-entropy from the logits",
         statement=r"""
-Write `paired_ci(a, b, level=0.95)`: the two-sided $t$ confidence interval,
-at the given level, for the mean of the seed-by-seed differences `a - b` of
-two arrays of the same length (one value per seed). Return it as
-`np.array([low, high])`. `scipy.stats.t.ppf(q, df)` gives the quantile of
-Student's $t$ distribution. Before you run the check, try your function on
-`scores["BCE"]["test"]` and `scores["hinge"]["test"]` and compare the result
-with the row "BCE > hinge" of the protocol's table at the shared rate; its
-intervals are simultaneous, at the level `1 - 0.05 / 9`.
+Write `sparse_cce_from_logits(labels, logits)`: the mean categorical
+cross-entropy, in nats, of integer labels $0, \dots, K-1$ (an array of
+length $n$) and a 2-D array of logits of shape $(n, K)$, computed as Keras
+does for a softmax output, from the logits and with no floor:
+$-\log p_{i, t_i} = \log \sum_c e^{z_{ic}} - z_{i, t_i}$. It must stay
+finite for logits as large as 1000. The check cell first prints what
+`losses.sparse_categorical_crossentropy(..., from_logits=True)` gives for the
+untrained network's logits; your function should give the same on them.
 """,
         points=3,
         explanation=r"""
-Subtract first, then treat the $n$ differences as one sample: the interval is
-$\bar d \pm t_{q,\,n-1}\, s_d / \sqrt n$ with $q = 0.5 + \text{level}/2$, which
-is 0.975 for a 95 % interval. Three details decide whether it comes out
-right: the sample standard deviation divides by $n - 1$ (`ddof=1`; NumPy's
-default divides by $n$); the quantile is Student's $t$ with $n - 1$ degrees of
-freedom, not the normal 1.96, which matters most for few seeds (12.7 for two);
-and $s_d$ is divided by $\sqrt n$, because it is the mean of the differences
-that the interval is about, not a single seed. At the protocol's simultaneous
-level, $1 - 0.05/9$, SciPy's paired $t$-test gives the same interval as the
-chapter's table (next cell).
+`logits[np.arange(n), labels]` picks each example's logit of its own class,
+as the probability was picked in {doc}`05_losses_from_scratch`. The
+log-sum-exp needs care: `np.exp(1000)` overflows to infinity. Subtracting
+each row's largest logit $m$ first, $\log \sum_c e^{z_c} = m + \log \sum_c
+e^{z_c - m}$, keeps every exponent at or below 0 and changes nothing else;
+`special.logsumexp(logits, axis=1)` does the same. Computing the softmax
+probabilities first and clipping them at $10^{-7}$ would avoid the infinity
+too, but then a confidently wrong example costs at most 16.118 nats, the
+floor of the KL divergence that made its run start differently.
 """,
         solution='''\
-def paired_ci(a, b, level=0.95):
-    """Two-sided t confidence interval [low, high] for the mean of the paired differences a - b."""
-    diffs = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    quantile = scipy.stats.t.ppf(0.5 + level / 2, diffs.size - 1)
-    half_width = quantile * diffs.std(ddof=1) / np.sqrt(diffs.size)
-    return np.array([diffs.mean() - half_width, diffs.mean() + half_width])
+def sparse_cce_from_logits(labels, logits):
+    """Mean cross-entropy of integer labels 0..K-1, computed from the logits without overflow."""
+    top = logits.max(axis=1, keepdims=True)
+    log_sum = top[:, 0] + np.log(np.sum(np.exp(logits - top), axis=1))
+    return np.mean(log_sum - logits[np.arange(len(labels)), labels])
 ''',
-        demo=r"""
-level = 1 - ALPHA / len(registry.CLAIMS)
-scipy_ci = stats.ttest_rel(scores["BCE"]["test"], scores["hinge"]["test"]).confidence_interval(confidence_level=level)
-table_row = {v.claim: v for v in shared}["BCE > hinge"]
-print(f"BCE minus hinge at the level {level:.4f}: SciPy [{scipy_ci.low:+.4f}, {scipy_ci.high:+.4f}], "
-      f"the table [{table_row.low:+.4f}, {table_row.high:+.4f}]")
-print(f"quantiles for two seeds: t {stats.t.ppf(0.975, 1):.1f}, normal {stats.norm.ppf(0.975):.2f}")
+        lead=r"""
+untrained_cce = losses.sparse_categorical_crossentropy(split.y_train, logits, from_logits=True)
+print(f"lossbook on the untrained network's logits: {untrained_cce:.3f}")
 """,
         cases=(
-            Case((np.array([0.848, 0.852, 0.842, 0.856, 0.846]), np.array([0.844, 0.846, 0.842, 0.848, 0.836])),
-                 note="five seeds of two classifiers"),
-            Case((np.array([0.0068, 0.0041]), np.array([0.0031, 0.0025])),
-                 note="two seeds, where the t quantile is 12.7"),
-            Case((np.array([0.82, 0.83, 0.81, 0.84, 0.82, 0.83, 0.80, 0.85]),
-                  np.array([0.83, 0.83, 0.82, 0.82, 0.84, 0.82, 0.82, 0.84]), 0.9),
-                 note="a 90 % interval"),
-            Case((_A30, _B30), note="thirty seeds"),
-            Case((np.array([0.010, 0.014, 0.009, 0.012]), np.array([0.013, 0.019, 0.011, 0.018])),
-                 note="b is larger on every seed, so the interval lies below zero"),
+            Case((np.array([0, 1, 2]), np.array([[2.0, 1.0, 0.0], [0.5, 2.5, -1.0], [0.0, 0.0, 1.0]])),
+                 note="three examples with moderate logits"),
+            Case((np.array([0, 2]), np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])),
+                 note="logits of 1000, where np.exp overflows"),
+            Case((np.array([0]), np.array([[0.0, 30.0, 0.0]])),
+                 note="confidently wrong: the true class has probability about 1e-13"),
+            Case((np.array([1, 0]), np.array([[0.5, -0.5], [2.0, 1.0]])), note="two classes"),
+            Case((np.array([2, 2, 1, 0]),
+                  np.array([[0.1, -0.4, 1.3], [2.2, 0.3, -0.7], [-1.0, 0.8, 0.2], [0.0, 1.5, -2.0]]))),
         ),
         hints=(
-            "Subtract first: d = a - b, one difference per seed. The interval is mean(d) plus or minus "
-            "t * s_d / sqrt(n), with s_d the standard deviation of the differences and n their number.",
-            "s_d is the sample standard deviation, d.std(ddof=1). The quantile is that of Student's t with "
-            "n - 1 degrees of freedom: scipy.stats.t.ppf(0.975, n - 1) for a 95 % interval.",
-            "For a two-sided interval at level L, the quantile is t.ppf(0.5 + L / 2, n - 1): 0.975 for "
-            "L = 0.95, 0.95 for L = 0.90. Return np.array([low, high]).",
+            "For example i the loss is -log p[i, t_i] with p = softmax(z), and -log of a softmax is "
+            "log(sum_c exp(z_ic)) - z_i,t_i. Pick z_i,t_i with logits[np.arange(n), labels].",
+            "np.exp(1000) overflows to inf. Subtract each row's largest logit before exponentiating and add it "
+            "back after the logarithm: log(sum_c exp(z_c)) = m + log(sum_c exp(z_c - m)) with m = max_c z_c. "
+            "special.logsumexp(logits, axis=1) does the same.",
+            "Average the per-example losses over the examples with np.mean. No clipping is needed: nothing "
+            "takes the logarithm of a tiny probability.",
         ),
+        common=("log base", "sign", "sum"),
         mistakes=(
-            Mistake("Wrong ddof: d.std() divides by n. The sample standard deviation divides by n - 1: "
-                    "use d.std(ddof=1).",
-                    lambda expected, a, b, level=0.95: _interval(a, b, level, ddof=0)),
-            Mistake("z instead of t: that is the normal quantile (1.96 for 95 %). With s_d estimated from the "
-                    "same n seeds, use Student's t with n - 1 degrees of freedom: "
-                    "scipy.stats.t.ppf(0.5 + level / 2, n - 1).",
-                    lambda expected, a, b, level=0.95: _interval(
-                        a, b, level, quantile=scipy.stats.norm.ppf(0.5 + level / 2))),
-            Mistake("sqrt(n) is missing: s_d describes single seeds. The standard error of their mean is "
-                    "s_d / sqrt(n).",
-                    lambda expected, a, b, level=0.95: _interval(a, b, level, divisor="1")),
-            Mistake("You divided by n: the standard error of a mean is s_d / sqrt(n), not s_d / n.",
-                    lambda expected, a, b, level=0.95: _interval(a, b, level, divisor="n")),
-            Mistake("Wrong degrees of freedom: the t quantile takes n - 1 (one is used up by the mean), "
-                    "not n.", lambda expected, a, b, level=0.95: _interval(a, b, level, df=len(a))),
-            Mistake("One-sided quantile: t.ppf(level) leaves all of the 1 - level outside on one side. A "
-                    "two-sided interval splits it, so use t.ppf(0.5 + level / 2, n - 1).",
-                    lambda expected, a, b, level=0.95: _interval(
-                        a, b, level, quantile=scipy.stats.t.ppf(level, len(a) - 1))),
-            Mistake("The level argument is ignored: your interval is a 95 % one. Use the quantile "
-                    "t.ppf(0.5 + level / 2, n - 1).",
-                    lambda expected, a, b, level=0.95: _interval(a, b, 0.95)),
-            Mistake("That is the unpaired interval: it uses sqrt(s_a^2 + s_b^2), the spread of the two "
-                    "columns. Pair the seeds: take the standard deviation of the differences a - b.",
-                    lambda expected, a, b, level=0.95: _interval(a, b, level, spread=_unpaired_sd(a, b))),
-            Mistake("The sign is flipped: the interval is for the mean of a - b, not b - a.",
-                    lambda expected, a, b, level=0.95: -expected[::-1]),
+            Mistake("Every example is capped at -log(1e-7) = 16.118: you clipped the probabilities, as the KL "
+                    "divergence of this chapter does. From the logits no floor is needed: "
+                    "-log p_t = log(sum_c exp(z_c)) - z_t is exact however small p_t is.",
+                    lambda expected, labels, logits: _floored(labels, logits)),
+            Mistake("Labels in the wrong set: the labels are already column numbers 0..K-1. Subtracting 1 "
+                    "picks the wrong logit, and label 0 becomes -1, the last column.",
+                    lambda expected, labels, logits: np.mean(_log_sum_exp(logits) - _picked(labels - 1, logits))),
+            Mistake("logits[:, labels] picks whole columns, an n x n array. Pick one entry per row: "
+                    "logits[np.arange(n), labels].",
+                    lambda expected, labels, logits: np.mean(_log_sum_exp(logits)[:, None] - logits[:, labels])),
+            Mistake("The largest logit alone is not log(sum_c exp(z_c)): subtract it inside the exponentials "
+                    "and add it back, m + log(sum_c exp(z_c - m)).",
+                    lambda expected, labels, logits: np.mean(logits.max(axis=1) - _picked(labels, logits))),
+            Mistake("-z_t alone leaves out the normalisation: the loss is log(sum_c exp(z_c)) - z_t.",
+                    lambda expected, labels, logits: -np.mean(_picked(labels, logits))),
+        ),
+        nonfinite_hint=(
+            "np.exp overflows for a logit of 1000: exp(1000) is inf, and inf / inf is nan. Subtract each row's "
+            "largest logit before exponentiating (the softmax does not change), or use special.logsumexp."
         ),
     ),
     Exercise(
-        label="ex-09-pairing",
-        kind="predict",
-        function="narrower_interval",
-        title="Does pairing help for Huber and log-cosh?",
-        statement=r"""
-The Huber loss and log-cosh were trained with the same 30 seeds. Compare
-their mean test MSE in two ways: paired, from the standard deviation of the
-seed-by-seed differences, or unpaired, as if the two columns of 30 results
-were independent samples, from $\sqrt{s_A^2 + s_B^2}$. Before computing
-anything, predict which 95 % interval is narrower. Return `"paired"`,
-`"unpaired"`, or `"about the same"` (within 10 % of each other) from
-`narrower_interval()`, run the check, and then the comparison in the cell after it.
-""",
-        choices=("paired", "unpaired", "about the same"),
-        explanation=r"""
-Paired, and by far. {doc}`06_regression_losses` found that for errors below
-1 both the Huber loss with $\delta = 1$ and log-cosh are about half the
-squared error, and the errors of these networks are small: the worst Huber
-run has a test MSE of 0.025, a root-mean-square error of 0.16. With the same
-starting weights and the same batches, the two runs of a seed
-follow almost the same path, so their test MSEs move together from seed to
-seed: the correlation is 1.00, and the paired interval is about 27 times
-narrower (next cell). Pairing is not always worth that much: hinge and
-squared hinge, whose runs of a seed have little in common, gain about 10 %.
-Only results that move in opposite directions across seeds would make the
-paired interval the wider one.
-""",
-        solution='''\
-def narrower_interval():
-    """One of "paired", "unpaired", "about the same": for Huber against log-cosh."""
-    return "paired"
-''',
-        demo=r"""
-worst_huber = scores["Huber"]["test"].max()
-print(f"worst Huber run: test MSE {worst_huber:.3f}, root-mean-square error {np.sqrt(worst_huber):.2f}")
-t_over_root_n = stats.t.ppf(0.975, SEEDS - 1) / np.sqrt(SEEDS)
-for a, b in [("Huber", "log-cosh"), ("hinge", "squared hinge")]:
-    corr, sd_pair, sd_indep = sd_paired_and_unpaired(a, b)
-    print(f"{a} vs {b}: correlation {corr:.2f}; half-width paired {t_over_root_n * sd_pair:.5f}, "
-          f"unpaired {t_over_root_n * sd_indep:.5f}; unpaired / paired {sd_indep / sd_pair:.2f}")
-""",
-        cases=(Case(),),
-        hints=(
-            "Pairing subtracts what the two runs of a seed share. It helps as much as the two losses' "
-            "results move together from seed to seed.",
-            "Chapter 6 found that for errors below 1 the Huber loss (delta = 1) and log-cosh are both "
-            "about half the squared error, and the regression errors here are small. With the same "
-            "starting weights and the same batches, how different can the two runs of one seed be?",
-        ),
-        mistakes=(
-            Mistake("The unpaired interval can only be the narrower one when the two losses' results move "
-                    "in opposite directions from seed to seed. With the same start and batches, and losses "
-                    "that nearly agree on small errors, they move together.", lambda expected: "unpaired"),
-            Mistake("About the same would mean the two losses' results are unrelated across seeds. Huber "
-                    "and log-cosh nearly agree on small errors, so one seed's two runs follow almost the "
-                    "same path.", lambda expected: "about the same"),
-        ),
-    ),
-    Exercise(
-        label="ex-09-seed-budget",
+        label="ex-09-label-memory",
         kind="by hand",
-        function="seeds_for_difference",
-        title="A seed budget, by hand",
+        function="label_memory_by_hand",
+        title="The memory of the labels, by hand",
         statement=r"""
-Binary cross-entropy against squared hinge stayed undecided after 30 seeds at
-the shared rate. Suppose their seed-by-seed differences in test accuracy had
-a standard deviation of $s_d = 0.015$ (the cell after the check prints the
-measured one). Suppose the true difference is $d = 0.005$, two and a
-half test points out of 500. Work out by hand, with the chapter's rule of
-thumb, how many seeds a paired $t$-test needs to detect it with 80 % power.
-Return the count from `seeds_for_difference()`, run the check (a count within 2 seeds counts as right), and compare with the computation in the cell after it.
+A training set has $n = 50{,}000$ images of $K = 100$ classes. Work out by
+hand how many megabytes (1 MB = $10^6$ bytes, as in the chapter's table)
+its labels take as one-hot rows in float32, and as integer labels in int64.
+Return the pair, `(one_hot_mb, int64_mb)`, from `label_memory_by_hand()`
+(the check accepts values within 1 %), run the check, and compare with the computation in the cell after it.
 """,
         explanation=r"""
-The rule of thumb is $n \approx 8\,(s_d/d)^2$. Here $s_d / d = 0.015 / 0.005
-= 3$, its square is 9, and $8 \times 9 = 72$ seeds. The exact count from the
-noncentral $t$ distribution is 73, one more, as the chapter said to expect.
-Forgetting the square gives 24 seeds, and with those the test would detect
-this difference only about a third of the time (power 0.35). The factor 8 is $(z_{0.975} + z_{0.8})^2$;
-with $z_{0.975}^2 \approx 4$ alone the interval would only just exclude zero
-on average, which detects the difference half the time.
+One-hot rows store $nK = 5{,}000{,}000$ numbers of 4 bytes each:
+$20{,}000{,}000$ bytes, 20 MB. Integer labels store $n = 50{,}000$ numbers of
+8 bytes each: $400{,}000$ bytes, 0.4 MB, whatever $K$ is. The one-hot rows
+take $4K / 8 = K / 2 = 50$ times as much.
 """,
         solution='''\
-def seeds_for_difference():
-    """Seeds to detect d = 0.005 when the paired sd is 0.015, by the rule of thumb 8 (s_d / d)^2."""
-    return 72
+def label_memory_by_hand():
+    """(one-hot float32 labels, int64 labels) of 50,000 examples and 100 classes, in MB; by hand."""
+    return (20.0, 0.4)
 ''',
         demo=r"""
-print(f"paired sd, BCE against squared hinge: {advantage('BCE', 'squared hinge').std(ddof=1):.4f}")
-print(f"rule of thumb 8 (s_d / d)^2: {8 * (0.015 / 0.005) ** 2:.0f} seeds; "
-      f"exact: {seeds_needed(0.015, 0.005)}; power of 24 seeds: "
-      f"{stats.nct.sf(stats.t.ppf(0.975, 23), 23, 0.005 * np.sqrt(24) / 0.015):.2f}")
+image_labels = np.random.default_rng(0).integers(0, 100, size=50_000).astype(np.int64)
+image_one_hot = data.one_hot(image_labels, 100)
+print(f"one-hot {image_one_hot.dtype}, shape {image_one_hot.shape}: {image_one_hot.nbytes / 1e6:.1f} MB; "
+      f"{image_labels.dtype}: {image_labels.nbytes / 1e6:.1f} MB; ratio {image_one_hot.nbytes / image_labels.nbytes:.0f}")
 """,
         cases=(Case(),),
-        atol=2,
+        rtol=0.01,
+        atol=1e-3,
         hints=(
-            "The rule of thumb at the end of the chapter: about 8 (s_d / d)^2 seeds detect a true "
-            "difference d with 80 % power, where s_d is the standard deviation of the paired differences.",
-            "s_d / d = 0.015 / 0.005 = 3. Square it, then multiply by 8.",
+            "A float32 number takes 4 bytes and an int64 number 8. One-hot labels store K numbers per "
+            "example, integer labels one.",
+            "One-hot: 4 * n * K bytes; integer labels: 8 * n bytes. Divide by 10^6 for megabytes.",
         ),
         mistakes=(
-            Mistake("The ratio s_d / d must be squared: the interval shrinks like 1 / sqrt(n), so n grows "
-                    "with the square of s_d / d.", lambda expected: 24),
-            Mistake("Far too few seeds: the ratio is s_d / d, the noise over the difference, with both in the "
-                    "same units (accuracy: 0.015 and 0.005). A smaller difference must need more seeds, not "
-                    "fewer.", lambda expected: 8 / 9),
-            Mistake("The factor 8 is missing: (s_d / d)^2 alone is where a single standard error equals "
-                    "the difference. Multiply by 8, which is (z_0.975 + z_0.8)^2.", lambda expected: 9),
-            Mistake("That is about 4 (s_d / d)^2, the count at which the 95 % interval only just excludes "
-                    "zero on average: a coin toss. For 80 % power use the factor 8.",
-                    lambda expected: 36),
+            Mistake("Those are bits, not bytes: a float32 takes 4 bytes (32 bits), an int64 8 bytes.",
+                    lambda expected: (160.0, 3.2)),
+            Mistake("That counts numbers, not bytes: multiply by 4 bytes per float32 and 8 per int64.",
+                    lambda expected: (5.0, 0.05)),
+            Mistake("int64 takes 8 bytes per label (0.2 MB would be int32).",
+                    lambda expected: (20.0, 0.2)),
+            Mistake("The one-hot rows are float32, 4 bytes per number (40 MB would be float64).",
+                    lambda expected: (40.0, 0.4)),
+            Mistake("Those are mebibytes (2^20 bytes); the chapter's MB is 10^6 bytes.",
+                    lambda expected: (20e6 / 2**20, 0.4e6 / 2**20)),
+            Mistake("The two values are the wrong way round: one-hot first, then int64.",
+                    lambda expected: (0.4, 20.0)),
+        ),
+    ),
+    Exercise(
+        label="ex-09-smoothed-gap",
+        kind="predict",
+        function="smoothed_gap",
+        title="Cross-entropy minus KL for smoother targets",
+        statement=r"""
+With label smoothing $\varepsilon = 0.1$, the cross-entropy of the trained
+model's test predictions exceeded their KL divergence by 0.2911 nats. Now
+smooth the one-hot test labels with $\varepsilon = 0.2$ instead, and score
+the predictions of the *untrained* network of the previous section, many of
+them confidently wrong. Predict the gap, cross-entropy minus KL divergence, in nats and to two
+decimals (the check accepts answers within 0.01). Return it from
+`smoothed_gap()`, run the check, and then the experiment in the cell after it, which scores the trained and the untrained network's predictions with lossbook.
+""",
+        explanation=r"""
+$H(y, p) - \mathrm{KL}(y \,\|\, p) = H(y)$, the entropy of the target row,
+which does not involve the predictions: the untrained network gives the same
+gap as the trained one. With $\varepsilon = 0.2$ and $K = 3$ each row holds
+$0.8 + 0.2/3 = 0.867$ at the true class and $0.2/3 = 0.067$ at the others, so
+$H(y) = -0.867 \log 0.867 - 2 \cdot 0.067 \log 0.067 = 0.124 + 2 \cdot 0.181 = 0.485$
+nats. More smoothing gives flatter rows and a larger entropy, but not in
+proportion: doubling $\varepsilon$ does not double the 0.2911.
+""",
+        solution='''\
+def smoothed_gap():
+    """Cross-entropy minus KL divergence, in nats, for targets smoothed with 0.2; to two decimals."""
+    return 0.485
+''',
+        demo=r"""
+y_soft_02 = 0.8 * y_hot + 0.2 / 3
+p_untrained = keras.ops.convert_to_numpy(fresh.predict(split.x_test, verbose=0))
+for name, p in [("trained model", p_test), ("untrained network", p_untrained)]:
+    ce, kld = losses.categorical_crossentropy(y_soft_02, p), losses.kl_divergence(y_soft_02, p)
+    print(f"{name:17}: cross-entropy {ce:.4f} - KL {kld:.4f} = {ce - kld:.4f}")
+row_terms = special.entr(y_soft_02[0])
+print(f"a smoothed row: {np.round(np.sort(y_soft_02[0])[::-1], 3)}; -y log y: {np.round(np.sort(row_terms)[::-1], 3)}; "
+      f"H(y) = {row_terms.sum():.4f}")
+""",
+        cases=(Case(),),
+        atol=0.01,
+        hints=(
+            "KL(y || p) = H(y, p) - H(y), so the gap is H(y): it involves the targets only. How good the "
+            "predictions are does not matter.",
+            "With smoothing 0.2 over K = 3 classes each row is (0.867, 0.067, 0.067), in some order. Its "
+            "entropy is -sum_c y_c log y_c, in nats (special.entr(row).sum() computes it).",
+        ),
+        common=("log base",),
+        mistakes=(
+            Mistake("0.2911 nats is the gap for smoothing 0.1. With 0.2 the rows are flatter, and their entropy "
+                    "is larger.", lambda expected: 0.2911),
+            Mistake("Smoothed rows are not one-hot: their entropy H(y), and with it the gap, is positive.",
+                    lambda expected: 0.0),
+            Mistake("The entropy does not grow in proportion to the smoothing: twice 0.2911 overshoots. "
+                    "Work out -sum_c y_c log y_c for the row (0.867, 0.067, 0.067).",
+                    lambda expected: 2 * 0.2911),
         ),
     ),
 ]

@@ -286,7 +286,7 @@ def common_mistakes(exercise: Exercise) -> tuple[Mistake, ...]:
 
     Examples
     --------
-    >>> ex = Exercise("ex-09-demo", "by hand", "f", "", (Case(),), ("think",),
+    >>> ex = Exercise("ex-10-demo", "by hand", "f", "", (Case(),), ("think",),
     ...               common=("sign", "sum"), examples=4)
     >>> [m.answer(0.5) for m in common_mistakes(ex)]
     [-0.5, 2.0]
