@@ -24,7 +24,7 @@ an output layer and a label format; :func:`head_for` holds that table:
   as binary cross-entropy; ``label_smoothed_categorical_crossentropy`` as
   categorical cross-entropy. The losses Keras lacks, and those that need
   options (label smoothing), are compiled as loss objects
-  (:mod:`lossbook._keras_losses`).
+  (:mod:`lossbook.keras_losses`).
 
 :func:`build` makes and compiles such a model from the loss's name;
 :func:`mlp` and :func:`compile_for` do the two halves separately, for
@@ -444,9 +444,9 @@ def compile_for(model, loss, *, metrics=None, learning_rate: float = 0.01, momen
     if isinstance(loss, str):
         row = _registry.LOSSES[head.loss]
         if row.keras_class is None or row.keras_options:  # not a name Keras knows with these settings
-            from lossbook import _keras_losses
+            from lossbook import keras_losses
 
-            loss = _keras_losses.for_row(head.loss)
+            loss = keras_losses.for_row(head.loss)
         else:
             loss = head.loss
     model.compile(

@@ -7,7 +7,7 @@ uses, and the values its NumPy version (:mod:`lossbook.losses`) accepts.
 :mod:`lossbook.models`, :mod:`lossbook.replicas` and :mod:`lossbook.losses`
 all read this table, so adding a loss is one row here plus its NumPy
 function and gradient in :mod:`lossbook.losses` (and, for a loss Keras does
-not have, a small Keras class in :mod:`lossbook._keras_losses`).
+not have, a small Keras class in :mod:`lossbook.keras_losses`).
 
 :func:`decision_rule` says how a model's output becomes the course's metric:
 a threshold, a sign, an argmax, or the squared error. The Keras metric of
@@ -74,7 +74,7 @@ class Loss:
         NumPy version.
     lossbook_class : str or None
         For a loss Keras does not have: the name of lossbook's Keras
-        implementation in :mod:`lossbook._keras_losses`, e.g. ``"PinballLoss"``.
+        implementation in :mod:`lossbook.keras_losses`, e.g. ``"PinballLoss"``.
     outputs : int
         Output units of the model per target (2 for a mean and a log-variance).
     """

@@ -28,7 +28,7 @@ shuffle=True, validation_data=(x_test, y_test))`` does for a model from
   batch and averaged over it: Keras' own (``keras.losses``, with the row's
   options such as ``label_smoothing``), or for the losses Keras lacks
   (pinball, Gaussian NLL, class-weighted cross-entropy) lossbook's Keras
-  version in :mod:`lossbook._keras_losses`; there is no second
+  version in :mod:`lossbook.keras_losses`; there is no second
   implementation of any loss;
 - SGD with momentum as ``keras.optimizers.SGD`` updates,
 
@@ -381,9 +381,9 @@ def _keras_loss(loss, head, keras):
     forgets ``delta``, so the object cannot be rebuilt from its config).
     """
     if isinstance(loss, str):
-        from lossbook import _keras_losses
+        from lossbook import keras_losses
 
-        loss = _keras_losses.for_row(head.loss)
+        loss = keras_losses.for_row(head.loss)
     return loss.call
 
 

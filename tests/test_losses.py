@@ -233,14 +233,14 @@ KERAS_ATOL = {"log_cosh": 1e-8}
 
 def _keras_function(name):
     """The Keras function giving the same per-example values as lossbook's loss ``name`` (with its defaults)."""
-    from lossbook import _keras_losses
+    from lossbook import keras_losses
 
     if name == "poisson":  # Keras takes log(y_pred + 1e-7), lossbook log(y_pred)
         return lambda y, p: keras.losses.poisson(y, p - losses.EPSILON) + losses.EPSILON
     if name == "label_smoothed_categorical_crossentropy":
         return lambda y, p, **kw: keras.losses.categorical_crossentropy(y, p, label_smoothing=0.1, **kw)
     if registry.LOSSES[name].keras_class is None:  # lossbook's own Keras version
-        return getattr(_keras_losses, name)
+        return getattr(keras_losses, name)
     return getattr(keras.losses, name)
 
 

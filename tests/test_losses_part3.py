@@ -350,22 +350,22 @@ def test_label_smoothing_needs_rows_like_categorical_crossentropy():
 
 
 def test_keras_versions_equal_the_numpy_losses():
-    from lossbook import _keras_losses
+    from lossbook import keras_losses
 
     rng = _rng()
     y = rng.normal(size=N)
     p = rng.normal(size=N)
-    assert _keras_mean(_keras_losses.PinballLoss(quantile=0.8, dtype="float64"), y, p[:, None]) == pytest.approx(
+    assert _keras_mean(keras_losses.PinballLoss(quantile=0.8, dtype="float64"), y, p[:, None]) == pytest.approx(
         losses.pinball_loss(y, p, quantile=0.8), rel=1e-12
     )
     y_pred = np.column_stack([p, rng.normal(size=N)])
-    assert _keras_mean(_keras_losses.GaussianNLL(dtype="float64"), y, y_pred) == pytest.approx(
+    assert _keras_mean(keras_losses.GaussianNLL(dtype="float64"), y, y_pred) == pytest.approx(
         losses.gaussian_nll(y, y_pred), rel=1e-12
     )
     labels = rng.integers(0, 2, size=N).astype(float)
     probabilities = rng.uniform(0.02, 0.98, size=N)
     for from_logits, prediction in ((False, probabilities), (True, special.logit(probabilities))):
-        loss_object = _keras_losses.WeightedBinaryCrossentropy(
+        loss_object = keras_losses.WeightedBinaryCrossentropy(
             pos_weight=3.0, neg_weight=0.5, from_logits=from_logits, dtype="float64"
         )
         expected = losses.weighted_binary_crossentropy(
@@ -375,9 +375,9 @@ def test_keras_versions_equal_the_numpy_losses():
 
 
 def test_keras_versions_survive_a_config_round_trip():
-    from lossbook import _keras_losses
+    from lossbook import keras_losses
 
-    loss_object = _keras_losses.WeightedBinaryCrossentropy(pos_weight=3.0)
+    loss_object = keras_losses.WeightedBinaryCrossentropy(pos_weight=3.0)
     again = keras.losses.deserialize(keras.losses.serialize(loss_object))
-    assert type(again) is _keras_losses.WeightedBinaryCrossentropy and again.options["pos_weight"] == 3.0
-    assert keras.losses.deserialize(keras.losses.serialize(_keras_losses.PinballLoss(0.1))).options == {"quantile": 0.1}
+    assert type(again) is keras_losses.WeightedBinaryCrossentropy and again.options["pos_weight"] == 3.0
+    assert keras.losses.deserialize(keras.losses.serialize(keras_losses.PinballLoss(0.1))).options == {"quantile": 0.1}

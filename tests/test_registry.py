@@ -9,14 +9,14 @@ lossbook.setup(seed=0, keras=True)
 
 import keras  # noqa: E402
 
-from lossbook import _keras_losses, data, losses, models, registry, replicas, training  # noqa: E402
+from lossbook import keras_losses, data, losses, models, registry, replicas, training  # noqa: E402
 
 
 def test_every_row_has_its_numpy_loss_keras_class_and_a_rule():
     assert list(losses.LOSSES) == list(registry.LOSSES)
     for name, row in registry.LOSSES.items():
         assert callable(getattr(losses, name)) and callable(getattr(losses, f"{name}_grad"))
-        loss_object = _keras_losses.for_row(name)
+        loss_object = keras_losses.for_row(name)
         assert isinstance(loss_object, keras.losses.Loss)
         if row.keras_class is None:  # lossbook's own Keras version
             assert type(loss_object).__name__ == row.lossbook_class and not hasattr(keras.losses, row.lossbook_class)

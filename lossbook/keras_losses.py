@@ -21,8 +21,8 @@ Examples
 >>> import numpy as np
 >>> import lossbook
 >>> lossbook.setup(keras=True)
->>> from lossbook import _keras_losses
->>> loss = _keras_losses.PinballLoss(quantile=0.9)
+>>> from lossbook import keras_losses
+>>> loss = keras_losses.PinballLoss(quantile=0.9)
 >>> round(float(loss(np.array([10.0, 10.0]), np.array([8.0, 12.0]))), 4)  # (1.8 + 0.2) / 2
 1.0
 """
