@@ -133,6 +133,15 @@ def phase_replicas(seeds, names=LOSS_NAMES, rates=None):
     return {"seconds": time.perf_counter() - start, "models": seeds * len(names), "rows": rows, "peak_mib": _peak_mib()}
 
 
+def _print_rows(rows, seeds, *, width):
+    """One line per loss of a replicas phase: its time and its final test metric over the seeds."""
+    for row in rows:
+        print(
+            f"  {row['loss']:<{width}} {row['seconds']:6.2f} s   final test {row['metric']} "
+            f"{row['mean']:.4g} +- {row['sd']:.2g} (sd over {seeds} seeds)"
+        )
+
+
 def phase_part3(seeds):
     """The losses of Part III as replicas, each on its task's canonical experiment."""
     return phase_replicas(seeds, PART3_LOSS_NAMES, PART3_RATES)
@@ -240,22 +249,14 @@ def main(argv=None):
 
     rep = _run_phase(["replicas", str(args.seeds)])
     print(f"replicas: the whole grid, {args.seeds} replicas per lossbook.replicas.fit call")
-    for row in rep["rows"]:
-        print(
-            f"  {row['loss']:<32} {row['seconds']:6.2f} s   final test {row['metric']} "
-            f"{row['mean']:.4g} +- {row['sd']:.2g} (sd over {args.seeds} seeds)"
-        )
+    _print_rows(rep["rows"], args.seeds, width=32)
     per_model_rep = rep["seconds"] / rep["models"]
     print(f"  grid {rep['seconds']:.1f} s = {1000 * per_model_rep:.1f} ms per model; peak memory {rep['peak_mib']:.0f} MiB")
     print()
 
     part3 = _run_phase(["part3", str(args.seeds)])
     print(f"Part III losses (not in the grid or its targets): {args.seeds} replicas per lossbook.replicas.fit call")
-    for row in part3["rows"]:
-        print(
-            f"  {row['loss']:<40} {row['seconds']:6.2f} s   final test {row['metric']} "
-            f"{row['mean']:.4g} +- {row['sd']:.2g} (sd over {args.seeds} seeds)"
-        )
+    _print_rows(part3["rows"], args.seeds, width=40)
     print()
 
     sweep = _run_phase(["sweep", str(args.seeds)])

@@ -695,12 +695,12 @@ def log_cosh_grad(y_true, y_pred, *, reduction="mean"):
 # ---------------------------------------------------------------------------
 
 
-def _bce_inputs(y_true, y_pred, from_logits, reduction):
+def _bce_inputs(y_true, y_pred, from_logits, reduction, loss="binary_crossentropy"):
     _v.check_bool(from_logits, "from_logits")
     y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
-    _targets(y_true, "binary_crossentropy")
+    _targets(y_true, loss)
     if not from_logits:
-        _check_probabilities(y_pred, "binary_crossentropy")
+        _check_probabilities(y_pred, loss)
     return y_true, y_pred, shape
 
 
@@ -1002,11 +1002,28 @@ def squared_hinge_grad(y_true, y_pred, *, reduction="mean"):
 # ---------------------------------------------------------------------------
 
 
-def _cce_inputs(y_true, y_pred, from_logits, reduction):
+def _cce_inputs(y_true, y_pred, from_logits, reduction, loss="categorical_crossentropy"):
     _v.check_bool(from_logits, "from_logits")
-    y_true, y_pred = _row_inputs(y_true, y_pred, reduction, "categorical_crossentropy")
+    y_true, y_pred = _row_inputs(y_true, y_pred, reduction, loss)
     _check_distribution_rows(y_pred, from_logits)
     return y_true, y_pred
+
+
+def _cce_values(y_true, y_pred, from_logits):
+    """Per-row cross-entropy of target rows ``y_true`` (one-hot or not) against probabilities or logits."""
+    if from_logits:
+        log_p = special.log_softmax(y_pred, axis=-1)
+        return -(y_true * log_p).sum(axis=-1)
+    return -special.xlogy(y_true, np.maximum(y_pred, EPSILON)).sum(axis=-1)
+
+
+def _cce_derivative(y_true, y_pred, from_logits):
+    """Derivative of :func:`_cce_values` with respect to the probabilities or the logits."""
+    if from_logits:
+        derivative = special.softmax(y_pred, axis=-1) * y_true.sum(axis=-1, keepdims=True)
+        derivative -= y_true
+        return derivative
+    return -y_true * _floored_reciprocal(y_pred)
 
 
 def categorical_crossentropy(y_true, y_pred, *, from_logits=False, reduction="mean"):
@@ -1087,12 +1104,7 @@ def categorical_crossentropy(y_true, y_pred, *, from_logits=False, reduction="me
     5.00676
     """
     y_true, y_pred = _cce_inputs(y_true, y_pred, from_logits, reduction)
-    if from_logits:
-        log_p = special.log_softmax(y_pred, axis=-1)
-        values = -(y_true * log_p).sum(axis=-1)
-    else:
-        values = -special.xlogy(y_true, np.maximum(y_pred, EPSILON)).sum(axis=-1)
-    return _reduce(values, reduction)
+    return _reduce(_cce_values(y_true, y_pred, from_logits), reduction)
 
 
 def categorical_crossentropy_grad(y_true, y_pred, *, from_logits=False, reduction="mean"):
@@ -1127,12 +1139,7 @@ def categorical_crossentropy_grad(y_true, y_pred, *, from_logits=False, reductio
     array([[-1.25,  0.  ]])
     """
     y_true, y_pred = _cce_inputs(y_true, y_pred, from_logits, reduction)
-    if from_logits:
-        derivative = special.softmax(y_pred, axis=-1) * y_true.sum(axis=-1, keepdims=True)
-        derivative -= y_true
-    else:
-        derivative = -y_true * _floored_reciprocal(y_pred)
-    return _row_grad(derivative, reduction)
+    return _row_grad(_cce_derivative(y_true, y_pred, from_logits), reduction)
 
 
 def _sparse_inputs(y_true, y_pred, from_logits, reduction):
@@ -1822,12 +1829,7 @@ def gaussian_nll_grad(y_true, y_pred, *, reduction="mean"):
 def _weighted_bce_inputs(y_true, y_pred, pos_weight, neg_weight, from_logits, reduction):
     _v.check_scalar(pos_weight, "pos_weight", low=0, example=2.0)
     _v.check_scalar(neg_weight, "neg_weight", low=0, example=1.0)
-    _v.check_bool(from_logits, "from_logits")
-    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
-    _targets(y_true, "weighted_binary_crossentropy")
-    if not from_logits:
-        _check_probabilities(y_pred, "weighted_binary_crossentropy")
-    return y_true, y_pred, shape
+    return _bce_inputs(y_true, y_pred, from_logits, reduction, "weighted_binary_crossentropy")
 
 
 def _softplus(z):
@@ -1964,12 +1966,7 @@ def _focal_inputs(y_true, y_pred, apply_class_balancing, alpha, gamma, from_logi
     _v.check_bool(apply_class_balancing, "apply_class_balancing")
     _v.check_scalar(alpha, "alpha", low=0, high=1, example=0.25)
     _v.check_scalar(gamma, "gamma", low=0, example=2.0)
-    _v.check_bool(from_logits, "from_logits")
-    y_true, y_pred, shape = _elementwise_inputs(y_true, y_pred, reduction)
-    _targets(y_true, "binary_focal_crossentropy")
-    if not from_logits:
-        _check_probabilities(y_pred, "binary_focal_crossentropy")
-    return y_true, y_pred, shape
+    return _bce_inputs(y_true, y_pred, from_logits, reduction, "binary_focal_crossentropy")
 
 
 def _focal_parts(y_true, y_pred, apply_class_balancing, alpha, from_logits):
@@ -2104,9 +2101,7 @@ def binary_focal_crossentropy_grad(
 
 def _smoothed_inputs(y_true, y_pred, label_smoothing, from_logits, reduction):
     _v.check_scalar(label_smoothing, "label_smoothing", low=0, high=1, high_open=True, example=0.1)
-    _v.check_bool(from_logits, "from_logits")
-    y_true, y_pred = _row_inputs(y_true, y_pred, reduction, "label_smoothed_categorical_crossentropy")
-    _check_distribution_rows(y_pred, from_logits)
+    y_true, y_pred = _cce_inputs(y_true, y_pred, from_logits, reduction, "label_smoothed_categorical_crossentropy")
     return y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[1], y_pred
 
 
@@ -2174,11 +2169,7 @@ def label_smoothed_categorical_crossentropy(
     0.35667
     """
     y_true, y_pred = _smoothed_inputs(y_true, y_pred, label_smoothing, from_logits, reduction)
-    if from_logits:
-        values = -(y_true * special.log_softmax(y_pred, axis=-1)).sum(axis=-1)
-    else:
-        values = -special.xlogy(y_true, np.maximum(y_pred, EPSILON)).sum(axis=-1)
-    return _reduce(values, reduction)
+    return _reduce(_cce_values(y_true, y_pred, from_logits), reduction)
 
 
 def label_smoothed_categorical_crossentropy_grad(
@@ -2211,11 +2202,7 @@ def label_smoothed_categorical_crossentropy_grad(
     array([[-0.45,  0.45]])
     """
     y_true, y_pred = _smoothed_inputs(y_true, y_pred, label_smoothing, from_logits, reduction)
-    if from_logits:
-        derivative = special.softmax(y_pred, axis=-1) * y_true.sum(axis=-1, keepdims=True) - y_true
-    else:
-        derivative = -y_true * _floored_reciprocal(y_pred)
-    return _row_grad(derivative, reduction)
+    return _row_grad(_cce_derivative(y_true, y_pred, from_logits), reduction)
 
 
 # ---------------------------------------------------------------------------
