@@ -42,7 +42,7 @@ from pathlib import Path
 
 from coursetools.course import exercises_heading, read
 
-__all__ = ["NUMBER", "Numbers", "chapter_numbers", "prose_problems", "page_problems"]
+__all__ = ["NUMBER", "Numbers", "chapter_numbers", "prose_problems", "page_problems", "output_text"]
 
 #: A decimal, a percentage or an integer standing as a token of its own (not part of a name, a version or a
 #: longer number); an integer may group its thousands with commas (``10,000``).
@@ -99,7 +99,8 @@ def _values(text: str) -> set[Decimal]:
     return {Decimal(m.group(1).replace(",", "")) for m in _PRINTED.finditer(text)}
 
 
-def _output_text(cell) -> str:
+def output_text(cell) -> str:
+    """The text a code cell prints: streams, plain-text and markdown results, error values (no HTML markup)."""
     parts = []
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream":
@@ -136,7 +137,7 @@ class Numbers:
 def _evidence(notebooks) -> tuple[set, set, set[Decimal]]:
     """What ``notebooks`` print (plain numbers, percentages) and the numbers their code sets."""
     code = [c for nb in notebooks for c in nb.cells if c.cell_type == "code"]
-    plain, percent = _printed("\n".join(_output_text(c) for c in code))
+    plain, percent = _printed("\n".join(output_text(c) for c in code))
     return plain, percent, _values("\n".join(c.source for c in code))
 
 

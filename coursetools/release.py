@@ -33,6 +33,7 @@ import tempfile
 from pathlib import Path
 
 from coursetools import student_package
+from coursetools.prose import output_text
 from coursetools.course import (
     chapter_notebooks,
     chapters_with_exercises,
@@ -182,12 +183,7 @@ def _answer_forms(value) -> list[str]:
 
 
 def _cell_text(cell) -> str:
-    parts = [cell.get("source", "")]
-    for output in cell.get("outputs", []):
-        if "text" in output:
-            parts.append(output["text"])
-        parts.extend(output.get("data", {}).get(kind, "") for kind in ("text/plain", "text/markdown", "text/html"))
-    return "\n".join(part if isinstance(part, str) else "".join(part) for part in parts)
+    return cell.get("source", "") + "\n" + output_text(cell)
 
 
 def answer_leaks(nb, labels=None) -> list[str]:

@@ -71,7 +71,7 @@ def _bound_number(nb):
     """A number of the chapter's text that exactly one output line prints, with the indices of both cells."""
     for index, token in prose.chapter_numbers(nb).bound:
         printing = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-                    and re.search(rf"(?<![\d.]){re.escape(token)}(?![\d])", prose._output_text(c))]
+                    and re.search(rf"(?<![\d.]){re.escape(token)}(?![\d])", prose.output_text(c))]
         if len(printing) == 1 and "." in token and len(token.split(".")[1]) >= 3:
             return index, printing[0], token
     raise AssertionError("the chapter has no number printed by exactly one cell")
@@ -116,7 +116,7 @@ def test_the_markdown_pages_quote_only_numbers_a_chapter_prints(tmp_path):
 def test_a_changed_count_leaves_the_text_unbound_and_the_check_names_it(tmp_path):
     chapter = ROOT / "chapters" / "10_comparing_losses.ipynb"
     nb = course.read(chapter)
-    printing = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "= 330 networks" in prose._output_text(c)]
+    printing = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "= 330 networks" in prose.output_text(c)]
     quoting = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "330" in c.source]
     assert len(printing) == 1 and quoting, (printing, quoting)
     for output in nb.cells[printing[0]].outputs:
