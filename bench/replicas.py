@@ -58,7 +58,7 @@ LOSS_NAMES = [
 PART3_LOSS_NAMES = [
     "pinball_loss", "poisson", "gaussian_nll",
     "weighted_binary_crossentropy", "binary_focal_crossentropy",
-    "label_smoothed_categorical_crossentropy",
+    "label_smoothed_categorical_crossentropy", "categorical_focal_crossentropy",
 ]
 #: Learning rates other than the canonical 0.01: at 0.01 the Gaussian NLL's learned variance diverges on some
 #: seeds of the canonical regression problem (1 of 30 ends in NaN); chapter 12 chose 0.0002 on validation.

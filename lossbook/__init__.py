@@ -3,14 +3,14 @@
 The chapters import modules, not objects::
 
     import lossbook
-    from lossbook import data, losses, models, optim, plotting, replicas, stats, training
+    from lossbook import calibration, data, losses, models, optim, plotting, replicas, stats, training
 
     lossbook.setup(seed=0)
 """
 
-from lossbook import data, exercises, losses, models, optim, plotting, registry, replicas, stats, training
+from lossbook import calibration, data, exercises, losses, models, optim, plotting, registry, replicas, stats, training
 from lossbook._setup import setup
 
 __version__ = "0.1.0"
 
-__all__ = ["setup", "data", "exercises", "losses", "models", "optim", "plotting", "registry", "replicas", "stats", "training", "__version__"]
+__all__ = ["setup", "calibration", "data", "exercises", "losses", "models", "optim", "plotting", "registry", "replicas", "stats", "training", "__version__"]

@@ -27,7 +27,8 @@ takes integer labels of shape ``(n,)`` or ``(n, 1)`` and ``y_pred`` of shape
 
 The losses of Part III follow the same rules: ``pinball_loss``, ``poisson``,
 ``weighted_binary_crossentropy`` and ``binary_focal_crossentropy`` work
-elementwise, ``label_smoothed_categorical_crossentropy`` takes rows.
+elementwise, ``label_smoothed_categorical_crossentropy`` and
+``categorical_focal_crossentropy`` take rows.
 ``gaussian_nll`` takes one target per example, shape ``(n,)`` or ``(n, 1)``,
 and two predictions per example, shape ``(n, 2)``: the mean and the
 log-variance. ``poisson`` and ``gaussian_nll`` are negative log-likelihoods
@@ -96,6 +97,8 @@ __all__ = [
     "binary_focal_crossentropy_grad",
     "categorical_crossentropy",
     "categorical_crossentropy_grad",
+    "categorical_focal_crossentropy",
+    "categorical_focal_crossentropy_grad",
     "categorical_hinge",
     "categorical_hinge_grad",
     "gaussian_nll",
@@ -1009,20 +1012,30 @@ def _cce_inputs(y_true, y_pred, from_logits, reduction, loss="categorical_crosse
     return y_true, y_pred
 
 
+def _cce_terms(y_true, y_pred, from_logits):
+    """The terms :math:`-y_{ic} \\log p_{ic}` of the cross-entropy, floored or from logits (exact log-softmax)."""
+    if from_logits:
+        return -y_true * special.log_softmax(y_pred, axis=-1)
+    return -special.xlogy(y_true, np.maximum(y_pred, EPSILON))
+
+
 def _cce_values(y_true, y_pred, from_logits):
     """Per-row cross-entropy of target rows ``y_true`` (one-hot or not) against probabilities or logits."""
-    if from_logits:
-        log_p = special.log_softmax(y_pred, axis=-1)
-        return -(y_true * log_p).sum(axis=-1)
-    return -special.xlogy(y_true, np.maximum(y_pred, EPSILON)).sum(axis=-1)
+    return _cce_terms(y_true, y_pred, from_logits).sum(axis=-1)
+
+
+def _through_softmax(p, weighted):
+    """Gradient with respect to the logits from ``weighted`` = p * (gradient with respect to p = softmax(z)).
+
+    :math:`\\partial \\ell / \\partial z_j = w_j - p_j \\sum_c w_c` with :math:`w_c = p_c \\, \\partial \\ell / \\partial p_c`.
+    """
+    return weighted - p * weighted.sum(axis=-1, keepdims=True)
 
 
 def _cce_derivative(y_true, y_pred, from_logits):
     """Derivative of :func:`_cce_values` with respect to the probabilities or the logits."""
-    if from_logits:
-        derivative = special.softmax(y_pred, axis=-1) * y_true.sum(axis=-1, keepdims=True)
-        derivative -= y_true
-        return derivative
+    if from_logits:  # p * d(-y log p)/dp = -y
+        return _through_softmax(special.softmax(y_pred, axis=-1), -y_true)
     return -y_true * _floored_reciprocal(y_pred)
 
 
@@ -1978,6 +1991,12 @@ def _focal_parts(y_true, y_pred, apply_class_balancing, alpha, from_logits):
     return p, miss, positive + negative, weight
 
 
+def _focus(miss, gamma):
+    """:math:`\\gamma m^{\\gamma - 1}`, the derivative of the modulating factor :math:`m^\\gamma`; 0 where m = 0."""
+    with np.errstate(divide="ignore"):
+        return gamma * np.power(miss, gamma - 1.0, out=np.zeros_like(miss), where=miss > 0.0)
+
+
 def binary_focal_crossentropy(
     y_true, y_pred, *, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, reduction="mean"
 ):
@@ -2093,9 +2112,7 @@ def binary_focal_crossentropy_grad(
     d_miss = 1.0 - 2.0 * y_true
     if from_logits:
         d_miss = d_miss * p * (1.0 - p)
-    with np.errstate(divide="ignore"):
-        focus = gamma * np.power(miss, gamma - 1.0, out=np.zeros_like(miss), where=miss > 0.0)
-    derivative = weight * (focus * d_miss * bce + miss**gamma * (positive + negative))
+    derivative = weight * (_focus(miss, gamma) * d_miss * bce + miss**gamma * (positive + negative))
     return _elementwise_grad(derivative, reduction, shape)
 
 
@@ -2203,6 +2220,148 @@ def label_smoothed_categorical_crossentropy_grad(
     """
     y_true, y_pred = _smoothed_inputs(y_true, y_pred, label_smoothing, from_logits, reduction)
     return _row_grad(_cce_derivative(y_true, y_pred, from_logits), reduction)
+
+
+def _categorical_focal_inputs(y_true, y_pred, alpha, gamma, from_logits, reduction):
+    _v.check_scalar(alpha, "alpha", low=0, low_open=True, example=0.25)
+    _v.check_scalar(gamma, "gamma", low=0, example=2.0)
+    return _cce_inputs(y_true, y_pred, from_logits, reduction, "categorical_focal_crossentropy")
+
+
+def _categorical_focal_parts(y_true, y_pred, from_logits):
+    """The probabilities, :math:`1 - p_{ic}` and the cross-entropy terms :math:`-y_{ic} \\log p_{ic}`."""
+    p = special.softmax(y_pred, axis=-1) if from_logits else y_pred
+    return p, 1.0 - p, _cce_terms(y_true, y_pred, from_logits)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, *, alpha=0.25, gamma=2.0, from_logits=False, reduction="mean"):
+    r"""Categorical focal cross-entropy: the multi-class focal loss, Keras' ``CategoricalFocalCrossentropy``.
+
+    Each class's cross-entropy term is scaled down by how much probability
+    the class already has,
+
+    .. math::
+
+        \ell_i = \alpha \sum_{c=1}^{K} (1 - p_{ic})^\gamma \, \bigl(-y_{ic} \log p_{ic}\bigr)
+
+    so with one-hot targets an example whose true class has :math:`p = 0.9`
+    keeps :math:`0.1^2 = 1\%` of its cross-entropy at :math:`\gamma = 2`, and
+    training concentrates on the examples still classified badly (Lin et al.
+    2017). :math:`\gamma = 0` and :math:`\alpha = 1` give
+    :func:`categorical_crossentropy`.
+
+    Unlike ``alpha`` of :func:`binary_focal_crossentropy`, which weighs the
+    positive class against the negative one, :math:`\alpha` here is a single
+    number that multiplies the whole loss. At its default 0.25 it scales the
+    loss and its gradient by a quarter, which for plain SGD acts like a
+    quarter of the learning rate; it changes no minimiser.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n, K)
+        One-hot rows, or rows of target probabilities summing to 1.
+    y_pred : array_like, shape (n, K)
+        Rows of predicted probabilities summing to 1, or logits if
+        ``from_logits``.
+    alpha : float, default 0.25
+        :math:`\alpha > 0`, the factor of the whole loss.
+    gamma : float, default 2.0
+        The focusing parameter :math:`\gamma \ge 0`.
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (the output before the softmax).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        Mean or sum of the per-example losses, or the per-example losses.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for "mean" and "sum"; an array of shape ``(n,)`` for "none".
+
+    Raises
+    ------
+    ValueError
+        If ``alpha`` is not a positive, finite number, ``gamma`` is negative
+        or not a number, or for the reasons of :func:`categorical_crossentropy`.
+
+    See Also
+    --------
+    categorical_focal_crossentropy_grad : its gradient.
+    binary_focal_crossentropy : the focal loss of a sigmoid output.
+    categorical_crossentropy : the loss without focusing, with the same floor and row checks.
+
+    Notes
+    -----
+    The values equal ``keras.losses.CategoricalFocalCrossentropy(alpha=...,
+    gamma=..., from_logits=...)``, with the floor and the row checks of
+    :func:`categorical_crossentropy`: Keras divides each row of ``y_pred`` by
+    its sum, lossbook raises when a row does not sum to 1. Keras clips the
+    probabilities to :math:`[10^{-7}, 1 - 10^{-7}]` in the modulating factor
+    too, lossbook uses them as given (a difference below :math:`10^{-7}`
+    relative). With ``from_logits=True`` Keras applies the softmax and then
+    clips, lossbook uses the exact log-softmax, so the two differ where a
+    probability falls below :math:`10^{-7}` (logits more than about 16
+    apart). Keras also accepts a list of per-class weights as ``alpha`` and a
+    ``label_smoothing`` option; lossbook offers neither.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> y, p = [[1, 0, 0], [0, 1, 0]], [[0.8, 0.1, 0.1], [0.1, 0.3, 0.6]]
+    >>> losses.categorical_focal_crossentropy(y, p, reduction="none")  # 0.25 * 0.2**2 * 0.223, 0.25 * 0.7**2 * 1.204
+    array([0.0022, 0.1475])
+    >>> losses.categorical_focal_crossentropy(y, p, alpha=1.0, gamma=0.0) == losses.categorical_crossentropy(y, p)
+    True
+    """
+    y_true, y_pred = _categorical_focal_inputs(y_true, y_pred, alpha, gamma, from_logits, reduction)
+    _, miss, terms = _categorical_focal_parts(y_true, y_pred, from_logits)
+    return _reduce(alpha * (miss**gamma * terms).sum(axis=-1), reduction)
+
+
+def categorical_focal_crossentropy_grad(
+    y_true, y_pred, *, alpha=0.25, gamma=2.0, from_logits=False, reduction="mean"
+):
+    r"""Gradient of :func:`categorical_focal_crossentropy` with respect to ``y_pred`` or the logits.
+
+    With :math:`m_{ic} = 1 - p_{ic}` and :math:`t_{ic} = -y_{ic} \log p_{ic}`,
+
+    .. math::
+
+        g_{ic} = \frac{\partial \ell_i}{\partial p_{ic}} = \alpha \left(
+        m_{ic}^{\gamma} \, \frac{-y_{ic}}{p_{ic}} - \gamma \, m_{ic}^{\gamma - 1} \, t_{ic} \right),
+        \qquad
+        \frac{\partial \ell_i}{\partial z_{ij}} = p_{ij} g_{ij} - p_{ij} \sum_{c} p_{ic} g_{ic}
+
+    (the second through the softmax, with :math:`p_{ic} g_{ic}` computed
+    without dividing by :math:`p_{ic}`). For :math:`\gamma = 0` and
+    :math:`\alpha = 1` this is :func:`categorical_crossentropy_grad`. Where
+    :math:`m = 0` (a perfect prediction) the second term is 0. Probabilities
+    are treated as free variables, and a term held at the floor ``EPSILON``
+    keeps only the derivative of its modulating factor, as in
+    :func:`categorical_crossentropy_grad`.
+
+    Parameters and checks are those of :func:`categorical_focal_crossentropy`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, K)``; divided by ``n`` for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.categorical_focal_crossentropy_grad([[1, 0]], [[0.0, 0.0]], from_logits=True)
+    array([[-0.0746,  0.0746]])
+    >>> losses.categorical_focal_crossentropy_grad([[1, 0]], [[0.8, 0.2]])
+    array([[-0.0348,  0.    ]])
+    """
+    y_true, y_pred = _categorical_focal_inputs(y_true, y_pred, alpha, gamma, from_logits, reduction)
+    p, miss, terms = _categorical_focal_parts(y_true, y_pred, from_logits)
+    if from_logits:  # p * dt/dp = -y, and p * (the rest), ready for the softmax
+        derivative = alpha * (miss**gamma * -y_true - _focus(miss, gamma) * p * terms)
+        derivative = _through_softmax(p, derivative)
+    else:
+        derivative = alpha * (miss**gamma * _cce_derivative(y_true, y_pred, False) - _focus(miss, gamma) * terms)
+    return _row_grad(derivative, reduction)
 
 
 # ---------------------------------------------------------------------------

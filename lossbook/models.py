@@ -21,10 +21,10 @@ an output layer and a label format; :func:`head_for` holds that table:
   unit (a rate, never negative) with counts as targets; ``gaussian_nll`` on
   two linear units (a mean and a log-variance; the metric ``"mse"`` reads the
   mean); ``weighted_binary_crossentropy`` and ``binary_focal_crossentropy``
-  as binary cross-entropy; ``label_smoothed_categorical_crossentropy`` as
-  categorical cross-entropy. The losses Keras lacks, and those that need
-  options (label smoothing), are compiled as loss objects
-  (:mod:`lossbook.keras_losses`).
+  as binary cross-entropy; ``label_smoothed_categorical_crossentropy`` and
+  ``categorical_focal_crossentropy`` as categorical cross-entropy. The
+  losses Keras lacks, and those that need options (label smoothing), are
+  compiled as loss objects (:mod:`lossbook.keras_losses`).
 
 :func:`build` makes and compiles such a model from the loss's name;
 :func:`mlp` and :func:`compile_for` do the two halves separately, for
@@ -604,7 +604,8 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
     - Part III: ``poisson`` needs counts (>= 0); the other losses take the
       labels of the loss they extend (real targets for ``pinball_loss`` and
       ``gaussian_nll``, 0 / 1 for the weighted and focal binary
-      cross-entropies, rows for the label-smoothed one).
+      cross-entropies, rows for the label-smoothed and the categorical
+      focal ones).
 
     Parameters
     ----------

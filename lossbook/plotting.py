@@ -14,7 +14,7 @@ from lossbook._validation import as_number_array, check_scalar, check_targets
 
 __all__ = [
     "compare_curves", "decision_boundary", "learning_curves", "loss_contours", "loss_curve",
-    "paired_intervals", "rate_curve", "reliability_diagram",
+    "confidence_diagram", "paired_intervals", "rate_curve", "reliability_diagram",
 ]
 
 _PATH_COLOURS = ("white", "tab:orange", "tab:red", "tab:cyan")
@@ -518,6 +518,18 @@ def paired_intervals(verdicts, *, ax=None, offset: float = 0.0, label: str | Non
 # ---------------------------------------------------------------------------
 
 
+def _diagonal(ax):
+    """The reference line of a calibration plot: predicted equals observed."""
+    ax.plot([0, 1], [0, 1], ls="--", color="0.5", lw=1, label="perfectly calibrated")
+
+
+def _unit_square(ax, xlabel, ylabel):
+    """Label a calibration plot, square and from 0 to 1 on both axes, with its legend; return the Axes."""
+    ax.set(xlabel=xlabel, ylabel=ylabel, xlim=(0, 1), ylim=(0, 1), aspect="equal")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
 def reliability_diagram(y_true, probabilities, *, n_bins: int = 10, ax=None):
     r"""Draw how often class 1 occurs against the probability a model predicted for it.
 
@@ -570,7 +582,7 @@ def reliability_diagram(y_true, probabilities, *, n_bins: int = 10, ax=None):
     if not isinstance(probabilities, Mapping):
         probabilities = {"model": probabilities}
     ax = _axes(ax)
-    ax.plot([0, 1], [0, 1], ls="--", color="0.5", lw=1, label="perfectly calibrated")
+    _diagonal(ax)
     for name, p in probabilities.items():
         p = np.asarray(as_number_array(p, f"probabilities[{name!r}]"), dtype=float)
         if p.shape != labels.shape:
@@ -585,7 +597,60 @@ def reliability_diagram(y_true, probabilities, *, n_bins: int = 10, ax=None):
             )
         observed, predicted = calibration_curve(labels, p, n_bins=n_bins)
         ax.plot(predicted, observed, "o-", ms=5, label=name)
-    ax.set(xlabel="predicted probability of class 1", ylabel="observed frequency of class 1",
-           xlim=(0, 1), ylim=(0, 1), aspect="equal")
-    ax.legend(loc="upper left", fontsize="small")
-    return ax
+    return _unit_square(ax, "predicted probability of class 1", "observed frequency of class 1")
+
+
+def confidence_diagram(labels, probabilities, *, n_bins: int = 10, ax=None):
+    r"""Draw a multi-class model's accuracy against its confidence, bin by bin.
+
+    The cases are grouped by the probability of their predicted class (the
+    *confidence*) into ``n_bins`` equal-width bins
+    (:func:`lossbook.calibration.calibration_bins`); each bin with at least
+    one case gives one point, the bin's mean confidence against the share of
+    its cases classified correctly. A calibrated model's points lie on the
+    diagonal, which is drawn for reference; points below it are
+    overconfident, points above it underconfident. The legend gives each
+    model's expected calibration error with the same bins.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (n,)
+        The true classes.
+    probabilities : array_like of shape (n, K), or mapping of str to such arrays
+        Predicted class probabilities. A mapping draws one labelled curve per
+        model, in its order.
+    n_bins : int, default 10
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        As :func:`lossbook.calibration.calibration_bins`, naming the model.
+
+    Examples
+    --------
+    >>> ax = confidence_diagram([0, 1, 1], {"model": [[0.9, 0.1], [0.8, 0.2], [0.4, 0.6]]}, n_bins=2)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['perfectly calibrated', 'model (ECE 0.100)']
+    >>> ax.get_lines()[1].get_ydata().round(3).tolist()
+    [0.667]
+    """
+    from lossbook import calibration
+
+    if not isinstance(probabilities, Mapping):
+        probabilities = {"model": probabilities}
+    ax = _axes(ax)
+    _diagonal(ax)
+    for name, p in probabilities.items():
+        try:
+            bins = calibration.calibration_bins(p, labels, n_bins=n_bins)
+        except ValueError as err:
+            raise ValueError(f"model {name!r}: {err}") from None
+        used = bins.count > 0
+        ax.plot(bins.confidence[used], bins.accuracy[used], "o-", ms=5, label=f"{name} (ECE {bins.ece:.3f})")
+    return _unit_square(ax, "confidence (probability of the predicted class)", "accuracy in the bin")

@@ -140,6 +140,8 @@ _ROWS = (
          "probability", from_logits=True),
     Loss("label_smoothed_categorical_crossentropy", "smoothed CCE", "CategoricalCrossentropy", "multiclass", "softmax",
          "one-hot", "one-hot", "distribution", from_logits=True, keras_options=(("label_smoothing", 0.1),)),
+    Loss("categorical_focal_crossentropy", "categorical focal", "CategoricalFocalCrossentropy", "multiclass", "softmax",
+         "one-hot", "one-hot", "distribution", from_logits=True),
 )
 
 #: Every loss of the course by Keras name, in the order the course meets them.

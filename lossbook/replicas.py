@@ -148,7 +148,7 @@ class ReplicaHistory:
         object.__setattr__(self, "seeds", seeds)
         object.__setattr__(self, "epochs", epochs)
         _keras.frozen_figures(self, (seeds.size, epochs.size), "one row per replica and one column per epoch")
-        object.__setattr__(self, "weights", tuple(_keras.frozen(w, np.float32) for w in self.weights))
+        object.__setattr__(self, "weights", tuple(_keras.frozen(w, _weight_dtype(w)) for w in self.weights))
 
     def __repr__(self):
         figures = "; ".join(
@@ -203,8 +203,11 @@ class ReplicaHistory:
 
         Parameters
         ----------
-        x : array_like, shape (n, d)
-            Inputs with as many features as the networks take.
+        x : array_like, shape (n, d) or (R, n, d)
+            Inputs with as many features as the networks take: the same rows
+            for every replica, or each replica's own rows (e.g. the test part
+            of its own draw of the data, when every replica was trained on
+            its own Split).
 
         Returns
         -------
@@ -213,16 +216,24 @@ class ReplicaHistory:
         Raises
         ------
         ValueError
-            If ``x`` is not a 2-D array of finite numbers with ``d`` columns.
+            If ``x`` is not an array of finite numbers of one of those shapes.
         """
         k1, b1, k2, b2 = self.weights
         x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != k1.shape[1] or x.dtype.kind not in "biuf" or not np.all(np.isfinite(x)):
+        shapes = f"(n, {k1.shape[1]}) or ({k1.shape[0]}, n, {k1.shape[1]})"
+        if (
+            x.ndim not in (2, 3)
+            or x.shape[-1] != k1.shape[1]
+            or (x.ndim == 3 and x.shape[0] != k1.shape[0])
+            or x.dtype.kind not in "biuf"
+            or not np.all(np.isfinite(x))
+        ):
             raise ValueError(
-                f"`x` must be a 2-D array of finite numbers with {k1.shape[1]} columns, one row per example; "
-                f"got shape {x.shape} and dtype {x.dtype}. Pass e.g. split.x_test."
+                f"`x` must be an array of finite numbers of shape {shapes}: one row per example, for all replicas "
+                f"or for each; got shape {x.shape} and dtype {x.dtype}. Pass e.g. split.x_test."
             )
-        hidden = np.maximum(np.einsum("nd,rdh->rnh", x, k1) + b1[:, None], 0.0)
+        hidden = np.einsum("nd,rdh->rnh" if x.ndim == 2 else "rnd,rdh->rnh", x, k1)
+        hidden = np.maximum(hidden + b1[:, None], 0.0)
         return np.einsum("rnh,rho->rno", hidden, k2) + b2[:, None]
 
     def score(self, x, y) -> np.ndarray:
@@ -242,6 +253,11 @@ class ReplicaHistory:
 # ---------------------------------------------------------------------------
 # Checks
 # ---------------------------------------------------------------------------
+
+
+def _weight_dtype(w):
+    """Weights keep double precision when they have it; anything else is stored as float32."""
+    return np.float64 if np.asarray(w).dtype == np.float64 else np.float32
 
 
 def _check_seeds(seeds):
@@ -410,7 +426,7 @@ _RUNNERS: dict = {}
 _MAX_RUNNERS = 16
 
 
-def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momentum):
+def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momentum, dtype="float32"):
     """A compiled function that trains all replicas for a chunk of epochs.
 
     ``run(params, velocity, orders, rates, x, y, x_test, y_test)`` takes the
@@ -418,7 +434,8 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momen
     learning rate of every replica, shape (R,), and the data;
     it returns the new weights and momenta and a (E_chunk, 4, R) array with the
     totals of the training loss, training metric, test loss and test metric of
-    each epoch (to be divided by the numbers of training and test rows).
+    each epoch (to be divided by the numbers of training and test rows). Every
+    tensor is of ``dtype``.
     Functions are cached, so a second run with the same settings and shapes
     reuses the traced graph.
     """
@@ -429,7 +446,8 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momen
     keras = _load_keras()
     act = keras.activations.get(activation)
     full_steps, tail = divmod(n, batch_size)
-    mu = tf.constant(momentum, tf.float32)
+    dt = tf.as_dtype(dtype)
+    mu = tf.constant(momentum, dt)
     (r, d, h, o), y_tail, test_shapes, per_replica = shapes
     lead = (r,) if per_replica else ()  # per-replica data carry a leading replica axis
 
@@ -443,12 +461,14 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momen
 
     def mean(losses, rows):
         """Keras' "sum_over_batch_size" reduction: the sum of a batch's losses over its size."""
-        return tf.math.divide_no_nan(tf.reduce_sum(losses, axis=1), tf.constant(rows, tf.float32))
+        return tf.math.divide_no_nan(tf.reduce_sum(losses, axis=1), tf.constant(rows, dt))
 
     def figures(y, predicted, rows):
         """Per-replica sums of the loss and the metric over the rows of a batch."""
         losses = tf.reshape(loss_fn(y, predicted), (r, rows))
-        metrics = tf.reshape(_per_example(metric_fn(y, predicted), tf), (r, rows))
+        if losses.dtype != dt:
+            raise TypeError(f"the loss computes in {losses.dtype.name}, not {dt.name}: it cannot train in {dt.name}.")
+        metrics = tf.cast(tf.reshape(_per_example(metric_fn(y, predicted), tf), (r, rows)), dt)  # 0 / 1 per example
         return losses, tf.reduce_sum(metrics, axis=1)
 
     def train_step(params, velocity, index, x, y, rates):
@@ -467,10 +487,10 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momen
         velocity = tuple(v * mu - g * lr for v, g, lr in zip(velocity, grads, lrs))
         params = tuple(w + v for w, v in zip(params, velocity))
         # Keras' loss tracker adds each batch's mean loss times the batch size.
-        return params, velocity, batch_loss * tf.constant(rows, tf.float32), metric_sum
+        return params, velocity, batch_loss * tf.constant(rows, dt), metric_sum
 
     def one_epoch(params, velocity, order, rates, x, y, x_test, y_test):
-        zero = tf.zeros((r,), tf.float32)
+        zero = tf.zeros((r,), dt)
 
         def body(step, params, velocity, loss_sum, metric_sum):
             index = tf.slice(order, (0, step * batch_size), (r, batch_size))
@@ -493,11 +513,11 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momen
         test_pred = predict(params, x_test)
         test_y = tf.reshape(y_test, (r * n_test,) + y_tail)
         test_losses, test_metric = figures(test_y, test_pred, n_test)
-        test_loss = mean(test_losses, n_test) * tf.constant(n_test, tf.float32)
+        test_loss = mean(test_losses, n_test) * tf.constant(n_test, dt)
         # Totals, as Keras' Mean metrics hold them; fit divides by the counts.
         return params, velocity, tf.stack([loss_sum, metric_sum, test_loss, test_metric])
 
-    weight_specs = tuple(tf.TensorSpec(s, tf.float32) for s in ((r, d, h), (r, h), (r, h, o), (r, o)))
+    weight_specs = tuple(tf.TensorSpec(s, dt) for s in ((r, d, h), (r, h), (r, h, o), (r, o)))
 
     @tf.function(
         autograph=False,  # explicit tf.while_loop; converting Keras' sources would cost seconds
@@ -505,16 +525,16 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momen
             weight_specs,
             weight_specs,
             tf.TensorSpec((r, None, n), tf.int32),
-            tf.TensorSpec((r,), tf.float32),
-            tf.TensorSpec(lead + (n, d), tf.float32),
-            tf.TensorSpec(lead + (n,) + y_tail, tf.float32),
-            tf.TensorSpec(lead + (test_shapes[0], d), tf.float32),
-            tf.TensorSpec(lead + tuple(test_shapes), tf.float32),
+            tf.TensorSpec((r,), dt),
+            tf.TensorSpec(lead + (n, d), dt),
+            tf.TensorSpec(lead + (n,) + y_tail, dt),
+            tf.TensorSpec(lead + (test_shapes[0], d), dt),
+            tf.TensorSpec(lead + tuple(test_shapes), dt),
         )
     )
     def run(params, velocity, orders, rates, x, y, x_test, y_test):
         chunk = tf.shape(orders)[1]
-        logs = tf.TensorArray(tf.float32, size=chunk, element_shape=(4, r))
+        logs = tf.TensorArray(dt, size=chunk, element_shape=(4, r))
 
         def body(epoch, params, velocity, logs):
             params, velocity, row = one_epoch(params, velocity, orders[:, epoch], rates, x, y, x_test, y_test)
@@ -574,6 +594,7 @@ def fit(
     weights=None,
     orders=None,
     progress: bool | None = None,
+    dtype: str = "float32",
 ) -> ReplicaHistory:
     r"""Train ``replicas`` independent copies of the course's MLP for a loss, all at once.
 
@@ -625,6 +646,10 @@ def fit(
         Show a progress bar over epochs on stdout. By default only when
         stdout is a terminal; in a notebook pass ``progress=True``. Without it
         nothing is printed.
+    dtype : {"float32", "float64"}, default "float32"
+        The precision of the weights, the data and every computation.
+        "float32" is Keras' and reproduces its ``fit``; "float64" is slower
+        and makes the results far less sensitive to rounding (see Notes).
 
     Returns
     -------
@@ -645,7 +670,14 @@ def fit(
     The replicas train in float32, as Keras does. A single replica
     reproduces Keras' ``fit`` bit for bit; in a run of several replicas each
     one differs from its own single run by rounding, which training amplifies
-    over many epochs (see the module notes).
+    over many epochs (see the module notes). The same amplification makes
+    long float32 runs at large learning rates depend on the processor: its
+    matrix kernels round differently with and without fused multiply-add.
+    With ``dtype="float64"`` the rounding starts some nine orders of
+    magnitude smaller, and TensorFlow computes double precision with the
+    same kernels on every x86-64 processor, so such a run gives the same
+    figures under the course's portability check (chapter 14 trains this
+    way).
 
     The first call for a loss and a set of shapes traces the computation
     (about half a second); later calls with the same settings reuse it.
@@ -681,6 +713,9 @@ def fit(
             )
         rates = rates.astype(np.float32)
     _check_rate(momentum, "momentum", high=1, example=0.9)
+    if not isinstance(dtype, str) or dtype not in ("float32", "float64"):
+        raise ValueError(f"`dtype` must be 'float32' or 'float64'; got {dtype!r}. Use 'float64' for double precision.")
+    real = np.dtype(dtype)
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise ValueError(f"`progress` must be True, False or None (automatic); got {progress!r}.")
     outputs = _models.output_units(head, n_classes)
@@ -697,7 +732,7 @@ def fit(
     halves = []
     for one in splits:
         arrays = _split_arrays(one, loss, outputs=outputs, holder="network")
-        halves.append([(x, np.asarray(y, dtype=np.float32)) for x, y in arrays.values()])
+        halves.append([(np.asarray(x, dtype=real), np.asarray(y, dtype=real)) for x, y in arrays.values()])
     if len({tuple(a.shape for half in h for a in half) for h in halves}) > 1:
         raise ValueError("the splits of the replicas must all have the same shapes; got splits of different sizes.")
     (x, y), (x_test, y_test) = halves[0]
@@ -715,6 +750,7 @@ def fit(
         params = [w[where] for w in initial_weights(d, hidden=hidden, outputs=outputs, seeds=unique)]
     else:
         params = _check_weights(weights, expected)
+    params = [w.astype(real) for w in params]
     if orders is None:
         orders = batch_orders(unique, n=n, epochs=epochs)[where]
     else:
@@ -737,6 +773,7 @@ def fit(
         n,
         batch_size,
         float(momentum),
+        dtype,
     )
     run = _runner(
         key,
@@ -747,6 +784,7 @@ def fit(
         n=n,
         batch_size=batch_size,
         momentum=float(momentum),
+        dtype=dtype,
     )
 
     show = _interactive() if progress is None else bool(progress)
@@ -758,7 +796,7 @@ def fit(
         stacked = [np.stack([h[i][j] for h in halves]) for i in (0, 1) for j in (0, 1)]
     else:
         stacked = [x, y, x_test, y_test]
-    data_tensors = [tf.constant(rates)] + [tf.constant(a) for a in stacked]
+    data_tensors = [tf.constant(rates.astype(real))] + [tf.constant(a) for a in stacked]
     logs = []
     for start in range(0, epochs, chunk):
         state, velocity, chunk_logs = run(state, velocity, tf.constant(orders[:, start : start + chunk]), *data_tensors)
@@ -766,7 +804,7 @@ def fit(
         bar.update(min(start + chunk, epochs))
     # Keras' Mean metrics: total / count in float32, divided outside the graph,
     # where no optimiser turns the division into a multiplication by 1 / count.
-    counts = np.array([n, n, x_test.shape[0], x_test.shape[0]], np.float32)
+    counts = np.array([n, n, x_test.shape[0], x_test.shape[0]], real)
     logs = (np.concatenate(logs) / counts[:, None]).transpose(1, 2, 0)  # (4, R, E)
     return ReplicaHistory(
         head.loss,

@@ -296,13 +296,18 @@ def test_focal_options_are_checked(options, message):
 # ---------------------------------------------------------------------------
 
 
+def _class_rows(from_logits, classes=4):
+    """One-hot targets of N examples, and rows of predicted probabilities or, with ``from_logits``, their logits."""
+    rng = _rng()
+    y = np.eye(classes)[rng.integers(0, classes, size=N)]
+    z = rng.normal(scale=2.0, size=(N, classes))
+    return y, z if from_logits else special.softmax(z, axis=1)
+
+
 @pytest.mark.parametrize("from_logits", [False, True])
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.1, 0.3, 0.9])
 def test_label_smoothing_equals_keras_and_has_its_gradient(label_smoothing, from_logits):
-    rng = _rng()
-    y = np.eye(4)[rng.integers(0, 4, size=N)]
-    z = rng.normal(scale=2.0, size=(N, 4))
-    p = z if from_logits else special.softmax(z, axis=1)
+    y, p = _class_rows(from_logits)
     loss_object = keras.losses.CategoricalCrossentropy(
         label_smoothing=label_smoothing, from_logits=from_logits, dtype="float64"
     )
@@ -342,6 +347,107 @@ def test_label_smoothing_needs_rows_like_categorical_crossentropy():
         losses.label_smoothed_categorical_crossentropy([0, 1], [[0.6, 0.4], [0.3, 0.7]])
     with pytest.raises(ValueError, match=r"`y_pred` rows must each sum to 1.*from_logits=True"):
         losses.label_smoothed_categorical_crossentropy(np.eye(2), [[0.6, 0.6], [0.3, 0.7]])
+
+
+# ---------------------------------------------------------------------------
+# Categorical focal cross-entropy
+# ---------------------------------------------------------------------------
+
+CATEGORICAL_FOCAL = [
+    {},  # Keras' defaults, alpha=0.25 and gamma=2
+    {"alpha": 1.0, "gamma": 0.0},
+    {"alpha": 0.5, "gamma": 0.5},
+    {"alpha": 1.0, "gamma": 1.0},
+    {"alpha": 2.0, "gamma": 3.0},
+]
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("options", CATEGORICAL_FOCAL, ids=str)
+def test_categorical_focal_equals_keras_and_has_its_gradient(options, from_logits):
+    y, p = _class_rows(from_logits)
+    loss_object = keras.losses.CategoricalFocalCrossentropy(
+        from_logits=from_logits, reduction=None, dtype="float64", **options
+    )
+    expected = np.asarray(loss_object(y, p))
+    actual = losses.categorical_focal_crossentropy(y, p, from_logits=from_logits, reduction="none", **options)
+    np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=1e-12)
+    assert losses.categorical_focal_crossentropy(y, p, from_logits=from_logits, **options) == pytest.approx(
+        _keras_mean(keras.losses.CategoricalFocalCrossentropy(from_logits=from_logits, dtype="float64", **options), y, p),
+        rel=1e-9,
+    )
+    _assert_gradient(
+        losses.categorical_focal_crossentropy,
+        losses.categorical_focal_crossentropy_grad,
+        y,
+        p,
+        from_logits=from_logits,
+        **options,
+    )
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_categorical_focal_without_focusing_is_categorical_crossentropy(from_logits):
+    y, p = _class_rows(from_logits, classes=3)
+    y[:2] = _rng(4).dirichlet(np.ones(3), size=2)  # soft targets too
+    kwargs = {"alpha": 1.0, "gamma": 0.0, "from_logits": from_logits}
+    cce = losses.categorical_crossentropy(y, p, from_logits=from_logits, reduction="none")
+    np.testing.assert_array_equal(losses.categorical_focal_crossentropy(y, p, reduction="none", **kwargs), cce)
+    np.testing.assert_allclose(
+        losses.categorical_focal_crossentropy_grad(y, p, **kwargs),
+        losses.categorical_crossentropy_grad(y, p, from_logits=from_logits),
+        rtol=1e-12,
+        atol=1e-15,
+    )
+    # alpha multiplies the loss and the gradient, nothing else.
+    np.testing.assert_allclose(
+        losses.categorical_focal_crossentropy(y, p, alpha=0.25, gamma=0.0, from_logits=from_logits, reduction="none"),
+        0.25 * cce,
+        rtol=1e-15,
+    )
+
+
+def test_categorical_focal_shrinks_easy_examples_and_is_zero_at_a_perfect_prediction():
+    y = np.eye(3)[[0, 1]]
+    p = np.array([[0.95, 0.03, 0.02], [0.3, 0.4, 0.3]])
+    cce = losses.categorical_crossentropy(y, p, reduction="none")
+    ratio = losses.categorical_focal_crossentropy(y, p, alpha=1.0, reduction="none") / cce
+    np.testing.assert_allclose(ratio, [0.05**2, 0.6**2], rtol=1e-12)
+    # 0 loss and 0 gradient, also for gamma < 1 (where (1 - p)**(gamma - 1) is infinite), and from logits of +-40.
+    for gamma in (0.5, 2.0):
+        assert losses.categorical_focal_crossentropy(np.eye(3), np.eye(3), gamma=gamma) == 0.0
+        np.testing.assert_array_equal(losses.categorical_focal_crossentropy_grad(np.eye(3), np.eye(3), gamma=gamma), 0.0)
+        logits = 40.0 * (2.0 * np.eye(3) - 1.0)
+        assert losses.categorical_focal_crossentropy(np.eye(3), logits, gamma=gamma, from_logits=True) < 1e-30
+        np.testing.assert_allclose(
+            losses.categorical_focal_crossentropy_grad(np.eye(3), logits, gamma=gamma, from_logits=True), 0.0, atol=1e-30
+        )
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"gamma": -1.0}, r"`gamma` must be a finite number >= 0; got -1\.0\. Pass e\.g\. gamma=2\.0\."),
+        ({"gamma": np.inf}, r"`gamma` must be a finite number >= 0; got inf\."),
+        ({"alpha": 0.0}, r"`alpha` must be a positive, finite number; got 0\.0\. Pass e\.g\. alpha=0\.25\."),
+        ({"alpha": -0.25}, r"`alpha` must be a positive, finite number; got -0\.25\."),
+        ({"alpha": [0.25, 0.5]}, r"`alpha` must be a positive, finite number; got \[0\.25, 0\.5\]\."),
+        ({"alpha": True}, r"`alpha` must be a positive, finite number; got True\."),
+        ({"from_logits": "yes"}, r"`from_logits` must be True or False"),
+        ({"reduction": "sum_over_batch_size"}, r"'mean', 'sum' or 'none'"),
+    ],
+)
+def test_categorical_focal_options_are_checked(options, message):
+    for function in (losses.categorical_focal_crossentropy, losses.categorical_focal_crossentropy_grad):
+        with pytest.raises(ValueError, match=message):
+            function(np.eye(2), [[0.6, 0.4], [0.3, 0.7]], **options)
+
+
+def test_categorical_focal_needs_rows_like_categorical_crossentropy():
+    with pytest.raises(ValueError, match=r"^categorical_focal_crossentropy expects one-hot rows"):
+        losses.categorical_focal_crossentropy([0, 1], [[0.6, 0.4], [0.3, 0.7]])
+    with pytest.raises(ValueError, match=r"`y_pred` rows must each sum to 1.*from_logits=True"):
+        losses.categorical_focal_crossentropy(np.eye(2), [[0.6, 0.6], [0.3, 0.7]])
 
 
 # ---------------------------------------------------------------------------

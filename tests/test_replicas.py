@@ -112,6 +112,7 @@ PART3 = {
     "weighted_binary_crossentropy": (CIRCLES, None),
     "binary_focal_crossentropy": (CIRCLES, None),
     "label_smoothed_categorical_crossentropy": (ONE_HOT_BLOBS, 3),
+    "categorical_focal_crossentropy": (ONE_HOT_BLOBS, 3),
 }
 
 
@@ -395,7 +396,33 @@ def test_logits_reproduce_the_final_test_figures_and_refuse_bad_inputs():
     z = runs.logits(split.x_test)
     assert z.shape == (3, split.x_test.shape[0], 1)
     np.testing.assert_allclose(np.mean((z[..., 0] - split.y_test) ** 2, axis=1), runs.final()["test"]["mse"], rtol=1e-5)
-    with pytest.raises(ValueError, match="with 20 columns"):
+    with pytest.raises(ValueError, match=r"shape \(n, 20\) or \(3, n, 20\)"):
         runs.logits(split.x_test[:, :5])
     with pytest.raises(ValueError, match="finite numbers"):
         runs.logits(np.full((2, 20), np.nan))
+    with pytest.raises(ValueError, match=r"got shape \(2, 4, 20\)"):  # a stack for 2 replicas, not 3
+        runs.logits(np.zeros((2, 4, 20)))
+    # Each replica's own rows: replica r on stack[r] equals the shared call's row r.
+    stack = np.stack([split.x_test[:7], split.x_test[7:14], split.x_test[14:21]])
+    own = runs.logits(stack)
+    for r in range(3):
+        np.testing.assert_allclose(own[r], runs.logits(stack[r])[r], rtol=1e-12)
+
+
+def test_double_precision_trains_the_same_networks_up_to_rounding():
+    split = ONE_HOT_BLOBS
+    single = replicas.fit("categorical_crossentropy", split, hidden=8, epochs=3, replicas=3, seed=2, n_classes=3,
+                          learning_rate=0.01, progress=False)
+    double = replicas.fit("categorical_crossentropy", split, hidden=8, epochs=3, replicas=3, seed=2, n_classes=3,
+                          learning_rate=0.01, progress=False, dtype="float64")
+    assert all(w.dtype == np.float64 for w in double.weights)
+    assert all(w.dtype == np.float32 for w in single.weights)
+    for a, b in zip(single.weights, double.weights):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(single.test["loss"], double.test["loss"], rtol=1e-4)
+    np.testing.assert_allclose(double.logits(split.x_test)[..., 0], double.logits(split.x_test.astype(np.float64))[..., 0])
+
+
+def test_an_unknown_precision_is_refused():
+    with pytest.raises(ValueError, match="`dtype` must be 'float32' or 'float64'; got 'float16'"):
+        replicas.fit("mse", data.regression(), hidden=4, epochs=1, replicas=1, progress=False, dtype="float16")

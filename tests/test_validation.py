@@ -160,6 +160,14 @@ BAD_LABELS = {
         "label_smoothed_categorical_crossentropy expects one-hot rows of shape (n, K), or rows of probabilities; "
         "got integer class labels of shape (3,).",
     ),
+    "indices for categorical focal": (
+        "categorical_focal_crossentropy",
+        [0, 2, 1],
+        P3,
+        3,
+        "categorical_focal_crossentropy expects one-hot rows of shape (n, K), or rows of probabilities; "
+        "got integer class labels of shape (3,).",
+    ),
 }
 
 
