@@ -82,7 +82,10 @@ Rounding is not negligible forever. Training these networks is chaotic: on
 the unscaled blobs, changing one initial weight by one part in ``1e7``
 changes Keras' own loss after three epochs by up to 1 % for some seeds. After
 100 epochs a replica of a run of 30 and the same network trained alone end at
-different, equally valid weights; statistics over seeds do not notice.
+different, equally valid weights; statistics over seeds notice at most in
+their last digits. Those digits can then depend on the processor, whose
+matrix kernels round differently with and without fused multiply-add; where
+they must not, ``fit(..., dtype="float64")`` trains in double precision.
 """
 
 from __future__ import annotations
