@@ -30,7 +30,10 @@ The losses of Part III (``PART3_LOSS_NAMES``) are trained as replicas too, on
 their task's canonical experiment (Poisson on the positive, skewed regression
 target), and reported after the grid; they are not part of the grid or its
 targets. ``python bench/replicas.py --phase part3 SEEDS`` runs that phase
-alone and prints its JSON report.
+alone and prints its JSON report. The ``precision`` phase times two
+multi-class configurations in float32 and in float64
+(``replicas.fit(dtype=...)``), the cost of the double precision chapter 14
+trains in; it is not part of the targets either.
 
 Run it with ``make bench``, or ``python bench/replicas.py --help``.
 """
@@ -63,6 +66,10 @@ PART3_LOSS_NAMES = [
 #: Learning rates other than the canonical 0.01: at 0.01 the Gaussian NLL's learned variance diverges on some
 #: seeds of the canonical regression problem (1 of 30 ends in NaN); chapter 12 chose 0.0002 on validation.
 PART3_RATES = {"gaussian_nll": 0.0002}
+
+#: The configurations timed in both precisions: chapter 14 trains in float64 so that its figures do not depend on
+#: the processor's instruction set; this is what that costs.
+PRECISION_LOSS_NAMES = ["categorical_crossentropy", "label_smoothed_categorical_crossentropy"]
 
 
 def _configs(names=LOSS_NAMES):
@@ -105,7 +112,7 @@ def _peak_mib():
 # ---------------------------------------------------------------------------
 
 
-def phase_replicas(seeds, names=LOSS_NAMES, rates=None):
+def phase_replicas(seeds, names=LOSS_NAMES, rates=None, dtype="float32"):
     import lossbook
 
     lossbook.setup(keras=True)
@@ -117,7 +124,7 @@ def phase_replicas(seeds, names=LOSS_NAMES, rates=None):
         t0 = time.perf_counter()
         runs = replicas.fit(
             loss, _split(problem, loss), hidden=hidden, epochs=epochs, replicas=seeds, n_classes=n_classes,
-            progress=False, **({"learning_rate": rates[loss]} if rates and loss in rates else {}),
+            progress=False, dtype=dtype, **({"learning_rate": rates[loss]} if rates and loss in rates else {}),
         )
         metric = runs.metrics[0]
         final = runs.final()["test"][metric]
@@ -145,6 +152,11 @@ def _print_rows(rows, seeds, *, width):
 def phase_part3(seeds):
     """The losses of Part III as replicas, each on its task's canonical experiment."""
     return phase_replicas(seeds, PART3_LOSS_NAMES, PART3_RATES)
+
+
+def phase_precision(seeds):
+    """The canonical multi-class configurations in single and in double precision (``replicas.fit(dtype=...)``)."""
+    return {dtype: phase_replicas(seeds, PRECISION_LOSS_NAMES, dtype=dtype) for dtype in ("float32", "float64")}
 
 
 def phase_sweep(seeds):
@@ -231,7 +243,7 @@ def main(argv=None):
 
     if args.phase:
         name, seeds = args.phase[0], int(args.phase[1])
-        phases = {"replicas": phase_replicas, "sweep": phase_sweep, "part3": phase_part3}
+        phases = {"replicas": phase_replicas, "sweep": phase_sweep, "part3": phase_part3, "precision": phase_precision}
         report = phases[name](seeds) if name in phases else phase_one_at_a_time(seeds, name)
         print(json.dumps(report))
         return 0
@@ -257,6 +269,13 @@ def main(argv=None):
     part3 = _run_phase(["part3", str(args.seeds)])
     print(f"Part III losses (not in the grid or its targets): {args.seeds} replicas per lossbook.replicas.fit call")
     _print_rows(part3["rows"], args.seeds, width=40)
+    print()
+
+    precision = _run_phase(["precision", str(args.seeds)])
+    single, double = precision["float32"], precision["float64"]
+    print(f"precision (not in the targets): {', '.join(PRECISION_LOSS_NAMES)}, {args.seeds} replicas each")
+    print(f"  float32 {single['seconds']:.2f} s, float64 {double['seconds']:.2f} s: double precision takes "
+          f"{double['seconds'] / single['seconds']:.2f}x the time")
     print()
 
     sweep = _run_phase(["sweep", str(args.seeds)])
