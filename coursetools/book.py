@@ -16,6 +16,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -193,15 +194,16 @@ def _run(path: Path, timeout: int, overrides: dict[str, str] | None = None):
             cell.execution_count = None
             cell.metadata.pop("execution", None)
     start = time.perf_counter()
-    client = NotebookClient(
-        nb,
-        km=kernel_manager(),
-        timeout=timeout,
-        record_timing=False,
-        allow_errors=False,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()
+    with tempfile.TemporaryDirectory(prefix="lossbook-kernel-") as sockets:
+        client = NotebookClient(
+            nb,
+            km=kernel_manager(sockets if os.name == "posix" else None),
+            timeout=timeout,
+            record_timing=False,
+            allow_errors=False,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        client.execute()
     # How a cell's prints are split into messages depends on timing; merged,
     # the stored notebook is the same on every run.
     nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})

@@ -152,12 +152,20 @@ def environment(environ=None) -> dict:
     return apply_environment(environ)
 
 
-def kernel_manager():
-    """A manager for a kernel that runs this Python, the one the test suite (nbval) runs."""
+def kernel_manager(sockets: str | os.PathLike | None = None):
+    """A manager for a kernel that runs this Python, the one the test suite (nbval) runs.
+
+    With ``sockets``, an existing folder (POSIX only), the kernel talks over
+    Unix sockets in that folder rather than over TCP ports: kernels started
+    at the same moment by two worker processes can otherwise be handed the
+    same free port, and one of them dies with "Address already in use". The
+    caller removes the folder when the kernel has stopped.
+    """
     from jupyter_client.manager import KernelManager
     from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
 
-    return KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
+    transport = {} if sockets is None else {"transport": "ipc", "ip": os.path.join(os.fspath(sockets), "kernel")}
+    return KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager(), **transport)
 
 
 def write_kernel(jupyter_path: Path) -> dict:

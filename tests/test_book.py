@@ -223,3 +223,9 @@ def test_portability_lists_a_cell_that_changes_and_accepts_one_that_is_explained
     lines = []
     assert book.portability([path], settings=["threads"], jobs=1, log=lines.append) == 0
     assert any("explained" in line and "prints the thread count" in line for line in lines)
+
+
+def test_kernels_of_parallel_runs_talk_over_their_own_sockets(tmp_path):
+    manager = course.kernel_manager(tmp_path)
+    assert manager.transport == "ipc" and manager.ip.startswith(str(tmp_path))
+    assert course.kernel_manager().transport == "tcp"
