@@ -1,6 +1,7 @@
 """Exercises of chapter 14, calibration."""
 
 import numpy as np
+from scipy import special
 
 from lossbook.exercises.model import Case, Exercise, Mistake
 
@@ -30,8 +31,7 @@ def _no_bins(confidence, correct, n_bins):
 
 
 def _softmax_top(z):
-    e = np.exp(np.asarray(z, dtype=float))
-    return float(e.max() / e.sum())
+    return float(special.softmax(np.asarray(z, dtype=float)).max())
 
 
 EXERCISES = [
