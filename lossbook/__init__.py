@@ -8,9 +8,9 @@ The chapters import modules, not objects::
     lossbook.setup(seed=0)
 """
 
-from lossbook import calibration, data, exercises, losses, models, optim, plotting, registry, replicas, stats, training
+from lossbook import calibration, data, exercises, losses, models, optim, plotting, registry, replicas, resampling, stats, training
 from lossbook._setup import setup
 
 __version__ = "0.1.0"
 
-__all__ = ["setup", "calibration", "data", "exercises", "losses", "models", "optim", "plotting", "registry", "replicas", "stats", "training", "__version__"]
+__all__ = ["setup", "calibration", "data", "exercises", "losses", "models", "optim", "plotting", "registry", "replicas", "resampling", "stats", "training", "__version__"]
