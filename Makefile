@@ -103,14 +103,13 @@ lock:
 	rm -rf $(VENV)-lock
 	$(MAKE) binder/requirements.txt
 
-# Binder's environment: the lock's exact versions, then lossbook itself from the
-# repository (repo2docker runs pip in the repository's root).
-binder/requirements.txt: requirements.lock
+# Binder's environment: the chapters' runtime alone (lossbook's dependencies and
+# JupyterLab, with what they require) at the lock's versions, then lossbook itself
+# from the repository (repo2docker runs pip in the repository's root).
+binder/requirements.txt: requirements.lock pyproject.toml coursetools/pins.py $(STAMP)
 	mkdir -p binder
-	echo "# Binder's environment: requirements.lock, then lossbook from this repository." > $@
-	echo "# Generated from requirements.lock by 'make binder/requirements.txt'; do not edit." >> $@
-	grep -v '^#' requirements.lock >> $@
-	echo "." >> $@
+	$(BIN)/python -m coursetools.pins binder > $@.tmp
+	mv $@.tmp $@
 
 clean:
 	rm -rf _build $(VENV) $(VENV)-lock
