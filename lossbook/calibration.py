@@ -11,6 +11,12 @@ This module measures that for the top label, as Guo et al. (2017) do:
   reliability diagram (:func:`lossbook.plotting.confidence_diagram`);
 - :func:`expected_calibration_error` (ECE) is the gap between the two,
   averaged over the bins with weights proportional to their sizes;
+- :func:`expected_ece_if_calibrated` is the ECE that a perfectly calibrated
+  model with the same confidences would show on average: the ECE of a finite
+  sample is biased upwards, and by how much depends on the confidences, so a
+  model's ECE is read against its own reference;
+- :func:`brier_decomposition` splits the Brier score, a proper scoring rule,
+  into reliability (miscalibration), resolution and uncertainty (Murphy 1973);
 - :func:`fit_temperature` and :func:`scale` repair an over- or
   under-confident network after training: divide its logits by one number
   :math:`T`, fitted on validation data by minimising the negative
@@ -29,7 +35,17 @@ from scipy import optimize, special
 
 from lossbook import _validation as _v
 
-__all__ = ["Bins", "calibration_bins", "expected_calibration_error", "fit_temperature", "scale", "top_label"]
+__all__ = [
+    "Bins",
+    "BrierDecomposition",
+    "brier_decomposition",
+    "calibration_bins",
+    "expected_calibration_error",
+    "expected_ece_if_calibrated",
+    "fit_temperature",
+    "scale",
+    "top_label",
+]
 
 _PROBABILITY_FIX = "Pass the softmax of the logits, e.g. lossbook.calibration.scale(logits, 1.0)."
 
@@ -138,6 +154,12 @@ class Bins:
         return float(np.sum(self.count[used] * np.abs(self.gap[used])) / self.count.sum())
 
 
+def _bin_of(values, n_bins):
+    """The equal-width edges from 0 to 1 and each value's bin: ``(edges[b], edges[b + 1]]``, 0 in the first."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    return edges, np.clip(np.searchsorted(edges, values, side="left") - 1, 0, n_bins - 1)
+
+
 def calibration_bins(probabilities, labels, *, n_bins: int = 15) -> Bins:
     """Group the cases by their top-label confidence into ``n_bins`` equal-width bins.
 
@@ -166,8 +188,7 @@ def calibration_bins(probabilities, labels, *, n_bins: int = 15) -> Bins:
     """
     _v.check_int(n_bins, "n_bins", low=1, example=15)
     confidence, correct = top_label(probabilities, labels)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, n_bins - 1)
+    edges, which = _bin_of(confidence, n_bins)
     count = np.bincount(which, minlength=n_bins)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_confidence = np.bincount(which, weights=confidence, minlength=n_bins) / count
@@ -216,6 +237,173 @@ def expected_calibration_error(probabilities, labels, *, n_bins: int = 15) -> fl
     0.1
     """
     return calibration_bins(probabilities, labels, n_bins=n_bins).ece
+
+
+def _mean_absolute_deviation_of_successes(chances):
+    r"""E|S - E S| for S the number of successes of independent trials with these chances (Poisson binomial)."""
+    pmf = np.ones(1)
+    for c in chances:  # add one trial at a time: P(S = k) = P(S' = k)(1 - c) + P(S' = k - 1) c
+        pmf = np.concatenate([pmf * (1.0 - c), [0.0]]) + np.concatenate([[0.0], pmf * c])
+    return float(np.sum(pmf * np.abs(np.arange(pmf.size) - np.sum(chances))))
+
+
+def expected_ece_if_calibrated(probabilities, *, n_bins: int = 15) -> float:
+    r"""The expected ECE of a perfectly calibrated model with these confidences, computed exactly.
+
+    Suppose each case's predicted class is right with probability equal to
+    its confidence :math:`c_i`, independently: the model is calibrated by
+    construction. Its ECE on these cases is still above 0, since each bin's
+    accuracy is a sample proportion and the absolute value turns the noise
+    into a gap. Its expected value is
+
+    .. math::
+
+        \mathbb{E}[\mathrm{ECE}] = rac{1}{n} \sum_{b=1}^{B}
+        \mathbb{E}\Bigl|\, S_b - \sum_{i \in b} c_i \Bigr|,
+
+    where :math:`S_b`, the number of right predictions in bin :math:`b`, is
+    a sum of independent Bernoulli(:math:`c_i`) variables (a Poisson
+    binomial); its distribution is built one case at a time. The bins are
+    those of :func:`calibration_bins`, which depend only on the confidences,
+    so no label is needed.
+
+    Parameters
+    ----------
+    probabilities : array_like of shape (n, K)
+        Rows of class probabilities, e.g. a model's on its test cases.
+    n_bins : int, default 15
+
+    Returns
+    -------
+    float
+        Read a model's ECE against it: the excess ``ECE - expected`` is the
+        miscalibration the sample shows beyond the noise of a calibrated
+        model with the same confidences.
+
+    Raises
+    ------
+    ValueError
+        If the rows are not probabilities, or ``n_bins`` is not an integer >= 1.
+
+    Notes
+    -----
+    The reference depends strongly on the confidences: many cases near 1
+    give a small one, many middling ones a large one. Comparing the raw ECEs
+    of two models with different confidences therefore mixes their
+    calibration with the bias of the measure.
+
+    Examples
+    --------
+    >>> from lossbook import calibration
+    >>> round(calibration.expected_ece_if_calibrated([[0.5, 0.5]], n_bins=1), 4)  # right or wrong: |1 - 0.5| or |0 - 0.5|
+    0.5
+    >>> # two cases at 0.9: S = 0, 1, 2 right with chances 0.01, 0.18, 0.81, and E|S - 1.8| / 2 =
+    >>> round(calibration.expected_ece_if_calibrated([[0.9, 0.1], [0.9, 0.1]], n_bins=1), 4)
+    0.162
+    """
+    _v.check_int(n_bins, "n_bins", low=1, example=15)
+    p = _rows(probabilities, "probabilities", "expected_ece_if_calibrated", probabilities=True)
+    confidence = p.max(axis=1)
+    _, which = _bin_of(confidence, n_bins)
+    total = sum(_mean_absolute_deviation_of_successes(confidence[which == b]) for b in np.unique(which))
+    return float(total / confidence.size)
+
+
+@dataclasses.dataclass(frozen=True)
+class BrierDecomposition:
+    r"""The Brier score and its parts: ``score = reliability - resolution + uncertainty + within_bin``.
+
+    Attributes
+    ----------
+    score : float
+        The multi-class Brier score, :math:`\frac{1}{n}\sum_i \sum_k (p_{ik} - y_{ik})^2`.
+    reliability : float
+        Miscalibration: the squared gap between each bin's mean probability
+        and its observed frequency, weighted by the bin's size, summed over
+        classes. 0 for a calibrated model (in the limit of many cases).
+    resolution : float
+        How far the observed frequencies in the bins lie from the overall
+        ones: the better the model tells cases apart, the larger. It is
+        subtracted.
+    uncertainty : float
+        :math:`\sum_k \bar y_k (1 - \bar y_k)`, the score of always
+        predicting the observed class shares; a property of the labels alone.
+    within_bin : float
+        The correction for probabilities that differ inside a bin (within-bin
+        variance minus twice the within-bin covariance, Stephenson et al.
+        2008); it is 0 when each bin holds one probability value.
+    """
+
+    score: float
+    reliability: float
+    resolution: float
+    uncertainty: float
+    within_bin: float
+
+
+def brier_decomposition(probabilities, labels, *, n_bins: int = 15) -> BrierDecomposition:
+    r"""Murphy's decomposition of the multi-class Brier score, class by class over equal-width bins.
+
+    For each class :math:`k` the probabilities :math:`p_{ik}` are binned as
+    in :func:`calibration_bins`; with :math:`n_b` cases in bin :math:`b`,
+    mean probability :math:`ar p_b` and observed frequency :math:`ar o_b`
+    of class :math:`k`, and :math:`ar o` its frequency over all cases,
+
+    .. math::
+
+        \mathrm{REL} = \sum_b rac{n_b}{n} (ar p_b - ar o_b)^2, \qquad
+        \mathrm{RES} = \sum_b rac{n_b}{n} (ar o_b - ar o)^2, \qquad
+        \mathrm{UNC} = ar o (1 - ar o),
+
+    summed over the classes, and
+    :math:`\mathrm{BS} = \mathrm{REL} - \mathrm{RES} + \mathrm{UNC} + \mathrm{WB}`
+    holds exactly, WB being the within-bin term (:class:`BrierDecomposition`).
+
+    Parameters
+    ----------
+    probabilities : array_like of shape (n, K)
+    labels : array_like of int, shape (n,)
+    n_bins : int, default 15
+
+    Returns
+    -------
+    BrierDecomposition
+
+    Raises
+    ------
+    ValueError
+        As :func:`calibration_bins`.
+
+    Examples
+    --------
+    >>> from lossbook import calibration
+    >>> d = calibration.brier_decomposition([[0.8, 0.2], [0.8, 0.2], [0.3, 0.7], [0.3, 0.7]], [0, 1, 1, 1], n_bins=10)
+    >>> round(d.score, 4), round(d.reliability, 4), round(d.resolution, 4), round(d.uncertainty, 4), round(d.within_bin, 4)
+    (0.43, 0.18, 0.125, 0.375, 0.0)
+    """
+    _v.check_int(n_bins, "n_bins", low=1, example=15)
+    p, y = _inputs(probabilities, labels, "brier_decomposition")
+    n, classes = p.shape
+    outcome = (y[:, None] == np.arange(classes)).astype(float)
+    parts = np.zeros(4)  # reliability, resolution, uncertainty, within-bin
+    for k in range(classes):
+        f, o = p[:, k], outcome[:, k]
+        _, which = _bin_of(f, n_bins)
+        count = np.bincount(which, minlength=n_bins)
+        used = count > 0
+        f_bar = np.bincount(which, weights=f, minlength=n_bins)[used] / count[used]
+        o_bar = np.bincount(which, weights=o, minlength=n_bins)[used] / count[used]
+        weight = count[used] / n
+        f_dev = f - np.bincount(which, weights=f, minlength=n_bins)[which] / count[which]
+        o_dev = o - np.bincount(which, weights=o, minlength=n_bins)[which] / count[which]
+        parts += [
+            np.sum(weight * (f_bar - o_bar) ** 2),
+            np.sum(weight * (o_bar - o.mean()) ** 2),
+            o.mean() * (1 - o.mean()),
+            np.mean(f_dev**2) - 2 * np.mean(f_dev * o_dev),
+        ]
+    score = float(np.mean(np.sum((p - outcome) ** 2, axis=1)))
+    return BrierDecomposition(score, *(float(v) for v in parts))
 
 
 def scale(logits, temperature) -> np.ndarray:

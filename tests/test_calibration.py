@@ -1,8 +1,11 @@
 """lossbook.calibration: top-label confidence, bins, ECE and temperature scaling."""
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy import special
+from sklearn import metrics
 
 from lossbook import calibration, plotting
 
@@ -113,6 +116,10 @@ def test_the_temperature_minimises_the_validation_nll_and_scales_with_the_logits
         (lambda: calibration.scale([[1.0, np.inf]], 1.0), "must be finite"),
         (lambda: calibration.fit_temperature([[1.0, 2.0], [0.0, 1.0]], [1, 1], bounds=(2.0, 1.0)), "0 < low < high"),
         (lambda: calibration.fit_temperature([[1.0, 2.0]], [1, 0]), "one class per row"),
+        (lambda: calibration.expected_ece_if_calibrated([[0.5, 0.6]]), "sum to 1"),
+        (lambda: calibration.expected_ece_if_calibrated([[0.5, 0.5]], n_bins=0), "n_bins"),
+        (lambda: calibration.brier_decomposition([[0.5, 0.5]], [3]), r"class indices 0\.\.1"),
+        (lambda: calibration.brier_decomposition([[0.2, 0.8]], [1, 0]), "one class per row"),
     ],
 )
 def test_bad_input_gets_a_message_that_names_it(call, message):
@@ -124,6 +131,101 @@ def test_a_temperature_at_the_edge_of_the_search_is_refused():
     z = np.array([[5.0, 0.0], [0.0, 5.0], [4.0, 1.0]])
     with pytest.raises(ValueError, match="edge of `bounds`"):
         calibration.fit_temperature(z, [0, 1, 0])  # every case right: the likelihood keeps rising as T falls
+
+
+def _expected_ece_by_enumeration(p, n_bins):
+    """Every pattern of right and wrong predictions, weighted by its chance under calibration: exact, for few cases."""
+    confidence = p.max(axis=1)
+    total = 0.0
+    for pattern in itertools.product([0, 1], repeat=len(confidence)):
+        right = np.array(pattern)
+        chance = np.prod(np.where(right == 1, confidence, 1 - confidence))
+        total += chance * _ece_by_loop(p, np.where(right == 1, p.argmax(axis=1), (p.argmax(axis=1) + 1) % p.shape[1]), n_bins)
+    return total
+
+
+@pytest.mark.parametrize("n_bins", [1, 3, 15])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_expected_ece_if_calibrated_equals_the_enumeration_of_all_outcomes(n_bins, seed):
+    _, p, _ = _rows(9, 4, seed, scale=1.5)
+    assert calibration.expected_ece_if_calibrated(p, n_bins=n_bins) == pytest.approx(
+        _expected_ece_by_enumeration(p, n_bins), abs=1e-12)
+
+
+def test_expected_ece_if_calibrated_matches_a_simulation_of_calibrated_labels():
+    rng = np.random.default_rng(11)
+    _, p, _ = _rows(400, 10, 11, scale=3.0)
+    draws = []
+    for _ in range(2000):  # labels drawn from the model's own probabilities: calibrated by construction
+        u = rng.random((p.shape[0], 1))
+        labels = np.minimum((u > np.cumsum(p, axis=1)).sum(axis=1), p.shape[1] - 1)
+        draws.append(_ece_by_loop(p, labels, 15))
+    standard_error = np.std(draws) / np.sqrt(len(draws))
+    assert abs(calibration.expected_ece_if_calibrated(p) - np.mean(draws)) < 4 * standard_error
+
+
+def test_the_reference_is_larger_for_middling_confidences_and_zero_for_certain_ones():
+    assert calibration.expected_ece_if_calibrated(np.tile([[1.0, 0.0]], (50, 1))) == 0.0
+    sure = np.tile([[0.99, 0.01]], (500, 1))
+    unsure = np.tile([[0.6, 0.4]], (500, 1))
+    assert calibration.expected_ece_if_calibrated(unsure) > 3 * calibration.expected_ece_if_calibrated(sure)
+    # one bin of n cases at 0.5: E|Binomial(n, 1/2) - n/2| / n, in closed form for even n = 2m: C(2m, m) m / 2^(2m) / n
+    n = 40
+    closed = special.comb(n, n // 2, exact=True) * (n // 2) / 2**n / n
+    assert calibration.expected_ece_if_calibrated(np.tile([[0.5, 0.5]], (n, 1)), n_bins=1) == pytest.approx(closed)
+
+
+def _brier_by_loops(p, y, n_bins):
+    """Reliability, resolution and uncertainty written out class by class and bin by bin, with Python loops."""
+    n, classes = p.shape
+    reliability = resolution = uncertainty = 0.0
+    for k in range(classes):
+        o = (y == k).astype(float)
+        uncertainty += o.mean() * (1 - o.mean())
+        for b in range(n_bins):
+            low, high = b / n_bins, (b + 1) / n_bins
+            members = [i for i in range(n) if low < p[i, k] <= high or (b == 0 and p[i, k] == 0)]
+            if members:
+                f_bar, o_bar = np.mean(p[members, k]), np.mean(o[members])
+                reliability += len(members) / n * (f_bar - o_bar) ** 2
+                resolution += len(members) / n * (o_bar - o.mean()) ** 2
+    return reliability, resolution, uncertainty
+
+
+@pytest.mark.parametrize("n_bins", [1, 5, 15])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_brier_decomposition_adds_up_and_follows_its_definition(n_bins, seed):
+    _, p, y = _rows(300, 4, seed)
+    d = calibration.brier_decomposition(p, y, n_bins=n_bins)
+    assert d.score == pytest.approx(metrics.brier_score_loss(y, p, labels=np.arange(4)), abs=1e-12)
+    assert d.score == pytest.approx(d.reliability - d.resolution + d.uncertainty + d.within_bin, abs=1e-12)
+    np.testing.assert_allclose([d.reliability, d.resolution, d.uncertainty], _brier_by_loops(p, y, n_bins), atol=1e-12)
+
+
+def test_forecasts_from_a_few_values_give_murphys_decomposition_exactly():
+    # Each bin holds a single forecast value: the within-bin term vanishes and the classic grouping by value applies.
+    rng = np.random.default_rng(8)
+    values = np.array([0.1, 0.35, 0.6, 0.9])
+    f = rng.choice(values, 2000)
+    o = (rng.random(2000) < np.where(f > 0.5, f - 0.1, f + 0.05)).astype(int)  # a miscalibrated forecaster
+    d = calibration.brier_decomposition(np.c_[1 - f, f], o, n_bins=10)
+    assert d.within_bin == pytest.approx(0.0, abs=1e-12)
+    reliability = sum(np.mean(f == v) * (v - o[f == v].mean()) ** 2 for v in values)
+    resolution = sum(np.mean(f == v) * (o[f == v].mean() - o.mean()) ** 2 for v in values)
+    # the two columns are mirror images: each class contributes the same
+    assert d.reliability == pytest.approx(2 * reliability)
+    assert d.resolution == pytest.approx(2 * resolution)
+    assert d.uncertainty == pytest.approx(2 * o.mean() * (1 - o.mean()))
+
+
+def test_a_calibrated_model_has_a_small_reliability_and_an_overconfident_one_does_not():
+    rng = np.random.default_rng(9)
+    _, p, _ = _rows(20000, 4, 9)
+    honest = np.array([rng.choice(4, p=row) for row in p])
+    sharp = special.softmax(3 * np.log(p), axis=1)
+    calibrated, overconfident = (calibration.brier_decomposition(q, honest) for q in (p, sharp))
+    assert calibrated.reliability < 0.002 < 0.05 < overconfident.reliability
+    assert calibrated.uncertainty == overconfident.uncertainty
 
 
 def test_the_diagram_draws_one_line_per_model_with_its_ece():
