@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help book test portability oldest bench bench-grading outputs check lab lock clean student grade exercises
+.PHONY: help book test portability oldest bench bench-grading outputs check lab lock clean student grade gradescope exercises
 
 help:
 	@echo "make book     build the website into _build/html (creates .venv on first use)"
@@ -19,7 +19,9 @@ help:
 	@echo "make lab      open the chapters in JupyterLab"
 	@echo "make lock     re-resolve requirements.lock from pyproject.toml (and binder/requirements.txt)"
 	@echo "make student  write the student edition (notebooks, website, lossbook wheel; no solutions) to _build/student"
-	@echo "make grade SUBMISSIONS=folder  grade one sub-folder of notebooks per student, in a sandbox, into grades.csv"
+	@echo "make grade SUBMISSIONS=folder  grade one sub-folder of notebooks per student, in a sandbox, into grades.csv,"
+	@echo "               feedback/ (one page per student) and gradebook.csv (one row per student, for Canvas or Moodle)"
+	@echo "make gradescope [CHAPTERS=\"05_losses_from_scratch ...\"]  the autograder zip for Gradescope, in _build/gradescope"
 	@echo "make clean    remove the build and the virtual environment"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -89,9 +91,15 @@ student: $(STAMP)
 	$(BIN)/python -m coursetools.release --out _build/student
 
 GRADES ?= grades.csv
+FEEDBACK ?= feedback
+GRADEBOOK ?= gradebook.csv
 grade: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=grades.csv]" >&2; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=grades.csv] [ROSTER=lms-export.csv]" >&2; exit 2; }
 	$(BIN)/python -m coursetools.grading "$(SUBMISSIONS)" --out "$(GRADES)"
+	$(BIN)/python -m coursetools.gradebook "$(GRADES)" --feedback "$(FEEDBACK)" --gradebook "$(GRADEBOOK)" $(if $(ROSTER),--roster "$(ROSTER)")
+
+gradescope: $(STAMP)
+	$(BIN)/python -m coursetools.gradescope build --out _build/gradescope/autograder.zip $(if $(CHAPTERS),--chapters $(CHAPTERS))
 
 lock:
 	rm -rf $(VENV)-lock

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: What Binder adds to lossbook's own dependencies: the interface the launch buttons open.
 RUNTIME_EXTRA = ("jupyterlab",)
 #: What the grader adds to lossbook's dependencies: it reads notebooks.
-GRADER_EXTRA = ("nbformat", "packaging")
+GRADER_EXTRA = ("nbformat",)
 #: Left out of the lock by `make lock` (every environment has them): required, never pinned.
 UNPINNED = {"pip", "setuptools", "wheel"}
 
