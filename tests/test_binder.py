@@ -76,3 +76,11 @@ def test_pins_refuse_a_package_the_lock_lacks(tmp_path):
         assert "scipy" in str(exc) and "make lock" in str(exc)
     else:
         raise AssertionError("a package missing from the lock was pinned")
+
+
+def test_make_writes_binder_requirements_with_the_pins_module():
+    import subprocess
+
+    done = subprocess.run(["make", "-n", "-W", "coursetools/pins.py", "binder/requirements.txt"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    assert "-m coursetools.pins binder > binder/requirements.txt.tmp" in done.stdout

@@ -118,6 +118,15 @@ def test_the_gradebook_cli_reads_the_grades_file(tmp_path):
     assert gradebook.main([str(tmp_path / "missing.csv")]) == 2
 
 
+def test_make_grade_writes_the_feedback_and_the_gradebook_after_the_grades():
+    done = subprocess.run(["make", "-n", "grade", "SUBMISSIONS=subs", "ROSTER=export.csv"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    lines = [line for line in done.stdout.splitlines() if "-m coursetools." in line]
+    assert "-m coursetools.grading \"subs\" --out \"grades.csv\"" in lines[0]
+    assert lines[1].endswith('-m coursetools.gradebook "grades.csv" --feedback "feedback" --gradebook "gradebook.csv" '
+                             '--roster "export.csv"')
+
+
 # --------------------------------------------------------------------------- feedback pages
 
 
@@ -248,12 +257,7 @@ def _answer(label, code):
 
 
 @pytest.fixture(scope="module")
-def autograder(tmp_path_factory):
-    from coursetools import sandbox
-
-    problem = sandbox.why_unavailable()
-    if problem:
-        pytest.skip(f"the grading sandbox cannot run here: {problem}")
+def autograder(grading_sandbox, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gradescope")
     zip_path = gradescope.build(tmp / "autograder.zip", chapters=[CH05], secret="a-test-secret",
                                 log=lambda *a: None)
