@@ -131,7 +131,7 @@ def line_gradient(a, b, x, y):
 Run gradient descent on the slope loss of this chapter again, now with the
 learning rate $\eta = 0.75 \times 2 / L''$, three quarters of the stability
 limit. Before you run it, predict what the weight will do: `"creep"` (approach
-$w^\star$ slowly from one side), `"land"` (reach it in one step),
+$w^\star$ from one side, never crossing it), `"land"` (reach it in one step),
 `"oscillate"` (jump from side to side while closing in) or `"diverge"`. Return
 your prediction from `predicted_path()`, run the check, and then the experiment in the cell after it.
 """,

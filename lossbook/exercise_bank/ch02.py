@@ -110,47 +110,51 @@ def mean_nll(p, x):
     Exercise(
         label="ex-02-read-consistency",
         kind="read a plot",
-        function="rms_error_at_1000",
+        function="size_at_error_002",
         title="Reading a log-log plot",
         statement=r"""
-In {numref}`fig-02-consistency`, read the root-mean-square error of $\hat p$
-at the sample size $n = 1000$. Both axes are logarithmic. Return your reading
-from `rms_error_at_1000()` and run the check; a reading within 20% of the
-value counts as right.
+In {numref}`fig-02-consistency`, follow the dashed line, the theory
+$\sqrt{p(1 - p)/n}$, to the root-mean-square error 0.02 (the first minor tick
+above $10^{-2}$ on the vertical axis), and read the sample size $n$ at which
+the line passes it. Both axes are logarithmic. Return your reading from
+`size_at_error_002()` and run the check; a reading within 20% of the value
+counts as right.
 """,
         explanation=r"""
-On the horizontal axis $n = 1000$ is the tick $10^3$. The point above it lies
-a little above the tick $10^{-2}$ of the vertical axis, at about 0.014. The
-simulation and the dashed line, $\sqrt{0.3 \cdot 0.7 / 1000}$, confirm the
-reading (next cell). On
-a logarithmic axis equal distances are equal ratios, so the point halfway
-between $10^{-2}$ and $10^{-1}$ is $10^{-1.5} \approx 0.032$, not 0.055.
+On the vertical axis 0.02 is the first minor tick above $10^{-2}$. Follow
+that height to the dashed line: it crosses it between the points at
+$n = 300$ and $n = 1000$, at about $n = 500$. The line's formula gives the
+exact place: $n = p(1 - p) / 0.02^2 = 0.21 / 0.0004 = 525$ (next cell). On a
+logarithmic axis equal distances are equal ratios, so the point halfway
+between $10^2$ and $10^3$ is $10^{2.5} \approx 316$, not 550.
 """,
         solution='''\
-def rms_error_at_1000():
-    """The RMS error of p-hat at n = 1000, read from the consistency figure."""
-    return 0.0145
+def size_at_error_002():
+    """The sample size n at which the dashed theory line of the consistency figure passes an RMS error of 0.02."""
+    return 525.0
 ''',
         demo=r"""
-print(f"simulated RMS error at n = 1000: {rmse[sizes == 1000][0]:.4f}; "
-      f"theory {np.sqrt(p_true * (1 - p_true) / 1000):.4f}")
-print(f"halfway between 10^-2 and 10^-1 on a log axis: {10 ** -1.5:.3f}")
+print(f"sample size where sqrt(p(1 - p) / n) = 0.02: {p_true * (1 - p_true) / 0.02 ** 2:.0f}")
+print(f"halfway between 10^2 and 10^3 on a log axis: {10 ** 2.5:.0f}")
 """,
         cases=(Case(),),
         rtol=0.2,
         hints=(
-            "Both axes are logarithmic: each labelled tick is ten times the previous one. Find n = 1000 "
-            "(10^3) on the horizontal axis and go up to the dashed line.",
-            "On the vertical axis the point lies between 10^-2 = 0.01 and 10^-1 = 0.1, close to the lower "
-            "one. The dashed line is sqrt(p(1 - p)/n); with p = 0.3 you can check your reading.",
+            "Both axes are logarithmic: each labelled tick is ten times the previous one, and the unlabelled "
+            "minor ticks between 10^-2 and 10^-1 are 0.02, 0.03, ... Find 0.02 on the vertical axis, go across "
+            "to the dashed line, then down to the horizontal axis.",
+            "The dashed line passes 0.02 between the simulated points at n = 300 and n = 1000. You can check "
+            "your reading with the line's formula: sqrt(0.3 * 0.7 / n) = 0.02.",
         ),
         mistakes=(
-            Mistake("That is ten times too large: on a log axis the labels 10^-2 and 10^-1 are 0.01 and 0.1; "
-                    "the point at n = 1000 lies just above 0.01.", lambda expected: expected * 10),
-            Mistake("That is ten times too small: the point at n = 1000 lies just above 10^-2 = 0.01.",
-                    lambda expected: expected / 10),
-            Mistake("That is the error at n = 10000 (the last point); read at n = 1000 = 10^3.",
-                    lambda expected: expected / math.sqrt(10)),
+            Mistake("That is ten times too large: on the horizontal axis the labels 10^2 and 10^3 are 100 and "
+                    "1000, and the line passes 0.02 between them.", lambda expected: expected * 10),
+            Mistake("That is ten times too small: the line passes 0.02 between n = 10^2 = 100 and "
+                    "n = 10^3 = 1000.", lambda expected: expected / 10),
+            Mistake("That is the simulated point at n = 1000, whose error is below 0.02; the dashed line "
+                    "passes 0.02 to its left.", lambda expected: 1000.0),
+            Mistake("That is the simulated point at n = 300, whose error is above 0.02; the dashed line "
+                    "passes 0.02 to its right.", lambda expected: 300.0),
         ),
     ),
 ]

@@ -56,6 +56,8 @@ print(f"lossbook on the chapter's shifted labels: {losses.sparse_categorical_cro
             Case((np.array([0, 1]), np.array([[0.0, 1.0], [0.5, 0.5]])),
                  note="probability exactly 0 on the true class"),
             Case((np.array([1, 1, 0, 2]), _P4)),
+            Case((np.array([0, 1]), np.array([[1.0, 0.0], [0.0, 1.0]])),
+                 note="probability exactly 1 on the true class, which clipping lowers to 1 - eps"),
         ),
         hints=(
             "For example i the loss is -log p[i, labels[i]]: the predicted probability of its own class. "
@@ -72,6 +74,10 @@ print(f"lossbook on the chapter's shifted labels: {losses.sparse_categorical_cro
             Mistake("p[:, labels] picks whole columns for every example (an n x n array). Pick one entry "
                     "per row instead: p[np.arange(n), labels].",
                     lambda expected, labels, p: -np.mean(np.log(np.clip(p[:, labels], 1e-7, 1 - 1e-7)))),
+            Mistake("Clip from above too: np.clip(p_true, eps, 1 - eps). A probability of exactly 1 becomes "
+                    "1 - eps, as in Keras, so even a certain right answer costs about eps nats, not 0.",
+                    lambda expected, labels, p: -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], 1e-7,
+                                                                        None)))),
             Mistake("Wrong axis or reduction: np.mean over the whole n x K array divides by K as well. "
                     "Sum over the classes (axis=1) first, then average over the examples.",
                     lambda expected, labels, p: expected / p.shape[1]),
