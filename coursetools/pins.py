@@ -60,13 +60,17 @@ def lock(path: Path = ROOT / "requirements.lock") -> dict[str, tuple[str, str]]:
 
 
 def closure(roots) -> set[str]:
-    """Canonical names of ``roots`` and every package they require, transitively, without extras."""
-    seen, todo = set(), [_canonical(r) for r in roots]
+    """Canonical names of ``roots`` and every package they require, transitively.
+
+    The roots' own extras are left out; an extra that a requirement asks for
+    (``jsonschema[format-nongpl]``) is followed, as pip follows it.
+    """
+    seen, todo = set(), [(_canonical(r), "") for r in roots]
     while todo:
-        name = todo.pop()
-        if name in seen:
+        name, extra = todo.pop()
+        if (name, extra) in seen:
             continue
-        seen.add(name)
+        seen.add((name, extra))
         try:
             requires = metadata.requires(name) or []
         except metadata.PackageNotFoundError as exc:
@@ -74,9 +78,11 @@ def closure(roots) -> set[str]:
                               "from requirements.lock") from exc
         for text in requires:
             requirement = Requirement(text)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(_canonical(requirement.name))
-    return seen
+            if requirement.marker is None or requirement.marker.evaluate({"extra": extra}):
+                if extra and requirement.marker is None:
+                    continue  # already followed for the package without the extra
+                todo += [(_canonical(requirement.name), e) for e in ("", *sorted(requirement.extras))]
+    return {name for name, _ in seen}
 
 
 def pinned(roots, lock_path: Path = ROOT / "requirements.lock") -> list[str]:

@@ -84,3 +84,23 @@ def test_make_writes_binder_requirements_with_the_pins_module():
     done = subprocess.run(["make", "-n", "-W", "coursetools/pins.py", "binder/requirements.txt"], cwd=ROOT,
                           capture_output=True, text=True, check=True)
     assert "-m coursetools.pins binder > binder/requirements.txt.tmp" in done.stdout
+
+
+def test_binder_holds_everything_its_packages_require_extras_asked_for_included():
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    names = {_name(pin) for pin in _pins(BINDER.read_text(encoding="utf-8"))[:-1]}
+    missing = []
+    for name in names:
+        for text in metadata.requires(name) or []:
+            requirement = Requirement(text)
+            if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+                continue
+            wanted = [requirement.name]
+            for extra in requirement.extras:  # e.g. jupyter-events needs jsonschema[format-nongpl]
+                wanted += [Requirement(t).name for t in metadata.requires(requirement.name) or []
+                           if Requirement(t).marker is not None and Requirement(t).marker.evaluate({"extra": extra})]
+            missing += [f"{name} -> {w}" for w in wanted if _name(w) not in names | pins.UNPINNED]
+    assert not missing, f"installed unpinned on Binder: {sorted(set(missing))}"
