@@ -61,7 +61,8 @@ _SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu).
 set -euxo pipefail
 SOURCE=/autograder/source
-apt-get install -y --no-install-recommends bubblewrap util-linux ca-certificates python3 python3-venv
+apt-get update
+apt-get install -y --no-install-recommends bubblewrap util-linux ca-certificates python3 python3-venv python3-pip
 # The Python that requirements.lock was resolved for, installed by uv where every user can read it.
 python3 -m venv /autograder/uv
 /autograder/uv/bin/python -m pip install --quiet "uv=={uv}"
