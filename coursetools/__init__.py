@@ -19,6 +19,15 @@
     that runs them there.
 :mod:`coursetools.grading_policy`
     Held-out cases and forbidden modules, per exercise.
+:mod:`coursetools.gradebook`
+    ``python -m coursetools.gradebook grades.csv``: a feedback page per
+    student and a gradebook CSV for Canvas and Moodle.
+:mod:`coursetools.gradescope`
+    ``python -m coursetools.gradescope build``: an autograder zip for Gradescope.
+:mod:`coursetools.progress`
+    The progress bar of long runs.
+:mod:`coursetools.pins`
+    The lock's versions for a subset of the environment (Binder, the autograder).
 
 The package is not installed with lossbook: the Makefile runs it from the
 repository's root.
