@@ -1,6 +1,7 @@
 """Exercises of chapter 13, imbalanced classes."""
 
 import numpy as np
+from scipy import special
 
 from lossbook.exercises.model import Case, Exercise, Mistake
 
@@ -10,6 +11,14 @@ _P = np.array([0.6, 0.2, 0.1, 0.3, 0.35, 0.05, 0.5, 0.15, 0.02, 0.25])
 
 def _terms(y, p):
     return y * np.log(p), (1 - y) * np.log(1 - p)
+
+
+_Q = np.array([0.02, 0.229, 0.5, 0.85, 0.99])  # probabilities of a weighted model
+_W_POS, _W_NEG = 10.0, 1000 / (2 * 950)  # the chapter's inverse-frequency weights at 5 % positives
+
+
+def _shifted(q, shift):
+    return special.expit(special.logit(q) + shift)
 
 
 EXERCISES = [
@@ -143,7 +152,9 @@ $w_+ = w_- = 1$ it is binary cross-entropy. Dividing by the sum of the
 weights instead, as `sklearn.metrics.log_loss(..., sample_weight=w)` does,
 gives a weighted average of the per-example losses: the same minimiser, but
 a value and a gradient scaled by $n / \sum_i w_i$, which changes the
-effective learning rate.
+effective learning rate. With the chapter's inverse-frequency weights,
+$w_c = n / (2 n_c)$, the two agree: $\sum_i w_i = n_+ w_+ + n_- w_- = n$.
+The difference matters for weights chosen any other way.
 """,
         solution='''\
 def weighted_bce(y, p, w_pos, w_neg):
@@ -182,6 +193,78 @@ from lossbook import losses
                     / np.sum(np.where(y == 1, w_pos, w_neg))),
             Mistake("The weights are missing: that is plain binary cross-entropy.",
                     lambda expected, y, p, w_pos, w_neg: -np.mean(sum(_terms(y, p)))),
+        ),
+    ),
+    Exercise(
+        label="ex-13-undo-weights",
+        kind="implement",
+        function="undo_weights",
+        title="Undoing class weights",
+        statement=r"""
+A network trained with weighted binary cross-entropy, each positive weighted
+by $w_+$ and each negative by $w_-$, predicts probabilities $q$ that
+overstate the risk. Implement King and Zeng's correction as
+`undo_weights(q, w_pos, w_neg)`: return the probabilities an unweighted model
+would give, for a NumPy array `q` of probabilities strictly between 0 and 1
+(of any shape; return the same shape). Run the check, and then the cell
+after it, which corrects the chapter's weighted networks.
+""",
+        explanation=r"""
+The weights add $\log(w_+/w_-)$ to the best logit, so subtract it and map
+back with the logistic function:
+
+$$
+p = \sigma\!\left(\operatorname{logit} q - \log\frac{w_+}{w_-}\right)
+  = \frac{w_- q}{w_- q + w_+ (1 - q)}.
+$$
+
+The correction divides the *odds* $q / (1 - q)$ by $w_+/w_-$, as the
+solution does; `scipy.special.expit(scipy.special.logit(q) - np.log(w_pos /
+w_neg))` is the same. Dividing the probability itself is close only where
+$q$ is small. The ranking does not change, and neither do decisions read at
+the matching threshold: only the probabilities become usable again.
+""",
+        solution='''\
+def undo_weights(q, w_pos, w_neg):
+    """Probabilities of a model trained with class weights w_pos and w_neg, with the weights' logit shift removed."""
+    odds = q / (1 - q) * (w_neg / w_pos)  # the weights multiplied the odds by w_pos / w_neg
+    return odds / (1 + odds)
+''',
+        demo=r"""
+w_pos, w_neg = losses_for(PROBLEMS["synthetic"][0]["train"][1])[1]
+q = chosen("synthetic", "weighted BCE", "test").astype(np.float64)
+p = w_neg * q / (w_neg * q + w_pos * (1 - q))
+print(f"weighted BCE: mean probability {q.mean():.3f} before, {p.mean():.3f} after; base rate {Y['synthetic', 'test'].mean():.3f}")
+print(f"mean |p - true probability|: {np.abs(q - truth).mean():.3f} before, {np.abs(p - truth).mean():.3f} after")
+""",
+        cases=(
+            Case((_Q, _W_POS, _W_NEG), note="the chapter's weights, w+ = 10, w- = 0.526"),
+            Case((_Q, 1.0, 1.0), note="equal weights change nothing"),
+            Case((np.array([[0.1, 0.6], [0.3, 0.95]]), 0.5, 2.0), note="negatives weighted more: the probabilities rise"),
+            Case((np.array([1e-9, 0.5, 1 - 1e-9]), 4.0, 1.0), note="probabilities near 0 and 1"),
+        ),
+        rtol=1e-6,
+        atol=1e-12,
+        hints=(
+            "The weights add log(w_pos / w_neg) to the logit. Take the logit of q, remove that shift, and map back "
+            "to a probability.",
+            "The weights multiplied the odds q / (1 - q) by w_pos / w_neg: divide the odds by that ratio, then turn "
+            "the odds back into a probability, odds / (1 + odds).",
+        ),
+        mistakes=(
+            Mistake("That adds the shift again: the weights already added log(w_pos / w_neg) to the logit, so the "
+                    "correction subtracts it.",
+                    lambda expected, q, w_pos, w_neg: _shifted(q, np.log(w_pos / w_neg))),
+            Mistake("That divides the probability by w_pos / w_neg; the weights multiply the odds q / (1 - q), so "
+                    "the correction divides the odds.",
+                    lambda expected, q, w_pos, w_neg: q * w_neg / w_pos),
+            Mistake("The shift in the logit is the logarithm of w_pos / w_neg, not the ratio itself.",
+                    lambda expected, q, w_pos, w_neg: _shifted(q, -w_pos / w_neg)),
+            Mistake("The shift is log(w_pos / w_neg): both weights count, not w_pos alone.",
+                    lambda expected, q, w_pos, w_neg: _shifted(q, -np.log(w_pos))),
+            Mistake("That is the corrected logit; map it back to a probability with the logistic function "
+                    "(scipy.special.expit).",
+                    lambda expected, q, w_pos, w_neg: special.logit(q) - np.log(w_pos / w_neg)),
         ),
     ),
     Exercise(
