@@ -338,8 +338,10 @@ def _chapters(root, exercises=None) -> list[tuple[Path, list]]:
         If an exercise's label names a chapter number no notebook has.
     """
     bank = _bank(exercises)
-    chapters = [(path, [e for e in bank if e.label[3:5] == path.name[:2]]) for path in chapter_notebooks(root)]
-    numbers = {path.name[:2] for path, _ in chapters}
+    # A chapter's number is its name up to the first "_": "11" for 11_fair_comparison, "11b" for a
+    # companion 11b_*, which holds no exercise of chapter 11.
+    chapters = [(path, [e for e in bank if e.label[3:5] == path.name.split("_")[0]]) for path in chapter_notebooks(root)]
+    numbers = {path.name.split("_")[0] for path, _ in chapters}
     orphans = [e.label for e in bank if e.label[3:5] not in numbers]
     if orphans:
         raise ValueError(f"no chapter notebook chapters/NN_*.ipynb for the exercises {', '.join(orphans)}")
