@@ -227,9 +227,10 @@ def _shift_bounds(d: np.ndarray, flipped: np.ndarray, n_flipped: np.ndarray, lev
     everywhere = (n_flipped == 0) | (n_flipped == n)
     lows = np.where(everywhere, -np.inf, np.fmin(mean_flipped, mean_kept))
     highs = np.where(everywhere, np.inf, np.fmax(mean_flipped, mean_kept))
-    if not exact:
-        lows, highs = np.append(lows, -np.inf), np.append(highs, np.inf)
-    needed = max(1, math.ceil(level * lows.size - 1e-9))  # patterns that must count for p >= level
+    observed = 0 if exact else 1  # the Monte Carlo count holds the observed sample too, at every d0
+    needed = max(1, math.ceil(level * (lows.size + observed) - 1e-9)) - observed  # for p >= level
+    if needed < 1:
+        return -math.inf, math.inf
     low = np.partition(lows, needed - 1)[needed - 1]
     high = -np.partition(-highs, needed - 1)[needed - 1]
     return float(low), float(high)
