@@ -9,14 +9,16 @@ Chapter 11's comparisons follow a protocol declared before its tests are run:
 - the primary test of "no difference" is a sign-flip permutation test of the
   mean advantage: under no difference each seed's advantage is as likely to
   be negative as positive. :func:`sign_flip` draws at least 100,000 random
-  sign patterns (all :math:`2^n` of them when that is fewer), one matrix
-  product for all of them, and returns the Monte Carlo standard error of its
-  p-value with it; :func:`sign_flip_table` lists every pattern for a handful
-  of seeds;
+  sign patterns (all :math:`2^n` of them when that is fewer), sums each
+  pattern from tables of partial sums in a fixed order (so that no figure
+  depends on the processor), and returns the Monte Carlo standard error of
+  its p-value with it; :func:`sign_flip_table` lists every pattern for a
+  handful of seeds;
 - the primary p-values of all claims form one family, adjusted by Holm's
   step-down method (:func:`holm`); a claim whose adjusted p-value lies
-  within three Monte Carlo standard errors of :math:`\alpha` is called
-  *borderline*: more sign patterns, not a verdict, would settle it;
+  within three Monte Carlo standard errors of :math:`\alpha` is tested again
+  with ten times as many patterns, up to a million, and what is still that
+  close is called *borderline*, not given a verdict either way;
 - each claim gets a simultaneous (Bonferroni) interval for the mean
   advantage: the sign-flip test inverted (:func:`sign_flip_interval`, the
   shifts the test does not reject), or a :math:`t`-interval (:func:`interval`);
@@ -270,7 +272,8 @@ def sign_flip(d, *, n_resamples: int = N_PATTERNS, seed: int = 0) -> SignFlip:
     :math:`2 / 2^n`). Otherwise :math:`B` = ``n_resamples`` random patterns
     are drawn and :math:`p = (1 + k) / (B + 1)`, with :math:`k` the patterns as
     extreme and the observed sample counted once (a valid p-value; its floor
-    is :math:`1 / (B + 1)`). All patterns come from one matrix product.
+    is :math:`1 / (B + 1)`). Each pattern's sum is read from tables of partial
+    sums, eight seeds to a table, added in a fixed order.
 
     The null hypothesis is that each seed's advantage is *symmetric about 0*
     (as likely to be :math:`-d_i` as :math:`d_i`), which is stronger than a
