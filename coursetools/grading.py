@@ -23,6 +23,15 @@ chapter notebooks under their released names. For each notebook:
    NumPy). An exercise's score is its points times the fraction of cases that
    pass, rounded to 2 decimals: between 0 and its points by construction.
 
+Nothing a student hands in can stop the class's run. The submissions folder
+is walked without following links and to a limited depth; only regular files
+below a size cap are read; one notebook per chapter per student is graded (the
+extras are reported); each student has a time budget; each notebook is graded
+inside its own failure boundary, so that any problem becomes that student's
+``failed`` row naming the cause; and the CSV is written to a temporary file,
+escaped so that no spreadsheet reads a cell as a formula, and renamed when it
+is complete.
+
 The CSV is the record; nbgrader is used to release the student edition only
 (no gradebook, no autograde). The message column says why points were lost:
 the first failing case and what the function returned or raised, a hint, a
@@ -39,33 +48,63 @@ import csv
 import dataclasses
 import json
 import os
+import stat
 import sys
+import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 from coursetools import grading_policy, sandbox, student_package
-from coursetools.course import chapters_with_exercises, exercises_heading, grade_cells, nbgrader_meta, read
+from coursetools.course import chapters_with_exercises, exercises_heading, grade_cells, read
+from coursetools.progress import Progress
 from lossbook import exercises
 from lossbook.exercises.feedback import _diagnose, _matches, show
 from lossbook.exercises.model import Opaque, decode, encode
 
-__all__ = ["COLUMNS", "Submission", "Task", "find_submissions", "chapter_tasks", "answers", "grade_notebook",
-           "grade", "main"]
+__all__ = ["COLUMNS", "Submission", "Task", "find_submissions", "survey", "chapter_tasks", "answers", "grade_notebook",
+           "grade", "main", "NOTEBOOK_BYTES", "WALK_DEPTH", "WALK_ENTRIES", "STUDENT_LIMIT"]
 
-#: Columns of the grades file.
-COLUMNS = ("student", "notebook", "exercise", "points", "max_points", "status", "message")
+#: Columns of the grades file. ``path`` is the notebook's path relative to the submissions folder.
+COLUMNS = ("student", "notebook", "exercise", "points", "max_points", "status", "message", "path")
 #: Imports every answer may use without writing them: those the reference solutions run with.
 DEFAULT_IMPORTS = ("import numpy as np", "import scipy", "import scipy.special")
 _STUB = "raise NotImplementedError()"
+#: Largest notebook file read, in bytes.
+NOTEBOOK_BYTES = 64 << 20
+#: Deepest folder below a student's folder that is looked into.
+WALK_DEPTH = 8
+#: Most entries (files and folders) looked at in one student's folder.
+WALK_ENTRIES = 5_000
+#: Most cells of a notebook read.
+CELLS = 5_000
+#: Wall-clock seconds for all of one student's notebooks.
+STUDENT_LIMIT = 300.0
+#: What a spreadsheet takes for the start of a formula.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+#: Defines ``get_ipython`` for an answer whose IPython syntax (%magic, !command) was transformed: nothing runs.
+_IPYTHON_STUB = (
+    "class _NoShell:\n"
+    "    def __getattr__(self, name):\n"
+    "        return lambda *args, **kwargs: None\n"
+    "def get_ipython():\n"
+    "    return _NoShell()"
+)
 
 
 @dataclasses.dataclass
 class Submission:
-    """One student's notebook, as found in the submissions folder."""
+    """One student's notebook, as found in the submissions folder.
+
+    ``relative``: its path relative to the submissions folder. ``problem``: why
+    it cannot be read (a symbolic link, not a regular file ...), "" if none.
+    """
 
     student: str
     notebook: str
     path: Path
+    relative: str = ""
+    problem: str = ""
 
 
 @dataclasses.dataclass
@@ -83,20 +122,116 @@ class Task:
     def label(self) -> str:
         return self.exercise.label
 
+    @property
+    def visible(self) -> int:
+        return len(self.exercise.cases)
+
+
+# ---------------------------------------------------------------------------
+# The submissions folder
+# ---------------------------------------------------------------------------
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _walk(top: Path, folder: Path, student: str) -> tuple[list[Submission], list[str]]:
+    """The notebooks under one student's folder (links not followed, depth and entries capped), and notes."""
+    found, notes, seen = [], [], 0
+    stack = [(folder, 0)]
+    while stack:
+        here, depth = stack.pop()
+        entries = []
+        try:
+            with os.scandir(here) as listing:
+                for entry in listing:
+                    seen += 1
+                    if seen > WALK_ENTRIES:
+                        break
+                    entries.append(entry)
+        except OSError as exc:
+            notes.append(f"a folder could not be read ({exc.strerror})")
+            continue
+        if seen > WALK_ENTRIES:
+            notes.append(f"more than {WALK_ENTRIES} files and folders; the rest were not looked at")
+            stack.clear()
+        for entry in sorted(entries, key=lambda e: e.name):
+            name = entry.name
+            if name.startswith("."):  # hidden, .ipynb_checkpoints
+                continue
+            path = Path(entry.path)
+            relative = path.relative_to(top).as_posix()
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError as exc:
+                if name.endswith(".ipynb"):
+                    found.append(Submission(student, path.stem, path, relative, f"not readable ({exc.strerror})"))
+                continue
+            if name.endswith(".ipynb"):
+                problem = "" if stat.S_ISREG(mode) else f"{_kind(mode)}, not a notebook file; not read"
+                found.append(Submission(student, path.stem, path, relative, problem))
+            elif stat.S_ISDIR(mode):
+                if depth + 1 > WALK_DEPTH:
+                    notes.append(f"folders deeper than {WALK_DEPTH} levels were not looked into")
+                else:
+                    stack.append((path, depth + 1))
+    return found, sorted(set(notes))
+
 
 def find_submissions(folder) -> tuple[list[Submission], list[str]]:
     """The notebooks in ``folder/<student>/``, and the students whose folder holds none.
 
     Notebooks may sit directly in the student's folder or deeper (nbgrader's
-    ``submitted/<student>/<assignment>/`` layout works too).
+    ``submitted/<student>/<assignment>/`` layout works too). See :func:`survey`
+    for what is and is not looked at.
+    """
+    found, problems = survey(folder)
+    return found, [name for name, why in problems if why.startswith("no .ipynb file")]
+
+
+def survey(folder) -> tuple[list[Submission], list[tuple[str, str]]]:
+    """The notebooks in ``folder/<student>/``, and what else the grader reports: (entry name, why).
+
+    Nothing is followed through a symbolic link (a student's folder, a
+    sub-folder or a notebook), folders deeper than :data:`WALK_DEPTH` and
+    entries beyond :data:`WALK_ENTRIES` are not looked at, and an entry named
+    ``*.ipynb`` that is not a regular file is found with its problem. Entries
+    of ``folder`` that are not folders, and students without a notebook, are
+    reported.
     """
     folder = Path(folder)
     found, empty = [], []
-    for student in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        paths = sorted(p for p in student.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-        if not paths:
-            empty.append(student.name)
-        found.extend(Submission(student.name, p.stem, p) for p in paths)
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda e: e.name)
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            mode = entry.stat(follow_symlinks=False).st_mode
+        except OSError as exc:
+            empty.append((entry.name, f"not readable ({exc.strerror})"))
+            continue
+        if not stat.S_ISDIR(mode):
+            empty.append((entry.name, f"{_kind(mode) if not stat.S_ISREG(mode) else 'a file'} in the submissions "
+                                      "folder, not a student's folder; not read"))
+            continue
+        mine, notes = _walk(folder, Path(entry.path), entry.name)
+        if not mine:
+            empty.append((entry.name, "; ".join(["no .ipynb file in the student's folder", *notes])))
+        found.extend(mine)
+        if mine and notes:
+            empty.append((entry.name, "; ".join(notes)))
     return found, empty
 
 
@@ -127,12 +262,15 @@ def _imports(nb) -> list[tuple[str, str, str]]:
     return list(dict.fromkeys(found))
 
 
-def chapter_tasks(nb) -> dict[str, Task]:
-    """The exercises of a chapter (the instructor's notebook), with their cases and expected values."""
+def chapter_tasks(nb, secret: str | None = None) -> dict[str, Task]:
+    """The exercises of a chapter (the instructor's notebook), with their cases and expected values.
+
+    ``secret`` seeds the held-out cases (:func:`coursetools.grading_policy.secret` when omitted).
+    """
     tasks = {}
     for label, points in grade_cells(nb).items():
         exercise = exercises.get(label)
-        cases = tuple(exercise.cases) + grading_policy.hidden_cases(exercise)
+        cases = tuple(exercise.cases) + grading_policy.hidden_cases(exercise, secret)
         expected = [exercise.expected(case) for case in cases]
         tasks[label] = Task(exercise, points, cases, expected, [encode(c.args) for c in cases],
                             grading_policy.forbidden(exercise))
@@ -144,37 +282,87 @@ def _banned(module: str, forbidden) -> str:
 
 
 def _prelude(code: str, imports, forbidden) -> tuple[str, list[str], str]:
-    """The prelude an answer needs, the forbidden names it may not use, and the forbidden module it uses ("" if none)."""
+    """The prelude an answer needs, the forbidden names it may not use, and the forbidden module it uses ("" if none).
+
+    The answer's own bindings (assignments, definitions, arguments and its own
+    imports) are its own: ``from scipy import stats`` is not the chapter's
+    ``stats``.
+    """
     tree = ast.parse(code)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
-              for a in n.args + n.kwonlyargs + n.posonlyargs}
+              for a in n.args + n.kwonlyargs + n.posonlyargs + [v for v in (n.vararg, n.kwarg) if v]}
     for node in ast.walk(tree):  # the answer's own imports
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if _banned(alias.name, forbidden):
                     return "", [], _banned(alias.name, forbidden)
+                bound.add(alias.asname or alias.name.split(".")[0])
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for alias in node.names:
                 hit = _banned(node.module, forbidden) or _banned(f"{node.module}.{alias.name}", forbidden)
                 if hit:
                     return "", [], hit
-    lines, names = [], []
+                bound.add(alias.asname or alias.name)
+    lines = []
     for name, module, statement in imports:
-        if name not in used:
+        if name not in used or name in bound:
             continue
         if _banned(module, forbidden):
-            if name not in bound:
-                return "", [], _banned(module, forbidden)
-            continue
+            return "", [], _banned(module, forbidden)
         if statement not in lines:
             lines.append(statement)
     if "scipy" in used:
         lines += [s for s in DEFAULT_IMPORTS if s.startswith("import scipy") and s not in lines]
+    if "get_ipython" in used and "get_ipython" not in bound:
+        lines.append(_IPYTHON_STUB)
     names = sorted({name for name, module, _ in imports if _banned(module, forbidden)} - bound)
     return "\n".join(lines), names, ""
+
+
+#: Calls of lossbook's notebook helpers that an answer cell may hold; the grader drops them.
+_HELPERS = ("check", "hint", "solution")
+
+
+def _is_helper_call(node) -> bool:
+    call = node.value if isinstance(node, ast.Expr) else None
+    return (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _HELPERS
+            and isinstance(call.func.value, ast.Name) and call.func.value.id == "exercises")
+
+
+def _as_graded(code: str) -> str:
+    """The answer as the grader runs it: IPython syntax transformed, ``exercises.check``/``hint`` calls dropped.
+
+    Raises ValueError (with the reason) for text that is not valid Unicode, and
+    SyntaxError for code that does not parse.
+    """
+    try:
+        code.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the answer cell holds text that is not valid Unicode (a lone surrogate)") from None
+    if any(line.lstrip().startswith(("%", "!")) or line.rstrip().endswith("?") for line in code.splitlines()):
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        try:
+            code = TransformerManager().transform_cell(code)
+        except Exception:  # noqa: BLE001 - left as it is; parsing it says what is wrong
+            pass
+    tree = ast.parse(code)
+    calls = [n for n in ast.walk(tree) if _is_helper_call(n)]
+    if not calls:
+        return code
+    lines = code.encode("utf-8").splitlines(keepends=True)
+    for node in sorted(calls, key=lambda n: n.lineno, reverse=True):
+        first, last = node.lineno - 1, node.end_lineno - 1
+        before, after = lines[first][:node.col_offset], lines[last][node.end_col_offset:]
+        if before.strip() or after.strip() and not after.strip().startswith(b"#"):
+            continue  # shares its line with other code: left alone
+        lines[first] = before + b"pass\n"
+        for index in range(first + 1, last + 1):
+            lines[index] = b"\n"
+    return b"".join(lines).decode("utf-8")
 
 
 # ---------------------------------------------------------------------------
@@ -182,35 +370,67 @@ def _prelude(code: str, imports, forbidden) -> tuple[str, list[str], str]:
 # ---------------------------------------------------------------------------
 
 
-def _readable(path: Path):
-    """The notebook, or why it is not one (a string)."""
+def _readable(path: Path, folder: Path | None = None):
+    """The notebook, or why it is not one (a string).
+
+    Only a regular file (not followed through a symbolic link) inside
+    ``folder`` (the student's folder), of at most :data:`NOTEBOOK_BYTES`, is
+    read.
+    """
     import nbformat
 
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return f"not read: {'a symbolic link' if os.path.islink(path) else exc.strerror}"
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return f"not read: {_kind(info.st_mode)}, not a notebook file"
+        if info.st_size > NOTEBOOK_BYTES:
+            return f"not read: the file has {info.st_size:,} bytes, more than the {NOTEBOOK_BYTES:,} a notebook may have"
+        if folder is not None and not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder)):
+            return "not read: the file is outside the student's folder"
+        with os.fdopen(descriptor, "rb", closefd=False) as fh:
+            raw = fh.read(NOTEBOOK_BYTES + 1)
+    finally:
+        os.close(descriptor)
+    if len(raw) > NOTEBOOK_BYTES:
+        return f"not read: the file has more than the {NOTEBOOK_BYTES:,} bytes a notebook may have"
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return f"not a notebook: the file is not UTF-8 text ({exc.reason})"
     except json.JSONDecodeError as exc:
         return f"not a notebook: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})"
+    except (RecursionError, MemoryError, ValueError):
+        return "not a notebook: JSON nested too deeply or too large to read"
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         return "not a notebook: no list of cells"
     cells = []
-    for cell in data["cells"]:
+    for cell in data["cells"][:CELLS]:
         if not isinstance(cell, dict):
             continue
         source = cell.get("source", "")
         source = "".join(s for s in source if isinstance(s, str)) if isinstance(source, list) else str(source)
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        meta = metadata.get("nbgrader")
+        nbgrader = ({k: v for k, v in meta.items() if isinstance(k, str) and isinstance(v, (str, bool, int, float))}
+                    if isinstance(meta, dict) else {})
         cells.append(nbformat.from_dict({"cell_type": str(cell.get("cell_type", "")), "source": source,
-                                         "metadata": metadata}))
+                                         "metadata": {"nbgrader": nbgrader} if nbgrader else {}}))
     return nbformat.from_dict({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def _meta(cell) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
 
 
 def _defines(source: str, function: str) -> bool:
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except Exception:  # noqa: BLE001 - code that cannot be parsed defines nothing
         return False
     return any(isinstance(n, ast.FunctionDef) and n.name == function for n in tree.body)
 
@@ -221,15 +441,14 @@ def answers(nb, tasks: dict[str, Task]) -> dict[str, tuple[str | None, list[str]
     start = exercises_heading(nb) or 0
     for label, task in tasks.items():
         notes = []
-        cells = [c for c in nb.cells
-                 if c.cell_type == "code" and nbgrader_meta(c).get("grade_id") == f"{label}-answer"]
+        cells = [c for c in nb.cells if c.cell_type == "code" and _meta(c).get("grade_id") == f"{label}-answer"]
         if len(cells) > 1:
             edited = [c for c in cells if _STUB not in c.source] or cells
             notes.append(f"the answer cell appears {len(cells)} times (a copy?); the last edited copy was graded")
             cells = edited[-1:]
         if not cells:
             function = task.exercise.function
-            cells = [c for c in nb.cells[start:] if c.cell_type == "code" and not nbgrader_meta(c).get("grade")
+            cells = [c for c in nb.cells[start:] if c.cell_type == "code" and not _meta(c).get("grade")
                      and _defines(c.source, function)][-1:]
             if cells:
                 notes.append(f"the answer cell lost its nbgrader metadata; graded the cell that defines `{function}`")
@@ -251,15 +470,32 @@ def _received(case: dict) -> str:
         line = f" (at `{case['line']}`)" if case.get("line") else ""
         return f"{str(case['error'])[:200]}{line}"
     value = decode(case.get("value"))
-    return f"{value!r}" if isinstance(value, Opaque) else show(value)[:200]
+    return f"{value!r}"[:200] if isinstance(value, Opaque) else show(value)[:200]
+
+
+def _passes(task: Task, index: int, case) -> bool:
+    if case is None or "value" not in case:
+        return False
+    try:
+        return bool(_matches(decode(case["value"]), task.expected[index], task.exercise.rtol, task.exercise.atol))
+    except Exception:  # noqa: BLE001 - a value the comparison cannot take matches nothing
+        return False
 
 
 def _score(task: Task, code: str | None, notes: list[str], result, blocked: str,
-           limit: float = sandbox.EXERCISE_LIMIT) -> tuple[float, str]:
-    """Points and message of one exercise."""
+           limit: float = sandbox.EXERCISE_LIMIT, student_limit: float = STUDENT_LIMIT) -> tuple[float, str]:
+    """Points and message of one exercise.
+
+    With held-out cases, the score is the points times the lower of two
+    shares: the visible cases that pass and the held-out cases that pass. A
+    table of the visible answers scores 0; a function that misses one edge
+    case the statement shows loses its share.
+    """
     exercise, total = task.exercise, len(task.cases)
-    visible = len(exercise.cases)
-    passed, first = 0, None
+    visible = task.visible
+    hidden = total - visible
+    passed = passed_visible = passed_hidden = 0
+    first = None
     message = ""
     if code is None:
         message = "not answered: no answer cell"
@@ -276,47 +512,73 @@ def _score(task: Task, code: str | None, notes: list[str], result, blocked: str,
         if result.error.startswith("NameError"):
             message += ("; an answer cell may use the chapter's imports (np, scipy ...) but nothing else the "
                         "chapter defines")
+    elif not result.defined and (result.budget or result.flooded or result.stopped):
+        message = _why_not_run(result, limit, student_limit)
     else:
         for index in range(total):
-            case = result.cases.get(index)
-            ok = (case is not None and "value" in case
-                  and _matches(decode(case["value"]), task.expected[index], exercise.rtol, exercise.atol))
-            if ok:
+            if _passes(task, index, result.cases.get(index)):
                 passed += 1
+                if index < visible:
+                    passed_visible += 1
+                else:
+                    passed_hidden += 1
             elif first is None:
                 first = index
         cases = f"{passed} of {total} cases pass" if total > 1 else ("correct" if passed else "incorrect")
+        if hidden and passed_visible * hidden != passed_hidden * visible:
+            cases += (f" ({passed_visible} of {visible} shown, {passed_hidden} of {hidden} held out; "
+                      "the score takes the lower share)")
         if first is None:
             message = "" if passed == total else cases
         else:
             which = f"case {first + 1}" if first < visible else f"held-out case {first - visible + 1}"
             case = result.cases.get(first)
             if case is None:
-                why = (f"not run: the exercise was stopped at its time limit of {limit:g} s (an endless loop?)"
-                       if result.stopped
-                       else f"not run{': ' + result.error if result.error else ''}")
-                message = f"{cases}; {which} {why}"
+                message = f"{cases}; {which} {_why_not_run(result, limit, student_limit)}"
             else:
                 message = f"{cases}; {which} received {_received(case)}"
                 if str(case.get("error", "")).startswith("NameError"):
                     message += ("; an answer cell may use the chapter's imports (np, scipy ...) but nothing else "
                                 "the chapter defines")
                 if "value" in case:
-                    advice = _diagnose(exercise, task.cases[first], task.expected[first], decode(case["value"]),
-                                       first if first < visible else -1)
+                    try:
+                        advice = _diagnose(exercise, task.cases[first], task.expected[first], decode(case["value"]),
+                                           first if first < visible else -1)
+                    except Exception:  # noqa: BLE001 - no hint for a value the diagnosis cannot take
+                        advice = ""
                     if advice:
                         message += f". Hint: {advice}"
     if result is not None and result.output_chars:
         text = " ".join(result.output.split())[:120]
         message += f" [student output, not scored: {json.dumps(text, ensure_ascii=False)}]"
-    score = round(task.points * passed / total, 2) if total else 0.0
-    score = min(max(score, 0.0), task.points)
+    if not total:
+        share = 0.0
+    elif hidden:
+        share = min(passed_visible / visible, passed_hidden / hidden)
+    else:
+        share = passed / total
+    score = min(max(round(task.points * share, 2), 0.0), task.points)
     return score, "; ".join(p for p in [message.strip(), *notes] if p)
 
 
+def _why_not_run(result, limit: float, student_limit: float) -> str:
+    if result.budget:
+        return f"not run: the student's time budget of {student_limit:g} s for all notebooks ran out"
+    if result.flooded:
+        return f"not run: the answer sent more than {sandbox.OUTPUT_BYTES:,} bytes back, and its sandbox was stopped"
+    if result.stopped:
+        return f"not run: the exercise was stopped at its time limit of {limit:g} s (an endless loop?)"
+    return f"not run{': ' + result.error if result.error else ''}"
+
+
 def grade_notebook(nb, tasks: dict[str, Task], imports, lossbook_dir: Path, *,
-                   exercise_limit: float = sandbox.EXERCISE_LIMIT) -> dict[str, tuple[float, str]]:
-    """Score one notebook: exercise label -> (points, message)."""
+                   exercise_limit: float = sandbox.EXERCISE_LIMIT, deadline: float | None = None,
+                   student_limit: float = STUDENT_LIMIT) -> dict[str, tuple[float, str]]:
+    """Score one notebook: exercise label -> (points, message).
+
+    ``deadline`` (a :func:`time.monotonic` time) stops the notebook's sandbox
+    when the student's time budget runs out.
+    """
     found = answers(nb, tasks)
     jobs, blocked, failures = [], {}, {}
     for label, task in tasks.items():
@@ -324,23 +586,46 @@ def grade_notebook(nb, tasks: dict[str, Task], imports, lossbook_dir: Path, *,
         if code is None:
             continue
         try:
+            code = _as_graded(code)
             prelude, names, blocked[label] = _prelude(code, imports, task.forbidden)
         except SyntaxError as exc:
             failures[label] = sandbox.Result(label, error=f"SyntaxError: {exc.msg} (line {exc.lineno})",
-                                             line=(exc.text or "").strip(), done=True)
+                                             line=(exc.text or "").strip()[:200], done=True)
+            continue
+        except (ValueError, MemoryError, RecursionError) as exc:
+            reason = str(exc) if isinstance(exc, ValueError) and str(exc) else f"{type(exc).__name__} while reading it"
+            failures[label] = sandbox.Result(label, error=reason[:300], done=True)
             continue
         if blocked[label]:
             continue
         jobs.append({"label": label, "function": task.exercise.function, "code": code, "prelude": prelude,
                      "forbidden": list(task.forbidden), "forbidden_names": names, "cases": task.args})
-    # Exercises that forbid modules run first, before another answer can have imported them.
+    # Exercises that forbid modules run first, in a sandbox of their own without those modules.
     jobs.sort(key=lambda job: not job["forbidden"])
     results = sandbox.run(lossbook_dir, jobs, exercise_limit=exercise_limit,
-                          call_limit=min(sandbox.CALL_LIMIT, exercise_limit / 2)) if jobs else {}
+                          call_limit=min(sandbox.CALL_LIMIT, exercise_limit / 2), deadline=deadline) if jobs else {}
     results.update(failures)
     return {label: _score(task, found[label][0], found[label][1], results.get(label), blocked.get(label, ""),
-                          exercise_limit)
+                          exercise_limit, student_limit)
             for label, task in tasks.items()}
+
+
+# ---------------------------------------------------------------------------
+# Output that cannot fail or inject
+# ---------------------------------------------------------------------------
+
+
+def _clean(text) -> str:
+    """Text safe in a CSV cell: encodable, without control or format characters, never read as a formula."""
+    text = str(text).encode("utf-8", "backslashreplace").decode("utf-8")
+    text = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf") else
+                   ("" if unicodedata.category(ch) == "Cf" else ascii(ch)[1:-1]) for ch in text)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def _shown(name: str) -> str:
+    """A student-chosen name as the terminal shows it: as is when plain, else escaped (``ascii``)."""
+    return name if name.isprintable() and _clean(name) == name else ascii(name)
 
 
 # ---------------------------------------------------------------------------
@@ -348,8 +633,22 @@ def grade_notebook(nb, tasks: dict[str, Task], imports, lossbook_dir: Path, *,
 # ---------------------------------------------------------------------------
 
 
+def _row(student, relative, stem, label, points, max_points, status, message) -> dict:
+    return {"student": student, "notebook": stem, "exercise": label,
+            "points": "" if points is None else f"{points:g}",
+            "max_points": "" if max_points is None else f"{max_points:g}",
+            "status": status, "message": message, "path": relative}
+
+
+def _choose(copies: list[Submission]) -> tuple[Submission, list[Submission]]:
+    """The copy of a chapter to grade (readable first, then the shallowest, then by name) and the others."""
+    ordered = sorted(copies, key=lambda s: (bool(s.problem), s.relative.count("/"), s.relative))
+    return ordered[0], ordered[1:]
+
+
 def grade(submissions, out="grades.csv", *, root=".", course="_build/grading",
-          exercise_limit: float = sandbox.EXERCISE_LIMIT, jobs: int = 2, log=print) -> list[dict]:
+          exercise_limit: float = sandbox.EXERCISE_LIMIT, jobs: int = 2, log=print, secret: str | None = None,
+          student_limit: float = STUDENT_LIMIT) -> list[dict]:
     """Grade every student's notebooks and write one CSV row per student and exercise.
 
     Parameters
@@ -357,7 +656,7 @@ def grade(submissions, out="grades.csv", *, root=".", course="_build/grading",
     submissions : path
         A folder with one sub-folder per student, named by the student's id.
     out : path
-        The CSV file to write (columns :data:`COLUMNS`).
+        The CSV file to write (columns :data:`COLUMNS`), replaced only once complete.
     root : path
         The course repository, whose chapters define the exercises.
     course : path
@@ -366,12 +665,16 @@ def grade(submissions, out="grades.csv", *, root=".", course="_build/grading",
     exercise_limit : float
         Wall-clock seconds per exercise in the sandbox.
     jobs : int
-        Sandboxes run at the same time.
+        Sandboxes run at the same time (students graded at the same time).
+    secret : str, optional
+        Seeds the held-out cases; :func:`coursetools.grading_policy.secret` when omitted.
+    student_limit : float
+        Wall-clock seconds for all of one student's notebooks.
 
     Returns
     -------
     list of dict
-        The rows written.
+        The rows written, their text cleaned as in the file.
     """
     problem = sandbox.why_unavailable()
     if problem:
@@ -380,60 +683,102 @@ def grade(submissions, out="grades.csv", *, root=".", course="_build/grading",
     root, course = Path(root).resolve(), Path(course).resolve()
     chapters = {p.stem: p for p in chapters_with_exercises(root)}
     sources = {stem: read(path) for stem, path in chapters.items()}
+    secret = grading_policy.secret() if secret is None else secret
+    tasks = {stem: chapter_tasks(nb, secret) for stem, nb in sources.items()}
+    imports = {stem: _imports(nb) for stem, nb in sources.items()}
     lossbook_dir = student_package.build(course, root=root)
-    found, empty = find_submissions(submissions)
+    top = Path(submissions)
+    found, empty = survey(top)
     rows: list[dict] = []
-    tasks, imports = {}, {}
-
-    def add_rows(student, stem, status, scored):
-        for label, task in tasks[stem].items():
-            points, message = scored[label] if isinstance(scored, dict) else (None, scored)
-            rows.append({
-                "student": student, "notebook": stem, "exercise": label,
-                "points": "" if points is None else f"{points:g}", "max_points": f"{task.points:g}",
-                "status": status, "message": message,
-            })
-
-    for student in empty:
-        rows.append({"student": student, "notebook": "", "exercise": "", "points": "", "max_points": "",
-                     "status": "failed", "message": "no .ipynb file in the student's folder"})
-    work = []
+    for student, why in empty:
+        rows.append(_row(student, student, "", "", None, None, "failed", why))
+    by_student: dict[str, list[Submission]] = {}
     for sub in found:
-        if sub.notebook not in chapters:
-            rows.append({"student": sub.student, "notebook": sub.notebook, "exercise": "", "points": "",
-                         "max_points": "", "status": "failed",
-                         "message": f"unknown notebook name {sub.path.name!r}; expected one of "
-                                    + ", ".join(f"{s}.ipynb" for s in chapters)})
-            continue
-        if sub.notebook not in tasks:
-            tasks[sub.notebook] = chapter_tasks(sources[sub.notebook])
-            imports[sub.notebook] = _imports(sources[sub.notebook])
-        nb = _readable(sub.path)
-        if isinstance(nb, str):
-            add_rows(sub.student, sub.notebook, "failed", nb)
-            continue
-        work.append((sub, nb))
-    log(f"grading {len(work)} notebooks of {len({s.student for s, _ in work})} students in the sandbox ...")
+        by_student.setdefault(sub.student, []).append(sub)
+    log(f"grading {len(found)} notebooks of {len(by_student)} students in the sandbox ...")
 
-    def one(item):
-        sub, nb = item
-        return sub, grade_notebook(nb, tasks[sub.notebook], imports[sub.notebook], lossbook_dir,
-                                   exercise_limit=exercise_limit)
+    # The grader's own paths, as a message could quote them (a traceback, a file name): not the student's business.
+    hosts = sorted({str(course): "<grader>", sys.prefix: "<python>", str(root): "<course>"}.items(),
+                   key=lambda item: -len(item[0]))
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for sub, scored in pool.map(one, work):
-            add_rows(sub.student, sub.notebook, "graded", scored)
+    def add_rows(out_rows, sub, status, scored, note=""):
+        for label, task in tasks[sub.notebook].items():
+            points, message = scored[label] if isinstance(scored, dict) else (None, scored)
+            message = "; ".join(m for m in (message, note) if m)
+            for path, name in hosts:
+                message = message.replace(path, name)
+            out_rows.append(_row(sub.student, sub.relative, sub.notebook, label, points, task.points, status, message))
 
-    rows.sort(key=lambda r: (r["student"], r["notebook"]))
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    def one_student(item) -> list[dict]:
+        student, subs = item
+        mine: list[dict] = []
+        deadline = time.monotonic() + student_limit
+        copies: dict[str, list[Submission]] = {}
+        for sub in subs:
+            if sub.notebook not in chapters:
+                mine.append(_row(student, sub.relative, sub.notebook, "", None, None, "failed",
+                                 f"unknown notebook name {sub.path.name!r}; expected one of "
+                                 + ", ".join(f"{s}.ipynb" for s in chapters)))
+            else:
+                copies.setdefault(sub.notebook, []).append(sub)
+        for stem in sorted(copies):
+            sub, extras = _choose(copies[stem])
+            note = (f"{len(extras)} other cop{'y' if len(extras) == 1 else 'ies'} of this chapter in the folder "
+                    "not graded" if extras else "")
+            for extra in extras:
+                mine.append(_row(student, extra.relative, stem, "", None, None, "skipped",
+                                 f"another copy of {stem}; only one notebook per chapter is graded "
+                                 f"({sub.relative}){'; ' + extra.problem if extra.problem else ''}"))
+            try:
+                if sub.problem:
+                    add_rows(mine, sub, "failed", sub.problem, note)
+                    continue
+                if time.monotonic() >= deadline:
+                    add_rows(mine, sub, "failed", f"not graded: the student's time budget of {student_limit:g} s "
+                                                  "was used by the notebooks before this one", note)
+                    continue
+                nb = _readable(sub.path, top / student)
+                if isinstance(nb, str):
+                    add_rows(mine, sub, "failed", nb, note)
+                    continue
+                scored = grade_notebook(nb, tasks[stem], imports[stem], lossbook_dir, exercise_limit=exercise_limit,
+                                        deadline=deadline, student_limit=student_limit)
+                add_rows(mine, sub, "graded", scored, note)
+            except Exception as exc:  # noqa: BLE001 - whatever goes wrong stays with this student's notebook
+                mine = [r for r in mine if not (r["path"] == sub.relative and r["status"] != "skipped")]
+                add_rows(mine, sub, "failed", f"the grader could not grade this notebook: "
+                                              f"{type(exc).__name__}: {str(exc)[:200]}", note)
+        return mine
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
+            Progress(len(by_student), "students") as bar:  # on stderr, for runs longer than a few seconds
+        for mine in pool.map(one_student, sorted(by_student.items())):
+            rows.extend(mine)
+            bar.update()
+
+    rows = [{key: (_clean(value) if key not in ("points", "max_points") else value) for key, value in row.items()}
+            for row in rows]
+    rows.sort(key=lambda r: (r["student"], r["notebook"], r["path"]))
+    _write(rows, Path(out))
     _summary(rows, out, log)
     log(f"graded in {time.monotonic() - started:.0f} s")
     return rows
+
+
+def _write(rows: list[dict], out: Path) -> None:
+    """Write the CSV next to ``out`` under a temporary name and rename it: ``out`` is never left half-written."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(descriptor, "w", newline="", encoding="utf-8", errors="backslashreplace") as fh:
+            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _summary(rows, out, log) -> None:
@@ -443,8 +788,8 @@ def _summary(rows, out, log) -> None:
         got = sum(float(r["points"] or 0) for r in mine)
         full = sum(float(r["max_points"] or 0) for r in mine)
         failed = sorted({r["notebook"] or "(folder)" for r in mine if r["status"] == "failed"})
-        note = f"; not graded: {', '.join(failed)}" if failed else ""
-        log(f"  {student}: {got:g} of {full:g} points{note}")
+        note = f"; not graded: {', '.join(_shown(f) for f in failed)}" if failed else ""
+        log(f"  {_shown(student)}: {got:g} of {full:g} points{note}")
     if len(students) > 50:
         log(f"  ... and {len(students) - 50} more students")
     log(f"wrote {out} ({len(rows)} rows, {len(students)} students)")
@@ -459,15 +804,18 @@ def main(argv=None) -> int:
                         help="the grader's working folder (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=sandbox.EXERCISE_LIMIT,
                         help="seconds per exercise in the sandbox (default: %(default)s)")
+    parser.add_argument("--student-timeout", type=float, default=STUDENT_LIMIT,
+                        help="seconds for all of one student's notebooks (default: %(default)s)")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="sandboxes at the same time (default: %(default)s)")
     args = parser.parse_args(argv)
     if not Path(args.submissions).is_dir():
-        print(f"{args.submissions}: not a folder; pass the folder with one sub-folder per student", file=sys.stderr)
+        print(f"{ascii(args.submissions)}: not a folder; pass the folder with one sub-folder per student",
+              file=sys.stderr)
         return 2
     try:
         grade(args.submissions, args.out, root=Path.cwd(), course=args.course, exercise_limit=args.timeout,
-              jobs=args.jobs)
+              jobs=args.jobs, student_limit=args.student_timeout)
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -476,4 +824,3 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

@@ -11,28 +11,44 @@
   editable install looks for lossbook; ``/tmp`` and the working folder are
   empty tmpfs folders of 256 MiB, the only writable places. The course folder, the chapters, the
   gradebook, the submissions and the grades file are not there at all;
-- when the grader runs as root, the harness runs as ``nobody`` (uid 65534)
-  with no capabilities and ``no_new_privs`` (``setpriv``); otherwise as the
-  grader's own user inside a user namespace;
+- for an exercise that forbids modules (:mod:`coursetools.grading_policy`),
+  those packages are not in its file system: a stub whose import raises
+  ``ImportError`` is mounted over each of them (lossbook, scikit-learn,
+  Keras, TensorFlow ...), so nothing the student's code does in its own
+  interpreter can bring them back;
+- sandboxes that run at the same time share nothing: each takes a *slot*,
+  with a uid of its own when the grader runs as root (no capabilities,
+  ``no_new_privs``, ``setpriv``), so that a per-user limit such as
+  ``RLIMIT_NPROC`` is per sandbox, and, where the grader may create control
+  groups (root, cgroup v1 or v2), a control group of its own with a process
+  limit (``pids.max``), a memory limit for the whole sandbox and an equal CPU
+  share. Run by an ordinary user, the sandbox runs as that user inside a user
+  namespace, with a process limit above the processes the user already has;
 - limits on memory, file size and open files, and a wall-clock limit per
   exercise, enforced from outside: the grader kills the whole process group
   when an exercise overruns and starts a fresh sandbox for the exercises after
-  it.
+  it; an optional deadline bounds all the exercises of one :func:`run`.
 
 Only JSON lines come back (:mod:`coursetools.harness`), never pickles.
 """
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import importlib.util
+import itertools
 import json
 import os
+import queue
 import resource
 import select
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -47,9 +63,17 @@ CALL_LIMIT = 10.0
 OUTPUT_BYTES = 20_000_000
 #: Size of each of the sandbox's two writable folders (tmpfs, in memory).
 TMPFS_BYTES = 256 << 20
-#: Most processes of the sandbox user (``nobody``) when the grader runs as root: no fork bomb.
+#: Most processes of one sandbox (its uid's RLIMIT_NPROC, and its control group's pids.max): no fork bomb.
 PROCESSES = 256
-_NOBODY = 65534
+#: Most memory of one sandbox, all its processes and its tmpfs folders together (where control groups are usable).
+MEMORY_BYTES = 3 << 30
+#: Sandboxes that can run at the same time; each has its own uid and control group.
+SLOTS = 32
+#: The uids of the slots when the grader runs as root start here; no account owns them. Each grader process
+#: takes a block of :data:`SLOTS` of them chosen by its pid, so that two graders running at once do not share.
+UID_BASE = 1_790_000
+_CGROUP_ROOT = Path("/sys/fs/cgroup")
+_CGROUP_NAME = "lossbook-grading"
 
 
 def why_unavailable() -> str:
@@ -83,8 +107,48 @@ def _dirs(path: Path) -> list[str]:
     return args
 
 
-def command(lossbook: Path, argv: list[str]) -> list[str]:
-    """The bubblewrap command that runs ``argv`` with ``lossbook`` mounted as the course's lossbook."""
+def _stub(name: str) -> Path:
+    """A package named ``name`` whose import fails: what a forbidden package is replaced with."""
+    global _STUBS
+    with _LOCK:
+        if _STUBS is None:
+            _STUBS = Path(tempfile.mkdtemp(prefix="lossbook-stubs-"))
+            _STUBS.chmod(0o755)
+            atexit.register(shutil.rmtree, _STUBS, True)
+        folder = _STUBS / name
+        if not folder.exists():
+            folder.mkdir(mode=0o755)
+            text = (f"raise ImportError('importing `{name}` is not allowed in this exercise: "
+                    "implement it yourself')\n")
+            (folder / "__init__.py").write_text(text, encoding="utf-8")
+            (folder / "__init__.py").chmod(0o644)
+    return folder
+
+
+_STUBS: Path | None = None
+_LOCK = threading.Lock()
+
+
+def _locations(name: str) -> list[Path]:
+    """Where the sandbox's Python would find the top-level package ``name`` (not imported here)."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        return [Path(p).resolve() for p in spec.submodule_search_locations if Path(p).is_dir()]
+    return [Path(spec.origin).resolve()] if spec.origin and Path(spec.origin).is_file() else []
+
+
+def command(lossbook: Path, argv: list[str], *, uid: int | None = None, banned=()) -> list[str]:
+    """The bubblewrap command that runs ``argv`` with ``lossbook`` mounted as the course's lossbook.
+
+    ``uid``: the uid the command runs as when the grader is root (default
+    ``nobody``). ``banned``: top-level packages that are replaced by a stub
+    whose import fails (lossbook included, when named).
+    """
     import lossbook as _real
 
     venv = Path(sys.prefix)
@@ -109,7 +173,15 @@ def command(lossbook: Path, argv: list[str]) -> list[str]:
         (Path(entry) / "lossbook").resolve() for entry in sys.path
         if entry and (Path(entry) / "lossbook" / "__init__.py").is_file()
     }
-    mounts += [(Path(lossbook).resolve(), target) for target in sorted(installed)]
+    banned = {name for name in banned if "." not in name}  # whole packages; a submodule stays in-process
+    build = _stub("lossbook") if "lossbook" in banned else Path(lossbook).resolve()
+    mounts += [(build, target) for target in sorted(installed)]
+    for name in sorted(banned - {"lossbook"}):
+        for place in _locations(name):
+            if place.is_dir():
+                mounts.append((_stub(name), place))
+            else:
+                mounts.append((_stub(name) / "__init__.py", place))
     mounts.append((HARNESS, Path("/harness.py")))
     for source, target in mounts:
         args += _dirs(target) + ["--ro-bind", str(source), str(target)]
@@ -119,22 +191,157 @@ def command(lossbook: Path, argv: list[str]) -> list[str]:
              "--setenv", "MPLBACKEND", "Agg", "--setenv", "TF_CPP_MIN_LOG_LEVEL", "3",
              "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
     if os.geteuid() == 0:
-        args += ["setpriv", f"--reuid={_NOBODY}", f"--regid={_NOBODY}", "--clear-groups", "--no-new-privs",
+        uid = 65534 if uid is None else int(uid)
+        args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
                  "--inh-caps=-all", "--bounding-set=-all", "--"]
     else:
         args[1:1] = ["--unshare-user"]
     return args + argv
 
 
-def _limits():
-    """Resource limits for the sandbox's processes (run in the child before bubblewrap starts)."""
+def _user_processes() -> int:
+    """How many processes the grader's user has now (RLIMIT_NPROC counts them all)."""
+    uid, count = os.getuid(), 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                count += entry.stat().st_uid == uid
+            except OSError:
+                pass
+    return count
+
+
+def _limits(processes: int | None = None, cgroups=()):
+    """Resource limits for the sandbox's processes (run in the child before bubblewrap starts).
+
+    ``processes``: the RLIMIT_NPROC to set (root: counted for the slot's own uid
+    alone). ``cgroups``: the slot's ``cgroup.procs`` files to join.
+    """
     gib = 1 << 30
+    for procs in cgroups:
+        with open(procs, "w") as fh:
+            fh.write(str(os.getpid()))
     resource.setrlimit(resource.RLIMIT_AS, (6 * gib, 6 * gib))
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if os.geteuid() == 0:  # counted per user: only nobody's processes, the sandboxes' own
-        resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
+    if processes is not None:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+        limit = processes if hard == resource.RLIM_INFINITY else min(processes, hard)
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+
+
+class _Slot:
+    """What one sandbox running at a time owns: a uid (as root) and control groups (where they can be made)."""
+
+    def __init__(self, number: int):
+        self.number = number
+        self.uid = UID_BASE + (os.getpid() % 4096) * SLOTS + number if os.geteuid() == 0 else None
+        self.cgroups = _make_cgroups(f"{os.getpid()}-{number}")
+
+    def procs(self) -> list[str]:
+        return [str(folder / "cgroup.procs") for folder in self.cgroups]
+
+    def limits(self):
+        """The preexec function of this slot's sandbox."""
+        if self.uid is not None:
+            processes = PROCESSES
+        else:  # an ordinary user: RLIMIT_NPROC counts every process of that user
+            processes = _user_processes() + PROCESSES
+        procs = self.procs()
+        return lambda: _limits(processes, procs)
+
+    def clear(self) -> None:
+        """Kill whatever is left in the slot's control groups (nothing, normally) and wait until they are empty."""
+        for _ in range(100):
+            pids = set()
+            for procs in self.procs():
+                try:
+                    pids |= {int(p) for p in Path(procs).read_text().split()}
+                except (OSError, ValueError):
+                    pass
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.02)
+
+
+def _make_cgroups(name: str) -> list[Path]:
+    """The slot's control groups (pids, memory, cpu), or [] where this process may not make them."""
+    if os.geteuid() != 0 or not _CGROUP_ROOT.is_dir():
+        return []
+    made = []
+    try:
+        if (_CGROUP_ROOT / "cgroup.controllers").exists():  # cgroup v2
+            parent = _CGROUP_ROOT / _CGROUP_NAME
+            parent.mkdir(exist_ok=True)
+            wanted = {"pids", "memory", "cpu"} & set((_CGROUP_ROOT / "cgroup.controllers").read_text().split())
+            for folder in (_CGROUP_ROOT, parent):
+                (folder / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in sorted(wanted)))
+            folder = parent / name
+            folder.mkdir(exist_ok=True)
+            (folder / "pids.max").write_text(str(PROCESSES))
+            (folder / "memory.max").write_text(str(MEMORY_BYTES))
+            if (folder / "memory.swap.max").exists():
+                (folder / "memory.swap.max").write_text("0")
+            made.append(folder)
+        else:  # cgroup v1: one hierarchy per controller
+            for controller, settings in (("pids", {"pids.max": PROCESSES}),
+                                         ("memory", {"memory.limit_in_bytes": MEMORY_BYTES}),
+                                         ("cpu", {"cpu.shares": 1024})):
+                if not (_CGROUP_ROOT / controller).is_dir():
+                    if controller == "cpu":
+                        continue
+                    raise OSError(f"no {controller} controller")
+                folder = _CGROUP_ROOT / controller / _CGROUP_NAME / name
+                folder.mkdir(parents=True, exist_ok=True)
+                for name, value in settings.items():
+                    (folder / name).write_text(str(value))
+                made.append(folder)
+    except OSError:
+        for folder in made:
+            _remove_cgroup(folder)
+        return []
+    atexit.register(lambda: [_remove_cgroup(folder) for folder in made])
+    return made
+
+
+def _remove_cgroup(folder: Path) -> None:
+    try:
+        folder.rmdir()  # a control group without processes goes with rmdir
+    except OSError:
+        pass
+
+
+_SLOTS: queue.Queue | None = None
+
+
+def _slots() -> queue.Queue:
+    """The free slots, oldest freed first (a uid is reused as late as possible)."""
+    global _SLOTS
+    with _LOCK:
+        if _SLOTS is None:
+            _SLOTS = queue.Queue()
+            for number in range(SLOTS):
+                _SLOTS.put(_Slot(number))
+    return _SLOTS
+
+
+def isolation() -> str:
+    """How sandboxes running at the same time are kept apart on this machine, in words."""
+    slot = _slots().get()
+    try:
+        parts = ["a uid per sandbox" if slot.uid is not None else "the grader's uid in a user namespace",
+                 f"RLIMIT_NPROC {PROCESSES}"]
+        if slot.cgroups:
+            parts.append(f"control groups with pids.max {PROCESSES} and {MEMORY_BYTES >> 20} MiB of memory")
+        return ", ".join(parts)
+    finally:
+        _slots().put(slot)
 
 
 @dataclasses.dataclass
@@ -150,6 +357,8 @@ class Result:
     output: str = ""
     output_chars: int = 0
     stopped: bool = False  # the grader stopped the sandbox: the exercise ran past its wall-clock limit
+    budget: bool = False  # not run, or stopped, because the deadline of the whole run had passed
+    flooded: bool = False  # the sandbox sent more than OUTPUT_BYTES
     done: bool = False
 
 
@@ -161,10 +370,11 @@ def _kill(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _start(lossbook: Path, job: dict) -> subprocess.Popen:
+def _start(lossbook: Path, job: dict, slot: _Slot, banned=()) -> subprocess.Popen:
     argv = [sys.executable, "-I", "-X", "utf8", "/harness.py"]
-    process = subprocess.Popen(command(lossbook, argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=_limits)
+    process = subprocess.Popen(command(lossbook, argv, uid=slot.uid, banned=banned), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+                               preexec_fn=slot.limits())
     try:
         process.stdin.write(json.dumps(job).encode())
         process.stdin.close()
@@ -174,7 +384,7 @@ def _start(lossbook: Path, job: dict) -> subprocess.Popen:
 
 
 def run(lossbook: Path, exercises: list[dict], *, exercise_limit: float = EXERCISE_LIMIT,
-        call_limit: float = CALL_LIMIT) -> dict[str, Result]:
+        call_limit: float = CALL_LIMIT, deadline: float | None = None) -> dict[str, Result]:
     """Run a notebook's answers in the sandbox; return what came back, per exercise label.
 
     Parameters
@@ -185,23 +395,45 @@ def run(lossbook: Path, exercises: list[dict], *, exercise_limit: float = EXERCI
         Per exercise: ``label``, ``function``, ``code`` (the answer cell),
         ``prelude``, ``forbidden``, ``forbidden_names`` and ``cases`` (the
         arguments, encoded for :func:`coursetools.harness.decode`).
+        Consecutive exercises with the same ``forbidden`` modules share a
+        sandbox, in which those packages are replaced by stubs.
     exercise_limit : float
         Wall-clock seconds per exercise, answer cell and every case included.
     call_limit : float
         Seconds per call, enforced inside the sandbox (a softer, faster limit).
+    deadline : float, optional
+        A :func:`time.monotonic` time after which nothing more runs: the
+        exercise running then is stopped and the rest are marked ``budget``.
     """
     results = {e["label"]: Result(e["label"]) for e in exercises}
+    slots = _slots()
+    slot = slots.get()
+    try:
+        for banned, group in itertools.groupby(exercises, key=lambda e: tuple(e.get("forbidden", ()))):
+            _run_group(lossbook, list(group), results, slot, banned, exercise_limit, call_limit, deadline)
+    finally:
+        slot.clear()
+        slots.put(slot)
+    return results
+
+
+def _run_group(lossbook, exercises, results, slot, banned, exercise_limit, call_limit, deadline) -> None:
     pending = list(exercises)
     while pending:
+        if deadline is not None and time.monotonic() >= deadline:
+            for job in pending:
+                results[job["label"]].budget = results[job["label"]].done = True
+            return
         job = {"time_limit": call_limit, "exercises": pending}
-        process = _start(lossbook, job)
-        buffer, total = b"", 0
+        process = _start(lossbook, job, slot, banned)
+        buffer, total = bytearray(), 0
         current = 0
-        deadline = time.monotonic() + exercise_limit
-        finished = False
+        labels = [e["label"] for e in pending]
+        limit = time.monotonic() + exercise_limit
+        finished = flooded = False
         try:
             while True:
-                wait = deadline - time.monotonic()
+                wait = (limit if deadline is None else min(limit, deadline)) - time.monotonic()
                 if wait <= 0:
                     break
                 ready, _, _ = select.select([process.stdout], [], [], wait)
@@ -213,42 +445,81 @@ def run(lossbook: Path, exercises: list[dict], *, exercise_limit: float = EXERCI
                     break
                 total += len(chunk)
                 if total > OUTPUT_BYTES:
+                    flooded = True
                     break
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
+                buffer += chunk  # amortised: a long line without a newline costs no copying
+                if b"\n" not in chunk:
+                    continue
+                *lines, rest = buffer.split(b"\n")
+                buffer = bytearray(rest)
                 for line in lines:
                     event = _parse(line)
-                    label = event.get("label") if event else None
-                    if label not in results or [e["label"] for e in pending].index(label) < current:
+                    # Only the exercise being run may report: a line about another one is forged.
+                    if current >= len(labels) or not event or event.get("label") != labels[current]:
                         continue
-                    _apply(results[label], event)
-                    if results[label].done:
-                        current = [e["label"] for e in pending].index(label) + 1
-                        deadline = time.monotonic() + exercise_limit
+                    result = results[labels[current]]
+                    _apply(result, event)
+                    if result.done:
+                        current += 1
+                        limit = time.monotonic() + exercise_limit
                 if current >= len(pending):
                     finished = True
                     break
         finally:
             _kill(process)
+            slot.clear()
         if finished and current >= len(pending):
-            break
+            return
         if current < len(pending):  # the exercise being run overran (or the sandbox died during it)
             stuck = results[pending[current]["label"]]
-            stuck.stopped = not finished
+            if flooded:
+                stuck.flooded = True
+            elif not finished and deadline is not None and time.monotonic() >= deadline:
+                stuck.budget = True
+            else:
+                stuck.stopped = not finished
             if finished and not stuck.error:
                 stuck.error = "the sandbox ended during this exercise (os._exit, a crash, or too much memory?)"
             stuck.done = True
             current += 1
         pending = pending[current:]
-    return results
 
 
-def _parse(line: bytes) -> dict | None:
+#: Deepest nesting, longest string and largest integer of a value the grader takes back from the sandbox.
+VALUE_DEPTH = 20
+VALUE_CHARS = 10_000
+VALUE_INT = 2 ** 63
+
+
+def _problem(value, depth: int = 0) -> str:
+    """Why the grader cannot take ``value`` (decoded JSON from the sandbox) as it is, or "" if it can."""
+    if depth > VALUE_DEPTH:
+        return "a value nested too deeply"
+    if value is None or isinstance(value, (bool, float)):
+        return ""
+    if isinstance(value, int):
+        return "" if -VALUE_INT < value < VALUE_INT else "an integer too large to compare"
+    if isinstance(value, str):
+        return "" if len(value) <= VALUE_CHARS else "a string too long to compare"
+    if isinstance(value, list):
+        return next((p for p in (_problem(v, depth + 1) for v in value) if p), "")
+    if isinstance(value, dict):
+        if any(not isinstance(k, str) or len(k) > 100 for k in value):
+            return "an unreadable value"
+        return next((p for p in (_problem(v, depth + 1) for v in value.values()) if p), "")
+    return "an unreadable value"
+
+
+def _parse(line) -> dict | None:
     try:
-        event = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+        event = json.loads(bytes(line))
+    except Exception:  # noqa: BLE001 - any line that is not JSON the grader can read (too deep, too big) is dropped
         return None
     return event if isinstance(event, dict) else None
+
+
+def _text(value, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
 
 
 def _apply(result: Result, event: dict) -> None:
@@ -258,15 +529,24 @@ def _apply(result: Result, event: dict) -> None:
     elif kind == "unanswered":
         result.unanswered = True
     elif kind == "error":
-        result.error = str(event.get("error", ""))[:300]
-        result.line = str(event.get("line", ""))[:200]
+        result.error = _text(event.get("error", ""), 300)
+        result.line = _text(event.get("line", ""), 200)
         result.done = True
     elif kind == "case":
         index = event.get("index")
-        if isinstance(index, int) and not isinstance(index, bool) and index not in result.cases:
-            result.cases[index] = {k: event[k] for k in ("value", "error", "line", "timeout") if k in event}
+        if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < 10_000 and index not in result.cases:
+            case = {}
+            if "value" in event:
+                problem = _problem(event["value"])
+                case["value"] = {"__object__": "value", "repr": problem} if problem else event["value"]
+            for key, limit in (("error", 300), ("line", 200)):
+                if key in event:
+                    case[key] = _text(event[key], limit)
+            if "timeout" in event:
+                case["timeout"] = event["timeout"] is True
+            result.cases[index] = case
     elif kind == "done":
-        result.output = str(event.get("output", ""))[:1000]
+        result.output = _text(event.get("output", ""), 1000)
         count = event.get("output_chars", 0)
-        result.output_chars = count if isinstance(count, int) else 0
+        result.output_chars = count if isinstance(count, int) and not isinstance(count, bool) else 0
         result.done = True
