@@ -331,9 +331,9 @@ def test_a_word_outside_the_choices_is_explained():
 
 
 def test_readings_from_plots_accept_the_stated_tolerance():
-    assert exercises.evaluate("ex-02-read-consistency", lambda: 0.013).correct
-    report = exercises.evaluate("ex-02-read-consistency", lambda: 0.145)
-    assert "  expected: 0.0145 (within 20%)" in report.text
+    assert exercises.evaluate("ex-02-read-consistency", lambda: 450.0).correct
+    report = exercises.evaluate("ex-02-read-consistency", lambda: 5250.0)
+    assert "  expected: 525 (within 20%)" in report.text
     assert "ten times too large" in report.text
 
 
@@ -367,11 +367,11 @@ def test_values_are_shown_without_reprs(value, text):
 
 def test_grade_gives_partial_credit_in_proportion_to_the_cases(capsys):
     wrong = _answer("def hinge_01(y, y_pred):\n    return np.mean(np.maximum(0, 1 - y * y_pred))", "hinge_01")
-    assert exercises.grade("ex-04-hinge", wrong, points=2) == 0.33
+    assert exercises.grade("ex-04-hinge", wrong, points=2) == 0.29
     out = capsys.readouterr().out
-    assert out.startswith("ex-04-hinge: 0.33 of 2 points (1 of 6 cases pass).\nex-04-hinge: not yet.")
+    assert out.startswith("ex-04-hinge: 0.29 of 2 points (1 of 7 cases pass).\nex-04-hinge: not yet.")
     assert exercises.grade("ex-04-hinge", exercises.get("ex-04-hinge").reference(), points=2) == 2.0
-    assert capsys.readouterr().out == "ex-04-hinge: 2 of 2 points (6 of 6 cases pass).\n"
+    assert capsys.readouterr().out == "ex-04-hinge: 2 of 2 points (7 of 7 cases pass).\n"
 
 
 def test_grade_of_an_unanswered_exercise_is_zero(capsys):
@@ -394,15 +394,15 @@ def _result_lines(out):
 def test_grade_prints_a_structured_result_under_the_autograder(capsys, monkeypatch):
     monkeypatch.setenv(feedback.AUTOGRADER, "autograde")
     wrong = _answer("def hinge_01(y, y_pred):\n    return np.mean(np.maximum(0, 1 - y * y_pred))", "hinge_01")
-    assert exercises.grade("ex-04-hinge", wrong, points=2) == 0.33
+    assert exercises.grade("ex-04-hinge", wrong, points=2) == 0.29
     out = capsys.readouterr().out
     lines = _result_lines(out)
     assert len(lines) == 1 and out.rstrip("\n").endswith(lines[0])
     result = json.loads(lines[0].split(" ", 1)[1])
     assert list(result) == ["label", "passed", "total", "points", "max_points", "status", "message", "hint"]
-    assert result["label"] == "ex-04-hinge" and (result["passed"], result["total"]) == (1, 6)
-    assert (result["points"], result["max_points"], result["status"]) == (0.33, 2, "partial")
-    assert result["message"].startswith("not yet. 1 of 6 cases pass; case ")
+    assert result["label"] == "ex-04-hinge" and (result["passed"], result["total"]) == (1, 7)
+    assert (result["points"], result["max_points"], result["status"]) == (0.29, 2, "partial")
+    assert result["message"].startswith("not yet. 1 of 7 cases pass; case ")
     assert result["hint"].startswith("Labels in the wrong set")
     assert feedback.results(out) == [result]
 
@@ -663,3 +663,34 @@ def test_the_answer_cell_keeps_a_multi_line_signature_and_docstring():
         'def f(a,\n      b):\n    """Two\n    lines."""\n    ### BEGIN SOLUTION\n    # a comment\n'
         "    return a + b\n    ### END SOLUTION"
     )
+
+
+# Wrong answers that an earlier set of cases accepted; each must now fail, with the hint written for it.
+ONCE_ACCEPTED = [
+    ("zero score as neither class", "ex-08-sign-accuracy",
+     "def accuracy_by_sign(y, scores):\n"
+     "    return np.mean(np.sign(np.reshape(scores, np.shape(y))) == np.where(y > 0, 1, -1))",
+     "A score of exactly 0 is not a class of its own"),
+    ("hinge on scores clipped to +-1", "ex-04-hinge",
+     "def hinge_01(y, y_pred):\n    return np.mean(np.maximum(0, 1 - (2 * y - 1) * np.clip(y_pred, -1, 1)))",
+     "The scores are not bounded by 1"),
+    ("clipping from below only", "ex-05-sparse-cce",
+     "def sparse_cce(labels, p, eps=1e-7):\n"
+     "    return -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], eps, None)))",
+     "Clip from above too"),
+]
+
+
+@pytest.mark.parametrize("name, label, source, hint", ONCE_ACCEPTED, ids=[m[0] for m in ONCE_ACCEPTED])
+def test_answers_the_earlier_cases_accepted_now_fail(name, label, source, hint):
+    report = exercises.evaluate(label, _answer(source, exercises.get(label).function))
+    assert not report.correct, f"{label}: {name} passes every case"
+    assert hint in " ".join(report.text.split()), report.text
+
+
+def test_every_share_has_a_choice_in_the_zero_hinge_prediction():
+    # The choices cover every share from 0 to 1, so a platform whose share differs a little has a right answer.
+    exercise = exercises.get("ex-08-zero-hinge")
+    assert exercise.choices == ("none", "under a tenth", "a tenth to a third", "over a third")
+    for wrong in ("none", "under a tenth", "a tenth to a third"):
+        assert not exercises.evaluate("ex-08-zero-hinge", lambda wrong=wrong: wrong).correct

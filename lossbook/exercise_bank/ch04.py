@@ -52,6 +52,8 @@ print(f"Keras on the chapter's four examples: {float(keras.losses.hinge(y01, y_h
             Case((np.array([1.0, 0.0, 1.0]), np.array([2.5, -1.7, 0.4])),
                  note="two scores past the margin and one inside it"),
             Case((np.array([0.0, 1.0, 0.0, 1.0, 1.0]), np.array([0.1, 0.9, -0.4, -0.7, 0.0]))),
+            Case((np.array([1.0, 0.0, 1.0]), np.array([-2.5, 1.5, 0.6])),
+                 note="confident mistakes, scores beyond -1 and +1 on the wrong side"),
         ),
         hints=(
             "The hinge loss max(0, 1 - t * y_pred) is written for labels t in {-1, +1}; the labels arrive "
@@ -67,6 +69,9 @@ print(f"Keras on the chapter's four examples: {float(keras.losses.hinge(y01, y_h
             Mistake("The max(0, ...) is missing: a score past the margin, t * y_pred > 1, must cost 0, not a "
                     "negative amount. Use np.maximum(0, 1 - t * y_pred) for each example.",
                     lambda expected, y, y_pred: np.mean(1 - (2 * y - 1) * y_pred)),
+            Mistake("The scores are not bounded by 1: a linear unit's score of -2.5 on a positive example costs "
+                    "1 - (-2.5) = 3.5. Use y_pred as it is, without clipping it to [-1, 1].",
+                    lambda expected, y, y_pred: np.mean(_hinge_terms(2 * y - 1, np.clip(y_pred, -1, 1)))),
             Mistake("That is the squared hinge loss; the plain hinge does not square the terms.",
                     lambda expected, y, y_pred: np.mean(_hinge_terms(2 * y - 1, y_pred) ** 2)),
         ),
@@ -98,10 +103,9 @@ def steps_from_worse_start():
     return "more"
 ''',
         demo=r"""
-w_start = np.array([-4.5, -4.5])
 for name, grad, loss in [("squared error", squared_error_grad, squared_error_of_logit),
                          ("cross-entropy", cross_entropy_grad, cross_entropy_of_logit)]:
-    _, accuracies = train_logistic(grad, loss, steps=3000)
+    _, accuracies = train_logistic(grad, loss, start=np.array([-4.5, -4.5]), steps=3000)
     print(f"{name:14}: 90% accuracy after {np.flatnonzero(accuracies >= 0.9)[0]} steps from (-4.5, -4.5)")
 """,
         cases=(Case(),),

@@ -56,7 +56,7 @@ print(f"lossbook on the chapter's shifted labels: {losses.sparse_categorical_cro
             Case((np.array([0, 1]), np.array([[0.0, 1.0], [0.5, 0.5]])),
                  note="probability exactly 0 on the true class"),
             Case((np.array([1, 1, 0, 2]), _P4)),
-            Case((np.array([0, 1]), np.array([[1.0, 0.0], [0.0, 1.0]])),
+            Case((np.array([1, 0]), np.array([[0.0, 1.0], [1.0, 0.0]])),
                  note="probability exactly 1 on the true class, which clipping lowers to 1 - eps"),
         ),
         hints=(

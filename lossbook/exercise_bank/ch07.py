@@ -128,49 +128,51 @@ for label in ["MAE", "MSE"]:
     Exercise(
         label="ex-07-read-delta",
         kind="read a plot",
-        function="delta_10_ratio",
+        function="delta_at_mse_01",
         title="Reading the delta figure",
         statement=r"""
-In {numref}`fig-07-huber-delta`, look at the largest threshold, $\delta = 10$.
-About how many times larger is the test MSE of the network trained on the
-corrupted data than that of the network trained on clean data? Read it from
-the figure (both axes are logarithmic), return it from `delta_10_ratio()`
-(the check accepts readings within 50 %), and run the check.
+In {numref}`fig-07-huber-delta`, the line of the network trained on the
+corrupted data climbs steeply between $\delta = 1$ and $\delta = 3$. Read the
+threshold $\delta$ at which it crosses a test MSE of $10^{-1}$. Both axes are
+logarithmic, and the line runs straight between its points. Return your
+reading from `delta_at_mse_01()` (the check accepts readings within 15 %),
+and run the check.
 """,
         explanation=r"""
-At $\delta = 10$ the clean line ends a little above $10^{-2}$, at about
-0.012, and the corrupted line between $10^0$ and $10^1$, at about 2.7. The
-two points are a little more than two powers of ten apart: the ratio is
-about 220. The table printed above the figure gives 2.6571 and 0.0116, a
-ratio of 230: with a threshold that large, the Huber loss is half the
-squared error and lets the outliers in.
+The height $10^{-1}$ is a labelled tick of the vertical axis. Follow it to the
+corrupted line: it crosses between the points at $\delta = 1$ (a test MSE of
+about 0.03) and $\delta = 3$ (about 0.3), near the middle of that stretch,
+which on a logarithmic axis is $\sqrt{1 \cdot 3} \approx 1.7$, not 2. The next
+cell interpolates the stored points on the log scales, as the figure draws
+them. Around this $\delta$ the corrupted rows' errors, about 10, start to pull
+with a force the normal rows cannot balance.
 """,
         solution='''\
-def delta_10_ratio():
-    """How many times the corrupted-data test MSE exceeds the clean one at delta = 10, read from the figure."""
-    return 220.0
+def delta_at_mse_01():
+    """The delta at which the corrupted-data line of the delta figure crosses a test MSE of 0.1."""
+    return 1.72
 ''',
         demo=r"""
-print(f"delta = 10: corrupted {test_mse['corrupted'][-1]:.4f} / clean {test_mse['clean'][-1]:.4f} "
-      f"= {test_mse['corrupted'][-1] / test_mse['clean'][-1]:.0f}")
+lo, hi = deltas.index(1.0), deltas.index(3.0)
+log_lo, log_hi = np.log(test_mse["corrupted"][lo]), np.log(test_mse["corrupted"][hi])
+crossing = np.exp((np.log(0.1) - log_lo) / (log_hi - log_lo) * np.log(3.0))
+print(f"the corrupted line crosses a test MSE of 0.1 at delta = {crossing:.2f}")
 """,
         cases=(Case(),),
-        rtol=0.5,
+        rtol=0.15,
         hints=(
-            "Find delta = 10, the last point of each line. Both axes are logarithmic: each labelled power of "
-            "ten on the vertical axis is ten times the one below it.",
-            "The clean point lies a little above 10^-2, the corrupted one between 10^0 and 10^1, about a "
-            "quarter of the way up. Divide the upper value by the lower one.",
+            "Find 10^-1 on the vertical axis and go across to the line of the corrupted data; it crosses "
+            "between the points at delta = 1 and delta = 3. Read the delta below the crossing.",
+            "The horizontal axis is logarithmic too: the point halfway between 1 and 3 on it is "
+            "sqrt(1 * 3), about 1.7, not 2.",
         ),
         mistakes=(
-            Mistake("That is ten times too small: between the two points at delta = 10 lie a little over "
-                    "two powers of ten on the vertical axis (from about 0.01 to about 2.5).",
-                    lambda expected: expected / 10),
-            Mistake("That is ten times too large: the corrupted point lies between 10^0 = 1 and 10^1 = 10, "
-                    "the clean one just above 10^-2 = 0.01.", lambda expected: expected * 10),
-            Mistake("The question asks for the ratio of the two test MSEs at delta = 10, not their difference "
-                    "or their ratio at another delta: the two points are two powers of ten apart.",
-                    lambda expected: 2.45),
+            Mistake("That is one of the plotted points; the line crosses 0.1 between delta = 1 and delta = 3.",
+                    lambda expected: 1.0),
+            Mistake("That is one of the plotted points; the line crosses 0.1 between delta = 1 and delta = 3.",
+                    lambda expected: 3.0),
+            Mistake("On a logarithmic axis the point halfway between 1 and 3 is sqrt(3), about 1.7; 2 is "
+                    "halfway only on a linear axis.", lambda expected: 2.0),
         ),
     ),
 ]

@@ -65,6 +65,10 @@ print(f"scores of shape {hinge_test_scores.shape}; models.sign_accuracy: "
                  note="correct but hesitant scores, |score| < 0.5"),
             Case((np.array([1, 1, -1]), np.array([0.0, 0.5, -0.5])),
                  note="a score of exactly 0, which counts as negative"),
+            Case((np.array([-1, 1, -1, 1]), np.array([0.0, 0.3, -0.2, 0.0])),
+                 note="scores of exactly 0 on both labels: right for -1, wrong for +1"),
+            Case((np.array([0, 1, 0]), np.array([[0.0], [0.4], [0.0]])),
+                 note="scores of exactly 0 on labels 0, which they get right"),
         ),
         hints=(
             "An example is right when (score > 0) equals (label > 0). That one test works for labels -1/+1 "
@@ -83,6 +87,9 @@ print(f"scores of shape {hinge_test_scores.shape}; models.sign_accuracy: "
             Mistake("That is the rounding rule of Keras 2, which counts correct scores smaller than 0.5 in "
                     "size as mistakes. Compare the sides of 0 instead: (score > 0) == (y > 0).",
                     lambda expected, y, scores: np.mean(np.round(_flat(y, scores)) == y)),
+            Mistake("A score of exactly 0 is not a class of its own: it counts as negative, so it is right for "
+                    "the label -1 (or 0). Compare (score > 0) with (y > 0) instead of the signs.",
+                    lambda expected, y, scores: np.mean(np.sign(_flat(y, scores)) == np.where(y > 0, 1, -1))),
             Mistake("Labels in the wrong set: with labels 0/1, np.sign(0) = 0 never equals the sign of a "
                     "score. Compare (score > 0) with (y > 0), which treats 0 and -1 alike as the negative class.",
                     lambda expected, y, scores: np.mean(np.sign(_flat(y, scores)) == np.sign(y))),
@@ -160,11 +167,11 @@ On the tanh output, a share of only 0.010 of the training points ended with a
 hinge loss of exactly 0, and only through float32 rounding. Train the hinge
 model again with a linear output unit instead of tanh, everything else as
 before (labels -1/+1, 200 epochs, seed 0). Predict what share of the training
-points then ends with a hinge loss of exactly 0: `"none"`, `"a few"` (under a
-tenth) or `"most"` (over half). Return the word from `zero_hinge_points()`,
+points then ends with a hinge loss of exactly 0: `"none"`, `"under a tenth"`,
+`"a tenth to a third"` or `"over a third"`. Return the word from `zero_hinge_points()`,
 run the check, and then the experiment in the cell after it.
 """,
-        choices=("none", "a few", "most"),
+        choices=("none", "under a tenth", "a tenth to a third", "over a third"),
         explanation=r"""
 A linear output is not bounded by 1, so a point's margin can pass 1, and once
 it does, the point's loss and its gradient are both 0: the optimiser stops
@@ -179,8 +186,9 @@ they are the ones the network keeps learning from.
 """,
         solution='''\
 def zero_hinge_points():
-    """One of "none", "a few", "most": how many training points end with a hinge loss of 0."""
-    return "most"
+    """One of "none", "under a tenth", "a tenth to a third", "over a third": the share of training points
+    that ends with a hinge loss of 0."""
+    return "over a third"
 ''',
         demo=r"""
 linear = models.compile_for(models.mlp(split.n_features, hidden=50, activation="linear", seed=0), "hinge")
@@ -210,7 +218,10 @@ for cls, circle in [(1, "inner"), (-1, "outer")]:
                     lambda expected: "none"),
             Mistake("The few points at margin 1 on the tanh output came from float32 rounding. A linear output "
                     "can push every point well inside its region past margin 1, and most points are "
-                    "far from the boundary.", lambda expected: "a few"),
+                    "far from the boundary.", lambda expected: "under a tenth"),
+            Mistake("More than that: most points lie well inside their own class's region, far from the boundary, "
+                    "and a linear output can push each of them past margin 1, where it stops costing anything.",
+                    lambda expected: "a tenth to a third"),
         ),
     ),
 ]

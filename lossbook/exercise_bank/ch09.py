@@ -29,7 +29,8 @@ EXERCISES = [
 Write `sparse_cce_from_logits(labels, logits)`: the mean categorical
 cross-entropy, in nats, of integer labels $0, \dots, K-1$ (an array of
 length $n$) and a 2-D array of logits of shape $(n, K)$, computed as Keras
-does for a softmax output, from the logits and with no floor:
+does for a softmax output with the TensorFlow backend, from the logits and
+with no floor:
 $-\log p_{i, t_i} = \log \sum_c e^{z_{ic}} - z_{i, t_i}$. It must stay
 finite for logits as large as 1000. The check cell first prints what
 `losses.sparse_categorical_crossentropy(..., from_logits=True)` gives for the
