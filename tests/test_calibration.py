@@ -148,8 +148,8 @@ def _expected_ece_by_enumeration(p, n_bins):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_expected_ece_if_calibrated_equals_the_enumeration_of_all_outcomes(n_bins, seed):
     _, p, _ = _rows(9, 4, seed, scale=1.5)
-    assert calibration.expected_ece_if_calibrated(p, n_bins=n_bins) == pytest.approx(
-        _expected_ece_by_enumeration(p, n_bins), abs=1e-12)
+    expected = _expected_ece_by_enumeration(p, n_bins)
+    assert calibration.expected_ece_if_calibrated(p, n_bins=n_bins) == pytest.approx(expected, abs=1e-12)
 
 
 def test_expected_ece_if_calibrated_matches_a_simulation_of_calibrated_labels():

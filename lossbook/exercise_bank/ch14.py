@@ -1,12 +1,56 @@
 """Exercises of chapter 14, calibration."""
 
 import numpy as np
-from scipy import special
+from scipy import optimize, special
 
 from lossbook.exercises.model import Case, Exercise, Mistake
 
 _CONFIDENCE = np.array([0.95, 0.9, 0.55, 0.65, 0.99, 0.7, 0.85, 0.6])
 _CORRECT = np.array([1, 1, 0, 1, 1, 0, 1, 1])
+_BOUNDS = (0.05, 20.0)
+
+
+def _validation_set(seed, n, classes, spread, truth):
+    """Logits of n cases and labels drawn from softmax(logits / truth): a model whose best temperature is near truth."""
+    rng = np.random.default_rng(seed)
+    z = spread * rng.normal(size=(n, classes))
+    p = special.softmax(z / truth, axis=1)
+    return z, (rng.random((n, 1)) > np.cumsum(p, axis=1)).sum(axis=1).clip(0, classes - 1)
+
+
+_OVERCONFIDENT = _validation_set(14, 300, 10, 4.0, 1.6)
+_UNDERCONFIDENT = _validation_set(15, 200, 5, 1.0, 0.5)
+_THREE_CLASSES = (np.array([[2.0, 0.5, -1.0], [0.2, 1.5, 0.1], [1.0, 1.2, -0.5], [-0.3, 0.1, 2.2], [1.8, 0.0, 0.3],
+                            [0.4, 0.6, 0.5]]), np.array([0, 1, 0, 2, 1, 2]))
+
+
+def _best_temperature(objective):
+    """The temperature in _BOUNDS that minimises objective(T), searched over log T."""
+    result = optimize.minimize_scalar(lambda log_t: objective(np.exp(log_t)), bounds=np.log(_BOUNDS),
+                                      method="bounded", options={"xatol": 1e-8})
+    return float(np.exp(result.x))
+
+
+def _temperature_for(labels_of, score, *, multiply=False):
+    """A mistaken fit: the labels it scores against, its objective, and whether it multiplies the logits by T."""
+    def answer(expected, logits, labels):
+        y = labels_of(logits, labels)
+        return _best_temperature(lambda t: score(special.softmax(logits * t if multiply else logits / t, axis=1), y))
+    return answer
+
+
+def _nll(p, y):
+    return -np.mean(np.log(p[np.arange(y.size), y]))
+
+
+def _left_closed(confidence, correct, n_bins):
+    """ECE with bins [b / B, (b + 1) / B), the last one also holding 1, as np.histogram makes them."""
+    total = 0.0
+    for b in range(n_bins):
+        inside = (confidence >= b / n_bins) & ((confidence < (b + 1) / n_bins) | (b == n_bins - 1))
+        if inside.any():
+            total += inside.sum() * abs(confidence[inside].mean() - correct[inside].mean())
+    return float(total / confidence.size)
 
 
 def _bin_rows(confidence, n_bins):
@@ -192,8 +236,8 @@ print(f"lossbook's ECE with 5 bins: {bins_demo.ece:.4f}")
         cases=(
             Case((_CONFIDENCE, _CORRECT.astype(float), 5), note="eight cases, five bins"),
             Case((_CONFIDENCE, _CORRECT.astype(float), 2), note="two bins"),
-            Case((np.array([0.5, 0.5, 1.0, 1.0]), np.array([1.0, 0.0, 1.0, 1.0]), 2),
-                 note="confidences on the bin edges 0.5 and 1: each belongs to the bin it closes"),
+            Case((np.array([0.5, 0.5, 1.0, 1.0]), np.array([1.0, 1.0, 1.0, 0.0]), 2),
+                 note="confidences on the bin edges 0.5 and 1: 0.5 closes the first bin, (0, 0.5], and 1 the second"),
             Case((np.array([0.3, 0.8, 0.9]), np.array([0.0, 1.0, 1.0]), 10), note="most bins empty"),
         ),
         hints=(
@@ -211,6 +255,92 @@ print(f"lossbook's ECE with 5 bins: {bins_demo.ece:.4f}")
             Mistake("That compares the overall mean confidence with the overall accuracy, one bin for all "
                     "cases; the ECE compares them bin by bin.",
                     lambda expected, confidence, correct, n_bins: _no_bins(confidence, correct, n_bins)),
+            Mistake("Those are left-closed bins [low, high), as np.histogram makes them: a confidence on an edge "
+                    "then joins the bin above it. Here a bin is (low, high]: use low < confidence <= high.",
+                    lambda expected, confidence, correct, n_bins: _left_closed(confidence, correct, n_bins)),
+        ),
+    ),
+    Exercise(
+        label="ex-14-fit-temperature",
+        kind="implement",
+        function="fit_temperature",
+        title="Fit a temperature",
+        statement=r"""
+Implement temperature scaling as `fit_temperature(logits, labels)`:
+`logits` is an array of shape (n, K) of a network's outputs before the
+softmax on held-out cases, `labels` an array of their n true classes. Return,
+as a float, the temperature $T$ between 0.05 and 20 that minimises the mean
+negative log-likelihood of $\operatorname{softmax}(z / T)$ on these labels,
+to three significant digits. `scipy.optimize.minimize_scalar` with
+`method="bounded"` finds the minimum of a function of one number. Run the
+check, and then the cell after it, which fits lossbook's temperature to the
+check's first case and to the validation part of the chapter's first
+cross-entropy network.
+""",
+        explanation=r"""
+Write the mean negative log-likelihood as a function of $T$: divide the
+logits by $T$, take `scipy.special.log_softmax` along the classes (it stays
+finite where a probability underflows), pick each row's entry at its label
+and average with a minus sign. It is convex in $1 / T$ and has one minimum,
+which a bounded scalar search finds; searching over $\log T$ gives equal
+steps in ratio, so that 0.1 and 10 are as easy to reach. The check's first
+case draws its labels from $\operatorname{softmax}(z / 1.6)$: the logits are
+too far apart, and the best temperature lies above 1, near 1.6 up to the
+noise of 300 labels. The second case's labels come from $z / 0.5$, and
+$T < 1$ sharpens. The
+objective must be the likelihood: the mean probability of the true class or
+the Brier score have their minima elsewhere, and labels from the model's own
+predictions make every case "right", so the likelihood keeps rising as $T$
+falls to the bound.
+""",
+        solution='''\
+def fit_temperature(logits, labels):
+    """The temperature in [0.05, 20] that minimises the mean NLL of softmax(logits / T) on `labels`."""
+    from scipy import optimize, special
+
+    rows = np.arange(len(labels))
+
+    def mean_nll(log_t):
+        log_p = special.log_softmax(logits / np.exp(log_t), axis=1)
+        return -np.mean(log_p[rows, labels])
+
+    best = optimize.minimize_scalar(mean_nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded",
+                                    options={"xatol": 1e-8})
+    return float(np.exp(best.x))
+''',
+        demo=r"""
+z_fit, y_fit = exercises.get("ex-14-fit-temperature").cases[0].args
+print(f"lossbook's temperature for the check's first case: {calibration.fit_temperature(z_fit, y_fit):.4f}")
+z_fit, y_fit = chosen_logits("clean", "cross-entropy", "validation")[0], LABELS["clean", "validation"][0]
+t_fit = calibration.fit_temperature(z_fit, y_fit)
+print(f"the chapter's first cross-entropy network, validation part: T = {t_fit:.4f}, validation NLL "
+      f"{metrics.log_loss(y_fit, calibration.scale(z_fit, 1.0), labels=np.arange(CLASSES)):.4f} at T = 1, "
+      f"{metrics.log_loss(y_fit, calibration.scale(z_fit, t_fit), labels=np.arange(CLASSES)):.4f} at T")
+""",
+        cases=(
+            Case(_OVERCONFIDENT, note="300 cases of 10 classes whose labels follow softmax(z / 1.6)"),
+            Case(_UNDERCONFIDENT, note="200 cases of 5 classes whose labels follow softmax(z / 0.5)"),
+            Case(_THREE_CLASSES, note="six cases of three classes"),
+        ),
+        rtol=1e-3,
+        hints=(
+            "Write a function of T: -np.mean(log_softmax(logits / T)[i, labels[i]]) over the rows i, with "
+            "scipy.special.log_softmax(..., axis=1).",
+            "Minimise it with scipy.optimize.minimize_scalar(f, bounds=(np.log(0.05), np.log(20)), "
+            "method='bounded') over log T, and return np.exp of the result's x.",
+        ),
+        mistakes=(
+            Mistake("That multiplies the logits by T; temperature scaling divides them by T (your value is about "
+                    "1 / T).", _temperature_for(lambda z, y: y, _nll, multiply=True)),
+            Mistake("That maximises the mean probability of the true class, without the logarithm; the temperature "
+                    "minimises the negative log-likelihood, the mean of -log p.",
+                    _temperature_for(lambda z, y: y, lambda p, y: -np.mean(p[np.arange(y.size), y]))),
+            Mistake("That minimises the Brier score; the temperature minimises the negative log-likelihood.",
+                    _temperature_for(lambda z, y: y,
+                                     lambda p, y: np.mean(np.sum((p - np.eye(p.shape[1])[y]) ** 2, axis=1)))),
+            Mistake("That scores the model against its own predicted classes, not the labels: every case is then "
+                    "right, and the likelihood keeps rising as T falls to the lower bound.",
+                    _temperature_for(lambda z, y: z.argmax(axis=1), _nll)),
         ),
     ),
     Exercise(
@@ -223,7 +353,7 @@ In the left panel of {numref}`fig-14-clean`, find label smoothing's point
 in the bin of confidences from 0.6 to 0.7 (its mean confidence is about
 0.65). Read the accuracy of the networks in that bin from the figure, return
 it from `smoothing_accuracy_at_065()` (the check accepts readings within
-0.05), and run the check.
+0.03), and run the check.
 """,
         explanation=r"""
 Label smoothing's curve (orange) lies far above the diagonal. Above a
@@ -245,7 +375,7 @@ print(f"label smoothing, bin (0.6, 0.7]: {bins_demo.count[6]} images, mean confi
       f"accuracy {bins_demo.accuracy[6]:.3f}")
 """,
         cases=(Case(),),
-        atol=0.05,
+        atol=0.03,
         hints=(
             "Find the orange line in the left panel and the point above a confidence of about 0.65 on the "
             "horizontal axis.",
@@ -254,6 +384,8 @@ print(f"label smoothing, bin (0.6, 0.7]: {bins_demo.count[6]} images, mean confi
         mistakes=(
             Mistake("That is the confidence, the point's horizontal position; the question asks for its height, "
                     "the accuracy.", lambda expected: 0.65),
+            Mistake("That is the top of the axis, a guess that the networks are always right there. Read the "
+                    "point's height: it sits visibly below 1.", lambda expected: 1.0),
         ),
     ),
 ]
