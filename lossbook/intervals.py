@@ -200,7 +200,9 @@ def conformalise(y_calibration, lower_calibration, upper_calibration, lower, upp
     Returns
     -------
     tuple of numpy.ndarray
-        ``(lower - margin, upper + margin)``.
+        ``(lower - margin, upper + margin)``. A negative margin larger than
+        an interval's half-width would turn it inside out (it would hold no
+        value); that interval becomes the single point at its centre.
 
     Examples
     --------
@@ -218,4 +220,6 @@ def conformalise(y_calibration, lower_calibration, upper_calibration, lower, upp
             f"the calibration arrays give one margin per leading index, shape {margin.shape}; `lower` and `upper` "
             f"must then have shape {margin.shape + ('m',)}, got {lower.shape}. Pass each seed's predictions in one row."
         )
-    return lower - margin[..., None], upper + margin[..., None]
+    lower, upper = lower - margin[..., None], upper + margin[..., None]
+    centre = (lower + upper) / 2  # a negative margin larger than the half-width leaves an empty interval: its centre
+    return np.minimum(lower, centre), np.maximum(upper, centre)

@@ -104,6 +104,13 @@ def test_scalar_margin_broadcasts_over_new_rows():
     np.testing.assert_allclose(high, [11.5, 21.5])
 
 
+def test_a_negative_margin_never_turns_an_interval_inside_out():
+    # every calibration target at the centre of a wide interval: margin -1; the narrow new interval becomes a point
+    low, high = intervals.conformalise(np.zeros(9), -np.ones(9), np.ones(9), [2.0, 0.0], [2.5, 4.0], coverage=0.5)
+    np.testing.assert_allclose(low, [2.25, 1.0])
+    np.testing.assert_allclose(high, [2.25, 3.0])
+
+
 def test_too_few_calibration_rows_is_an_error():
     with pytest.raises(ValueError, match="too few for coverage 0.9.*at least 9"):
         intervals.conformal_margin(np.zeros(5), -np.ones(5), np.ones(5), coverage=0.9)

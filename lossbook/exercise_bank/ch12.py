@@ -1,5 +1,7 @@
 """Exercises of chapter 12, what a regression loss estimates: quantiles, counts and a learned variance."""
 
+import math
+
 import numpy as np
 
 from lossbook.exercises.model import Case, Exercise, Mistake
@@ -8,6 +10,21 @@ from lossbook.exercises.model import Case, Exercise, Mistake
 def _pinball(y, y_hat, q):
     error = y - y_hat
     return float(np.mean(np.maximum(q * error, (q - 1.0) * error)))
+
+
+def _scores(y, lower, upper):
+    return np.sort(np.maximum(lower - y, y - upper))
+
+
+def _kth(scores, k):
+    """The k-th smallest score, k counted from 1 and kept inside the array (a mistake may ask for one too many)."""
+    return float(scores[min(max(k, 1), scores.size) - 1])
+
+
+_CAL_Y = np.array([0.3, 1.2, -0.5, 2.0, 0.9, 0.1, 1.7, -1.1, 0.6, 2.6])
+_WIDE_Y = np.array([0.2, -0.4, 0.5, 0.1, -0.2, 0.3, 0.0])
+_ROWS_Y = np.array([1.0, 3.5, 2.2, 0.4, 4.1, 2.9, 1.8, 3.3, 0.9, 2.6, 1.5, 3.9, 0.2, 2.0, 3.0])
+_ROWS_LOW = np.array([0.5, 2.0, 2.5, 0.0, 3.0, 2.0, 1.0, 3.5, 1.2, 2.0, 1.0, 3.0, 0.5, 1.5, 2.2])
 
 
 EXERCISES = [
@@ -112,13 +129,88 @@ def pinball(y, y_hat, q):
         ),
     ),
     Exercise(
+        label="ex-12-conformal",
+        kind="implement",
+        function="cqr_margin",
+        title="Conformalise an interval",
+        statement=r"""
+A quantile model gives each row an interval `[lower, upper]` that should hold
+its target with probability `coverage`, but on held-out rows it covers less.
+Split-conformal quantile regression repairs it with one number, the margin
+$m$, computed on calibration rows that chose nothing else: each calibration
+row's score is $E_i = \max(\ell_i - y_i,\ y_i - u_i)$, and with $n$ rows
+the margin is the $k$-th smallest score, $k = \lceil (n + 1)\,\text{coverage} \rceil$.
+The conformalised interval of a new row is $[\ell - m,\ u + m]$. Write
+`cqr_margin(y, lower, upper, coverage)` for arrays of calibration targets
+and bounds of the same length; you may assume $k \le n$.
+""",
+        points=2,
+        explanation=r"""
+The score is positive for a target outside its interval (how far outside)
+and negative inside (how far from the nearer bound), so a margin can also be
+negative and narrow an interval that is too wide: do not clip it at 0. The
+$(n + 1)$ counts the new row, which is exchangeable with the $n$
+calibration rows: its score is equally likely to fall in any of the $n + 1$
+gaps between the sorted scores, so it lies at or below the $k$-th smallest
+with probability $k / (n + 1) \ge$ `coverage`. Rounding down, or using $n$
+instead of $n + 1$, or an interpolated `np.quantile`, gives up that
+guarantee; `np.sort(scores)[k - 1]` is the $k$-th smallest, counted from 1.
+""",
+        solution='''\
+def cqr_margin(y, lower, upper, coverage):
+    """Split-conformal margin: the ceil((n + 1) * coverage)-th smallest of max(lower - y, y - upper)."""
+    scores = np.maximum(lower - y, y - upper)
+    k = int(np.ceil((len(y) + 1) * coverage))
+    return np.sort(scores)[k - 1]
+''',
+        demo=r"""
+y_cal = DIABETES[0]["calibration"][1]
+low_cal, high_cal = (b[0] for b in D_BOUNDS["boosting"]["calibration"])
+margin = intervals.conformal_margin(y_cal, low_cal, high_cal, coverage=LEVEL)
+print(f"boosting on the first diabetes split: intervals.conformal_margin {margin:.3f} on {y_cal.size} calibration rows")
+print(f"its test coverage {D_COVER['boosting'][0]:.3f} before, {D_COVER['boosting + CQR'][0]:.3f} after")
+""",
+        cases=(
+            Case((_CAL_Y, np.zeros(10), np.ones(10), 0.8), note="n = 10 rows, (n + 1) * 0.8 = 8.8"),
+            Case((_WIDE_Y, np.full(7, -5.0), np.full(7, 5.0), 0.5), note="an interval far too wide: a negative margin"),
+            Case((_ROWS_Y, _ROWS_LOW, _ROWS_LOW + 1.0, 0.9), note="n = 15 rows, k = n: the largest score"),
+            Case((_CAL_Y[:4], np.zeros(4), np.ones(4), 0.5), note="n = 4 rows, (n + 1) * 0.5 = 2.5"),
+        ),
+        hints=(
+            "Compute every calibration row's score, np.maximum(lower - y, y - upper), sort the scores, and "
+            "take the k-th smallest with k = ceil((n + 1) * coverage), counted from 1.",
+            "With scores sorted by np.sort, the k-th smallest is np.sort(scores)[k - 1]; "
+            "k = int(np.ceil((len(y) + 1) * coverage)).",
+        ),
+        mistakes=(
+            Mistake("The level misses the (n + 1) correction: k = ceil(n * coverage) is one row short of the "
+                    "guarantee. The new row makes n + 1; use k = ceil((n + 1) * coverage).",
+                    lambda expected, y, lower, upper, c: _kth(_scores(y, lower, upper), math.ceil(len(y) * c))),
+            Mistake("k was rounded down. The margin must reach at least (n + 1) * coverage of the scores: "
+                    "round up, k = ceil((n + 1) * coverage).",
+                    lambda expected, y, lower, upper, c: _kth(_scores(y, lower, upper), math.floor((len(y) + 1) * c))),
+            Mistake("np.quantile interpolates between scores at the level coverage, without the (n + 1) "
+                    "correction. Take the k-th smallest score itself, k = ceil((n + 1) * coverage).",
+                    lambda expected, y, lower, upper, c: float(np.quantile(np.maximum(lower - y, y - upper), c))),
+            Mistake("The score's sign is flipped: max(y - lower, upper - y) measures how far inside, not how far "
+                    "outside. Use max(lower - y, y - upper), positive for a target outside the interval.",
+                    lambda expected, y, lower, upper, c: _kth(np.sort(np.maximum(y - lower, upper - y)),
+                                                              math.ceil((len(y) + 1) * c))),
+            Mistake("The scores were clipped at 0, so the margin can never narrow an interval that is too wide. "
+                    "Keep the negative scores of targets inside their interval.",
+                    lambda expected, y, lower, upper, c: max(expected, 0.0)),
+            Mistake("Off by one: np.sort(scores)[k] is the (k + 1)-th smallest. Index with k - 1.",
+                    lambda expected, y, lower, upper, c: _kth(_scores(y, lower, upper), math.ceil((len(y) + 1) * c) + 1)),
+        ),
+    ),
+    Exercise(
         label="ex-12-quartile-coverage",
         kind="predict",
         function="quartile_coverage",
         title="Coverage of the true quartiles where the noise is largest",
         statement=r"""
 Replace the networks of this chapter by the truth: for every test row of the
-heteroscedastic data take the true 0.25 and 0.75 quantiles of $y$ given $x$,
+first heteroscedastic draw take the true 0.25 and 0.75 quantiles of $y$ given $x$,
 $\sin x \pm 0.674\,\sigma(x)$. Predict the share of the test rows with
 $x \ge 1$, where the noise is largest, whose target lies between the two, to
 two decimals. Return your prediction from `quartile_coverage()`, run the
@@ -129,8 +221,9 @@ Given $x$, the target is normal with mean $\sin x$ and standard deviation
 $\sigma(x)$, so it lies between its own 0.25 and 0.75 quantiles with
 probability $0.75 - 0.25 = 0.5$, whatever $\sigma(x)$ is. A large noise
 widens the interval, not its coverage. On a finite test half the share is
-$0.5$ up to sampling noise (about $\sqrt{0.25 / 182} \approx 0.04$ for the 182
-rows with $x \ge 1$). A band of constant width, such as $\pm 2$ RMSE, is what
+$0.5$ up to sampling noise (about $\sqrt{0.25 / 170} \approx 0.04$ for the
+roughly 170 rows of a 500-row test part with $x \ge 1$). A band of constant
+width, such as $\pm 2$ RMSE, is what
 loses coverage where the noise is large.
 """,
         solution='''\
@@ -140,9 +233,10 @@ def quartile_coverage():
 ''',
         demo=r"""
 z75 = scipy_stats.norm.ppf(0.75)
-inside = np.abs(hetero.y_test - true_mean(x_test)) <= z75 * true_sigma(x_test)
+inside = np.abs(Y_TEST - true_mean(X_TEST)) <= z75 * true_sigma(X_TEST)
 for name, rows in THIRDS.items():
-    print(f"{name}: share between the true quartiles {inside[rows].mean():.3f} ({rows.sum()} rows)")
+    print(f"{name}: share between the true quartiles {inside[0][rows[0]].mean():.3f} ({rows[0].sum()} rows of the "
+          f"first draw); {inside[rows].mean():.3f} over all {SEEDS} draws")
 """,
         cases=(Case(),),
         atol=0.06,
@@ -164,42 +258,46 @@ for name, rows in THIRDS.items():
     Exercise(
         label="ex-12-read-sigma",
         kind="read a plot",
-        function="sigma_at_two",
+        function="sigma_at_minus_three",
         title="Reading the learned noise level",
         statement=r"""
-In {numref}`fig-12-sigma`, read the standard deviation the networks trained
-with the Gaussian negative log-likelihood predict at $x = 2$ (most seeds lie
-on top of each other there). Return it from `sigma_at_two()` (the check
+In {numref}`fig-12-sigma`, read the standard deviation that most networks
+trained with the Gaussian negative log-likelihood predict at the left edge,
+$x = -3$, where the noise is smallest. Return the value of the bundle (the
+typical network, not an outlier) from `sigma_at_minus_three()` (the check
 accepts readings within 20 %), run the check, and compare with the value the
 cell after it computes.
 """,
         explanation=r"""
-At $x = 2$ the learned curves and the dashed true curve lie a little above
-the middle between the two tick marks around them, at about $1.35$. The true
-value is $0.1 + 0.25 \cdot (2 + 3) = 1.35$. The network's second output is
-the log-variance $s$; the standard deviation in the figure is $e^{s/2}$, and
-the variance $e^{s}$ would be about $1.8$.
+At $x = -3$ most learned curves start clearly above the dashed true curve,
+at about 0.22, against the true $0.1 + 0.25 \cdot 0 = 0.10$: the
+networks overestimate the smallest noise level. A small $\sigma$ pays off in
+the loss only once the mean fits to well within it, and at the small
+learning rate the validation chose, training stops before that. The
+network's second output is the log-variance $s$; the figure shows
+$e^{s/2}$.
 """,
         solution='''\
-def sigma_at_two():
-    """The learned standard deviation at x = 2, read from the figure."""
-    return 1.35
+def sigma_at_minus_three():
+    """The learned standard deviation at x = -3, read from the figure."""
+    return 0.22
 ''',
         demo=r"""
-at_two = np.exp(gauss.logits(np.array([[2.0]]))[:, 0, 1] / 2)
-print(f"learned sigma at x = 2: median over seeds {np.median(at_two):.2f}; true {true_sigma(2.0):.2f}")
+at_left = np.exp(gauss.logits(np.array([[-3.0]]))[:, 0, 1] / 2)
+print(f"learned sigma at x = -3: median over draws {np.median(at_left):.2f}; true {true_sigma(-3.0):.2f}")
 """,
         cases=(Case(),),
         rtol=0.2,
         hints=(
-            "Find x = 2 on the horizontal axis and go up to the bundle of blue curves; the dashed line is "
-            "the true sigma and most seeds lie on it.",
-            "The curves cross x = 2 between the grid lines 1.0 and 1.5, a little above the middle.",
+            "Find x = -3, the left edge of the horizontal axis, and read where the bundle of blue curves starts; "
+            "the dashed line is the true sigma, which the curves do not follow there.",
+            "The curves start between the grid lines 0.0 and 0.5, clearly above the dashed line.",
         ),
         mistakes=(
             Mistake("That is about the variance, sigma squared. The figure shows the standard deviation "
                     "sigma = exp(s / 2).", lambda expected: expected**2),
-            Mistake("That is the value near x = 0. Read the curves at x = 2.", lambda expected: 0.85),
+            Mistake("That is the true sigma at x = -3, 0.1 + 0.25 * 0, not the learned one. Read the blue curves, "
+                    "which lie above the dashed line there.", lambda expected: 0.10),
             Mistake("That is twice sigma, the half-width of a 95 % band. The figure shows sigma itself.",
                     lambda expected: 2 * expected),
         ),
