@@ -263,10 +263,11 @@ print(f"lossbook's ECE with 5 bins: {bins_demo.ece:.4f}")
     Exercise(
         label="ex-14-fit-temperature",
         kind="implement",
-        function="fit_temperature",
+        function="best_temperature",
         title="Fit a temperature",
         statement=r"""
-Implement temperature scaling as `fit_temperature(logits, labels)`:
+Implement temperature scaling, what `calibration.fit_temperature` does, as
+`best_temperature(logits, labels)`:
 `logits` is an array of shape (n, K) of a network's outputs before the
 softmax on held-out cases, `labels` an array of their n true classes. Return,
 as a float, the temperature $T$ between 0.05 and 20 that minimises the mean
@@ -294,7 +295,7 @@ predictions make every case "right", so the likelihood keeps rising as $T$
 falls to the bound.
 """,
         solution='''\
-def fit_temperature(logits, labels):
+def best_temperature(logits, labels):
     """The temperature in [0.05, 20] that minimises the mean NLL of softmax(logits / T) on `labels`."""
     from scipy import optimize, special
 
