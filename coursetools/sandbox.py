@@ -299,8 +299,8 @@ def _make_cgroups(name: str) -> list[Path]:
                     raise OSError(f"no {controller} controller")
                 folder = _CGROUP_ROOT / controller / _CGROUP_NAME / name
                 folder.mkdir(parents=True, exist_ok=True)
-                for name, value in settings.items():
-                    (folder / name).write_text(str(value))
+                for setting, value in settings.items():
+                    (folder / setting).write_text(str(value))
                 made.append(folder)
     except OSError:
         for folder in made:

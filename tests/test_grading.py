@@ -813,8 +813,10 @@ def _solution_lines():
         exercise = exercises.get(label)
         body = exercise.solution.splitlines()[2:]  # after the def line and the docstring
         hints = " ".join(exercise.hints)
-        lines.update(line.strip() for line in body if len(line.strip()) > 8 and line.strip() not in hints
-                     and not line.strip().startswith(("import ", "from ")))  # an import is no solution
+        for line in (line.strip() for line in body):
+            given = line.split(" = ", 1)[-1]  # a formula a hint spells out is given away on purpose
+            if len(line) > 8 and given not in hints and not line.startswith(("import ", "from ")):
+                lines.add(line)
     return sorted(lines)
 
 
