@@ -13,15 +13,20 @@ chapter notebooks under their released names. For each notebook:
 2. The answer cells run in the sandbox (:mod:`coursetools.sandbox`): bubblewrap,
    no network, read-only system and environment, the student build of lossbook
    (no solutions), an empty throwaway workspace, and a wall-clock limit per
-   exercise. Each answer cell runs after a prelude of the chapter's own imports
-   that it uses (``np``, ``scipy``, ``special`` ...). The student's function is
-   called on the exercise's cases and on held-out cases
-   (:mod:`coursetools.grading_policy`), and only the returned values come back,
-   as JSON.
+   exercise; an exercise that forbids packages runs where they are not
+   mounted. Each answer cell is read as IPython reads it, without its
+   ``exercises.check``/``hint`` calls, and runs after a prelude of the
+   chapter's own imports that it uses and does not bind itself (``np``,
+   ``scipy``, ``special`` ...). The student's function is called on the
+   exercise's cases and on held-out cases drawn from the grader's secret
+   (:mod:`coursetools.grading_policy`), and only the returned values come
+   back, as JSON, bounded before this process reads them.
 3. This process computes the expected values from the reference solutions and
    compares them (:func:`lossbook.exercises.feedback._matches` with its own
    NumPy). An exercise's score is its points times the fraction of cases that
-   pass, rounded to 2 decimals: between 0 and its points by construction.
+   pass (with held-out cases, the lower of the visible and the held-out
+   fractions), rounded to 2 decimals: between 0 and its points by
+   construction.
 
 Nothing a student hands in can stop the class's run. The submissions folder
 is walked without following links and to a limited depth; only regular files
@@ -366,6 +371,27 @@ def _as_graded(code: str) -> str:
     return b"".join(lines).decode("utf-8")
 
 
+def _untouched(code: str, function: str) -> bool:
+    """True for the released stub: only ``def function(...)`` whose body is a docstring and ``raise NotImplementedError``.
+
+    Such a cell needs no sandbox: it is not answered yet.
+    """
+    try:
+        tree = ast.parse(code)
+    except Exception:  # noqa: BLE001 - not the stub; the sandbox says what is wrong
+        return False
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef) or tree.body[0].name != function:
+        return False
+    body = tree.body[0].body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or tree.body[0].decorator_list:
+        return False
+    raised = body[0].exc
+    raised = raised.func if isinstance(raised, ast.Call) and not raised.args and not raised.keywords else raised
+    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError" and body[0].cause is None
+
+
 # ---------------------------------------------------------------------------
 # A submission's answers
 # ---------------------------------------------------------------------------
@@ -586,6 +612,9 @@ def grade_notebook(nb, tasks: dict[str, Task], imports, lossbook_dir: Path, *,
         code, notes = found[label]
         if code is None:
             continue
+        if _untouched(code, task.exercise.function):
+            failures[label] = sandbox.Result(label, defined=True, unanswered=True, done=True)
+            continue
         try:
             code = _as_graded(code)
             prelude, names, blocked[label] = _prelude(code, imports, task.forbidden)
@@ -703,7 +732,7 @@ def grade(submissions, out="grades.csv", *, root=".", course="_build/grading",
     by_student: dict[str, list[Submission]] = {}
     for sub in found:
         by_student.setdefault(sub.student, []).append(sub)
-    log(f"grading {len(found)} notebooks of {len(by_student)} students in the sandbox ...")
+    log(f"grading {len(found)} notebooks of {len(by_student)} students in the sandbox ({sandbox.isolation()}) ...")
 
     # The grader's own paths, as a message could quote them (a traceback, a file name): not the student's business.
     hosts = sorted({str(course): "<grader>", sys.prefix: "<python>", str(root): "<course>"}.items(),

@@ -52,7 +52,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["available", "why_unavailable", "command", "run", "Result", "EXERCISE_LIMIT"]
+__all__ = ["available", "why_unavailable", "isolation", "command", "run", "Result", "EXERCISE_LIMIT"]
 
 HARNESS = Path(__file__).with_name("harness.py")
 #: Seconds one exercise (its answer cell and all its cases) may take in the sandbox.
