@@ -1335,3 +1335,20 @@ def test_concurrent_sandboxes_have_their_own_uid_and_limits():
     finally:
         for slot in slots:
             sandbox._slots().put(slot)
+
+
+def test_the_instructors_page_counts_the_exercises_of_the_bank():
+    import re
+    from collections import Counter
+
+    text = " ".join((ROOT / "chapters" / "instructors.md").read_text(encoding="utf-8").split())
+    bank = [exercises.get(label) for label in exercises.labels()]
+    single = [e for e in bank if len(e.cases) == 1]
+    kinds = Counter(e.kind for e in single)
+    implement = [e for e in bank if e.kind == "implement"]
+    said = re.search(r"Treat those (\d+) one-point exercises \((\d+) by hand, (\d+) predict, (\d+) read a plot\)", text)
+    assert said, "the instructors' page no longer counts the single-case exercises"
+    assert [int(n) for n in said.groups()] == [len(single), kinds["by hand"], kinds["predict"], kinds["read a plot"]]
+    assert all(e.points == 1 for e in single)
+    said = re.search(r'The (\d+) "implement" exercises \((\d+) points\)', text)
+    assert said and [int(n) for n in said.groups()] == [len(implement), sum(e.points for e in implement)]
