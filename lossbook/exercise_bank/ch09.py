@@ -69,6 +69,8 @@ print(f"lossbook on the untrained network's logits: {untrained_cce:.3f}")
             Case((np.array([1, 0]), np.array([[0.5, -0.5], [2.0, 1.0]])), note="two classes"),
             Case((np.array([2, 2, 1, 0]),
                   np.array([[0.1, -0.4, 1.3], [2.2, 0.3, -0.7], [-1.0, 0.8, 0.2], [0.0, 1.5, -2.0]]))),
+            Case((np.array([0, 1]), np.array([[1000.0, 0.0, -1000.0], [0.5, 2.5, -1.0]])),
+                 note="a row of logits near 1000 beside a row of small ones: each row needs its own maximum"),
         ),
         hints=(
             "For example i the loss is -log p[i, t_i] with p = softmax(z), and -log of a softmax is "
@@ -96,6 +98,12 @@ print(f"lossbook on the untrained network's logits: {untrained_cce:.3f}")
                     lambda expected, labels, logits: np.mean(logits.max(axis=1) - _picked(labels, logits))),
             Mistake("-z_t alone leaves out the normalisation: the loss is log(sum_c exp(z_c)) - z_t.",
                     lambda expected, labels, logits: -np.mean(_picked(labels, logits))),
+            Mistake("One maximum for the whole array is not enough: a row whose logits lie far below it has "
+                    "exp(z_c - m) = 0 for every class, and log 0 = -inf. Subtract each row's own maximum, "
+                    "logits.max(axis=1, keepdims=True).",
+                    lambda expected, labels, logits: np.mean(
+                        logits.max() + np.log(np.sum(np.exp(logits - logits.max()), axis=1))
+                        - _picked(labels, logits))),
         ),
         nonfinite_hint=(
             "np.exp overflows for a logit of 1000: exp(1000) is inf, and inf / inf is nan. Subtract each row's "
