@@ -42,7 +42,7 @@ JOBS ?= 2
 LINTED := lossbook coursetools tests tools bench conftest.py
 test: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env --nbval-cell-timeout=900 lossbook coursetools tests chapters
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env --nbval-cell-timeout=900 --durations=25 lossbook coursetools tests chapters
 
 portability: $(STAMP)
 	$(BIN)/python -m coursetools.book portability

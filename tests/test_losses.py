@@ -81,17 +81,54 @@ def _true_shapes(info):
     return [(N,), (N, 1), (N, K)]
 
 
-CASES = [
-    pytest.param(
-        name,
-        from_logits,
-        shape,
-        id=f"{name}{'-logits' if from_logits else ''}-{'x'.join(map(str, shape))}",
-    )
+#: Every loss, option and target shape the properties below are checked on,
+#: by name: "binary_crossentropy-logits-6x1" is (name, from_logits, shape).
+CASES = {
+    f"{name}{'-logits' if from_logits else ''}-{'x'.join(map(str, shape))}": (name, from_logits, shape)
     for name, info in losses.LOSSES.items()
     for from_logits in ((False, True) if info.from_logits else (False,))
     for shape in _true_shapes(info)
-]
+}
+
+
+def _failures(cases, check):
+    """Run ``check(*arguments)`` on every case; one line per failing case, starting with its name.
+
+    A property is one test item that runs every loss, not one item per loss,
+    option and shape: the suite stays small as losses are added, and a failure
+    still names each broken case, all of them at once.
+    """
+    failures = []
+    for case, arguments in cases.items():
+        try:
+            check(*arguments)
+        except (Exception, pytest.fail.Exception) as error:  # noqa: BLE001 - reported below, with the case's name
+            failures.append(f"{case}: {type(error).__name__}: {error}")
+    return failures
+
+
+def _assert_every(cases, check):
+    failures = _failures(cases, check)
+    if failures:
+        pytest.fail(f"{len(failures)} of {len(cases)} cases fail:\n" + "\n".join(failures), pytrace=False)
+
+
+def test_every_failing_case_is_named_and_only_those():
+    """A broken loss fails a property in any of three ways: each of its cases is named, no other."""
+
+    def check(name, from_logits, shape):
+        if name == "huber":
+            assert shape != (N, 1), "wrong value"
+            if shape == (N,):
+                with pytest.raises(ValueError):  # raises nothing
+                    pass
+            raise FloatingPointError("overflow")
+
+    failures = _failures(CASES, check)
+    assert [line.split(": ")[0] for line in failures] == [case for case in CASES if case.startswith("huber-")]
+    assert [line.split(": ")[1] for line in failures] == ["Failed", "AssertionError", "FloatingPointError"]
+    with pytest.raises(pytest.fail.Exception, match=rf"^3 of {len(CASES)} cases fail:\nhuber-6: Failed: DID NOT RAISE"):
+        _assert_every(CASES, check)
 
 
 def _make(name, from_logits, shape, seed=0):
@@ -155,9 +192,13 @@ def test_registry_lists_every_loss_with_its_gradient():
 KERAS_NAMED = [n for n, row in registry.LOSSES.items() if row.keras_class is not None and not row.keras_options]
 
 
-@pytest.mark.parametrize("name", KERAS_NAMED)
-def test_registry_names_are_keras_loss_names(name):
+def _check_keras_name(name):
     assert keras.losses.get(name) is getattr(keras.losses, name)
+
+
+def test_registry_names_are_keras_loss_names():
+    assert KERAS_NAMED
+    _assert_every({name: (name,) for name in KERAS_NAMED}, _check_keras_name)
 
 
 # ---------------------------------------------------------------------------
@@ -165,8 +206,7 @@ def test_registry_names_are_keras_loss_names(name):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, from_logits, shape", CASES)
-def test_reductions_are_consistent(name, from_logits, shape):
+def _reductions_are_consistent(name, from_logits, shape):
     info, y_true, y_pred, kw = _make(name, from_logits, shape)
     per_example = info.loss(y_true, y_pred, reduction="none", **kw)
     mean = info.loss(y_true, y_pred, reduction="mean", **kw)
@@ -178,32 +218,46 @@ def test_reductions_are_consistent(name, from_logits, shape):
     assert total == pytest.approx(per_example.sum(), rel=1e-12)
 
 
-@pytest.mark.parametrize("name, from_logits, shape", [c for c in CASES if c.values[0] not in UNBOUNDED])
-def test_loss_is_non_negative(name, from_logits, shape):
+def test_reductions_are_consistent():
+    _assert_every(CASES, _reductions_are_consistent)
+
+
+BOUNDED_CASES = {case: arguments for case, arguments in CASES.items() if arguments[0] not in UNBOUNDED}
+
+
+def _loss_is_non_negative(name, from_logits, shape):
     for seed in range(5):
         info, y_true, y_pred, kw = _make(name, from_logits, shape, seed=seed)
         assert np.all(info.loss(y_true, y_pred, reduction="none", **kw) >= -1e-12)
 
 
-@pytest.mark.parametrize("name, from_logits, shape", CASES)
-def test_no_example_costs_less_than_its_perfect_prediction(name, from_logits, shape):
+def test_loss_is_non_negative():
+    _assert_every(BOUNDED_CASES, _loss_is_non_negative)
+
+
+def _no_example_costs_less_than_its_perfect_prediction(name, from_logits, shape):
     for seed in range(5):
         info, y_true, y_pred, kw = _make(name, from_logits, shape, seed=seed)
         best = info.loss(y_true, _perfect(info, y_true, from_logits, y_pred), reduction="none", **kw)
         assert np.all(info.loss(y_true, y_pred, reduction="none", **kw) >= best - 1e-12)
 
 
-@pytest.mark.parametrize("name, from_logits, shape", CASES)
-def test_loss_is_minimal_at_a_perfect_prediction(name, from_logits, shape):
+def test_no_example_costs_less_than_its_perfect_prediction():
+    _assert_every(CASES, _no_example_costs_less_than_its_perfect_prediction)
+
+
+def _loss_is_minimal_at_a_perfect_prediction(name, from_logits, shape):
     info, y_true, y_pred, kw = _make(name, from_logits, shape)
     best = info.loss(y_true, _perfect(info, y_true, from_logits, y_pred), **kw)
     assert best == pytest.approx(_smallest(info, y_true, y_pred), abs=1e-12)
     assert info.loss(y_true, y_pred, **kw) > best
 
 
-@pytest.mark.parametrize("reduction", ["mean", "sum"])
-@pytest.mark.parametrize("name, from_logits, shape", CASES)
-def test_gradient_equals_central_differences(name, from_logits, shape, reduction):
+def test_loss_is_minimal_at_a_perfect_prediction():
+    _assert_every(CASES, _loss_is_minimal_at_a_perfect_prediction)
+
+
+def _gradient_equals_central_differences(name, from_logits, shape, reduction):
     info, y_true, y_pred, kw = _make(name, from_logits, shape)
 
     def loss_at(p):
@@ -215,8 +269,14 @@ def test_gradient_equals_central_differences(name, from_logits, shape, reduction
     np.testing.assert_allclose(analytic, numerical, rtol=1e-5, atol=1e-8)
 
 
-@pytest.mark.parametrize("name, from_logits, shape", CASES)
-def test_gradient_reductions(name, from_logits, shape):
+def test_gradient_equals_central_differences():
+    _assert_every(
+        {f"{case}-{reduction}": (*arguments, reduction) for case, arguments in CASES.items() for reduction in ("mean", "sum")},
+        _gradient_equals_central_differences,
+    )
+
+
+def _gradient_reductions(name, from_logits, shape):
     # "none" holds d(loss of example i)/d(y_pred[i, ...]), which equals the
     # gradient of the sum; "mean" is that divided by the number of examples.
     info, y_true, y_pred, kw = _make(name, from_logits, shape)
@@ -225,6 +285,10 @@ def test_gradient_reductions(name, from_logits, shape):
     g_mean = info.grad(y_true, y_pred, **kw)
     np.testing.assert_array_equal(g_none, g_sum)
     np.testing.assert_allclose(g_mean * N, g_sum, rtol=1e-12, atol=1e-15)
+
+
+def test_gradient_reductions():
+    _assert_every(CASES, _gradient_reductions)
 
 
 # Keras' log_cosh subtracts log(2) computed in float32 (off by 2e-9).
@@ -244,8 +308,7 @@ def _keras_function(name):
     return getattr(keras.losses, name)
 
 
-@pytest.mark.parametrize("name, from_logits, shape", CASES)
-def test_equals_keras(name, from_logits, shape):
+def _equals_keras(name, from_logits, shape):
     info, y_true, y_pred, kw = _make(name, from_logits, shape)
     expected = np.asarray(_keras_function(name)(y_true, y_pred, **kw))
     if expected.ndim == 0:  # Keras averages a 1-D input to one number
@@ -253,6 +316,10 @@ def test_equals_keras(name, from_logits, shape):
     else:
         actual = info.loss(y_true, y_pred, reduction="none", **kw)
     np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=KERAS_ATOL.get(name, 1e-12))
+
+
+def test_equals_keras():
+    _assert_every(CASES, _equals_keras)
 
 
 def _probabilities(y_pred, from_logits, multiclass):
@@ -297,25 +364,25 @@ REFERENCE = {
     ),
 }
 # log_loss and hinge_loss have no multi-output (n, k) binary form.
-REFERENCE_CASES = [
-    case
-    for case in CASES
-    if case.values[0] in REFERENCE
-    and not (
-        case.values[0] in {"binary_crossentropy", "hinge", "weighted_binary_crossentropy"} and case.values[2] == (N, K)
-    )
-]
+REFERENCE_CASES = {
+    case: (name, from_logits, shape)
+    for case, (name, from_logits, shape) in CASES.items()
+    if name in REFERENCE
+    and not (name in {"binary_crossentropy", "hinge", "weighted_binary_crossentropy"} and shape == (N, K))
+}
 
 
-@pytest.mark.parametrize("name, from_logits, shape", REFERENCE_CASES)
-def test_equals_scikit_learn_or_scipy(name, from_logits, shape):
+def _equals_scikit_learn_or_scipy(name, from_logits, shape):
     info, y_true, y_pred, kw = _make(name, from_logits, shape)
     expected = REFERENCE[name](y_true, y_pred, from_logits)
     assert info.loss(y_true, y_pred, **kw) == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.parametrize("name, from_logits, shape", CASES)
-def test_lists_ints_and_float32_are_computed_in_float64(name, from_logits, shape):
+def test_equals_scikit_learn_or_scipy():
+    _assert_every(REFERENCE_CASES, _equals_scikit_learn_or_scipy)
+
+
+def _lists_ints_and_float32_are_computed_in_float64(name, from_logits, shape):
     info, y_true, y_pred, kw = _make(name, from_logits, shape)
     reference = info.loss(y_true, y_pred, **kw)
     assert info.loss(y_true.tolist(), y_pred.tolist(), **kw) == reference
@@ -328,6 +395,10 @@ def test_lists_ints_and_float32_are_computed_in_float64(name, from_logits, shape
     expected = info.loss(y32.astype(np.float64), p32.astype(np.float64), **kw)
     assert info.loss(y32, p32, **kw) == expected
     assert info.grad(y32, p32, **kw).dtype == np.float64
+
+
+def test_lists_ints_and_float32_are_computed_in_float64():
+    _assert_every(CASES, _lists_ints_and_float32_are_computed_in_float64)
 
 
 def _extreme(info, from_logits, rng):
@@ -347,15 +418,22 @@ def _extreme(info, from_logits, rng):
     return rng.choice([-1000.0, 1000.0], size=shape)
 
 
-@pytest.mark.parametrize(
-    "name, from_logits, shape",
-    [c for c in CASES if c.values[2] == _true_shapes(losses.LOSSES[c.values[0]])[0]],
-)
-def test_extreme_predictions_give_finite_loss_and_gradient(name, from_logits, shape):
+FIRST_SHAPE_CASES = {
+    case: (name, from_logits, shape)
+    for case, (name, from_logits, shape) in CASES.items()
+    if shape == _true_shapes(losses.LOSSES[name])[0]
+}
+
+
+def _extreme_predictions_give_finite_loss_and_gradient(name, from_logits, shape):
     info, y_true, _, kw = _make(name, from_logits, shape)
     y_pred = _extreme(info, from_logits, np.random.default_rng(1))
     assert np.all(np.isfinite(info.loss(y_true, y_pred, reduction="none", **kw)))
     assert np.all(np.isfinite(info.grad(y_true, y_pred, **kw)))
+
+
+def test_extreme_predictions_give_finite_loss_and_gradient():
+    _assert_every(FIRST_SHAPE_CASES, _extreme_predictions_give_finite_loss_and_gradient)
 
 
 # ---------------------------------------------------------------------------
@@ -700,10 +778,7 @@ BAD_INPUTS = {
 }
 
 
-@pytest.mark.parametrize("bad", list(BAD_INPUTS))
-@pytest.mark.parametrize("name", list(losses.LOSSES))
-@pytest.mark.parametrize("part", ["loss", "grad"])
-def test_every_loss_and_gradient_reject_bad_input(name, part, bad):
+def _rejects_bad_input(name, part, bad):
     info = losses.LOSSES[name]
     function = getattr(info, part)
     function(*_valid(info))  # the valid inputs pass
@@ -712,19 +787,43 @@ def test_every_loss_and_gradient_reject_bad_input(name, part, bad):
         function(*make(*_valid(info)))
 
 
-@pytest.mark.parametrize("reduction", ["avg", "sum_over_batch_size", None, "MEAN"])
-@pytest.mark.parametrize("name", list(losses.LOSSES))
-def test_unknown_reduction(name, reduction):
+def test_every_loss_and_gradient_reject_bad_input():
+    _assert_every(
+        {
+            f"{name}{'_grad' if part == 'grad' else ''}-{bad}": (name, part, bad)
+            for name in losses.LOSSES
+            for part in ("loss", "grad")
+            for bad in BAD_INPUTS
+        },
+        _rejects_bad_input,
+    )
+
+
+def _rejects_unknown_reduction(name, reduction):
     info = losses.LOSSES[name]
     for function in (info.loss, info.grad):
         with pytest.raises(ValueError, match=r"'mean', 'sum' or 'none'.*sum_over_batch_size"):
             function(*_valid(info), reduction=reduction)
 
 
-@pytest.mark.parametrize("name", [n for n, i in losses.LOSSES.items() if i.from_logits])
-def test_from_logits_must_be_a_bool(name):
+def test_unknown_reduction():
+    _assert_every(
+        {
+            f"{name}-{reduction!r}": (name, reduction)
+            for name in losses.LOSSES
+            for reduction in ("avg", "sum_over_batch_size", None, "MEAN")
+        },
+        _rejects_unknown_reduction,
+    )
+
+
+def _from_logits_must_be_a_bool(name):
     with pytest.raises(ValueError, match=r"`from_logits` must be True or False; got 'yes'"):
         losses.LOSSES[name].loss(*_valid(losses.LOSSES[name]), from_logits="yes")
+
+
+def test_from_logits_must_be_a_bool():
+    _assert_every({name: (name,) for name, info in losses.LOSSES.items() if info.from_logits}, _from_logits_must_be_a_bool)
 
 
 @pytest.mark.parametrize("delta", [0.0, -1.0, np.nan, "1", True])

@@ -69,6 +69,7 @@ def test_unknown_losses_are_rejected_with_the_allowed_names():
         models.head_for(keras.losses.Tversky())
 
 
+@pytest.mark.upstream
 def test_keras_3_no_longer_knows_the_old_kl_name():
     # The reason for the hint above; if Keras brings the name back, drop the hint.
     with pytest.raises(ValueError, match="Could not interpret loss identifier"):
@@ -218,6 +219,7 @@ def test_default_accuracy_matches_numpy(loss, n_classes, relabel, threshold):
     assert reported == pytest.approx(expected, abs=1e-6)
 
 
+@pytest.mark.upstream
 def test_keras_accuracy_string_misreads_tanh_outputs_with_signed_labels():
     # Documents Keras 3.15's behaviour: 'accuracy' on one unit is binary accuracy at
     # threshold 0.5, so a -1 label never matches and only positives above 0.5 count.
@@ -282,6 +284,7 @@ def test_labels_in_the_wrong_format_are_rejected(loss, y, n_classes, message):
         models.check_labels(loss, np.asarray(y), n_classes=n_classes)
 
 
+@pytest.mark.upstream
 def test_keras_hinge_converts_zero_one_labels_itself():
     # Why check_labels accepts 0 / 1 for the hinge losses.
     scores = np.array([[0.3], [-0.8], [0.9]], dtype=np.float32)

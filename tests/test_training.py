@@ -248,6 +248,7 @@ def test_an_input_that_is_not_finite_is_refused_before_training():
         training.fit(_regression_model(), broken, epochs=1)
 
 
+@pytest.mark.upstream
 def test_keras_model_fit_repeats_one_shuffle_order_every_epoch():
     """Why fit draws its own orders: Keras 3's seeded shuffle=True restarts at every epoch."""
     x = np.arange(12, dtype=np.float32)[:, None]
