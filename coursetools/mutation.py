@@ -237,11 +237,10 @@ def mutants(solution: str, function: str) -> list[Mutant]:
 
     Examples
     --------
-    >>> found = mutants("def f(x):\\n    return np.mean(np.maximum(0, 1 - x))\\n", "f")
-    >>> [m.description for m in found][:3]
-    ['line 2: return np.mean(np.maximum(0, 1 - x)) -> return -(np.mean(np.maximum(0, 1 - x))) (sign flipped)', \
-'line 2: np.mean -> np.sum', 'line 2: np.maximum -> np.minimum']
-    >>> "line 2: np.maximum(0, 1 - x) -> 1 - x (maximum dropped)" in [m.description for m in found]
+    >>> found = [m.description for m in mutants("def f(x):\\n    return np.mean(np.maximum(0, 1 - x))\\n", "f")]
+    >>> found[1:3]
+    ['line 2: np.mean -> np.sum in np.mean(np.maximum(0, 1 - x))', 'line 2: np.maximum -> np.minimum in np.maximum(0, 1 - x)']
+    >>> "line 2: np.maximum(0, 1 - x) -> 1 - x (maximum dropped)" in found
     True
     """
     tree = ast.parse(solution)

@@ -14,6 +14,14 @@ def _picked(labels, values):
     return values[np.arange(len(labels)), labels]
 
 
+def _one_shift(labels, logits):
+    """The loss with one maximum, the whole array's, subtracted: -inf where a row lies far below it."""
+    top = logits.max()
+    with np.errstate(divide="ignore"):
+        log_sum = top + np.log(np.sum(np.exp(logits - top), axis=1))
+    return np.mean(log_sum - _picked(labels, logits))
+
+
 def _floored(labels, logits, eps=1e-7):
     p = scipy.special.softmax(logits, axis=1)
     return -np.mean(np.log(np.clip(_picked(labels, p), eps, 1.0)))
@@ -101,9 +109,7 @@ print(f"lossbook on the untrained network's logits: {untrained_cce:.3f}")
             Mistake("One maximum for the whole array is not enough: a row whose logits lie far below it has "
                     "exp(z_c - m) = 0 for every class, and log 0 = -inf. Subtract each row's own maximum, "
                     "logits.max(axis=1, keepdims=True).",
-                    lambda expected, labels, logits: np.mean(
-                        logits.max() + np.log(np.sum(np.exp(logits - logits.max()), axis=1))
-                        - _picked(labels, logits))),
+                    lambda expected, labels, logits: _one_shift(labels, logits)),
         ),
         nonfinite_hint=(
             "np.exp overflows for a logit of 1000: exp(1000) is inf, and inf / inf is nan. Subtract each row's "
