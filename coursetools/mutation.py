@@ -107,7 +107,7 @@ def _name(func) -> str:
 
 
 def _text(node) -> str:
-    text = ast.unparse(node)
+    text = " ".join(ast.unparse(node).split())
     return text if len(text) <= 70 else text[:67] + "..."
 
 
@@ -346,8 +346,11 @@ def _vary_array(rng, a: np.ndarray, pool: np.ndarray) -> np.ndarray:
     else:
         lo, hi = (max(low - span / 2, 0.0) if low >= 0 else low - span / 2), high + span / 2
     drawn = rng.uniform(lo, hi, size=a.shape)
-    exact = rng.random(a.shape) < 0.2  # some of the case's own values: ties, zeros, bin edges
-    drawn[exact] = rng.choice(np.ravel(pool), size=int(exact.sum()))
+    exact = rng.random(a.shape) < 0.2  # some of the cases' own values: ties, zeros, bin edges
+    edges = np.ravel(pool)
+    if low >= 0 and high <= 1:  # and the ends of [0, 1]
+        edges = np.concatenate([edges, [0.0, 1.0]])
+    drawn[exact] = rng.choice(edges, size=int(exact.sum()))
     return drawn.astype(a.dtype)
 
 
@@ -373,8 +376,9 @@ def draws(exercise, count: int = DRAWS, seed: int = 0):
     widened by half, with a fifth of their entries taken from the cases'
     values (ties, zeros, bin edges); numbers between 0 and 1 are drawn between
     0.02 and 0.98, other numbers within a factor e of theirs, counts between
-    1 and twice theirs. Inputs the reference solution rejects are not valid
-    and are skipped by :func:`score`.
+    1 and twice theirs. Arrays inside [0, 1] also get exact 0s and 1s. An
+    input on which the reference solution raises, warns or returns a value
+    that is not finite is not valid, and :func:`score` skips it.
     """
     rng = np.random.default_rng(seed)
     for case in exercise.cases:
@@ -518,12 +522,21 @@ def score(exercise, *, count: int = DRAWS, held_out: bool = True) -> Score:
             inputs = []
             for args in draws(exercise, count):
                 outcome = _run(reference, args)
-                if outcome.error is None and not outcome.timed_out:
+                if outcome.error is None and not outcome.timed_out and not outcome.warnings and _finite(outcome.value):
                     inputs.append((args, outcome.value))
         witness = next((args for args, expected in inputs if not _passes(_run(function, args), expected, exercise)),
                        None)
         results.append(Result(mutant, "equivalent" if witness is None else "survived", witness))
     return Score(exercise.label, tuple(results), time.process_time() - start)
+
+
+def _finite(value) -> bool:
+    if isinstance(value, tuple):
+        return all(_finite(v) for v in value)
+    try:
+        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+    except (TypeError, ValueError):
+        return True
 
 
 def _passes(outcome, expected, exercise) -> bool:
