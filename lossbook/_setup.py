@@ -50,10 +50,19 @@ def _instruction_set_pins() -> dict[str, str]:
 
     With the cap, every CPU with AVX2 (Intel or AMD, with or without AVX-512)
     runs the same kernels. Eigen's kernels are compiled into TensorFlow for a
-    fixed instruction set and XLA is not used (op determinism turns it off),
+    fixed instruction set and XLA is not used (models compile with
+    ``jit_compile=False`` and :mod:`lossbook.replicas` does not ask for it),
     so neither needs a pin. Other CPUs (no AVX2, ARM) get no pin: their results
     may differ in the last bits, which the course's outputs are built to
     tolerate (``make portability``).
+
+    One CPU dependence is beyond any pin: in float32, Eigen computes a
+    reciprocal (TensorFlow's softmax multiplies by one) from the processor's
+    approximate-reciprocal instruction, whose bits differ between Intel and
+    AMD CPUs and which no variable selects. Float32 training that reads a
+    softmax's probabilities (the KL divergence) follows those bits, so runs
+    whose digits must not depend on the CPU train in float64, where the
+    division is exact (``tests/test_cpu_independence.py``).
     """
     import platform
 

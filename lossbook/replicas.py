@@ -83,9 +83,13 @@ the unscaled blobs, changing one initial weight by one part in ``1e7``
 changes Keras' own loss after three epochs by up to 1 % for some seeds. After
 100 epochs a replica of a run of 30 and the same network trained alone end at
 different, equally valid weights; statistics over seeds notice at most in
-their last digits. Those digits can then depend on the processor, whose
-matrix kernels round differently with and without fused multiply-add; where
-they must not, ``fit(..., dtype="float64")`` trains in double precision.
+their last digits. Those digits can then depend on the processor: its
+matrix kernels round differently with and without fused multiply-add, and in
+float32 TensorFlow's softmax divides by the processor's approximate
+reciprocal, whose bits differ between Intel and AMD CPUs (a loss that reads
+the probabilities, such as the KL divergence, follows them). Where the digits
+must not depend on the CPU, ``fit(..., dtype="float64")`` trains in double
+precision, where that division is exact.
 """
 
 from __future__ import annotations
@@ -675,7 +679,10 @@ def fit(
     one differs from its own single run by rounding, which training amplifies
     over many epochs (see the module notes). The same amplification makes
     long float32 runs at large learning rates depend on the processor: its
-    matrix kernels round differently with and without fused multiply-add.
+    matrix kernels round differently with and without fused multiply-add,
+    and a float32 softmax multiplies by the processor's approximate
+    reciprocal, which no environment variable pins (Intel and AMD CPUs round
+    it differently; float32 KL-divergence runs follow it).
     With ``dtype="float64"`` the rounding starts some nine orders of
     magnitude smaller, and TensorFlow computes double precision with the
     same kernels on every x86-64 processor, so such a run gives the same
