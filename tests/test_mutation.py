@@ -114,7 +114,7 @@ def test_a_mutant_equal_on_every_valid_input_is_equivalent_and_not_counted():
 @pytest.mark.parametrize("label", IMPLEMENT)
 def test_the_cases_kill_the_mutants_of_the_reference(label, record_property):
     found = mutation.score(exercises.get(label))
-    record_property("mutation", found.line())
+    record_property("mutation", mutation.summary([found]))
     print(mutation.summary([found]))
     assert found.counted >= 10, f"{label}: only {found.counted} mutants"
     assert found.value >= mutation.FLOOR, (
