@@ -20,6 +20,20 @@ def _validation_set(seed, n, classes, spread, truth):
 
 _OVERCONFIDENT = _validation_set(14, 300, 10, 4.0, 1.6)
 _UNDERCONFIDENT = _validation_set(15, 200, 5, 1.0, 0.5)
+
+
+def _spread_out(seed=1, n=40, classes=4):
+    """Logits of n cases with labels drawn at random, unrelated to them, and with the labels they predict.
+
+    The first pair's best temperature is the upper bound of the search (the flatter, the better), the second's the
+    lower bound (every case is right: the sharper, the better).
+    """
+    rng = np.random.default_rng(seed)
+    z = np.round(rng.normal(0, 3, (n, classes)), 2)
+    return (z, rng.integers(0, classes, n)), (z, z.argmax(axis=1))
+
+
+_UNRELATED, _OWN_PREDICTIONS = _spread_out()
 _THREE_CLASSES = (np.array([[2.0, 0.5, -1.0], [0.2, 1.5, 0.1], [1.0, 1.2, -0.5], [-0.3, 0.1, 2.2], [1.8, 0.0, 0.3],
                             [0.4, 0.6, 0.5]]), np.array([0, 1, 0, 2, 1, 2]))
 
@@ -239,6 +253,8 @@ print(f"lossbook's ECE with 5 bins: {bins_demo.ece:.4f}")
             Case((np.array([0.5, 0.5, 1.0, 1.0]), np.array([1.0, 1.0, 1.0, 0.0]), 2),
                  note="confidences on the bin edges 0.5 and 1: 0.5 closes the first bin, (0, 0.5], and 1 the second"),
             Case((np.array([0.3, 0.8, 0.9]), np.array([0.0, 1.0, 1.0]), 10), note="most bins empty"),
+            Case((np.array([0.0, 0.3, 0.8]), np.array([1.0, 0.0, 1.0]), 2),
+                 note="a confidence of exactly 0, which belongs to the first bin, (0, 0.5] with 0"),
         ),
         hints=(
             "Loop over the bins; for each, select the cases with low < confidence <= high and skip the bin if "
@@ -272,7 +288,9 @@ Implement temperature scaling, what `calibration.fit_temperature` does, as
 softmax on held-out cases, `labels` an array of their n true classes. Return,
 as a float, the temperature $T$ between 0.05 and 20 that minimises the mean
 negative log-likelihood of $\operatorname{softmax}(z / T)$ on these labels,
-to three significant digits. `scipy.optimize.minimize_scalar` with
+to three significant digits; where the likelihood keeps improving up to 0.05
+or 20, return that bound (`calibration.fit_temperature` raises an error
+there instead). `scipy.optimize.minimize_scalar` with
 `method="bounded"` finds the minimum of a function of one number. Run the
 check, and then the cell after it, which fits lossbook's temperature to the
 check's first case and to the validation part of the chapter's first
@@ -288,7 +306,11 @@ steps in ratio, so that 0.1 and 10 are as easy to reach. The check's first
 case draws its labels from $\operatorname{softmax}(z / 1.6)$: the logits are
 too far apart, and the best temperature lies above 1, near 1.6 up to the
 noise of 300 labels. The second case's labels come from $z / 0.5$, and
-$T < 1$ sharpens. The
+$T < 1$ sharpens. When the labels have nothing to do with the logits, as in
+the fourth case, the flattest probabilities score best and the search stops
+at the upper bound; when every label is the class the logits predict, as in
+the fifth, every case is right, and the sharper the better down to the lower
+bound. The
 objective must be the likelihood: the mean probability of the true class or
 the Brier score have their minima elsewhere, and labels from the model's own
 predictions make every case "right", so the likelihood keeps rising as $T$
@@ -322,6 +344,10 @@ print(f"the chapter's first cross-entropy network, validation part: T = {t_fit:.
             Case(_OVERCONFIDENT, note="300 cases of 10 classes whose labels follow softmax(z / 1.6)"),
             Case(_UNDERCONFIDENT, note="200 cases of 5 classes whose labels follow softmax(z / 0.5)"),
             Case(_THREE_CLASSES, note="six cases of three classes"),
+            Case(_UNRELATED, note="40 cases of 4 classes whose labels are drawn at random, whatever the logits: "
+                 "the flatter the better, up to the upper bound 20"),
+            Case(_OWN_PREDICTIONS, note="the same 40 cases labelled with the class each row's largest logit "
+                 "predicts: the sharper the better, down to the lower bound 0.05"),
         ),
         rtol=1e-3,
         hints=(
