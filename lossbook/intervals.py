@@ -180,8 +180,8 @@ def conformal_margin(y, lower, upper, *, coverage):
             f"ceil((n + 1) * coverage) = {k}-th smallest score. Use at least {math.ceil(level / (1 - level) - 1e-9)} "
             "rows, or a lower coverage."
         )
-    scores = np.maximum(lower - y, y - upper)
-    return _out(np.sort(scores, axis=-1)[..., k - 1])
+    below, above = lower - y, y - upper  # how far each row lies below the interval, and above it
+    return _out(np.sort(np.maximum(below, above), axis=-1)[..., k - 1])
 
 
 def conformalise(y_calibration, lower_calibration, upper_calibration, lower, upper, *, coverage):
