@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import importlib.machinery
 import importlib.util
 import itertools
 import json
@@ -130,15 +131,22 @@ _LOCK = threading.Lock()
 
 
 def _locations(name: str) -> list[Path]:
-    """Where the sandbox's Python would find the top-level package ``name`` (not imported here)."""
+    """Where the sandbox's Python would find the top-level package ``name`` (not imported here).
+
+    The search runs over ``sys.path`` as a fresh interpreter would, not through
+    ``sys.modules``: a package the grader has imported may have widened its
+    ``__path__`` with folders inside itself (TensorFlow does), and bubblewrap
+    cannot mount over a folder inside one it has already replaced.
+    """
     try:
-        spec = importlib.util.find_spec(name)
+        spec = importlib.machinery.PathFinder.find_spec(name)
     except (ImportError, ValueError):
         return []
     if spec is None:
         return []
     if spec.submodule_search_locations:
-        return [Path(p).resolve() for p in spec.submodule_search_locations if Path(p).is_dir()]
+        found = sorted({Path(p).resolve() for p in spec.submodule_search_locations if Path(p).is_dir()})
+        return [p for p in found if not any(other != p and other in p.parents for other in found)]
     return [Path(spec.origin).resolve()] if spec.origin and Path(spec.origin).is_file() else []
 
 

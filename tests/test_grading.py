@@ -1352,3 +1352,13 @@ def test_the_instructors_page_counts_the_exercises_of_the_bank():
     assert all(e.points == 1 for e in single)
     said = re.search(r'The (\d+) "implement" exercises \((\d+) points\)', text)
     assert said and [int(n) for n in said.groups()] == [len(implement), sum(e.points for e in implement)]
+
+
+def test_a_banned_package_the_grader_has_imported_is_replaced_whole():
+    """TensorFlow, once imported, widens its __path__ with a folder inside itself; the sandbox masks the top only."""
+    import tensorflow  # noqa: F401 - as a test run that trained a model before grading has it
+
+    top = Path(sys.modules["tensorflow"].__file__).parent.resolve()
+    inside = [p for p in map(Path, sys.modules["tensorflow"].__path__) if top in p.resolve().parents]
+    assert inside, "TensorFlow no longer widens its __path__ with a folder inside itself; this test has lost its case"
+    assert sandbox._locations("tensorflow") == [top]
