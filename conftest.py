@@ -18,6 +18,7 @@ MARKERS = {
     "upstream": "pins a behaviour of Keras, TensorFlow, NumPy or scikit-learn that the chapters or lossbook rely on; "
     "a failure means the library changed: update the text or the workaround, lossbook itself may be fine",
     "timing": "depends on wall-clock time (a deadline or a wait); a failure on a loaded machine may be the machine",
+    "lock": "reads the installed packages as requirements.lock pins them; make oldest, at other versions, skips it",
 }
 
 

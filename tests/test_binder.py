@@ -3,7 +3,11 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from coursetools import pins
+
+pytestmark = pytest.mark.lock  # Binder's pins are read off the lock's installed packages
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder" / "requirements.txt"
