@@ -1,4 +1,4 @@
-"""coursetools.prose: every number in a chapter's text is printed by one of its cells."""
+"""coursetools.prose: every number in a chapter's text is printed by a cell of its section, or cited."""
 
 import re
 from pathlib import Path
@@ -13,9 +13,22 @@ CHAPTER = ROOT / "chapters" / "03_entropy_cross_entropy_kl.ipynb"
 
 
 def _chapter(markdown, output, code="x = 1"):
+    """A chapter whose only code cell prints ``output`` and precedes the text ``markdown``."""
     nb = nbformat.v4.new_notebook()
     printed = nbformat.v4.new_output("stream", name="stdout", text=output)
-    nb.cells = [nbformat.v4.new_markdown_cell(markdown), nbformat.v4.new_code_cell(code, outputs=[printed])]
+    nb.cells = [nbformat.v4.new_code_cell(code, outputs=[printed]), nbformat.v4.new_markdown_cell(markdown)]
+    return nb
+
+
+def _notebook(*cells):
+    """A notebook from strings: ``"md: ..."`` a markdown cell, anything else a code cell printing that text."""
+    nb = nbformat.v4.new_notebook()
+    for cell in cells:
+        if cell.startswith("md: "):
+            nb.cells.append(nbformat.v4.new_markdown_cell(cell[4:]))
+        else:
+            printed = nbformat.v4.new_output("stream", name="stdout", text=cell)
+            nb.cells.append(nbformat.v4.new_code_cell("x = 1", outputs=[printed]))
     return nb
 
 
@@ -32,6 +45,14 @@ def test_every_number_in_the_text_is_printed_or_set_by_the_chapter(path):
         ("costs 0.3 bits", "0.35 bits", "unbound"),           # rounds to 0.4
         ("a gap of 14%", "share 0.142", "bound"),             # a fraction binds a percentage
         ("a gap of 14 %", "14.4%", "bound"),
+        ("a gap of 14 percent", "14.4%", "bound"),
+        ("a gap of 14%.", "share 0.142.", "bound"),           # a percentage may end the sentence
+        ("differs on 0.7%", "agreement 99.4 %, accuracy 0.706", "unbound"),  # review E2: 0.7 % is not 0.706
+        ("differs on 0.7 %", "accuracy 0.7", "unbound"),     # nor the decimal 0.7
+        ("differs on 0.7 %", "differs on 0.7 %", "bound"),
+        ("differs on 0.6%", "227 of 40,000 points (0.6%)", "bound"),
+        ("differs on 0.7%", "share 0.007", "bound"),          # a fraction equal to it
+        ("accuracy 0.7", "agreement 0.7 %", "unbound"),      # a decimal is not a printed percentage
         ("MSE 0.75", "MSE 0.75000", "bound"),
         ("the ratio is 2.7", "ratio 27.0", "unbound"),
         ("since version 1.2 it clips", "", "skipped"),
@@ -126,3 +147,104 @@ def test_a_changed_count_leaves_the_text_unbound_and_the_check_names_it(tmp_path
     nbformat.write(nb, path)
     problems = prose.prose_problems(path)
     assert [p for p in problems if "says 330," in p] and all(f"cell {i}:" in " ".join(problems) for i in quoting)
+
+
+def _unbound(nb, labels=None):
+    return [token for _, token in prose.chapter_numbers(nb, labels).unbound]
+
+
+def test_the_reviews_e2_case_is_caught_and_its_honest_version_passes():
+    """Review E2: ch09 said the KL model "differs on 0.7%" of the grid, where its cell printed 99.4 % agreement
+    and, in an earlier section, a test accuracy of 0.706."""
+    text = "## Decision boundaries\n\nThe KL model differs on {}% of the grid."
+    wrong = _notebook("epoch 3: test accuracy 0.706", f"md: {text.format('0.7')}",
+                      "agreement 99.4%, another class on 227 of its 40,000 points")
+    honest = _notebook("epoch 3: test accuracy 0.706", "md: ## Decision boundaries\n\nTo compare the maps:",
+                       "agreement 99.4%, another class on 227 of its 40,000 points (0.6%)",
+                       "md: The KL model differs on 0.6% of the grid.")
+    assert _unbound(wrong) == ["0.7%"]
+    assert _unbound(honest) == []
+
+
+def test_a_value_printed_only_in_another_section_is_unbound():
+    other = _notebook("md: ## Training", "final test MSE 0.0055", "md: ## Outliers\n\nClean data reach 0.0055.")
+    assert _unbound(other) == ["0.0055"]
+    problems = prose.chapter_numbers(other).reasons
+    assert "Clean data reach 0.0055." in problems[0] and "cell 1" in problems[0], problems
+    same = _notebook("md: ## Training", "final test MSE 0.0055", "md: The run reaches 0.0055.")
+    assert _unbound(same) == []
+
+
+def test_a_value_printed_after_the_sentence_or_after_a_heading_in_the_cell_is_unbound():
+    later = _notebook("md: ## Training\n\nThe run reaches 0.0055, as the cell below prints.", "test MSE 0.0055")
+    assert _unbound(later) == ["0.0055"]
+    heading = _notebook("md: ## Training", "test MSE 0.0055", "md: It is 0.0055.\n\n## Next\n\nStill 0.0055.")
+    assert _unbound(heading) == ["0.0055"]
+
+
+def test_a_cited_cell_label_binds_the_number_it_prints():
+    cited = _notebook("md: ## Training\n\nThe run below\n\n(train-mse)=", "test MSE 0.0055",
+                      "md: ## Outliers\n\nClean data reach 0.0055 ({ref}`the clean run <train-mse>`).")
+    found = prose.chapter_numbers(cited)
+    assert found.unbound == [] and found.cited == [(2, "0.0055", "train-mse")]
+
+
+def test_a_cited_section_label_names_its_code_cells_and_subsections():
+    cited = _notebook("md: (training)=\n## Training", "md: ### A subsection", "test MSE 0.0055",
+                      "md: ## Outliers", "noisy MSE 2.94",
+                      "md: ## Summary\n\nClean data reach 0.0055 and noisy 2.94, see {ref}`training`.")
+    found = prose.chapter_numbers(cited)
+    assert found.cited == [(5, "0.0055", "training")]
+    assert found.unbound == [(5, "2.94")] and "'training'" in found.reasons[0] and "does not print" in found.reasons[0]
+    # A label on the last line of a cell before a heading in the next cell names that section too.
+    before = _notebook("md: Intro.\n\n(training)=", "md: ## Training", "test MSE 0.0055",
+                       "md: ## Summary\n\nClean data reach 0.0055 ({ref}`training`).")
+    assert _unbound(before) == []
+
+
+def test_a_wrong_number_a_missing_label_and_a_label_on_a_paragraph_are_named(tmp_path):
+    chapter = ["md: # Chapter\n\n(train-mse)=", "test MSE 0.0055", "md: (a-paragraph)=\nSome words.", "other 1.25",
+               "md: ## Summary\n\nWe reach 0.0056 ({ref}`the run <train-mse>`).\n\n"
+               "We reach 0.0055 ({ref}`the run <no-such-label>`).\n\nAnd 1.25 ({ref}`a-paragraph`)."]
+    nbformat.write(_notebook(*chapter), tmp_path / "01_a.ipynb")
+    problems = prose.prose_problems(tmp_path / "01_a.ipynb")
+    assert len(problems) == 3, problems
+    wrong, missing, paragraph = problems
+    for problem, token, label in [(wrong, "0.0056", "train-mse"), (missing, "0.0055", "no-such-label"),
+                                  (paragraph, "1.25", "a-paragraph")]:
+        assert "01_a.ipynb cell 4:" in problem and f"says {token}," in problem and f"'{label}'" in problem, problem
+    assert "We reach 0.0056" in wrong and "does not print" in wrong
+    assert "We reach 0.0055" in missing and "cannot be found" in missing
+    assert "names no outputs" in paragraph
+
+
+def test_a_label_in_another_chapter_binds_and_is_verified(tmp_path):
+    nbformat.write(_notebook("md: # One\n\n(one-mse)=", "test MSE 0.0055"), tmp_path / "01_one.ipynb")
+    right = _notebook("md: # Two\n\nChapter one reaches 0.0055 ({ref}`its run <one-mse>`).")
+    wrong = _notebook("md: # Two\n\nChapter one reaches 0.0065 ({ref}`its run <one-mse>`).")
+    for name, nb in (("02_right.ipynb", right), ("03_wrong.ipynb", wrong)):
+        nbformat.write(nb, tmp_path / name)
+    assert prose.prose_problems(tmp_path / "02_right.ipynb") == []
+    problems = prose.prose_problems(tmp_path / "03_wrong.ipynb")
+    assert len(problems) == 1 and "says 0.0065," in problems[0] and "'one-mse'" in problems[0], problems
+    assert "01_one.ipynb" in problems[0] and "Chapter one reaches 0.0065" in problems[0]
+
+
+def test_a_figure_name_labels_its_code_cell():
+    nb = _notebook("md: ## Curves", "final loss 0.409", "md: ## Summary\n\nIt ends at 0.409, {numref}`fig-curves`.")
+    nb.cells[1].metadata["mystnb"] = {"figure": {"name": "fig-curves", "caption": "Curves"}}
+    assert _unbound(nb) == []
+
+
+def test_a_label_defined_twice_in_the_book_is_reported(tmp_path):
+    for name in ("01_a.ipynb", "02_b.ipynb"):
+        nbformat.write(_notebook("md: # A\n\n(same)=", "x 1.5"), tmp_path / name)
+    problems = prose.prose_problems(tmp_path / "02_b.ipynb")
+    assert problems == [f"{tmp_path / '02_b.ipynb'}: label 'same' is also defined in 01_a.ipynb "
+                        "(labels are unique in the book)"]
+
+
+def test_a_fenced_heading_or_label_is_neither():
+    nb = _notebook("md: ## Training", "test MSE 0.0055",
+                   "md: ```python\n# not a heading\n(not-a-label)=\n```\n\nThe run reaches 0.0055.")
+    assert _unbound(nb) == []
