@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from lossbook._setup import apply_environment
+from lossbook.environment import apply_environment
 
 apply_environment()
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from coursetools.course import KERNELSPEC, chapter_notebooks, environment, kernel_manager, read, toc_files
 from coursetools.prose import page_problems, prose_problems
-from lossbook._setup import numpy_targets
+from lossbook.environment import numpy_targets
 
 __all__ = [
     "notebook_problems",

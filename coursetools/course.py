@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lossbook._setup import apply_environment
+from lossbook.environment import apply_environment
 
 __all__ = [
     "EXERCISES_HEADING",

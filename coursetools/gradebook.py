@@ -122,10 +122,10 @@ def first_failing_case(label: str, message: str) -> dict | None:
     index = int(match.group(1)) - 1
     if not 0 <= index < len(exercise.cases):
         return None
-    from lossbook.exercises.feedback import _call_text, show
+    from lossbook.exercises.scoring import call_text, show
 
     case = exercise.cases[index]
-    found = {"case": index + 1, "call": _call_text(exercise, case) if case.args else f"{exercise.function}()"}
+    found = {"case": index + 1, "call": call_text(exercise, case) if case.args else f"{exercise.function}()"}
     if len(exercise.cases) > 1:
         found["expected"] = show(exercise.expected(case))
     return found

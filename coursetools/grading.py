@@ -22,7 +22,7 @@ chapter notebooks under their released names. For each notebook:
    (:mod:`coursetools.grading_policy`), and only the returned values come
    back, as JSON, bounded before this process reads them.
 3. This process computes the expected values from the reference solutions and
-   compares them (:func:`lossbook.exercises.feedback._matches` with its own
+   compares them (:func:`lossbook.exercises.scoring.matches` with its own
    NumPy). An exercise's score is its points times the fraction of cases that
    pass (with held-out cases, the lower of the visible and the held-out
    fractions), rounded to 2 decimals: between 0 and its points by
@@ -65,7 +65,7 @@ from coursetools import grading_policy, sandbox, student_package
 from coursetools.course import chapters_with_exercises, exercises_heading, grade_cells, read
 from coursetools.progress import Progress
 from lossbook import exercises
-from lossbook.exercises.feedback import _diagnose, _matches, show
+from lossbook.exercises.scoring import diagnose as _diagnose, matches as _matches, show
 from lossbook.exercises.model import Opaque, decode, encode
 
 __all__ = ["COLUMNS", "Submission", "Task", "find_submissions", "survey", "chapter_tasks", "answers", "grade_notebook",

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from lossbook.exercises import Case
-from lossbook.exercises.feedback import _matches
+from lossbook.exercises.scoring import matches
 
 __all__ = ["IMPLEMENT_FORBIDDEN", "FORBIDDEN", "SECRET_VARIABLE", "forbidden", "secret", "secret_file",
            "hidden_cases"]
@@ -179,7 +179,7 @@ def hidden_cases(exercise, key: str | None = None) -> tuple[Case, ...]:
                     value = reference(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
             except Exception:  # noqa: BLE001 - a draw the reference cannot take is drawn again
                 continue
-            if _finite(value) and not any(_matches(value, v, exercise.rtol, exercise.atol) for v in visible):
+            if _finite(value) and not any(matches(value, v, exercise.rtol, exercise.atol) for v in visible):
                 found.append(Case(args, note="a case held out from the check"))
                 break
     return tuple(found)

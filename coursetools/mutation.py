@@ -459,12 +459,12 @@ class Score:
 
 
 def _same(received, expected, exercise) -> bool:
-    from lossbook.exercises.feedback import _matches
+    from lossbook.exercises.scoring import matches
 
     if isinstance(expected, float) and isinstance(received, (float, np.floating)) and math.isnan(expected):
         return math.isnan(received)
     try:
-        if _matches(received, expected, exercise.rtol, exercise.atol):
+        if matches(received, expected, exercise.rtol, exercise.atol):
             return True
         r, e = np.asarray(received, dtype=float), np.asarray(expected, dtype=float)
         return r.shape == e.shape and bool(np.all((np.isnan(r) & np.isnan(e)) | (r == e)))
@@ -473,10 +473,10 @@ def _same(received, expected, exercise) -> bool:
 
 
 def _run(function, args):
-    from lossbook.exercises.sandbox import _call
+    from lossbook.exercises.sandbox import call
 
     with np.errstate(all="ignore"):
-        return _call(function, args, TIME_LIMIT)
+        return call(function, args, TIME_LIMIT)
 
 
 def score(exercise, *, count: int = DRAWS, held_out: bool = True) -> Score:

@@ -28,8 +28,11 @@ import dataclasses
 
 import numpy as np
 
+from lossbook import registry as _registry
+from lossbook import seeds as _seeds
 from lossbook._validation import check_int as _check_int
 from lossbook._validation import check_label_set as _check_label_set
+from lossbook._validation import check_rate as _check_rate
 from lossbook._validation import check_scalar as _check_scalar
 from lossbook._validation import check_targets as _check_targets
 
@@ -202,10 +205,8 @@ def validation(split: Split, *, fraction: float = 0.2, seed: int = 0) -> Split:
     >>> held
     Split('circles (validation)', train: x (400, 2), y (400,); test: x (100, 2), y (100,))
     """
-    from lossbook._validation import check_int, check_rate
-
-    check_rate(fraction, "fraction", high=1, example=0.2)
-    check_int(seed, "seed", low=0, example=0)
+    _check_rate(fraction, "fraction", high=1, example=0.2)
+    _check_int(seed, "seed", low=0, example=0)
     n = split.x_train.shape[0]
     n_val = int(round(fraction * n))
     if not 0 < n_val < n:
@@ -540,9 +541,7 @@ def for_loss(split: Split, loss: str) -> Split:
     >>> data.for_loss(data.blobs(), "kld").y_train.shape
     (500, 3)
     """
-    from lossbook import registry
-
-    labels = registry.lookup(loss).labels
+    labels = _registry.lookup(loss).labels
     if labels == "signed":
         return split.map_targets(to_signed)
     if labels == "one-hot":
@@ -557,18 +556,16 @@ def canonical(task: str) -> Split:
     >>> canonical("binary").name
     'circles'
     """
-    from lossbook import registry
-
-    if task not in registry.EXPERIMENTS:
-        raise ValueError(f"`task` must be one of {tuple(registry.EXPERIMENTS)}; got {task!r}.")
-    return globals()[registry.EXPERIMENTS[task].dataset]()
+    if task not in _registry.EXPERIMENTS:
+        raise ValueError(f"`task` must be one of {tuple(_registry.EXPERIMENTS)}; got {task!r}.")
+    return globals()[_registry.EXPERIMENTS[task].dataset]()
 
 
 def resampled(task: str, seed: int) -> Split:
     """A fresh draw of a canonical problem's 1000 rows, from the same distribution.
 
     The data-resampling arm of chapter 11: every seed gets its own dataset,
-    drawn from the seed's data stream (:func:`lossbook.models.streams`), so
+    drawn from the seed's data stream (:func:`lossbook.seeds.streams`), so
     that spread over seeds covers the data as well as the initial weights and
     the batch order. The *problem* stays the same: the circles' radii and
     noise, the blobs' three centres (those of ``random_state=2``), the
@@ -599,11 +596,9 @@ def resampled(task: str, seed: int) -> Split:
     """
     from sklearn.datasets import make_blobs, make_circles, make_regression
 
-    from lossbook import models, registry
-
-    if task not in registry.EXPERIMENTS:
-        raise ValueError(f"`task` must be one of {tuple(registry.EXPERIMENTS)}; got {task!r}.")
-    state = models.streams(seed)["data"]
+    if task not in _registry.EXPERIMENTS:
+        raise ValueError(f"`task` must be one of {tuple(_registry.EXPERIMENTS)}; got {task!r}.")
+    state = _seeds.streams(seed)["data"]
     if task == "binary":
         x, y = make_circles(n_samples=N_SAMPLES, noise=0.1, random_state=state)
         return _halves(x.astype(np.float32), y.astype(np.int64), f"circles, resample {seed}")

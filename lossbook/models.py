@@ -39,10 +39,13 @@ fast; call ``lossbook.setup(keras=True)`` first in a notebook.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 
+from lossbook import data as _data
 from lossbook import registry as _registry
+from lossbook import seeds as _seeds
 from lossbook._keras import load as _keras
 from lossbook._validation import check_int as _check_int
 from lossbook._validation import check_rate as _check_rate
@@ -64,8 +67,6 @@ __all__ = [
     "output_activation",
     "output_units",
     "sign_accuracy",
-    "STREAMS",
-    "streams",
 ]
 
 #: Output activations :func:`mlp` accepts.
@@ -260,48 +261,6 @@ def _default_metric(head: Head, activation: str):
 
 
 # ---------------------------------------------------------------------------
-# Seeds
-# ---------------------------------------------------------------------------
-
-#: The random draws of one run, each from its own stream (:func:`streams`).
-STREAMS = ("hidden", "output", "order", "data")
-
-
-def streams(seed: int) -> dict[str, int]:
-    """One independent integer seed per random draw of a run, derived from ``seed``.
-
-    ``numpy.random.SeedSequence(seed).spawn(4)`` gives one child per draw in
-    :data:`STREAMS`: the hidden layer's initial weights, the output layer's,
-    the batch order, and any resampling of the data. Each child is hashed
-    from the seed *and* its position, so no two streams of the same or of
-    different seeds coincide; seeding the layers with ``seed`` and
-    ``seed + 1`` instead would give the output layer of seed 0 the same
-    uniform numbers as the hidden layer of seed 1.
-
-    Parameters
-    ----------
-    seed : int
-        The run's seed, 0 or more.
-
-    Returns
-    -------
-    dict of str to int
-        A seed below 2**31 for each stream, for Keras' initialisers or
-        ``numpy.random.default_rng``.
-
-    Examples
-    --------
-    >>> from lossbook import models
-    >>> s = models.streams(0)
-    >>> sorted(s) == sorted(models.STREAMS), s == models.streams(0), s["hidden"] != models.streams(1)["output"]
-    (True, True, True)
-    """
-    _check_int(seed, "seed", low=0, example=0)
-    children = np.random.SeedSequence(int(seed)).spawn(len(STREAMS))
-    return {name: int(child.generate_state(1)[0] >> 1) for name, child in zip(STREAMS, children)}
-
-
-# ---------------------------------------------------------------------------
 # Building and compiling
 # ---------------------------------------------------------------------------
 
@@ -312,7 +271,7 @@ def mlp(n_inputs: int, *, hidden: int, outputs: int = 1, activation: str = "line
     ``Input(n_inputs) -> Dense(hidden, relu) -> Dense(outputs, activation)``.
     The hidden kernel starts from ``HeUniform``, the output kernel from
     ``GlorotUniform`` (Keras' default initialiser), each seeded with its own
-    stream of ``seed`` (:func:`streams`), biases at zero: the same seed gives
+    stream of ``seed`` (:func:`lossbook.seeds.streams`), biases at zero: the same seed gives
     the same initial weights, in any process, and different seeds or layers
     share no random numbers.
 
@@ -371,7 +330,7 @@ def mlp(n_inputs: int, *, hidden: int, outputs: int = 1, activation: str = "line
         )
     keras = _keras()
     init = keras.initializers
-    seeds = streams(seed)
+    seeds = _seeds.streams(seed)
     return keras.Sequential(
         [
             keras.Input(shape=(n_inputs,)),
@@ -687,3 +646,55 @@ def check_targets(loss, y, *, outputs, name="y", holder="model"):
                 f"give one target column per output unit (shape (n,) or (n, 1) for one unit, "
                 f"(n, {outputs}) for {outputs})."
             )
+
+
+def split_arrays(split, loss, *, outputs: int, holder: str = "model") -> dict:
+    """Check a split against a loss; return ``{"train": (x, y), "test": (x, y)}``.
+
+    The inputs must be finite numbers and the targets in the loss's format
+    (:func:`check_targets`, whose messages name the ``holder``). Inputs come
+    back as float32, and so do targets that are floats or booleans; integer
+    class labels keep their type. :func:`lossbook.training.fit` and
+    :func:`lossbook.replicas.fit` train on these arrays.
+
+    Raises
+    ------
+    ValueError
+        If ``split`` is not a :class:`lossbook.data.Split`, an input is not a
+        finite number, or the targets do not fit the loss.
+    """
+    if not isinstance(split, _data.Split):
+        raise ValueError(
+            f"`split` must be a lossbook.data.Split; got {type(split).__name__}. "
+            "Use data.regression(), data.circles(), data.blobs() or data.Split(x_train, y_train, x_test, y_test)."
+        )
+    arrays = {}
+    for half in ("train", "test"):
+        x = getattr(split, f"x_{half}")
+        y = getattr(split, f"y_{half}")
+        if x.dtype.kind not in "biuf" or not np.all(np.isfinite(x)):
+            raise ValueError(
+                f"`x_{half}` must hold finite numbers; got dtype {x.dtype}"
+                f"{'' if x.dtype.kind not in 'biuf' else ' with NaN or infinity'}. Clean the inputs first."
+            )
+        check_targets(loss, y, outputs=outputs, name=f"y_{half}", holder=holder)
+        if y.dtype.kind in "fb":
+            y = y.astype(np.float32)
+        arrays[half] = (np.asarray(x, dtype=np.float32), y)
+    return arrays
+
+
+#: Names that moved to another module, and where they live now.
+_MOVED = {"streams": _seeds, "STREAMS": _seeds}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        home = _MOVED[name]
+        warnings.warn(
+            f"lossbook.models.{name} is now {home.__name__}.{name}; import it from there.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(home, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

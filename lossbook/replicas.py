@@ -52,7 +52,7 @@ Replica ``r`` of ``fit(..., replicas=R, seed=s)`` has the seed ``s + r``. It
 starts from exactly the weights of ``models.build(loss, ..., seed=s + r)``
 (:func:`initial_weights`), and visits the training rows in a new order every
 epoch, drawn from the batch-order stream of ``s + r``
-(:func:`batch_orders`, :func:`lossbook.models.streams`): the orders that
+(:func:`batch_orders`, :func:`lossbook.seeds.streams`): the orders that
 :func:`lossbook.training.fit` draws with ``seed=s + r``, so a seed is the same
 run in both. Pass ``orders`` to replay any order.
 
@@ -94,187 +94,25 @@ precision, where that division is exact.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
-from typing import Mapping
 
 import numpy as np
 
 from lossbook import models as _models
-from lossbook import registry as _registry
-from lossbook import _keras
-from lossbook._keras import load as _load_keras
-from lossbook._keras import split_arrays as _split_arrays
+from lossbook import seeds as _seeds
 from lossbook import training as _training
-from lossbook._validation import is_int as _is_int, check_int as _check_int, check_rate as _check_rate
+from lossbook._keras import load as _load_keras
+from lossbook._validation import check_int as _check_int
+from lossbook._validation import check_rate as _check_rate
+from lossbook.history import ReplicaHistory
 
 __all__ = ["ReplicaHistory", "batch_orders", "fit", "initial_weights"]
 
 
 # ---------------------------------------------------------------------------
-# The result
-# ---------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class ReplicaHistory:
-    """Loss and metric per replica and epoch, on the training and test halves.
-
-    Attributes
-    ----------
-    loss : str
-        The loss's Keras name, e.g. ``"hinge"``.
-    seeds : numpy.ndarray of int, shape (R,)
-        The seed of each replica (initial weights and batch order).
-    epochs : numpy.ndarray of int, shape (E,)
-        1, 2, ..., E.
-    train, test : mapping of str to numpy.ndarray of shape (R, E)
-        ``"loss"`` and the metric (``"mse"`` or ``"accuracy"``); row ``r`` is
-        replica ``r``. Training figures are averages over each epoch, test
-        figures use the weights at the end of each epoch, as in
-        :class:`lossbook.training.History`.
-    weights : tuple of numpy.ndarray
-        The final weights, in Keras' order (hidden kernel, hidden bias,
-        output kernel, output bias), each with a leading replica axis:
-        ``weights[0][r]`` is replica ``r``'s hidden kernel.
-
-    All arrays are read-only.
-    """
-
-    loss: str
-    seeds: np.ndarray
-    epochs: np.ndarray
-    train: Mapping[str, np.ndarray]
-    test: Mapping[str, np.ndarray]
-    weights: tuple
-
-    def __post_init__(self):
-        seeds = _keras.frozen(self.seeds, np.int64)
-        epochs = _keras.frozen(self.epochs, np.int64)
-        object.__setattr__(self, "seeds", seeds)
-        object.__setattr__(self, "epochs", epochs)
-        _keras.frozen_figures(self, (seeds.size, epochs.size), "one row per replica and one column per epoch")
-        object.__setattr__(self, "weights", tuple(_keras.frozen(w, _weight_dtype(w)) for w in self.weights))
-
-    def __repr__(self):
-        figures = "; ".join(
-            f"test {key} {values[:, -1].mean():.4g} +- {values[:, -1].std():.2g}"
-            for key, values in self.test.items()
-        )
-        return f"ReplicaHistory({self.loss}, {self.replicas} replicas x {self.epochs.size} epochs; {figures})"
-
-    @property
-    def replicas(self) -> int:
-        """Number of replicas R."""
-        return int(self.seeds.size)
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        """Names of the figures other than the loss, e.g. ``("accuracy",)``."""
-        return tuple(key for key in self.train if key != "loss")
-
-    def final(self) -> dict[str, dict[str, np.ndarray]]:
-        """The figures of the last epoch, one value per replica.
-
-        Returns
-        -------
-        dict
-            ``{"train": {"loss": array of shape (R,), ...}, "test": {...}}``.
-        """
-        return {half: {k: v[:, -1] for k, v in getattr(self, half).items()} for half in ("train", "test")}
-
-    def replica(self, r: int) -> "_training.History":
-        """The history of replica ``r`` alone, as :func:`lossbook.training.fit` returns it.
-
-        Raises
-        ------
-        ValueError
-            If ``r`` is not an integer from 0 to R - 1.
-        """
-        if not _is_int(r) or not 0 <= r < self.replicas:
-            raise ValueError(f"`r` must be an integer from 0 to {self.replicas - 1}; got {r!r}.")
-        return _training.History(
-            self.epochs,
-            {k: v[r] for k, v in self.train.items()},
-            {k: v[r] for k, v in self.test.items()},
-        )
-
-    def logits(self, x) -> np.ndarray:
-        """The input of every replica's output activation for inputs ``x``, from the final weights.
-
-        ``relu(x @ W1 + b1) @ W2 + b2`` for each replica, in NumPy. Applying the
-        output activation gives the predictions; the course's decision rules
-        (:func:`lossbook.registry.decision_rule`) read the sign of a logit as a
-        sigmoid read at 0.5, and the argmax of logits as that of a softmax.
-
-        Parameters
-        ----------
-        x : array_like, shape (n, d) or (R, n, d)
-            Inputs with as many features as the networks take: the same rows
-            for every replica, or each replica's own rows (e.g. the test part
-            of its own draw of the data, when every replica was trained on
-            its own Split).
-
-        Returns
-        -------
-        numpy.ndarray, shape (R, n, outputs)
-
-        Raises
-        ------
-        ValueError
-            If ``x`` is not an array of finite numbers of one of those shapes.
-        """
-        k1, b1, k2, b2 = self.weights
-        x = np.asarray(x)
-        shapes = f"(n, {k1.shape[1]}) or ({k1.shape[0]}, n, {k1.shape[1]})"
-        if (
-            x.ndim not in (2, 3)
-            or x.shape[-1] != k1.shape[1]
-            or (x.ndim == 3 and x.shape[0] != k1.shape[0])
-            or x.dtype.kind not in "biuf"
-            or not np.all(np.isfinite(x))
-        ):
-            raise ValueError(
-                f"`x` must be an array of finite numbers of shape {shapes}: one row per example, for all replicas "
-                f"or for each; got shape {x.shape} and dtype {x.dtype}. Pass e.g. split.x_test."
-            )
-        hidden = np.einsum("nd,rdh->rnh" if x.ndim == 2 else "rnd,rdh->rnh", x, k1)
-        hidden = np.maximum(hidden + b1[:, None], 0.0)
-        return np.einsum("rnh,rho->rno", hidden, k2) + b2[:, None]
-
-    def score(self, x, y) -> np.ndarray:
-        """The metric of every replica's final weights on inputs ``x`` and targets ``y``, shape (R,).
-
-        The mean squared error or the accuracy, read from :meth:`logits` by
-        the loss's rule (:func:`lossbook.registry.score_logits`); on the test
-        half it equals ``final()["test"]`` up to float32 rounding.
-        """
-        row = _registry.LOSSES[self.loss]
-        outputs = self.logits(x)
-        if row.activation == "softplus":  # a rate: score the prediction, not its logit
-            outputs = np.logaddexp(0.0, outputs)
-        return _registry.score_logits(row.task, row.labels, outputs, y)
-
-
-# ---------------------------------------------------------------------------
 # Checks
 # ---------------------------------------------------------------------------
-
-
-def _weight_dtype(w):
-    """Weights keep double precision when they have it; anything else is stored as float32."""
-    return np.float64 if np.asarray(w).dtype == np.float64 else np.float32
-
-
-def _check_seeds(seeds):
-    values = np.asarray(seeds)
-    if values.ndim != 1 or values.size == 0 or values.dtype.kind not in "iu" or values.min() < 0:
-        raise ValueError(
-            f"`seeds` must be a non-empty sequence of non-negative integers, one per replica; got {seeds!r}. "
-            "Pass e.g. seeds=range(30)."
-        )
-    return values.astype(np.int64)
 
 
 def _check_weights(weights, expected):
@@ -322,7 +160,7 @@ def initial_weights(n_inputs: int, *, hidden: int, outputs: int = 1, seeds) -> l
     The weights with seed ``s`` are those of :func:`lossbook.models.mlp` with
     ``seed=s``: the hidden kernel from ``HeUniform``, the output kernel from
     ``GlorotUniform``, each seeded with its own stream of ``s``
-    (:func:`lossbook.models.streams`), biases at zero. The initialisers are
+    (:func:`lossbook.seeds.streams`), biases at zero. The initialisers are
     called directly, without building a model.
 
     Parameters
@@ -364,12 +202,12 @@ def initial_weights(n_inputs: int, *, hidden: int, outputs: int = 1, seeds) -> l
     _check_int(n_inputs, "n_inputs", low=1, example=20)
     _check_int(hidden, "hidden", low=1, example=25)
     _check_int(outputs, "outputs", low=1, example=1)
-    seeds = _check_seeds(seeds)
+    seeds = _seeds.check_seeds(seeds)
     keras = _load_keras()
     init = keras.initializers
     to_numpy = keras.ops.convert_to_numpy
     r = seeds.size
-    streams = [_models.streams(int(s)) for s in seeds]
+    streams = [_seeds.streams(int(s)) for s in seeds]
     return [
         np.stack([to_numpy(init.HeUniform(seed=s["hidden"])((n_inputs, hidden), dtype="float32")) for s in streams]),
         np.zeros((r, hidden), np.float32),
@@ -741,7 +579,7 @@ def fit(
         splits = [split]
     halves = []
     for one in splits:
-        arrays = _split_arrays(one, loss, outputs=outputs, holder="network")
+        arrays = _models.split_arrays(one, loss, outputs=outputs, holder="network")
         halves.append([(np.asarray(x, dtype=real), np.asarray(y, dtype=real)) for x, y in arrays.values()])
     if len({tuple(a.shape for half in h for a in half) for h in halves}) > 1:
         raise ValueError("the splits of the replicas must all have the same shapes; got splits of different sizes.")
@@ -751,7 +589,7 @@ def fit(
         _check_int(seed, "seed", low=0, example=0)
         seeds = np.arange(seed, seed + replicas, dtype=np.int64)
     else:
-        seeds = _check_seeds(seeds)
+        seeds = _seeds.check_seeds(seeds)
         if seeds.size != replicas:
             raise ValueError(f"`seeds` must hold one seed per replica, {replicas}; got {seeds.size}.")
     expected = ((replicas, d, hidden), (replicas, hidden), (replicas, hidden, outputs), (replicas, outputs))

@@ -45,87 +45,23 @@ array inputs with ``fit(shuffle=True)`` into the *same* order at every epoch
 (the seeded shuffle restarts with each epoch's iterator). :func:`fit` visits
 the rows in a new permutation per epoch, as ``shuffle=True`` is documented to
 do, drawn by :func:`batch_orders` from the seed's own batch-order stream
-(:func:`lossbook.models.streams`): the same orders that
+(:func:`lossbook.seeds.streams`): the same orders that
 :func:`lossbook.replicas.fit` gives the replica with that seed.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from typing import Mapping
 
 import numpy as np
 
-from lossbook import _keras
 from lossbook import models as _models
+from lossbook import seeds as _seeds
 from lossbook._keras import load as _load_keras
-from lossbook._keras import split_arrays as _split_arrays
 from lossbook._validation import check_int as _check_int
+from lossbook.history import History
 
 __all__ = ["History", "batch_orders", "evaluate", "fit"]
-
-
-@dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class History:
-    """Loss and metrics per epoch on the training and test halves.
-
-    Attributes
-    ----------
-    epochs : numpy.ndarray of int, shape (E,)
-        1, 2, ..., E.
-    train : mapping of str to numpy.ndarray of shape (E,)
-        ``"loss"`` and each metric, averaged over the epoch's batches while
-        the weights were changing (Keras' convention).
-    test : mapping of str to numpy.ndarray of shape (E,)
-        The same keys, measured on the test half with the weights at the end
-        of each epoch.
-
-    The arrays are read-only. Keras' own key for a test figure is the
-    training key with ``"val_"`` in front (``"val_loss"``, ``"val_mse"``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from lossbook.training import History
-    >>> h = History(np.arange(1, 4), {"loss": [0.9, 0.5, 0.4]}, {"loss": [1.0, 0.7, 0.6]})
-    >>> h
-    History(3 epochs; loss: train 0.4, test 0.6)
-    >>> h.final()
-    {'train': {'loss': 0.4}, 'test': {'loss': 0.6}}
-    """
-
-    epochs: np.ndarray
-    train: Mapping[str, np.ndarray]
-    test: Mapping[str, np.ndarray]
-
-    def __post_init__(self):
-        epochs = _keras.frozen(self.epochs, np.int64)
-        object.__setattr__(self, "epochs", epochs)
-        _keras.frozen_figures(self, epochs.shape, "one value per epoch")
-
-    def __repr__(self):
-        figures = "; ".join(
-            f"{key}: train {self.train[key][-1]:.4g}, test {self.test[key][-1]:.4g}"
-            for key in self.train
-            if key in self.test
-        )
-        return f"History({self.epochs.size} epochs; {figures})"
-
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        """Names of the figures other than the loss, e.g. ``("accuracy",)``."""
-        return tuple(key for key in self.train if key != "loss")
-
-    def final(self) -> dict[str, dict[str, float]]:
-        """The figures of the last epoch, as Python floats.
-
-        Returns
-        -------
-        dict
-            ``{"train": {"loss": ..., metric: ...}, "test": {...}}``.
-        """
-        return {half: {k: float(v[-1]) for k, v in getattr(self, half).items()} for half in ("train", "test")}
 
 
 # ---------------------------------------------------------------------------
@@ -147,7 +83,7 @@ def _check_model(model):
 
 def _check_split(model, split):
     """Inputs and targets must fit the model; return float32 inputs and Keras-ready targets."""
-    arrays = _split_arrays(split, model.loss, outputs=model.output_shape[-1])
+    arrays = _models.split_arrays(split, model.loss, outputs=model.output_shape[-1])
     width = model.input_shape[-1]
     if split.n_features != width:
         raise ValueError(
@@ -179,7 +115,7 @@ def batch_orders(seeds, *, n: int, epochs: int) -> np.ndarray:
 
     The run with seed ``s`` draws a fresh permutation of ``0 .. n-1`` for
     every epoch from ``numpy.random.default_rng(streams(s)["order"])``, its
-    own stream (:func:`lossbook.models.streams`); its batches are consecutive
+    own stream (:func:`lossbook.seeds.streams`); its batches are consecutive
     slices of the batch size (the last one shorter). :func:`fit` and
     :func:`lossbook.replicas.fit` both use these orders, so a seed means the
     same run in both. The first ``k`` epochs do not depend on ``epochs``.
@@ -215,17 +151,12 @@ def batch_orders(seeds, *, n: int, epochs: int) -> np.ndarray:
     >>> np.array_equal(training.batch_orders([1], n=6, epochs=2)[0], orders[1, :2])
     True
     """
-    values = np.asarray(seeds)
-    if values.ndim != 1 or values.size == 0 or values.dtype.kind not in "iu" or values.min() < 0:
-        raise ValueError(
-            f"`seeds` must be a non-empty sequence of non-negative integers, one per replica; got {seeds!r}. "
-            "Pass e.g. seeds=range(30)."
-        )
+    values = _seeds.check_seeds(seeds)
     _check_int(n, "n", low=1, example=500)
     _check_int(epochs, "epochs", low=1, example=100)
     rows = np.broadcast_to(np.arange(n, dtype=np.int32), (epochs, n))
     return np.stack(
-        [np.random.default_rng(_models.streams(int(s))["order"]).permuted(rows, axis=1) for s in values]
+        [np.random.default_rng(_seeds.streams(int(s))["order"]).permuted(rows, axis=1) for s in values]
     )
 
 

@@ -9,7 +9,7 @@ lossbook.setup(seed=0, keras=True)
 
 import keras  # noqa: E402
 
-from lossbook import data, models  # noqa: E402
+from lossbook import data, models, seeds  # noqa: E402
 
 
 def _predict(model, x):
@@ -97,9 +97,16 @@ def test_each_layer_and_seed_draws_from_its_own_stream():
     first, second = models.mlp(2, hidden=50, seed=0).get_weights(), models.mlp(2, hidden=50, seed=1).get_weights()
     r = np.corrcoef(first[2].ravel(), second[0].ravel()[:50])[0, 1]
     assert abs(r) < 0.5
-    assert models.streams(3) == models.streams(3) and len(set(models.streams(3).values())) == len(models.STREAMS)
+    assert seeds.streams(3) == seeds.streams(3) and len(set(seeds.streams(3).values())) == len(seeds.STREAMS)
     with pytest.raises(ValueError, match="`seed` must be an integer >= 0"):
-        models.streams(-1)
+        seeds.streams(-1)
+
+
+def test_the_streams_keep_their_old_address_for_one_release_with_a_warning():
+    with pytest.warns(DeprecationWarning, match="lossbook.models.streams is now lossbook.seeds.streams"):
+        assert models.streams(3) == seeds.streams(3)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        models.nothing  # noqa: B018
 
 
 def test_same_seed_same_weights_other_seed_other_weights():

@@ -9,7 +9,7 @@ import lossbook
 
 lossbook.setup(seed=0, keras=True)
 
-from lossbook import data, models, replicas, training  # noqa: E402
+from lossbook import data, models, replicas, seeds, training  # noqa: E402
 from lossbook._keras import load as load_keras  # noqa: E402
 from keras_reference import keras_fit  # noqa: E402
 
@@ -240,8 +240,8 @@ def test_streams_of_different_seeds_and_layers_share_no_random_numbers():
     orders = replicas.batch_orders(range(6), n=100, epochs=2).reshape(12, 100).astype(float)
     corr = np.corrcoef(orders)
     assert np.abs(corr[~np.eye(12, dtype=bool)]).max() < 0.6
-    seeds = [models.streams(s) for s in range(50)]
-    values = [v for s in seeds for v in s.values()]
+    streams = [seeds.streams(s) for s in range(50)]
+    values = [v for s in streams for v in s.values()]
     assert len(set(values)) == len(values)
 
 

@@ -98,7 +98,7 @@ def test_bad_thread_count_is_rejected(threads):
 def test_every_kernel_choice_is_pinned_at_avx2_on_x86_64():
     import platform
 
-    from lossbook._setup import _instruction_set_pins
+    from lossbook.environment import _instruction_set_pins
 
     pins = _instruction_set_pins()
     if platform.machine().lower() not in {"x86_64", "amd64"}:

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import textwrap
-import warnings
 
-import numpy as np
 
-from lossbook.exercises.model import Case, Exercise, common_mistakes, get, student_edition
-from lossbook.exercises.sandbox import TIME_LIMIT, _call
+from lossbook.exercises.model import Exercise, get, student_edition
+from lossbook.exercises.sandbox import TIME_LIMIT, call
+from lossbook.exercises.scoring import call_text, diagnose, matches, show, tolerance_note
+
+# Their names before lossbook.exercises.scoring held them, for code written against those.
+_matches, _diagnose, _call_text = matches, diagnose, call_text
 
 __all__ = ["Report", "evaluate", "check", "grade", "hint", "solution", "show", "results", "RESULT_PREFIX"]
 
@@ -33,104 +34,6 @@ SOLUTIONS_SWITCH = "LOSSBOOK_SOLUTIONS"
 AUTOGRADER = "NBGRADER_EXECUTION"
 #: The first word of the line :func:`grade` prints for the grading tools.
 RESULT_PREFIX = "LOSSBOOK-RESULT"
-
-
-# ---------------------------------------------------------------------------
-# Comparing and showing values
-# ---------------------------------------------------------------------------
-
-
-def _is_number_like(value) -> bool:
-    if isinstance(value, (str, bytes)) or value is None:
-        return False
-    try:
-        np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _matches(received, expected, rtol, atol) -> bool:
-    if isinstance(expected, str):
-        return isinstance(received, str) and received.strip().lower() == expected.lower()
-    if isinstance(expected, tuple):
-        return (
-            isinstance(received, (tuple, list))
-            and len(received) == len(expected)
-            and all(_matches(r, e, rtol, atol) for r, e in zip(received, expected))
-        )
-    if not _is_number_like(received):
-        return False
-    r = np.asarray(received, dtype=float)
-    e = np.asarray(expected, dtype=float)
-    return r.shape == e.shape and bool(np.allclose(r, e, rtol=rtol, atol=atol))
-
-
-def _number(x) -> str:
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if abs(x) < 1e-12:
-        return "0"
-    return f"{x:.5g}"
-
-
-def show(value) -> str:
-    """A short, deterministic text form of a value: numbers, arrays, words.
-
-    Objects that are none of these are named by their type, never by a repr
-    that could carry a memory address.
-
-    Examples
-    --------
-    >>> show(np.array([[1.0, 0.5], [2 / 3, 0.0]]))
-    '[[1, 0.5], [0.66667, 0]]'
-    >>> show((0.25, "oscillate"))
-    '(0.25, "oscillate")'
-    """
-    if value is None:
-        return "None"
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, tuple):
-        return "(" + ", ".join(show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return _number(value)
-    if isinstance(value, (list, np.ndarray)) and _is_number_like(value):
-        array = np.asarray(value, dtype=float)
-        if array.ndim == 0:
-            return _number(array)
-        if array.size > 12:
-            head = ", ".join(_number(v) for v in array.ravel()[:6])
-            return f"an array of shape {array.shape} starting [{head}, ...]"
-
-        def nested(a):
-            if a.ndim == 1:
-                return "[" + ", ".join(_number(v) for v in a) + "]"
-            return "[" + ", ".join(nested(row) for row in a) + "]"
-
-        return nested(array)
-    return f"a value of type {type(value).__name__}"
-
-
-def _shape_of(value):
-    if isinstance(value, (str, tuple)) or not _is_number_like(value):
-        return None
-    return np.asarray(value, dtype=float).shape
-
-
-def _tolerance(exercise: Exercise, expected) -> str:
-    if isinstance(expected, str) or exercise.choices:
-        return ""
-    if exercise.rtol >= 0.01:
-        return f" (within {exercise.rtol:.0%})"
-    if exercise.atol >= 1e-4:
-        return f" (within {exercise.atol:g})"
-    return ""
 
 
 # ---------------------------------------------------------------------------
@@ -185,63 +88,6 @@ class Report:
         return first.removeprefix(f"{self.label}: ")
 
 
-def _call_text(exercise: Exercise, case: Case) -> str:
-    names = exercise.parameter_names()
-    parts = []
-    for i, arg in enumerate(case.args):
-        shown = show(arg)
-        parts.append(f"{names[i]}={shown}" if i < len(names) else shown)
-    return f"{exercise.function}({', '.join(parts)})"
-
-
-def _diagnose(exercise: Exercise, case: Case, expected, received, index: int = 0) -> str:
-    """The hint that fits a wrong value best, or an empty string (``index``: the case's 0-based position)."""
-    if exercise.choices and isinstance(expected, str):
-        if not isinstance(received, str) or received.strip().lower() not in exercise.choices:
-            options = ", ".join(f'"{c}"' for c in exercise.choices)
-            return f"Return one of the words {options}, as a string."
-    if received is None:
-        return "Your function returned None: did it forget to `return` its result?"
-    if isinstance(received, str) and not isinstance(expected, str):
-        return "Return a number (or an array of numbers), not a string: `return 1.5`, not `return \"1.5\"`."
-    if isinstance(expected, tuple) and not isinstance(received, (tuple, list)):
-        return (f"Return a tuple of {len(expected)} values, `return a, b`, not one array or number; "
-                "a NumPy array of the right length is not a tuple.")
-    if isinstance(expected, str) and not isinstance(received, str):
-        return "Return a word, as a string, for example `return \"converge\"`."
-    want, got = _shape_of(expected), _shape_of(received)
-    if want is not None and got is not None and want != got:
-        if want == () and len(got) >= 1:
-            return (
-                f"Wrong axis or reduction: the answer is a single number, but your function "
-                f"returns an array of shape {got}. Reduce it to one number (np.mean or np.sum, "
-                "whichever the formula asks for)."
-            )
-        return (
-            f"Wrong axis or reduction: the answer has shape {want}, yours has shape {got}. "
-            "Check the `axis` of each sum or mean."
-        )
-    # The generic factor mistakes first: a value that is a fixed multiple of the answer is that mistake.
-    for mistake in common_mistakes(exercise) + exercise.mistakes:
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                wrong = mistake.value(index, expected, case.args)
-        except Exception:  # noqa: BLE001 - a mistake that cannot be computed here does not apply
-            continue
-        if _matches(received, wrong, exercise.rtol, exercise.atol):
-            return mistake.hint
-    if want is not None and got == want:
-        r = np.asarray(received, dtype=float)
-        e = np.asarray(expected, dtype=float)
-        if not np.all(np.isfinite(r)) and np.all(np.isfinite(e)):
-            return exercise.nonfinite_hint or (
-                "Your function returns NaN or infinity where the answer is finite. "
-                "A logarithm of 0 (or 0 times such a logarithm) is the usual cause."
-            )
-    return ""
-
-
 def _unanswered(exercise: Exercise) -> str:
     return (
         f"{exercise.label}: not answered yet (`{exercise.function}` still raises NotImplementedError).\n"
@@ -293,10 +139,10 @@ def evaluate(label: str, answer, *, time_limit: float | None = TIME_LIMIT) -> Re
     passed, first_failure, notes, printed = 0, None, [], []
     for index, case in enumerate(exercise.cases, start=1):
         expected = exercise.expected(case)
-        outcome = _call(answer, case.args, time_limit)
+        outcome = call(answer, case.args, time_limit)
         if isinstance(outcome.error, NotImplementedError):
             return Report(label, 0, total, False, _unanswered(exercise))
-        ok = outcome.error is None and not outcome.timed_out and _matches(
+        ok = outcome.error is None and not outcome.timed_out and matches(
             outcome.value, expected, exercise.rtol, exercise.atol
         )
         for warning in outcome.warnings:
@@ -325,10 +171,10 @@ def evaluate(label: str, answer, *, time_limit: float | None = TIME_LIMIT) -> Re
     what = f": {case.note}" if case.note else ""
     lines.append(f"{label}: not yet. {_cases_pass(passed, total)}; case {index} fails{what}.")
     if case.args:
-        lines.append(f"  call:     {_call_text(exercise, case)}")
+        lines.append(f"  call:     {call_text(exercise, case)}")
     if total > 1 or not student_edition():
         # In the student edition a single case's expected value is the answer itself: not shown.
-        lines.append(f"  expected: {show(expected)}{_tolerance(exercise, expected)}")
+        lines.append(f"  expected: {show(expected)}{tolerance_note(exercise, expected)}")
     if outcome.timed_out:
         lines.append(f"  received: nothing; the call did not finish within {time_limit:g} s (an endless loop?)")
     elif outcome.error is not None:
@@ -339,7 +185,7 @@ def evaluate(label: str, answer, *, time_limit: float | None = TIME_LIMIT) -> Re
             lines.append(f"  raised at this line of your code: {outcome.line}")
     else:
         lines.append(f"  received: {show(outcome.value)}")
-        advice = _diagnose(exercise, case, expected, outcome.value)
+        advice = diagnose(exercise, case, expected, outcome.value)
         if advice:
             lines.append(textwrap.fill(
                 advice, 100, initial_indent="  hint:     ", subsequent_indent="            ",

@@ -1,6 +1,6 @@
 """Running the learner's function: a time limit, and its errors, warnings and stderr captured.
 
-:func:`_call` is what :mod:`lossbook.exercises.feedback` runs for each case.
+:func:`call` is what :mod:`lossbook.exercises.feedback` runs for each case.
 Whatever the learner's code does (raise, warn, write to stderr, loop forever)
 comes back in an :class:`_Outcome`, never as an exception of the check.
 """
@@ -75,7 +75,7 @@ def _learner_line(exc: BaseException) -> str:
     return ""
 
 
-def _call(function, args, time_limit) -> _Outcome:
+def call(function, args, time_limit) -> _Outcome:
     outcome = _Outcome()
     stderr = io.StringIO()
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr):
