@@ -35,7 +35,12 @@ A number is
 - a *constant* when its value stands in the source of one of the chapter's
   code cells: a setting the chapter chooses (a learning rate, a momentum, a
   delta, a number of seeds), which the text may quote because the code it
-  describes sets it. A year (an integer from 1800 to 2099) is a constant too.
+  describes sets it (``100_000`` in code is the constant 100,000). A year (an
+  integer from 1800 to 2099) is a constant too, and so are the two training
+  settings that every chapter shares and no experiment chooses, where the text
+  names them by their setting word: ``momentum 0.9``, ``batches of 32``,
+  ``batch size 32``. A learning rate or a number of epochs is not exempt: the
+  chapters choose those, so the text quotes them from a cell or from the code.
 
 Labels
 ------
@@ -131,6 +136,9 @@ _NOT_A_RESULT = re.compile(
     r"|\b(sections|chapters|parts)\s+\d+\s*(?:to|and|-|\u2013)\s*$",  # the end of a range, "chapters 6 to 9"
     re.IGNORECASE)
 _YEARS = range(1800, 2100)
+#: The training settings every chapter shares and no experiment chooses, named by their setting word
+#: ("momentum 0.9", "batches of 32", "batch size 32"): a setting, not a result, wherever the text names it.
+_FIXED_SETTING = re.compile(r"\b(momentum|batch size|batches of)\s*(?:of|=|is)?\s*\$?\s*$", re.IGNORECASE)
 
 
 def _normal(token: str) -> str:
@@ -168,8 +176,14 @@ def _is_printed(token: str, plain, percent) -> bool:
     return any(_rounds_to(v, d, target, places) for v, d in plain)
 
 
+#: A Python number literal that groups its digits with underscores (``100_000``).
+_UNDERSCORED = re.compile(r"(?<![\w.])\d{1,3}(?:_\d{3})+(?![\w.])")
+
+
 def _values(text: str) -> set[Decimal]:
-    return {Decimal(m.group(1).replace(",", "")) for m in _PRINTED.finditer(text)}
+    """The numbers in a text; in code, ``100_000`` is 100,000."""
+    found = {Decimal(m.group(1).replace(",", "")) for m in _PRINTED.finditer(text)}
+    return found | {Decimal(m.group(0).replace("_", "")) for m in _UNDERSCORED.finditer(text)}
 
 
 def output_text(cell) -> str:
@@ -504,7 +518,8 @@ def _sort(found: Numbers, index: int, source: str, evidence, labels: dict,
         if _is_printed(token, plain, percent):
             found.bound.append((index, token))
             continue
-        if Decimal(token.rstrip("%")) in constants or (integer and int(token) in _YEARS):
+        if Decimal(token.rstrip("%")) in constants or (integer and int(token) in _YEARS) \
+                or _FIXED_SETTING.search(text[: match.start()]):
             found.constants.append((index, token))
             continue
         refs = [_ref_label(m.group(1)) for m in _REF.finditer(source, span[0], span[1])]
