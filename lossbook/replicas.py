@@ -94,8 +94,10 @@ precision, where that division is exact.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
+import typing
 
 import numpy as np
 
@@ -271,7 +273,152 @@ _RUNNERS: dict = {}
 _MAX_RUNNERS = 16
 
 
-def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momentum, dtype="float32"):
+@dataclasses.dataclass(frozen=True)
+class _Config:
+    """What a traced training loop depends on: the loss, the shapes and the settings of one :func:`fit`.
+
+    It is the key of :data:`_RUNNERS`, so it holds no arrays: a loss object
+    stands in it by its ``id`` (the cached loop holds the object, so the id
+    stays unique).
+    """
+
+    head: _models.Head
+    loss: object  # the loss's name, or id() of a Keras loss object
+    replicas: int
+    inputs: int
+    hidden: int
+    outputs: int
+    n: int  # training rows
+    y_tail: tuple  # the targets' shape after the row axis: Keras' losses match (n,) targets with (n, 1) outputs
+    test_shape: tuple  # the test targets' shape
+    per_replica: bool  # whether every replica has its own data, with a leading replica axis
+    batch_size: int
+    momentum: float
+    dtype: str
+
+    @property
+    def lead(self) -> tuple:
+        """The leading axis of the data: (R,) for per-replica data, else none."""
+        return (self.replicas,) if self.per_replica else ()
+
+
+class _Kernels(typing.NamedTuple):
+    """The functions a traced loop calls: the output activation, the per-example loss and the metric."""
+
+    activation: typing.Callable
+    loss: typing.Callable
+    metric: typing.Callable
+
+
+def _predict(config, kernels, params, x, tf):
+    """Outputs of every replica as rows (R * b, o); the activation comes last, as in Keras' Dense,
+    so that Keras' cross-entropies find the logits behind a sigmoid or softmax."""
+    k1, b1, k2, b2 = params
+    hidden = tf.nn.relu(_add_bias(tf.matmul(x, k1), b1, tf))
+    z = _add_bias(tf.matmul(hidden, k2), b2, tf)
+    return kernels.activation(tf.reshape(z, (-1, config.outputs)))
+
+
+def _mean(config, losses, rows, tf):
+    """Keras' "sum_over_batch_size" reduction: the sum of a batch's losses over its size."""
+    return tf.math.divide_no_nan(tf.reduce_sum(losses, axis=1), tf.constant(rows, config.dtype))
+
+
+def _figures(config, kernels, y, predicted, rows, tf):
+    """Per-replica losses and the sum of the metric over the rows of a batch."""
+    dt = tf.as_dtype(config.dtype)
+    losses = tf.reshape(kernels.loss(y, predicted), (config.replicas, rows))
+    if losses.dtype != dt:
+        raise TypeError(f"the loss computes in {losses.dtype.name}, not {dt.name}: it cannot train in {dt.name}.")
+    per_example = _per_example(kernels.metric(y, predicted), tf)  # 0 / 1 per example for a classifier
+    metrics = tf.cast(tf.reshape(per_example, (config.replicas, rows)), dt)
+    return losses, tf.reduce_sum(metrics, axis=1)
+
+
+def _train_step(config, kernels, params, velocity, index, data, rates, tf):
+    """One SGD step with momentum of every replica on the rows ``index`` (R, b) of ``data`` = (x, y)."""
+    r, rows = config.replicas, index.shape[1]
+    x, y = data
+    batch_dims = 1 if config.per_replica else 0
+    xb = tf.gather(x, index, batch_dims=batch_dims)
+    yb = tf.reshape(tf.gather(y, index, batch_dims=batch_dims), (r * rows,) + config.y_tail)
+    with tf.GradientTape() as tape:
+        tape.watch(params)
+        predicted = _predict(config, kernels, params, xb, tf)
+        losses, metric_sum = _figures(config, kernels, yb, predicted, rows, tf)
+        batch_loss = _mean(config, losses, rows, tf)
+        total = tf.reduce_sum(batch_loss)  # replicas are independent: d total / d w_r = d loss_r / d w_r
+    grads = tape.gradient(total, params)
+    lrs = (rates[:, None, None], rates[:, None], rates[:, None, None], rates[:, None])
+    mu = tf.constant(config.momentum, config.dtype)
+    velocity = tuple(v * mu - g * lr for v, g, lr in zip(velocity, grads, lrs))
+    params = tuple(w + v for w, v in zip(params, velocity))
+    # Keras' loss tracker adds each batch's mean loss times the batch size.
+    return params, velocity, batch_loss * tf.constant(rows, config.dtype), metric_sum
+
+
+def _train_epoch(config, kernels, params, velocity, order, rates, data, tf):
+    """One epoch of every replica in the row order ``order`` (R, n); the sums of the training loss and metric."""
+    r, size = config.replicas, config.batch_size
+    full_steps, tail = divmod(config.n, size)
+    zero = tf.zeros((r,), config.dtype)
+
+    def body(step, params, velocity, loss_sum, metric_sum):
+        index = tf.slice(order, (0, step * size), (r, size))
+        params, velocity, batch_loss, batch_metric = _train_step(config, kernels, params, velocity, index, data, rates, tf)
+        return step + 1, params, velocity, loss_sum + batch_loss, metric_sum + batch_metric
+
+    _, params, velocity, loss_sum, metric_sum = tf.while_loop(
+        lambda step, *_: step < full_steps,
+        body,
+        (tf.constant(0), params, velocity, zero, zero),
+    )
+    if tail:
+        index = tf.slice(order, (0, full_steps * size), (r, tail))
+        params, velocity, batch_loss, batch_metric = _train_step(config, kernels, params, velocity, index, data, rates, tf)
+        loss_sum, metric_sum = loss_sum + batch_loss, metric_sum + batch_metric
+    return params, velocity, loss_sum, metric_sum
+
+
+def _test_totals(config, kernels, params, x_test, y_test, tf):
+    """The test loss and metric of every replica's current weights, as totals over the test rows."""
+    r, n_test = config.replicas, config.test_shape[0]
+    if not config.per_replica:
+        x_test = tf.broadcast_to(x_test[None], (r,) + tuple(x_test.shape))
+        y_test = tf.broadcast_to(y_test[None], (r,) + tuple(y_test.shape))
+    test_pred = _predict(config, kernels, params, x_test, tf)
+    test_y = tf.reshape(y_test, (r * n_test,) + config.y_tail)
+    test_losses, test_metric = _figures(config, kernels, test_y, test_pred, n_test, tf)
+    return _mean(config, test_losses, n_test, tf) * tf.constant(n_test, config.dtype), test_metric
+
+
+def _one_epoch(config, kernels, params, velocity, order, rates, x, y, x_test, y_test, tf):
+    """Train one epoch, then test: the new weights and momenta and the epoch's four totals, shape (4, R)."""
+    params, velocity, loss_sum, metric_sum = _train_epoch(config, kernels, params, velocity, order, rates, (x, y), tf)
+    test_loss, test_metric = _test_totals(config, kernels, params, x_test, y_test, tf)
+    # Totals, as Keras' Mean metrics hold them; fit divides by the counts.
+    return params, velocity, tf.stack([loss_sum, metric_sum, test_loss, test_metric])
+
+
+def _signature(config, tf):
+    """The input signature of the traced loop: weights, momenta, orders, rates and the data."""
+    dt = tf.as_dtype(config.dtype)
+    r, d, h, o = config.replicas, config.inputs, config.hidden, config.outputs
+    weight_specs = tuple(tf.TensorSpec(s, dt) for s in ((r, d, h), (r, h), (r, h, o), (r, o)))
+    lead, n, n_test = config.lead, config.n, config.test_shape[0]
+    return (
+        weight_specs,
+        weight_specs,
+        tf.TensorSpec((r, None, n), tf.int32),
+        tf.TensorSpec((r,), dt),
+        tf.TensorSpec(lead + (n, d), dt),
+        tf.TensorSpec(lead + (n,) + config.y_tail, dt),
+        tf.TensorSpec(lead + (n_test, d), dt),
+        tf.TensorSpec(lead + tuple(config.test_shape), dt),
+    )
+
+
+def _runner(config: _Config, kernels: _Kernels):
     """A compiled function that trains all replicas for a chunk of epochs.
 
     ``run(params, velocity, orders, rates, x, y, x_test, y_test)`` takes the
@@ -280,109 +427,24 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momen
     it returns the new weights and momenta and a (E_chunk, 4, R) array with the
     totals of the training loss, training metric, test loss and test metric of
     each epoch (to be divided by the numbers of training and test rows). Every
-    tensor is of ``dtype``.
-    Functions are cached, so a second run with the same settings and shapes
-    reuses the traced graph.
+    tensor is of the configuration's dtype.
+    Functions are cached by configuration, so a second run with the same
+    settings and shapes reuses the traced graph.
     """
-    if key in _RUNNERS:
-        return _RUNNERS[key]
+    if config in _RUNNERS:
+        return _RUNNERS[config]
     import tensorflow as tf
 
-    keras = _load_keras()
-    act = keras.activations.get(activation)
-    full_steps, tail = divmod(n, batch_size)
-    dt = tf.as_dtype(dtype)
-    mu = tf.constant(momentum, dt)
-    (r, d, h, o), y_tail, test_shapes, per_replica = shapes
-    lead = (r,) if per_replica else ()  # per-replica data carry a leading replica axis
-
-    def predict(params, x):
-        """Outputs of every replica as rows (R * b, o); the activation comes last, as in Keras' Dense,
-        so that Keras' cross-entropies find the logits behind a sigmoid or softmax."""
-        k1, b1, k2, b2 = params
-        hidden = tf.nn.relu(_add_bias(tf.matmul(x, k1), b1, tf))
-        z = _add_bias(tf.matmul(hidden, k2), b2, tf)
-        return act(tf.reshape(z, (-1, o)))
-
-    def mean(losses, rows):
-        """Keras' "sum_over_batch_size" reduction: the sum of a batch's losses over its size."""
-        return tf.math.divide_no_nan(tf.reduce_sum(losses, axis=1), tf.constant(rows, dt))
-
-    def figures(y, predicted, rows):
-        """Per-replica sums of the loss and the metric over the rows of a batch."""
-        losses = tf.reshape(loss_fn(y, predicted), (r, rows))
-        if losses.dtype != dt:
-            raise TypeError(f"the loss computes in {losses.dtype.name}, not {dt.name}: it cannot train in {dt.name}.")
-        metrics = tf.cast(tf.reshape(_per_example(metric_fn(y, predicted), tf), (r, rows)), dt)  # 0 / 1 per example
-        return losses, tf.reduce_sum(metrics, axis=1)
-
-    def train_step(params, velocity, index, x, y, rates):
-        rows = index.shape[1]
-        batch_dims = 1 if per_replica else 0
-        xb = tf.gather(x, index, batch_dims=batch_dims)
-        yb = tf.reshape(tf.gather(y, index, batch_dims=batch_dims), (r * rows,) + y_tail)
-        with tf.GradientTape() as tape:
-            tape.watch(params)
-            predicted = predict(params, xb)
-            losses, metric_sum = figures(yb, predicted, rows)
-            batch_loss = mean(losses, rows)
-            total = tf.reduce_sum(batch_loss)  # replicas are independent: d total / d w_r = d loss_r / d w_r
-        grads = tape.gradient(total, params)
-        lrs = (rates[:, None, None], rates[:, None], rates[:, None, None], rates[:, None])
-        velocity = tuple(v * mu - g * lr for v, g, lr in zip(velocity, grads, lrs))
-        params = tuple(w + v for w, v in zip(params, velocity))
-        # Keras' loss tracker adds each batch's mean loss times the batch size.
-        return params, velocity, batch_loss * tf.constant(rows, dt), metric_sum
-
-    def one_epoch(params, velocity, order, rates, x, y, x_test, y_test):
-        zero = tf.zeros((r,), dt)
-
-        def body(step, params, velocity, loss_sum, metric_sum):
-            index = tf.slice(order, (0, step * batch_size), (r, batch_size))
-            params, velocity, batch_loss, batch_metric = train_step(params, velocity, index, x, y, rates)
-            return step + 1, params, velocity, loss_sum + batch_loss, metric_sum + batch_metric
-
-        _, params, velocity, loss_sum, metric_sum = tf.while_loop(
-            lambda step, *_: step < full_steps,
-            body,
-            (tf.constant(0), params, velocity, zero, zero),
-        )
-        if tail:
-            index = tf.slice(order, (0, full_steps * batch_size), (r, tail))
-            params, velocity, batch_loss, batch_metric = train_step(params, velocity, index, x, y, rates)
-            loss_sum, metric_sum = loss_sum + batch_loss, metric_sum + batch_metric
-        n_test = test_shapes[0]
-        if not per_replica:
-            x_test = tf.broadcast_to(x_test[None], (r,) + tuple(x_test.shape))
-            y_test = tf.broadcast_to(y_test[None], (r,) + tuple(y_test.shape))
-        test_pred = predict(params, x_test)
-        test_y = tf.reshape(y_test, (r * n_test,) + y_tail)
-        test_losses, test_metric = figures(test_y, test_pred, n_test)
-        test_loss = mean(test_losses, n_test) * tf.constant(n_test, dt)
-        # Totals, as Keras' Mean metrics hold them; fit divides by the counts.
-        return params, velocity, tf.stack([loss_sum, metric_sum, test_loss, test_metric])
-
-    weight_specs = tuple(tf.TensorSpec(s, dt) for s in ((r, d, h), (r, h), (r, h, o), (r, o)))
-
-    @tf.function(
-        autograph=False,  # explicit tf.while_loop; converting Keras' sources would cost seconds
-        input_signature=(
-            weight_specs,
-            weight_specs,
-            tf.TensorSpec((r, None, n), tf.int32),
-            tf.TensorSpec((r,), dt),
-            tf.TensorSpec(lead + (n, d), dt),
-            tf.TensorSpec(lead + (n,) + y_tail, dt),
-            tf.TensorSpec(lead + (test_shapes[0], d), dt),
-            tf.TensorSpec(lead + tuple(test_shapes), dt),
-        )
-    )
+    # autograph=False: an explicit tf.while_loop; converting Keras' sources would cost seconds.
+    @tf.function(autograph=False, input_signature=_signature(config, tf))
     def run(params, velocity, orders, rates, x, y, x_test, y_test):
         chunk = tf.shape(orders)[1]
-        logs = tf.TensorArray(dt, size=chunk, element_shape=(4, r))
+        logs = tf.TensorArray(tf.as_dtype(config.dtype), size=chunk, element_shape=(4, config.replicas))
 
         def body(epoch, params, velocity, logs):
-            params, velocity, row = one_epoch(params, velocity, orders[:, epoch], rates, x, y, x_test, y_test)
+            params, velocity, row = _one_epoch(
+                config, kernels, params, velocity, orders[:, epoch], rates, x, y, x_test, y_test, tf
+            )
             return epoch + 1, params, velocity, logs.write(epoch, row)
 
         _, params, velocity, logs = tf.while_loop(
@@ -392,7 +454,7 @@ def _runner(key, loss_fn, activation, metric_fn, shapes, *, n, batch_size, momen
 
     if len(_RUNNERS) >= _MAX_RUNNERS:  # forget the oldest traced computation
         _RUNNERS.pop(next(iter(_RUNNERS)))
-    _RUNNERS[key] = run
+    _RUNNERS[config] = run
     return run
 
 
@@ -544,119 +606,167 @@ def fit(
     >>> runs.replica(2).train["loss"].shape  # one replica, as lossbook.training.History
     (3,)
     """
-    head = _models.head_for(loss)
-    _check_int(replicas, "replicas", low=1, example=30)
-    _check_int(hidden, "hidden", low=1, example=25)
-    _check_int(epochs, "epochs", low=1, example=100)
-    _check_int(batch_size, "batch_size", low=1, example=32)
-    if np.ndim(learning_rate) == 0:
-        _check_rate(learning_rate, "learning_rate", example=0.01)
-        rates = np.full(replicas, learning_rate, np.float32)
-    else:
-        rates = np.asarray(learning_rate, dtype=np.float64)
-        if rates.shape != (replicas,) or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
-            raise ValueError(
-                f"`learning_rate` must be one positive number or one per replica, shape ({replicas},); "
-                f"got {learning_rate!r}. Pass e.g. np.repeat(rates, seeds_per_rate)."
-            )
-        rates = rates.astype(np.float32)
-    _check_rate(momentum, "momentum", high=1, example=0.9)
-    if not isinstance(dtype, str) or dtype not in ("float32", "float64"):
-        raise ValueError(f"`dtype` must be 'float32' or 'float64'; got {dtype!r}. Use 'float64' for double precision.")
-    real = np.dtype(dtype)
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise ValueError(f"`progress` must be True, False or None (automatic); got {progress!r}.")
-    outputs = _models.output_units(head, n_classes)
+    config, start = _prepare(
+        loss, split, hidden=hidden, epochs=epochs, replicas=replicas, seed=seed, seeds=seeds, n_classes=n_classes,
+        batch_size=batch_size, learning_rate=learning_rate, momentum=momentum, weights=weights, orders=orders,
+        dtype=dtype,
+    )
+    return _run(config, start, loss, show=_interactive() if progress is None else bool(progress))
+
+
+# ---------------------------------------------------------------------------
+# Preparing a fit
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Start:
+    """The arrays a fit starts from, in its dtype: seeds, learning rates, initial weights, row orders and data."""
+
+    seeds: np.ndarray  # (R,)
+    rates: np.ndarray  # (R,)
+    params: tuple  # 4 arrays with a leading replica axis
+    orders: np.ndarray  # (R, E, n)
+    data: tuple  # x, y, x_test, y_test; with a leading replica axis when every replica has its own data
+
+
+def _check_rates(learning_rate, replicas):
+    """One learning rate per replica, as float32, from one positive number or one per replica."""
+    if np.ndim(learning_rate) == 0:
+        _check_rate(learning_rate, "learning_rate", example=0.01)
+        return np.full(replicas, learning_rate, np.float32)
+    rates = np.asarray(learning_rate, dtype=np.float64)
+    if rates.shape != (replicas,) or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
+        raise ValueError(
+            f"`learning_rate` must be one positive number or one per replica, shape ({replicas},); "
+            f"got {learning_rate!r}. Pass e.g. np.repeat(rates, seeds_per_rate)."
+        )
+    return rates.astype(np.float32)
+
+
+def _check_dtype(dtype):
+    if not isinstance(dtype, str) or dtype not in ("float32", "float64"):
+        raise ValueError(f"`dtype` must be 'float32' or 'float64'; got {dtype!r}. Use 'float64' for double precision.")
+    return np.dtype(dtype)
+
+
+def _halves(split, loss, *, outputs, replicas, real):
+    """The checked (x, y) of the training and test halves of every split, and whether each replica has its own."""
     per_replica = isinstance(split, (list, tuple)) and len(split) > 0 and all(hasattr(o, "x_train") for o in split)
-    if per_replica:
-        splits = list(split)
-        if len(splits) != replicas:
-            raise ValueError(
-                f"`split` must be one Split, or a sequence of one Split per replica ({replicas}); got "
-                f"{type(split).__name__} of length {len(splits)}. Pass e.g. [data.resampled(task, s) for s in seeds]."
-            )
-    else:
-        splits = [split]
+    splits = list(split) if per_replica else [split]
+    if per_replica and len(splits) != replicas:
+        raise ValueError(
+            f"`split` must be one Split, or a sequence of one Split per replica ({replicas}); got "
+            f"{type(split).__name__} of length {len(splits)}. Pass e.g. [data.resampled(task, s) for s in seeds]."
+        )
     halves = []
     for one in splits:
         arrays = _models.split_arrays(one, loss, outputs=outputs, holder="network")
         halves.append([(np.asarray(x, dtype=real), np.asarray(y, dtype=real)) for x, y in arrays.values()])
     if len({tuple(a.shape for half in h for a in half) for h in halves}) > 1:
         raise ValueError("the splits of the replicas must all have the same shapes; got splits of different sizes.")
-    (x, y), (x_test, y_test) = halves[0]
-    n, d = x.shape
+    return halves, per_replica
+
+
+def _replica_seeds(seed, seeds, replicas):
+    """The seed of every replica: ``seed``, ``seed + 1``, ..., or the checked ``seeds``."""
     if seeds is None:
         _check_int(seed, "seed", low=0, example=0)
-        seeds = np.arange(seed, seed + replicas, dtype=np.int64)
-    else:
-        seeds = _seeds.check_seeds(seeds)
-        if seeds.size != replicas:
-            raise ValueError(f"`seeds` must hold one seed per replica, {replicas}; got {seeds.size}.")
-    expected = ((replicas, d, hidden), (replicas, hidden), (replicas, hidden, outputs), (replicas, outputs))
+        return np.arange(seed, seed + replicas, dtype=np.int64)
+    seeds = _seeds.check_seeds(seeds)
+    if seeds.size != replicas:
+        raise ValueError(f"`seeds` must hold one seed per replica, {replicas}; got {seeds.size}.")
+    return seeds
+
+
+def _starting_point(config, seeds, weights, orders, epochs):
+    """The initial weights and the row orders: those given, checked, or those of the seeds."""
+    r, d, h, o = config.replicas, config.inputs, config.hidden, config.outputs
     unique, where = np.unique(seeds, return_inverse=True)  # a seed repeated across rates is drawn once
     if weights is None:
-        params = [w[where] for w in initial_weights(d, hidden=hidden, outputs=outputs, seeds=unique)]
+        params = [w[where] for w in initial_weights(d, hidden=h, outputs=o, seeds=unique)]
     else:
-        params = _check_weights(weights, expected)
-    params = [w.astype(real) for w in params]
+        params = _check_weights(weights, ((r, d, h), (r, h), (r, h, o), (r, o)))
     if orders is None:
-        orders = batch_orders(unique, n=n, epochs=epochs)[where]
+        orders = batch_orders(unique, n=config.n, epochs=epochs)[where]
     else:
-        orders = _check_orders(orders, replicas, epochs, n)
+        orders = _check_orders(orders, r, epochs, config.n)
+    return tuple(w.astype(config.dtype) for w in params), orders
 
-    keras = _load_keras()
-    import tensorflow as tf
 
-    # Targets keep their trailing shape: Keras' losses match (n,) targets with (n, 1) outputs themselves.
-    y_tail = tuple(y.shape[1:])
-    loss_fn = _keras_loss(loss, head, keras)
-    metric_name, metric_fn = _models.metric_function(head, head.activation)
-    key = (
-        head,
-        loss if isinstance(loss, str) else id(loss),  # the cached loop holds the object, so its id stays unique
-        (replicas, d, hidden, outputs),
-        y_tail,
-        y_test.shape,
-        per_replica,
-        n,
-        batch_size,
-        float(momentum),
-        dtype,
-    )
-    run = _runner(
-        key,
-        loss_fn,
-        head.activation,
-        metric_fn,
-        ((replicas, d, hidden, outputs), y_tail, y_test.shape, per_replica),
-        n=n,
+def _prepare(loss, split, *, hidden, epochs, replicas, seed, seeds, n_classes, batch_size, learning_rate, momentum,
+             weights, orders, dtype):
+    """Check :func:`fit`'s arguments; return the loop's configuration and the arrays it starts from."""
+    head = _models.head_for(loss)
+    _check_int(replicas, "replicas", low=1, example=30)
+    _check_int(hidden, "hidden", low=1, example=25)
+    _check_int(epochs, "epochs", low=1, example=100)
+    _check_int(batch_size, "batch_size", low=1, example=32)
+    rates = _check_rates(learning_rate, replicas)
+    _check_rate(momentum, "momentum", high=1, example=0.9)
+    real = _check_dtype(dtype)
+    outputs = _models.output_units(head, n_classes)
+    halves, per_replica = _halves(split, loss, outputs=outputs, replicas=replicas, real=real)
+    (x, y), (x_test, y_test) = halves[0]
+    seeds = _replica_seeds(seed, seeds, replicas)
+    config = _Config(
+        head=head,
+        loss=loss if isinstance(loss, str) else id(loss),
+        replicas=replicas,
+        inputs=x.shape[1],
+        hidden=hidden,
+        outputs=outputs,
+        n=x.shape[0],
+        y_tail=tuple(y.shape[1:]),
+        test_shape=y_test.shape,
+        per_replica=per_replica,
         batch_size=batch_size,
         momentum=float(momentum),
         dtype=dtype,
     )
+    params, orders = _starting_point(config, seeds, weights, orders, epochs)
+    if per_replica:
+        data = tuple(np.stack([h[i][j] for h in halves]) for i in (0, 1) for j in (0, 1))
+    else:
+        data = (x, y, x_test, y_test)
+    return config, _Start(seeds, rates.astype(real), params, orders, data)
 
-    show = _interactive() if progress is None else bool(progress)
+
+# ---------------------------------------------------------------------------
+# Running a fit
+# ---------------------------------------------------------------------------
+
+
+def _run(config: _Config, start: _Start, loss, *, show: bool) -> ReplicaHistory:
+    """Train from ``start`` with the traced loop of ``config``; ``show`` draws a progress bar."""
+    keras = _load_keras()
+    import tensorflow as tf
+
+    head = config.head
+    metric_name, metric_fn = _models.metric_function(head, head.activation)
+    kernels = _Kernels(keras.activations.get(head.activation), _keras_loss(loss, head, keras), metric_fn)
+    run = _runner(config, kernels)
+    epochs = start.orders.shape[1]
     bar = _Progress(show, head.loss, epochs)
     chunk = 1 if show else epochs
-    state = tuple(tf.constant(w) for w in params)
+    state = tuple(tf.constant(w) for w in start.params)
     velocity = tuple(tf.zeros_like(w) for w in state)
-    if per_replica:
-        stacked = [np.stack([h[i][j] for h in halves]) for i in (0, 1) for j in (0, 1)]
-    else:
-        stacked = [x, y, x_test, y_test]
-    data_tensors = [tf.constant(rates.astype(real))] + [tf.constant(a) for a in stacked]
+    data_tensors = [tf.constant(start.rates)] + [tf.constant(a) for a in start.data]
     logs = []
-    for start in range(0, epochs, chunk):
-        state, velocity, chunk_logs = run(state, velocity, tf.constant(orders[:, start : start + chunk]), *data_tensors)
+    for first in range(0, epochs, chunk):
+        state, velocity, chunk_logs = run(state, velocity, tf.constant(start.orders[:, first : first + chunk]), *data_tensors)
         logs.append(chunk_logs.numpy())
-        bar.update(min(start + chunk, epochs))
+        bar.update(min(first + chunk, epochs))
     # Keras' Mean metrics: total / count in float32, divided outside the graph,
     # where no optimiser turns the division into a multiplication by 1 / count.
-    counts = np.array([n, n, x_test.shape[0], x_test.shape[0]], real)
+    n_test = config.test_shape[0]
+    counts = np.array([config.n, config.n, n_test, n_test], config.dtype)
     logs = (np.concatenate(logs) / counts[:, None]).transpose(1, 2, 0)  # (4, R, E)
     return ReplicaHistory(
         head.loss,
-        seeds,
+        start.seeds,
         np.arange(1, epochs + 1),
         {"loss": logs[0], metric_name: logs[1]},
         {"loss": logs[2], metric_name: logs[3]},

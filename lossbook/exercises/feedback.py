@@ -19,7 +19,7 @@ import os
 import textwrap
 
 
-from lossbook.exercises.model import Exercise, get, student_edition
+from lossbook.exercises.model import Case, Exercise, get, student_edition
 from lossbook.exercises.sandbox import TIME_LIMIT, call
 from lossbook.exercises.scoring import call_text, diagnose, matches, show, tolerance_note
 
@@ -110,8 +110,104 @@ def _cases_pass(passed, total):
     return f"{passed} of {_plural(total, 'case')} " + ("passes" if total == 1 else "pass")
 
 
+@dataclasses.dataclass(frozen=True)
+class _Failure:
+    """The first case that fails: its 1-based position, the case, the expected value and what the call gave."""
+
+    index: int
+    case: Case
+    expected: object
+    outcome: object  # lossbook.exercises.sandbox's record of one call
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    """What running the learner's function on an exercise's cases found."""
+
+    passed: int
+    answered: bool
+    failure: _Failure | None = None
+    notes: tuple = ()  # the warnings the function raised, each once
+    printed: str = ""  # the first line the function wrote to stderr
+
+
+def _run_cases(exercise: Exercise, answer, time_limit) -> _Run:
+    """Call ``answer`` on every case until one times out; count the passes and keep the first failure."""
+    passed, failure, notes, printed = 0, None, [], ""
+    for index, case in enumerate(exercise.cases, start=1):
+        expected = exercise.expected(case)
+        outcome = call(answer, case.args, time_limit)
+        if isinstance(outcome.error, NotImplementedError):
+            return _Run(0, answered=False)
+        ok = outcome.error is None and not outcome.timed_out and matches(
+            outcome.value, expected, exercise.rtol, exercise.atol
+        )
+        for warning in outcome.warnings:
+            if warning not in notes:
+                notes.append(warning)
+        if outcome.stderr.strip() and not printed:
+            printed = outcome.stderr.strip().splitlines()[0][:200]
+        if ok:
+            passed += 1
+        elif failure is None:
+            failure = _Failure(index, case, expected, outcome)
+        if outcome.timed_out:  # the other cases would most likely loop too: one time limit is enough
+            break
+    return _Run(passed, True, failure, tuple(notes), printed)
+
+
+def _notes(run: _Run) -> list[str]:
+    lines = []
+    if run.notes:
+        lines.append("  Note: your function warned: " + "; ".join(run.notes))
+    if run.printed:
+        lines.append(f"  Note: your function wrote to stderr (not checked): {run.printed}")
+    return lines
+
+
+def _received(exercise: Exercise, failure: _Failure, time_limit) -> tuple[list[str], str]:
+    """The lines that say what the failing call gave, and the hint its value points to."""
+    outcome = failure.outcome
+    if outcome.timed_out:
+        return [f"  received: nothing; the call did not finish within {time_limit:g} s (an endless loop?)"], ""
+    if outcome.error is not None:
+        message = str(outcome.error).strip().splitlines()
+        first = f": {message[0]}" if message else ""
+        lines = [f"  received: {type(outcome.error).__name__}{first}"]
+        if outcome.line:
+            lines.append(f"  raised at this line of your code: {outcome.line}")
+        return lines, ""
+    lines = [f"  received: {show(outcome.value)}"]
+    advice = diagnose(exercise, failure.case, failure.expected, outcome.value)
+    if advice:
+        lines.append(textwrap.fill(
+            advice, 100, initial_indent="  hint:     ", subsequent_indent="            ",
+            break_on_hyphens=False, break_long_words=False,
+        ))
+    return lines, advice
+
+
+def _write(label: str, exercise: Exercise, run: _Run, time_limit) -> Report:
+    """The feedback on a run: the verdict, and for a failure the call, the expected and received values and a hint."""
+    total = len(exercise.cases)
+    if run.failure is None:
+        lines = [f"{label}: correct. {_cases_pass(run.passed, total)}.", *_notes(run)]
+        return Report(label, run.passed, total, True, "\n".join(lines))
+    failure = run.failure
+    what = f": {failure.case.note}" if failure.case.note else ""
+    lines = [f"{label}: not yet. {_cases_pass(run.passed, total)}; case {failure.index} fails{what}."]
+    if failure.case.args:
+        lines.append(f"  call:     {call_text(exercise, failure.case)}")
+    if total > 1 or not student_edition():
+        # In the student edition a single case's expected value is the answer itself: not shown.
+        lines.append(f"  expected: {show(failure.expected)}{tolerance_note(exercise, failure.expected)}")
+    received, advice = _received(exercise, failure, time_limit)
+    lines += received + _notes(run) + [_help_line(label)]
+    return Report(label, run.passed, total, True, "\n".join(lines), hint=advice)
+
+
 def evaluate(label: str, answer, *, time_limit: float | None = TIME_LIMIT) -> Report:
-    """Run the learner's function on every case of an exercise.
+    """Run the learner's function on every case of an exercise, and write the feedback.
 
     Parameters
     ----------
@@ -135,68 +231,10 @@ def evaluate(label: str, answer, *, time_limit: float | None = TIME_LIMIT) -> Re
             f'exercises.check("{label}", {exercise.function}).'
         )
         return Report(label, 0, total, True, text)
-
-    passed, first_failure, notes, printed = 0, None, [], []
-    for index, case in enumerate(exercise.cases, start=1):
-        expected = exercise.expected(case)
-        outcome = call(answer, case.args, time_limit)
-        if isinstance(outcome.error, NotImplementedError):
-            return Report(label, 0, total, False, _unanswered(exercise))
-        ok = outcome.error is None and not outcome.timed_out and matches(
-            outcome.value, expected, exercise.rtol, exercise.atol
-        )
-        for warning in outcome.warnings:
-            if warning not in notes:
-                notes.append(warning)
-        if outcome.stderr.strip() and not printed:
-            printed.append(outcome.stderr.strip().splitlines()[0][:200])
-        if ok:
-            passed += 1
-        elif first_failure is None:
-            first_failure = (index, case, expected, outcome)
-        if outcome.timed_out:  # the other cases would most likely loop too: one time limit is enough
-            break
-
-    lines = []
-    if first_failure is None:
-        lines.append(f"{label}: correct. {_cases_pass(passed, total)}.")
-        if notes:
-            lines.append("  Note: your function warned: " + "; ".join(notes))
-        if printed:
-            lines.append(f"  Note: your function wrote to stderr (not checked): {printed[0]}")
-        return Report(label, passed, total, True, "\n".join(lines))
-
-    index, case, expected, outcome = first_failure
-    advice = ""
-    what = f": {case.note}" if case.note else ""
-    lines.append(f"{label}: not yet. {_cases_pass(passed, total)}; case {index} fails{what}.")
-    if case.args:
-        lines.append(f"  call:     {call_text(exercise, case)}")
-    if total > 1 or not student_edition():
-        # In the student edition a single case's expected value is the answer itself: not shown.
-        lines.append(f"  expected: {show(expected)}{tolerance_note(exercise, expected)}")
-    if outcome.timed_out:
-        lines.append(f"  received: nothing; the call did not finish within {time_limit:g} s (an endless loop?)")
-    elif outcome.error is not None:
-        message = str(outcome.error).strip().splitlines()
-        first = f": {message[0]}" if message else ""
-        lines.append(f"  received: {type(outcome.error).__name__}{first}")
-        if outcome.line:
-            lines.append(f"  raised at this line of your code: {outcome.line}")
-    else:
-        lines.append(f"  received: {show(outcome.value)}")
-        advice = diagnose(exercise, case, expected, outcome.value)
-        if advice:
-            lines.append(textwrap.fill(
-                advice, 100, initial_indent="  hint:     ", subsequent_indent="            ",
-                break_on_hyphens=False, break_long_words=False,
-            ))
-    if notes:
-        lines.append("  Note: your function warned: " + "; ".join(notes))
-    if printed:
-        lines.append(f"  Note: your function wrote to stderr (not checked): {printed[0]}")
-    lines.append(_help_line(label))
-    return Report(label, passed, total, True, "\n".join(lines), hint=advice)
+    run = _run_cases(exercise, answer, time_limit)
+    if not run.answered:
+        return Report(label, 0, total, False, _unanswered(exercise))
+    return _write(label, exercise, run, time_limit)
 
 
 # ---------------------------------------------------------------------------
