@@ -271,10 +271,21 @@ def _label(line: _Line) -> str | None:
 
 def _paragraphs(source: str) -> list[tuple[int, int]]:
     """The (start, end) of every paragraph: lines between blank lines; a heading and a table row are paragraphs
-    of one line, a list item one of its own."""
+    of one line, a list item one of its own. A displayed formula (``$$ ... $$``) belongs to the sentence around
+    it: the blank lines that set it off do not end the paragraph."""
     spans, start, end = [], None, None
-    for line in _lines(source):
+    lines = _lines(source)
+    texts = [line.text.strip() for line in lines]
+
+    def beside_display(k: int) -> bool:
+        before = next((t for t in reversed(texts[:k]) if t), "")
+        after = next((t for t in texts[k + 1:] if t), "")
+        return before.endswith("$$") or after.startswith("$$")
+
+    for k, line in enumerate(lines):
         blank = not line.text.strip()
+        if blank and start is not None and beside_display(k):
+            continue
         table_row = not line.fenced and line.text.lstrip().startswith("|")
         opens = blank or (not line.fenced and (_OWN_PARAGRAPH.match(line.text) or _heading(line)))
         if opens and start is not None:
