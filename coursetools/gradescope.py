@@ -5,9 +5,9 @@
 Assignment" autograder takes as it is:
 
 - ``setup.sh``, which Gradescope runs once, as root, when it builds the
-  autograder's image: bubblewrap and setpriv for the sandbox, the course's
+  autograder's image: bubblewrap, setpriv and libseccomp for the sandbox, the course's
   Python (the lock's version, installed by uv), the grader's packages at
-  ``requirements.lock``'s versions (lossbook's dependencies and nbformat,
+  ``requirements.lock``'s versions (lossbook's dependencies, nbformat and pyseccomp,
   :mod:`coursetools.pins`), and the course's lossbook;
 - ``run_autograder``, which Gradescope runs for every submission: it grades
   the notebooks in ``/autograder/submission`` exactly as ``make grade`` grades
@@ -62,7 +62,7 @@ _SETUP = """#!/usr/bin/env bash
 set -euxo pipefail
 SOURCE=/autograder/source
 apt-get update
-apt-get install -y --no-install-recommends bubblewrap util-linux ca-certificates python3 python3-venv python3-pip
+apt-get install -y --no-install-recommends bubblewrap util-linux libseccomp2 ca-certificates python3 python3-venv python3-pip
 # The Python that requirements.lock was resolved for, installed by uv where every user can read it.
 python3 -m venv /autograder/uv
 /autograder/uv/bin/python -m pip install --quiet "uv=={uv}"

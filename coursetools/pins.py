@@ -28,8 +28,8 @@ __all__ = ["RUNTIME_EXTRA", "GRADER_EXTRA", "runtime_roots", "lock", "closure", 
 ROOT = Path(__file__).resolve().parents[1]
 #: What Binder adds to lossbook's own dependencies: the interface the launch buttons open.
 RUNTIME_EXTRA = ("jupyterlab",)
-#: What the grader adds to lossbook's dependencies: it reads notebooks.
-GRADER_EXTRA = ("nbformat",)
+#: What the grader adds to lossbook's dependencies: it reads notebooks and compiles the sandbox's system-call filter.
+GRADER_EXTRA = ("nbformat", "pyseccomp")
 #: Left out of the lock by `make lock` (every environment has them): required, never pinned.
 UNPINNED = {"pip", "setuptools", "wheel"}
 

@@ -27,7 +27,17 @@
 - limits on memory, file size and open files, and a wall-clock limit per
   exercise, enforced from outside: the grader kills the whole process group
   when an exercise overruns and starts a fresh sandbox for the exercises after
-  it; an optional deadline bounds all the exercises of one :func:`run`.
+  it; an optional deadline bounds all the exercises of one :func:`run`;
+- a seccomp filter (libseccomp, through ``pyseccomp``) that refuses the
+  system calls a graded answer never needs: tracing other processes, new
+  namespaces, mounts, kernel keyrings, BPF, performance counters,
+  ``io_uring``, module loading and the like (:data:`DENIED_CALLS`);
+- bubblewrap's options reach it through a file descriptor (``--args``), so
+  the sandbox's ``/proc/1/cmdline`` shows no path of the grader's machine.
+
+Run by an ordinary user where no control group can be made, sandboxes would
+share one user's process count, so only one runs at a time (:func:`isolation`
+says which case holds).
 
 Only JSON lines come back (:mod:`coursetools.harness`), never pickles.
 """
@@ -53,7 +63,8 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["available", "why_unavailable", "isolation", "command", "run", "Result", "EXERCISE_LIMIT"]
+__all__ = ["available", "why_unavailable", "isolation", "command", "spawn", "run", "Result", "EXERCISE_LIMIT",
+           "DENIED_CALLS"]
 
 HARNESS = Path(__file__).with_name("harness.py")
 #: Seconds one exercise (its answer cell and all its cases) may take in the sandbox.
@@ -73,6 +84,21 @@ SLOTS = 32
 #: The uids of the slots when the grader runs as root start here; no account owns them. Each grader process
 #: takes a block of :data:`SLOTS` of them chosen by its pid, so that two graders running at once do not share.
 UID_BASE = 1_790_000
+#: System calls the sandbox refuses with EPERM: none of them is needed to run a graded answer, and each is a
+#: step of a known way out of a container or into another process. ``clone3`` answers ENOSYS instead, so that
+#: the C library falls back to ``clone``, whose namespace flags the filter can read.
+DENIED_CALLS = (
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "mount_setattr", "move_mount", "open_tree",
+    "fsopen", "fsconfig", "fsmount", "fspick", "open_by_handle_at", "name_to_handle_at",
+    "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd", "fanotify_init",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot",
+    "swapon", "swapoff", "acct", "quotactl", "syslog", "iopl", "ioperm", "vhangup",
+    "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "personality",
+)
+#: ``clone`` flags that make a namespace: refused, as ``unshare`` is.
+_NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x00000080)
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _CGROUP_NAME = "lossbook-grading"
 
@@ -87,11 +113,76 @@ def why_unavailable() -> str:
         return "setpriv (util-linux) is missing: `apt-get install util-linux`"
     import lossbook
 
-    probe = subprocess.run(command(Path(lossbook.__file__).parent, [sys.executable, "-I", "-c", "import numpy"]),
-                           capture_output=True, text=True, preexec_fn=_limits)
+    try:
+        seccomp_program()
+    except RuntimeError as exc:
+        return str(exc)
+    probe = spawn(Path(lossbook.__file__).parent, [sys.executable, "-I", "-c", "import numpy"],
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_limits)
+    _, stderr = probe.communicate()
     if probe.returncode != 0:
-        return f"bubblewrap cannot start a sandbox here: {probe.stderr.strip()[:300]}"
+        return f"bubblewrap cannot start a sandbox here: {stderr.strip()[:300]}"
     return ""
+
+
+_SECCOMP: bytes | None = None
+
+
+def seccomp_program() -> bytes:
+    """The sandbox's seccomp filter as a classic BPF program (what bubblewrap's ``--seccomp`` loads).
+
+    Raises ``RuntimeError`` naming the fix when libseccomp or its ``pyseccomp``
+    binding is missing.
+    """
+    global _SECCOMP
+    if _SECCOMP is None:
+        import errno
+
+        try:
+            import pyseccomp
+        except (ImportError, OSError) as exc:  # the binding, or libseccomp.so.2 under it
+            raise RuntimeError(f"the grading sandbox's system-call filter needs libseccomp and pyseccomp ({exc}): "
+                               "`apt-get install libseccomp2` and `pip install pyseccomp`") from None
+        rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
+        for name in DENIED_CALLS:
+            try:
+                rules.add_rule(pyseccomp.ERRNO(errno.EPERM), name)
+            except (RuntimeError, ValueError, OSError):  # a call this architecture does not have
+                pass
+        rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
+        for flag in _NAMESPACE_FLAGS:
+            rules.add_rule(pyseccomp.ERRNO(errno.EPERM), "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ, flag, flag))
+        with tempfile.TemporaryFile() as fh:
+            rules.export_bpf(fh)
+            fh.seek(0)
+            _SECCOMP = fh.read()
+    return _SECCOMP
+
+
+def _memfd(name: str, data: bytes) -> int:
+    """A file descriptor to read ``data`` from, at offset 0, that a child process inherits."""
+    fd = os.memfd_create(name, 0)  # not close-on-exec: bubblewrap reads it
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def spawn(lossbook: Path, argv: list[str], *, uid: int | None = None, banned=(), **popen) -> subprocess.Popen:
+    """Start ``argv`` in the sandbox (as :func:`command` describes), with the seccomp filter.
+
+    bubblewrap reads its options and the filter from file descriptors, so the
+    sandbox's ``/proc/1/cmdline`` holds nothing but ``argv``'s words.
+    ``popen``: keyword arguments of :class:`subprocess.Popen`.
+    """
+    options, tail = _parts(lossbook, argv, uid=uid, banned=banned)
+    fds = [_memfd("bwrap-args", b"".join(o.encode() + b"\0" for o in options)),
+           _memfd("bwrap-seccomp", seccomp_program())]
+    try:
+        return subprocess.Popen(["bwrap", "--args", str(fds[0]), "--seccomp", str(fds[1]), *tail],
+                                pass_fds=fds, **popen)
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def available() -> bool:
@@ -155,14 +246,22 @@ def command(lossbook: Path, argv: list[str], *, uid: int | None = None, banned=(
 
     ``uid``: the uid the command runs as when the grader is root (default
     ``nobody``). ``banned``: top-level packages that are replaced by a stub
-    whose import fails (lossbook included, when named).
+    whose import fails (lossbook included, when named). The grader starts
+    sandboxes with :func:`spawn`, which adds the seccomp filter and hides
+    these options from the sandbox.
     """
+    options, tail = _parts(lossbook, argv, uid=uid, banned=banned)
+    return ["bwrap", *options, *tail]
+
+
+def _parts(lossbook: Path, argv: list[str], *, uid: int | None = None, banned=()) -> tuple[list[str], list[str]]:
+    """bubblewrap's options, and the command it runs (``setpriv`` first when the grader is root)."""
     import lossbook as _real
 
     venv = Path(sys.prefix)
     python_home = Path(os.path.realpath(sys.executable)).parents[1]
     package = Path(_real.__file__).resolve().parent
-    args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+    args = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session",
             "--ro-bind", "/usr", "/usr"]
     for link in ("bin", "lib", "lib64", "sbin"):
@@ -200,11 +299,9 @@ def command(lossbook: Path, argv: list[str], *, uid: int | None = None, banned=(
              "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
     if os.geteuid() == 0:
         uid = 65534 if uid is None else int(uid)
-        args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
-                 "--inh-caps=-all", "--bounding-set=-all", "--"]
-    else:
-        args[1:1] = ["--unshare-user"]
-    return args + argv
+        return args, ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
+                      "--inh-caps=-all", "--bounding-set=-all", "--", *argv]
+    return ["--unshare-user", *args], list(argv)
 
 
 def _user_processes() -> int:
@@ -246,6 +343,10 @@ class _Slot:
         self.number = number
         self.uid = UID_BASE + (os.getpid() % 4096) * SLOTS + number if os.geteuid() == 0 else None
         self.cgroups = _make_cgroups(f"{os.getpid()}-{number}")
+
+    def separate(self) -> bool:
+        """True when this slot's processes are counted apart from every other slot's (own uid or control group)."""
+        return self.uid is not None or bool(self.cgroups)
 
     def procs(self) -> list[str]:
         return [str(folder / "cgroup.procs") for folder in self.cgroups]
@@ -329,13 +430,21 @@ _SLOTS: queue.Queue | None = None
 
 
 def _slots() -> queue.Queue:
-    """The free slots, oldest freed first (a uid is reused as late as possible)."""
+    """The free slots, oldest freed first (a uid is reused as late as possible).
+
+    Without a uid or a control group of its own, a sandbox would share the
+    grader's process count with every other sandbox (a fork bomb in one would
+    starve the rest), so then there is one slot: sandboxes run one at a time.
+    """
     global _SLOTS
     with _LOCK:
         if _SLOTS is None:
             _SLOTS = queue.Queue()
-            for number in range(SLOTS):
-                _SLOTS.put(_Slot(number))
+            first = _Slot(0)
+            _SLOTS.put(first)
+            if first.separate():
+                for number in range(1, SLOTS):
+                    _SLOTS.put(_Slot(number))
     return _SLOTS
 
 
@@ -347,6 +456,13 @@ def isolation() -> str:
                  f"RLIMIT_NPROC {PROCESSES}"]
         if slot.cgroups:
             parts.append(f"control groups with pids.max {PROCESSES} and {MEMORY_BYTES >> 20} MiB of memory")
+        if not slot.separate():
+            parts.append("one sandbox at a time (no uid or control group of its own can be made for a sandbox here)")
+        try:
+            seccomp_program()
+            parts.append(f"a seccomp filter refusing {len(DENIED_CALLS)} system calls")
+        except RuntimeError:
+            parts.append("no seccomp filter (libseccomp or pyseccomp is missing)")
         return ", ".join(parts)
     finally:
         _slots().put(slot)
@@ -380,9 +496,8 @@ def _kill(process: subprocess.Popen) -> None:
 
 def _start(lossbook: Path, job: dict, slot: _Slot, banned=()) -> subprocess.Popen:
     argv = [sys.executable, "-I", "-X", "utf8", "/harness.py"]
-    process = subprocess.Popen(command(lossbook, argv, uid=slot.uid, banned=banned), stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
-                               preexec_fn=slot.limits())
+    process = spawn(lossbook, argv, uid=slot.uid, banned=banned, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=slot.limits())
     try:
         process.stdin.write(json.dumps(job).encode())
         process.stdin.close()

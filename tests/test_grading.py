@@ -9,8 +9,10 @@ outside the sandbox. The honest edge cases must score as they deserve.
 import csv
 import json
 import os
+import shutil
 import socket
 import stat
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -1335,6 +1337,122 @@ def test_concurrent_sandboxes_have_their_own_uid_and_limits():
     finally:
         for slot in slots:
             sandbox._slots().put(slot)
+
+
+def _in_sandbox(code: str, **kwargs) -> subprocess.CompletedProcess:
+    """Run ``code`` in a sandbox as the grader starts one (seccomp filter included); its stdout."""
+    import lossbook
+
+    process = sandbox.spawn(Path(lossbook.__file__).parent, [sys.executable, "-I", "-c", code],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    stdout, stderr = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+#: One call per row: (what it tries, the call through libc's syscall()); x86-64 numbers.
+ESCAPES = {
+    "trace another process": "syscall(101, 16, 1, 0, 0)",  # ptrace(PTRACE_ATTACH, pid 1)
+    "a new user namespace": "syscall(272, 0x10000000)",  # unshare(CLONE_NEWUSER)
+    "clone into a new user namespace": "syscall(56, 0x10000000 | 17, 0, 0, 0, 0)",  # clone(CLONE_NEWUSER|SIGCHLD)
+    "a mount": "syscall(165, b'none', b'/tmp', b'tmpfs', 0, 0)",
+    "the kernel keyring": "syscall(250, 0, -3, 0, 0, 0)",  # keyctl(KEYCTL_GET_KEYRING_ID, session)
+    "a BPF program": "syscall(321, 0, 0, 0)",
+    "performance counters": "syscall(298, 0, 0, -1, -1, 0)",
+    "io_uring": "syscall(425, 8, 0)",
+    "another process's memory": "syscall(310, 1, 0, 0, 0, 0, 0)",  # process_vm_readv
+}
+
+
+@pytest.mark.skipif(sys.platform != "linux" or os.uname().machine != "x86_64", reason="x86-64 system call numbers")
+def test_the_sandbox_refuses_the_system_calls_a_graded_answer_never_needs(grading_sandbox):
+    lines = ["import ctypes, errno, os, threading",
+             "libc = ctypes.CDLL(None, use_errno=True)",
+             "syscall = libc.syscall",
+             "syscall.restype = ctypes.c_long"]
+    for name, call in ESCAPES.items():
+        lines += [f"r = {call}", "if r == 0: os._exit(0)",  # a clone's child, had the call worked
+                  f"print({name!r}, r, errno.errorcode.get(ctypes.get_errno(), '?'), sep='|')"]
+    lines += ["t = threading.Thread(target=print, args=('threads', 'run'))", "t.start(); t.join()",
+              "pid = os.fork()", "os._exit(0) if pid == 0 else print('fork', os.waitpid(pid, 0)[1])"]
+    result = _in_sandbox("\n".join(lines))
+    assert result.returncode == 0, result.stderr
+    seen = {name: (value, code) for name, value, code in
+            (line.split("|") for line in result.stdout.splitlines() if line.count("|") == 2)}
+    assert set(seen) == set(ESCAPES), result.stdout
+    for name, (value, code) in seen.items():
+        assert value == "-1" and code == "EPERM", (name, value, code)
+    assert "threads run" in result.stdout and "fork 0" in result.stdout, result.stdout
+
+
+def test_12_the_sandbox_sees_no_path_of_the_grader_in_its_command_lines(grading_sandbox, student_build):
+    code = ("import os\n"
+            "for pid in sorted(p for p in os.listdir('/proc') if p.isdigit()):\n"
+            "    try:\n"
+            "        print(open(f'/proc/{pid}/cmdline', 'rb').read().replace(b'\\0', b' ').decode())\n"
+            "    except OSError as exc:\n"
+            "        print(pid, type(exc).__name__)\n")
+    import lossbook
+
+    process = sandbox.spawn(student_build, [sys.executable, "-I", "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert "bwrap --args" in stdout, stdout  # bubblewrap's own line: its options came through a descriptor
+    for secret in (str(student_build), str(Path(lossbook.__file__).parent), "--ro-bind", "lossbook-stubs"):
+        assert secret not in stdout, (secret, stdout)
+
+
+NOBODY = 65534
+
+
+def _nobody_can_read(*paths: Path) -> bool:
+    probe = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "test", "-r"]
+    return all(subprocess.run([*probe, str(path)]).returncode == 0 for path in paths)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switches to an ordinary user, which needs root")
+def test_41_44_an_ordinary_users_grader_keeps_bombs_from_honest_students(released, grading_sandbox):
+    import tempfile
+
+    if not _nobody_can_read(ROOT / "lossbook" / "__init__.py", ROOT / "chapters" / f"{CH05}.ipynb", Path(sys.executable)):
+        pytest.skip("the course or its environment is not readable by an ordinary user here")
+    home = Path(tempfile.mkdtemp(prefix="lossbook-ordinary-"))
+    try:
+        home.chmod(0o777)
+        folder = home / "submissions"
+        right05 = {k: v for k, v in RIGHT.items() if k.startswith("ex-05")}
+        students = {"a-bomb-fork": BOMBS["a-bomb-fork"], "a-bomb-memory": BOMBS["a-bomb-memory"]}
+        students |= {f"victim{n}": right05["ex-05-cap"] for n in range(3)}
+        for name, code in students.items():
+            (folder / name).mkdir(parents=True)
+            nbformat.write(_notebook(released, CH05, answers={**right05, "ex-05-cap": code}),
+                           folder / name / f"{CH05}.ipynb")
+        for path in [home, *home.rglob("*")]:
+            path.chmod(0o777 if path.is_dir() else 0o644)
+        script = ("import json, sys\n"
+                  "from coursetools import grading, sandbox\n"
+                  "rows = grading.grade(sys.argv[1], sys.argv[2], root=sys.argv[3], course=sys.argv[4],\n"
+                  "                     exercise_limit=8, jobs=4, log=lambda *a, **k: None, secret=sys.argv[5])\n"
+                  "print(json.dumps({'isolation': sandbox.isolation(), 'rows': rows}))\n")
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": str(ROOT), "TMPDIR": str(home),
+               "LOSSBOOK_THREADS": "1"}
+        run = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                              sys.executable, "-c", script, str(folder), str(home / "grades.csv"), str(ROOT),
+                              str(home / "work"), SECRET],
+                             capture_output=True, text=True, env=env, cwd=home, timeout=600)
+        assert run.returncode == 0, run.stderr[-3000:]
+        report = json.loads(run.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    assert "user namespace" in report["isolation"] and "one sandbox at a time" in report["isolation"], report
+    assert "seccomp" in report["isolation"] and "no seccomp" not in report["isolation"], report
+    rows = report["rows"]
+    for n in range(3):
+        mine = [r for r in rows if r["student"] == f"victim{n}"]
+        assert sum(float(r["points"]) for r in mine) == 7 and all(r["message"] == "" for r in mine), mine
+    for name in ("a-bomb-fork", "a-bomb-memory"):
+        mine = {r["exercise"]: r for r in rows if r["student"] == name}
+        assert mine["ex-05-cap"]["points"] == "0" and sum(float(r["points"]) for r in mine.values()) == 6, mine
 
 
 def test_the_instructors_page_counts_the_exercises_of_the_bank():
