@@ -128,10 +128,14 @@ def test_a_changed_number_in_the_text_is_unbound_and_the_check_names_it(tmp_path
 def test_the_markdown_pages_quote_only_numbers_a_chapter_prints(tmp_path):
     assert prose.page_problems(ROOT) == []
     (tmp_path / "chapters").mkdir()
-    nbformat.write(_chapter("text", "the ratio is 1.443"), tmp_path / "chapters" / "01_a.ipynb")
-    (tmp_path / "chapters" / "glossary.md").write_text("1 nat is 1.443 bits, and 2.718 is e.\n", encoding="utf-8")
+    nbformat.write(_notebook("md: # Units\n\n(one-nats)=", "the ratio is 1.443"), tmp_path / "chapters" / "01_a.ipynb")
+    (tmp_path / "chapters" / "glossary.md").write_text(
+        "1 nat is 1.443 bits ({ref}`chapter 1 <one-nats>`), and 2.718 is e.\n\n"
+        "A chapter prints 1.443, but this paragraph does not cite it.\n", encoding="utf-8")
     problems = prose.page_problems(tmp_path)
-    assert len(problems) == 1 and "glossary.md" in problems[0] and "says 2.718," in problems[0], problems
+    assert len(problems) == 2, problems
+    assert "glossary.md" in problems[0] and "says 2.718," in problems[0], problems
+    assert "says 1.443," in problems[1] and "does not cite it" in problems[1], problems
 
 
 def test_a_changed_count_leaves_the_text_unbound_and_the_check_names_it(tmp_path):
@@ -248,3 +252,22 @@ def test_a_fenced_heading_or_label_is_neither():
     nb = _notebook("md: ## Training", "test MSE 0.0055",
                    "md: ```python\n# not a heading\n(not-a-label)=\n```\n\nThe run reaches 0.0055.")
     assert _unbound(nb) == []
+
+
+def test_the_shared_training_settings_are_exempt_where_named_and_nothing_else_is():
+    nb = _notebook("md: SGD with momentum 0.9, batches of 32 and batch size 32, at learning rate 0.01 for 9 epochs.")
+    found = prose.chapter_numbers(nb)
+    assert [t for _, t in found.constants] == ["0.9", "32", "32"]
+    assert [t for _, t in found.unbound] == ["0.01", "9"]
+
+
+def test_an_underscored_literal_in_code_is_a_constant():
+    nb = _chapter("the test draws 100,000 sign patterns", "", code="stats.judge(d, n_patterns=100_000)")
+    assert [t for _, t in prose.chapter_numbers(nb).constants] == ["100000"]
+
+
+def test_a_displayed_formula_belongs_to_the_paragraph_around_it():
+    text = "The test needs about\n\n$$\nn \\approx 7.85 \\, (s/d)^2\n$$\n\nseeds ({ref}`computed below <power>`).\n\n(power)="
+    nb = _notebook(f"md: {text}", "(z_0.975 + z_0.8)^2 = 7.85")
+    found = prose.chapter_numbers(nb)
+    assert found.unbound == [] and found.cited == [(0, "7.85", "power")]
