@@ -350,12 +350,13 @@ class _Chapter:
 
 
 def _model(nb, name: str) -> _Chapter:
+    """Read one notebook (``nbformat`` or plain JSON): what each code cell prints, the section of every cell
+    (a counter that each heading advances), and what each label names (see the module's docstring)."""
     cells = nb["cells"] if isinstance(nb, dict) else nb.cells
     printed, section_of_cell, labels, doubled = {}, {}, {}, []
-    headings = []  # (section id, level)
+    headings = []  # (section id, level, title, cell index)
     pending = []  # labels at the end of the previous markdown cell, waiting for what follows
     section = 0
-    sections_at_cell = []
 
     def settle(label, target):
         if label in labels:
@@ -373,9 +374,7 @@ def _model(nb, name: str) -> _Chapter:
             for label in pending:
                 settle(label, _Target(name, f"cell {index}", [index]))
             pending = []
-            sections_at_cell.append(section)
             continue
-        sections_at_cell.append(section)
         if kind != "markdown":
             continue
         lines = _lines(_source(cell))
@@ -387,7 +386,7 @@ def _model(nb, name: str) -> _Chapter:
                 section += 1
                 headings.append((section, level, line.text.lstrip("#").strip(), index))
                 for label in waiting:
-                    settle(label, ("section", section))
+                    settle(label, ("section", section))  # resolved below, once every heading is known
                 waiting = []
                 continue
             label = _label(line)
