@@ -58,6 +58,43 @@ def _text_of(output) -> str:
     return "".join(v for k, v in data.items() if k.startswith("text/") and isinstance(v, str))
 
 
+def _tag_problems(where: str, cell) -> list[str]:
+    """What is wrong with a code cell's verification tags and the reason lines they ask for."""
+    source = cell.source
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    problems = [f"{where}: tag {tag!r} excuses the cell from verification; remove it" for tag in sorted(tags & FORBIDDEN_TAGS)]
+    if _IGNORE_COMMENT.search(source):
+        problems.append(
+            f"{where}: NBVAL_* comment; use the {IGNORE_TAG!r} tag with a reason line instead"
+        )
+    if IGNORE_TAG in tags and not _IGNORE_REASON.search(source):
+        problems.append(
+            f"{where}: tagged {IGNORE_TAG!r} without a '# nbval-ignore-output: <reason>' line"
+        )
+    if SENSITIVE_TAG in tags and not _SENSITIVE_REASON.search(source):
+        problems.append(
+            f"{where}: tagged {SENSITIVE_TAG!r} without a '# cpu-sensitive: <reason>' line"
+        )
+    return problems
+
+
+def _output_problems(output) -> list[str]:
+    """What is wrong with one stored output: an error, stderr, a memory address, a carriage return."""
+    problems = []
+    kind = output.get("output_type")
+    if kind == "error":
+        problems.append(f"stored error {output.get('ename')}: {output.get('evalue')}")
+    elif kind == "stream" and output.get("name") == "stderr":
+        first = output.get("text", "").strip().splitlines()[:1]
+        problems.append(f"stored stderr output {first}")
+    text = _text_of(output)
+    if _ADDRESS.search(text):
+        problems.append("output contains a memory address")
+    if "\r" in text:
+        problems.append("output contains a carriage return (a progress bar?)")
+    return problems
+
+
 def notebook_problems(path: str | os.PathLike) -> list[str]:
     """List what is wrong with a notebook's stored outputs.
 
@@ -79,23 +116,8 @@ def notebook_problems(path: str | os.PathLike) -> list[str]:
         if cell.cell_type != "code":
             continue
         where = f"{path} cell {index}"
-        source = cell.source
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        for tag in sorted(tags & FORBIDDEN_TAGS):
-            problems.append(f"{where}: tag {tag!r} excuses the cell from verification; remove it")
-        if _IGNORE_COMMENT.search(source):
-            problems.append(
-                f"{where}: NBVAL_* comment; use the {IGNORE_TAG!r} tag with a reason line instead"
-            )
-        if IGNORE_TAG in tags and not _IGNORE_REASON.search(source):
-            problems.append(
-                f"{where}: tagged {IGNORE_TAG!r} without a '# nbval-ignore-output: <reason>' line"
-            )
-        if SENSITIVE_TAG in tags and not _SENSITIVE_REASON.search(source):
-            problems.append(
-                f"{where}: tagged {SENSITIVE_TAG!r} without a '# cpu-sensitive: <reason>' line"
-            )
-        if not source.strip():
+        problems += _tag_problems(where, cell)
+        if not cell.source.strip():
             if cell.outputs:
                 problems.append(f"{where}: empty cell with stored output")
             continue
@@ -110,18 +132,7 @@ def notebook_problems(path: str | os.PathLike) -> list[str]:
                     "come from one top-to-bottom run (`make outputs`)"
                 )
             expected = count + 1
-        for output in cell.outputs:
-            kind = output.get("output_type")
-            if kind == "error":
-                problems.append(f"{where}: stored error {output.get('ename')}: {output.get('evalue')}")
-            elif kind == "stream" and output.get("name") == "stderr":
-                first = output.get("text", "").strip().splitlines()[:1]
-                problems.append(f"{where}: stored stderr output {first}")
-            text = _text_of(output)
-            if _ADDRESS.search(text):
-                problems.append(f"{where}: output contains a memory address")
-            if "\r" in text:
-                problems.append(f"{where}: output contains a carriage return (a progress bar?)")
+        problems += [f"{where}: {problem}" for output in cell.outputs for problem in _output_problems(output)]
     if not executed_any and any(c.cell_type == "code" and c.source.strip() for c in nb.cells):
         problems.append(f"{path}: no stored outputs; run `make outputs`")
     return problems

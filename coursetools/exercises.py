@@ -181,33 +181,46 @@ def _start(nb) -> int | None:
     )
 
 
+def _markdown_role(source: str, label: str | None) -> tuple[str, str] | None:
+    """The (label, role) of a markdown cell of an exercises section, under the exercise ``label`` it follows."""
+    named = _LABEL_LINE.search(source)
+    start = _SOLUTION_START.match(source)
+    if _EXERCISE.match(source) and named:
+        return (named.group(1), "statement")
+    if start:
+        return (start.group(2), "dropdown")
+    if _SOLUTION_END.match(source) and label:
+        return (label, "solution-end")
+    return None
+
+
+def _code_role(cell, label: str | None, previous: str | None) -> tuple[str, str] | None:
+    """The (label, role) of a code cell, under the exercise ``label`` and after a cell of role ``previous``."""
+    meta = nbgrader_meta(cell)
+    if cell.cell_type == "code" and DEMO_TAG in cell.get("metadata", {}).get("tags", []) and label:
+        return (label, "demo")
+    if meta.get("solution") and "grade_id" in meta:
+        return (meta["grade_id"].removesuffix("-answer"), "answer")
+    if meta.get("grade") and "grade_id" in meta:
+        return (meta["grade_id"], "grade")
+    if checked := _CHECK.search(cell.source):
+        return (checked.group(1), "check")
+    if label and previous == "answer":  # an untagged code cell right after the answer: a demo of the old layout
+        return (label, "demo")
+    return None
+
+
 def _roles(cells) -> list[tuple[str, str] | None]:
     """The (label, role) of each cell of an exercises section as laid out today; None for a stray cell."""
     found, seen = [], set()
     label, role = None, None
     for cell in cells:
-        key = None
-        meta = nbgrader_meta(cell)
         if cell.cell_type == "markdown":
-            named = _LABEL_LINE.search(cell.source)
-            start = _SOLUTION_START.match(cell.source)
-            if _EXERCISE.match(cell.source) and named:
-                label = named.group(1)
-                key = (label, "statement")
-            elif start:
-                key = (start.group(2), "dropdown")
-            elif _SOLUTION_END.match(cell.source) and label:
-                key = (label, "solution-end")
-        elif cell.cell_type == "code" and DEMO_TAG in cell.get("metadata", {}).get("tags", []) and label:
-            key = (label, "demo")
-        elif meta.get("solution") and "grade_id" in meta:
-            key = (meta["grade_id"].removesuffix("-answer"), "answer")
-        elif meta.get("grade") and "grade_id" in meta:
-            key = (meta["grade_id"], "grade")
-        elif checked := _CHECK.search(cell.source):
-            key = (checked.group(1), "check")
-        elif label and role == "answer":  # an untagged code cell right after the answer: a demo of the old layout
-            key = (label, "demo")
+            key = _markdown_role(cell.source, label)
+            if key and key[1] == "statement":
+                label = key[0]
+        else:
+            key = _code_role(cell, label, role)
         role = key[1] if key else None
         if key in seen:  # a second cell in the same place is a stray one
             key = None

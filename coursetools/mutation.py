@@ -124,83 +124,134 @@ def _constant_changes(value) -> list:
     return [value * 2, value / 2, value + 0.1, -value]
 
 
-def _changes(node) -> list[tuple[str, Any]]:
-    """The mutations of one node: (what changes, the node that replaces it)."""
+def _compare_changes(node: ast.Compare) -> list[tuple[str, Any]]:
     found = []
-
-    def replace(what, new):
-        found.append((what, new))
-
-    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+    if len(node.ops) == 1:
         for other in _FLIPPED_COMPARISONS.get(type(node.ops[0]), ()):
             new = copy.deepcopy(node)
             new.ops = [other()]
-            replace(f"{_SYMBOLS[type(node.ops[0])]} -> {_SYMBOLS[other]} in {_text(node)}", new)
-    elif isinstance(node, ast.BinOp):
-        symbol = _SYMBOLS.get(type(node.op), "?")
-        for other in _SWAPPED_OPERATORS.get(type(node.op), ()):
-            new = copy.deepcopy(node)
-            new.op = other()
-            replace(f"{symbol} -> {_SYMBOLS[other]} in {_text(node)}", new)
-        replace(f"{_text(node)} -> {_text(node.left)} (term dropped)", copy.deepcopy(node.left))
-        replace(f"{_text(node)} -> {_text(node.right)} (term dropped)", copy.deepcopy(node.right))
-    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        replace(f"{_text(node)} -> {_text(node.operand)} (sign flipped)", copy.deepcopy(node.operand))
-    elif isinstance(node, ast.BoolOp):
-        other = ast.Or if isinstance(node.op, ast.And) else ast.And
+            found.append((f"{_SYMBOLS[type(node.ops[0])]} -> {_SYMBOLS[other]} in {_text(node)}", new))
+    return found
+
+
+def _binop_changes(node: ast.BinOp) -> list[tuple[str, Any]]:
+    found = []
+    symbol = _SYMBOLS.get(type(node.op), "?")
+    for other in _SWAPPED_OPERATORS.get(type(node.op), ()):
         new = copy.deepcopy(node)
         new.op = other()
-        replace(f"{_SYMBOLS[type(node.op)]} -> {_SYMBOLS[other]} in {_text(node)}", new)
-    elif isinstance(node, ast.AugAssign):
-        for other in _SWAPPED_OPERATORS.get(type(node.op), ()):
+        found.append((f"{symbol} -> {_SYMBOLS[other]} in {_text(node)}", new))
+    found.append((f"{_text(node)} -> {_text(node.left)} (term dropped)", copy.deepcopy(node.left)))
+    found.append((f"{_text(node)} -> {_text(node.right)} (term dropped)", copy.deepcopy(node.right)))
+    return found
+
+
+def _unary_changes(node: ast.UnaryOp) -> list[tuple[str, Any]]:
+    if isinstance(node.op, ast.USub):
+        return [(f"{_text(node)} -> {_text(node.operand)} (sign flipped)", copy.deepcopy(node.operand))]
+    return []
+
+
+def _boolop_changes(node: ast.BoolOp) -> list[tuple[str, Any]]:
+    other = ast.Or if isinstance(node.op, ast.And) else ast.And
+    new = copy.deepcopy(node)
+    new.op = other()
+    return [(f"{_SYMBOLS[type(node.op)]} -> {_SYMBOLS[other]} in {_text(node)}", new)]
+
+
+def _augassign_changes(node: ast.AugAssign) -> list[tuple[str, Any]]:
+    found = []
+    for other in _SWAPPED_OPERATORS.get(type(node.op), ()):
+        new = copy.deepcopy(node)
+        new.op = other()
+        found.append((f"{_SYMBOLS[type(node.op)]}= -> {_SYMBOLS[other]}= in {_text(node)}", new))
+    return found
+
+
+def _literal_changes(node: ast.Constant) -> list[tuple[str, Any]]:
+    return [(f"{node.value!r} -> {value!r}", ast.Constant(value)) for value in _constant_changes(node.value)]
+
+
+def _call_name_changes(node: ast.Call) -> list[tuple[str, Any]]:
+    """Another function of the same family, the call dropped, or its first two arguments swapped."""
+    found = []
+    name = _name(node.func)
+    for other in _SWAPPED_CALLS.get(name, ()):
+        new = copy.deepcopy(node)
+        if isinstance(new.func, ast.Attribute):
+            new.func.attr = other
+        else:
+            new.func.id = other
+        found.append((f"{_text(node.func)} -> {_text(new.func)} in {_text(node)}", new))
+    if name in ("max", "min", "maximum", "minimum") and len(node.args) == 2:
+        for kept in node.args:  # max(0, x) -> x, and max(a, b) -> a
+            found.append((f"{_text(node)} -> {_text(kept)} ({name} dropped)", copy.deepcopy(kept)))
+    elif name in _DROPPABLE and node.args and not isinstance(node.args[0], ast.Starred):
+        found.append((f"{_text(node)} -> {_text(node.args[0])} ({name} dropped)", copy.deepcopy(node.args[0])))
+    positional = [a for a in node.args if not isinstance(a, ast.Starred)]
+    if len(positional) >= 2 and len(positional) == len(node.args):
+        new = copy.deepcopy(node)
+        new.args[0], new.args[1] = new.args[1], new.args[0]
+        found.append((f"{_text(node)}: first two arguments swapped", new))
+    return found
+
+
+def _call_argument_changes(node: ast.Call) -> list[tuple[str, Any]]:
+    """A bound of clip dropped, a keyword dropped, another axis."""
+    found = []
+    if _name(node.func) == "clip" and len(node.args) == 3:
+        for position, side in ((1, "lower"), (2, "upper")):
             new = copy.deepcopy(node)
-            new.op = other()
-            replace(f"{_SYMBOLS[type(node.op)]}= -> {_SYMBOLS[other]}= in {_text(node)}", new)
-    elif isinstance(node, ast.Constant):
-        for value in _constant_changes(node.value):
-            replace(f"{node.value!r} -> {value!r}", ast.Constant(value))
-    elif isinstance(node, ast.Call):
-        name = _name(node.func)
-        for other in _SWAPPED_CALLS.get(name, ()):
-            new = copy.deepcopy(node)
-            if isinstance(new.func, ast.Attribute):
-                new.func.attr = other
-            else:
-                new.func.id = other
-            replace(f"{_text(node.func)} -> {_text(new.func)} in {_text(node)}", new)
-        if name in ("max", "min", "maximum", "minimum") and len(node.args) == 2:
-            for kept in node.args:  # max(0, x) -> x, and max(a, b) -> a
-                replace(f"{_text(node)} -> {_text(kept)} ({name} dropped)", copy.deepcopy(kept))
-        elif name in _DROPPABLE and node.args and not isinstance(node.args[0], ast.Starred):
-            replace(f"{_text(node)} -> {_text(node.args[0])} ({name} dropped)", copy.deepcopy(node.args[0]))
-        positional = [a for a in node.args if not isinstance(a, ast.Starred)]
-        if len(positional) >= 2 and len(positional) == len(node.args):
-            new = copy.deepcopy(node)
-            new.args[0], new.args[1] = new.args[1], new.args[0]
-            replace(f"{_text(node)}: first two arguments swapped", new)
-        if name == "clip" and len(node.args) == 3:
-            for position, side in ((1, "lower"), (2, "upper")):
-                new = copy.deepcopy(node)
-                new.args[position] = ast.Constant(None)
-                replace(f"{_text(node)}: {side} bound dropped", new)
-        for index, keyword in enumerate(node.keywords):
-            if keyword.arg is None:
+            new.args[position] = ast.Constant(None)
+            found.append((f"{_text(node)}: {side} bound dropped", new))
+    for index, keyword in enumerate(node.keywords):
+        if keyword.arg is None:
+            continue
+        new = copy.deepcopy(node)
+        del new.keywords[index]
+        found.append((f"{_text(node)}: {keyword.arg}= dropped", new))
+        if keyword.arg != "axis":
+            continue
+        for value in (None, 0, 1, -1):
+            if isinstance(keyword.value, ast.Constant) and keyword.value.value == value:
                 continue
             new = copy.deepcopy(node)
-            del new.keywords[index]
-            replace(f"{_text(node)}: {keyword.arg}= dropped", new)
-            if keyword.arg == "axis":
-                for value in (None, 0, 1, -1):
-                    if isinstance(keyword.value, ast.Constant) and keyword.value.value == value:
-                        continue
-                    new = copy.deepcopy(node)
-                    new.keywords[index].value = ast.Constant(value)
-                    replace(f"{_text(node)}: axis={value}", new)
-    elif isinstance(node, ast.Return) and node.value is not None:
-        new = copy.deepcopy(node)
-        new.value = ast.UnaryOp(ast.USub(), node.value)
-        replace(f"return {_text(node.value)} -> return -({_text(node.value)}) (sign flipped)", new)
+            new.keywords[index].value = ast.Constant(value)
+            found.append((f"{_text(node)}: axis={value}", new))
     return found
+
+
+def _call_changes(node: ast.Call) -> list[tuple[str, Any]]:
+    return _call_name_changes(node) + _call_argument_changes(node)
+
+
+def _return_changes(node: ast.Return) -> list[tuple[str, Any]]:
+    if node.value is None:
+        return []
+    new = copy.deepcopy(node)
+    new.value = ast.UnaryOp(ast.USub(), node.value)
+    return [(f"return {_text(node.value)} -> return -({_text(node.value)}) (sign flipped)", new)]
+
+
+#: The mutations of each kind of node.
+_CHANGES = (
+    (ast.Compare, _compare_changes),
+    (ast.BinOp, _binop_changes),
+    (ast.UnaryOp, _unary_changes),
+    (ast.BoolOp, _boolop_changes),
+    (ast.AugAssign, _augassign_changes),
+    (ast.Constant, _literal_changes),
+    (ast.Call, _call_changes),
+    (ast.Return, _return_changes),
+)
+
+
+def _changes(node) -> list[tuple[str, Any]]:
+    """The mutations of one node: (what changes, the node that replaces it)."""
+    for kind, changes in _CHANGES:
+        if isinstance(node, kind):
+            return changes(node)
+    return []
 
 
 class _Sites(ast.NodeTransformer):
@@ -225,6 +276,36 @@ def _body(function: ast.FunctionDef) -> list:
                   and isinstance(getattr(function.body[0], "value", None), ast.Constant)
                   and isinstance(function.body[0].value.value, str))
     return function.body[1:] if documented else function.body
+
+
+def _replaced(definition: ast.FunctionDef, index: int, replacement) -> ast.FunctionDef:
+    """A copy of the function with the node numbered ``index`` (as :class:`_Sites` numbers them) replaced."""
+    mutated = copy.deepcopy(definition)
+    applier = _Sites(index, replacement)
+    for position, default in enumerate(mutated.args.defaults):
+        mutated.args.defaults[position] = applier.visit(default)
+    for position, default in enumerate(mutated.args.kw_defaults):
+        if default is not None:
+            mutated.args.kw_defaults[position] = applier.visit(default)
+    body = _body(mutated)
+    head = mutated.body[:len(mutated.body) - len(body)]
+    mutated.body = head + [applier.visit(statement) for statement in body]
+    return mutated
+
+
+def _leave_out_statements(definition: ast.FunctionDef, add) -> None:
+    """Statements left out (an assignment, a guard, an update), one at a time, in every block."""
+    for block_owner in ast.walk(definition):
+        for field in ("body", "orelse"):
+            block = getattr(block_owner, field, None)
+            if not isinstance(block, list) or len(block) < 2:
+                continue
+            start = len(block) - len(_body(block_owner)) if block_owner is definition and field == "body" else 0
+            for position in range(start, len(block) - 1):
+                statement = block[position]
+                block[position] = ast.Pass()
+                add(f"line {statement.lineno}: statement left out: {_text(statement)}", copy.deepcopy(definition))
+                block[position] = statement
 
 
 def mutants(solution: str, function: str) -> list[Mutant]:
@@ -271,32 +352,8 @@ def mutants(solution: str, function: str) -> list[Mutant]:
             changes += [(f"{node.id} -> {other} (another variable)", ast.Name(other, ast.Load()))
                         for other in names if other != node.id]
         for what, replacement in changes:
-            mutated = copy.deepcopy(definition)
-            applier = _Sites(index, replacement)
-            roots = mutated.args.defaults + [d for d in mutated.args.kw_defaults if d is not None]
-            for position, default in enumerate(mutated.args.defaults):
-                new = applier.visit(default)
-                mutated.args.defaults[position] = new
-            for position, default in enumerate(mutated.args.kw_defaults):
-                if default is not None:
-                    mutated.args.kw_defaults[position] = applier.visit(default)
-            del roots
-            body = _body(mutated)
-            head = mutated.body[:len(mutated.body) - len(body)]
-            mutated.body = head + [applier.visit(statement) for statement in body]
-            add(f"line {getattr(node, 'lineno', definition.lineno)}: {what}", mutated)
-    # Statements left out (an assignment, a guard, an update), one at a time, in every block.
-    for block_owner in ast.walk(definition):
-        for field in ("body", "orelse"):
-            block = getattr(block_owner, field, None)
-            if not isinstance(block, list) or len(block) < 2:
-                continue
-            start = len(block) - len(_body(block_owner)) if block_owner is definition and field == "body" else 0
-            for position in range(start, len(block) - 1):
-                statement = block[position]
-                block[position] = ast.Pass()
-                add(f"line {statement.lineno}: statement left out: {_text(statement)}", copy.deepcopy(definition))
-                block[position] = statement
+            add(f"line {getattr(node, 'lineno', definition.lineno)}: {what}", _replaced(definition, index, replacement))
+    _leave_out_statements(definition, add)
     return found
 
 

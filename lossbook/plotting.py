@@ -315,6 +315,34 @@ def _point_classes(y, n):
     return y.reshape(-1).astype(int), None
 
 
+def _predicted_classes(model_or_predict_fn, grid, threshold):
+    """The outputs on the grid points, shape (m, units), and the class each point falls in."""
+    if _is_keras_model(model_or_predict_fn):
+        from lossbook import models, registry
+        from lossbook._keras import load as load_keras
+
+        keras = load_keras()
+        out = keras.ops.convert_to_numpy(model_or_predict_fn(grid, training=False))
+        if threshold is None:
+            rule = registry.decision_rule("binary", models.output_activation(model_or_predict_fn), "binary")
+            threshold = rule.threshold if rule.decision == "threshold" else 0.0
+    elif callable(model_or_predict_fn):
+        out = np.asarray(model_or_predict_fn(grid))
+    else:
+        raise ValueError(
+            f"`model_or_predict_fn` must be a Keras model or a function; got {type(model_or_predict_fn).__name__}."
+        )
+    out = np.asarray(out, dtype=float).reshape(grid.shape[0], -1)
+    if out.shape[1] > 1:
+        return out, out.argmax(axis=1)
+    if threshold is None:
+        raise ValueError(
+            "a function with one output needs `threshold`: 0.5 if it returns probabilities, "
+            "0.0 if it returns scores such as tanh outputs."
+        )
+    return out, (out[:, 0] > threshold).astype(int)
+
+
 def decision_boundary(
     model_or_predict_fn,
     x,
@@ -388,31 +416,7 @@ def decision_boundary(
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
 
-    if _is_keras_model(model_or_predict_fn):
-        from lossbook import models, registry
-        from lossbook._keras import load as load_keras
-
-        keras = load_keras()
-        out = keras.ops.convert_to_numpy(model_or_predict_fn(grid, training=False))
-        if threshold is None:
-            rule = registry.decision_rule("binary", models.output_activation(model_or_predict_fn), "binary")
-            threshold = rule.threshold if rule.decision == "threshold" else 0.0
-    elif callable(model_or_predict_fn):
-        out = np.asarray(model_or_predict_fn(grid))
-    else:
-        raise ValueError(
-            f"`model_or_predict_fn` must be a Keras model or a function; got {type(model_or_predict_fn).__name__}."
-        )
-    out = np.asarray(out, dtype=float).reshape(grid.shape[0], -1)
-    if out.shape[1] > 1:
-        predicted = out.argmax(axis=1)
-    else:
-        if threshold is None:
-            raise ValueError(
-                "a function with one output needs `threshold`: 0.5 if it returns probabilities, "
-                "0.0 if it returns scores such as tanh outputs."
-            )
-        predicted = (out[:, 0] > threshold).astype(int)
+    out, predicted = _predicted_classes(model_or_predict_fn, grid, threshold)
 
     n_classes = max(out.shape[1], int(labels.max()) + 1, 2)
     if names is None:

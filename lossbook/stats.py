@@ -656,53 +656,16 @@ def judge(
     >>> first.verdict, round(first.p, 5), first.p_se > 0
     ('holds', 2e-05, True)
     """
-    _check_rate(alpha, "alpha", high=1, example=0.05)
-    _check_int(seed, "seed", low=0, example=0)
-    if not isinstance(precise, (bool, np.bool_)):
-        raise ValueError(f"`precise` must be True or False; got {precise!r}.")
-    if intervals is None:
-        intervals = "sign-flip" if precise else "t"
-    if intervals not in ("sign-flip", "t"):
-        raise ValueError(f"`intervals` must be 'sign-flip' or 't'; got {intervals!r}.")
-    if n_resamples is None:
-        n_resamples = N_PATTERNS if precise else 9999
-    _check_int(n_resamples, "n_resamples", low=1, example=N_PATTERNS)
-    _check_int(max_resamples, "max_resamples", low=1, example=1_000_000)
-    if not (isinstance(borderline, (int, float)) and np.isfinite(borderline) and borderline >= 0):
-        raise ValueError(f"`borderline` must be a number of standard errors, 0 or more (e.g. 3.0); got {borderline!r}.")
-    claims = list(claims)
-    if not claims:
-        raise ValueError("`claims` must hold at least one (name, kind, advantage, margin) tuple.")
-    for claim in claims:
-        if not (isinstance(claim, (tuple, list)) and len(claim) == 4):
-            raise ValueError(f"each claim must be a (name, kind, advantage, margin) tuple; got {claim!r}.")
-        if claim[1] not in ("better", "equal"):
-            raise ValueError(f"claim {claim[0]!r}: `kind` must be 'better' or 'equal'; got {claim[1]!r}.")
+    intervals, n_resamples = _judge_settings(alpha, seed, precise, intervals, n_resamples, max_resamples, borderline)
+    claims = _checked_claims(claims)
     samples = [_sample(d) for _, _, d, _ in claims]
-    m = len(claims)
-    level = alpha / m
-
-    # One set of sign patterns per sample size, shared by the claims of that size.
-    extreme, patterns, exact = np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64), np.zeros(m, dtype=bool)
-    groups, bounds = {}, [None] * m
-    if precise or intervals == "sign-flip":
-        for n in sorted({d.size for d in samples}):
-            members = [k for k, d in enumerate(samples) if d.size == n]
-            drawn = _Patterns(n, n_resamples, seed)
-            tables = _byte_tables(np.column_stack([samples[k] for k in members]))
-            sums = _flipped_sums(drawn.codes, tables)
-            groups[n] = (members, drawn, tables)
-            n_flipped = _count_flipped(drawn.codes) if intervals == "sign-flip" else None
-            for column, k in enumerate(members):
-                extreme[k], patterns[k], exact[k] = _extreme(samples[k], sums[:, column]), sums.shape[0], drawn.exact
-                if intervals == "sign-flip":
-                    bounds[k] = _shift_bounds(samples[k], sums[:, column], n_flipped, level, drawn.exact)
-    if intervals == "t":
-        bounds = [interval(d, confidence=1 - level) for d in samples]
+    level = alpha / len(claims)
+    counts = _SignFlips.count(samples, n_resamples, seed, level, intervals) if precise or intervals == "sign-flip" else None
+    bounds = [interval(d, confidence=1 - level) for d in samples] if intervals == "t" else counts.bounds
 
     def adjust():
         if precise:
-            raw, raw_se = np.array([_p_value(*args) for args in zip(extreme, patterns, exact)]).T
+            raw, raw_se = counts.p_values()
         else:
             raw, raw_se = _scipy_p_values(samples, n_resamples, seed)
         at_least = holm(np.clip(raw - borderline * raw_se, 0.0, 1.0))
@@ -711,42 +674,21 @@ def judge(
 
     p, p_se, unsure = adjust()
     # Where the patterns drawn cannot place a claim, draw more (continuing the same stream), up to max_resamples.
-    while precise and np.any(unsure & ~exact) and patterns.max() < max_resamples:
-        extra = min(9 * int(patterns.max()), max_resamples - int(patterns.max()))
-        for members, drawn, tables in groups.values():
-            if drawn.exact:
-                continue
-            for start in range(0, extra, n_resamples):
-                sums = _flipped_sums(drawn.draw(min(n_resamples, extra - start)), tables)
-                for column, k in enumerate(members):
-                    extreme[k] += _extreme(samples[k], sums[:, column])
-                    patterns[k] += sums.shape[0]
+    while precise and np.any(unsure & ~counts.exact) and counts.patterns.max() < max_resamples:
+        counts.draw_more(n_resamples, max_resamples)
         p, p_se, unsure = adjust()
     p_eq = holm([tost(d, margin) for d, (_, _, _, margin) in zip(samples, claims)])
 
     verdicts = []
     for k, ((name, kind, _, margin), d) in enumerate(zip(claims, samples)):
         mean = float(d.mean())
-        differs, equivalent = p[k] < alpha, p_eq[k] < alpha
-        note = ""
-        if kind == "equal" and equivalent:
-            outcome = "holds"
-            if differs:
-                note = f"a real difference, but within the margin {margin:g}"
-        elif unsure[k]:
+        outcome, note = _outcome(kind, mean, p[k] < alpha, p_eq[k] < alpha, margin)
+        if unsure[k] and not (kind == "equal" and p_eq[k] < alpha):
             outcome = "borderline"
             note = (
                 f"p {p[k]:.4f} lies within {borderline:g} Monte Carlo standard errors ({p_se[k]:.4f} each) "
                 f"of {alpha:g}; more sign patterns would settle it"
             )
-        elif differs:
-            outcome = ("holds" if mean > 0 else "reversed") if kind == "better" else "differs"
-            if equivalent:
-                note = f"a real difference, but within the margin {margin:g}"
-        elif equivalent:
-            outcome = "equivalent"
-        else:
-            outcome = "undecided"
         low, high = bounds[k]
         verdicts.append(
             Verdict(
@@ -764,3 +706,97 @@ def judge(
             )
         )
     return verdicts
+
+
+def _judge_settings(alpha, seed, precise, intervals, n_resamples, max_resamples, borderline):
+    """Check :func:`judge`'s settings; return the kind of interval and the number of sign patterns."""
+    _check_rate(alpha, "alpha", high=1, example=0.05)
+    _check_int(seed, "seed", low=0, example=0)
+    if not isinstance(precise, (bool, np.bool_)):
+        raise ValueError(f"`precise` must be True or False; got {precise!r}.")
+    if intervals is None:
+        intervals = "sign-flip" if precise else "t"
+    if intervals not in ("sign-flip", "t"):
+        raise ValueError(f"`intervals` must be 'sign-flip' or 't'; got {intervals!r}.")
+    if n_resamples is None:
+        n_resamples = N_PATTERNS if precise else 9999
+    _check_int(n_resamples, "n_resamples", low=1, example=N_PATTERNS)
+    _check_int(max_resamples, "max_resamples", low=1, example=1_000_000)
+    if not (isinstance(borderline, (int, float)) and np.isfinite(borderline) and borderline >= 0):
+        raise ValueError(f"`borderline` must be a number of standard errors, 0 or more (e.g. 3.0); got {borderline!r}.")
+    return intervals, n_resamples
+
+
+def _checked_claims(claims) -> list:
+    claims = list(claims)
+    if not claims:
+        raise ValueError("`claims` must hold at least one (name, kind, advantage, margin) tuple.")
+    for claim in claims:
+        if not (isinstance(claim, (tuple, list)) and len(claim) == 4):
+            raise ValueError(f"each claim must be a (name, kind, advantage, margin) tuple; got {claim!r}.")
+        if claim[1] not in ("better", "equal"):
+            raise ValueError(f"claim {claim[0]!r}: `kind` must be 'better' or 'equal'; got {claim[1]!r}.")
+    return claims
+
+
+def _outcome(kind, mean, differs, equivalent, margin) -> tuple[str, str]:
+    """The verdict on one claim from its two tests, and a note; "borderline" is decided by :func:`judge`."""
+    within = f"a real difference, but within the margin {margin:g}"
+    if kind == "equal" and equivalent:
+        return "holds", within if differs else ""
+    if differs:
+        outcome = ("holds" if mean > 0 else "reversed") if kind == "better" else "differs"
+        return outcome, within if equivalent else ""
+    return ("equivalent" if equivalent else "undecided"), ""
+
+
+@dataclasses.dataclass
+class _SignFlips:
+    """The sign patterns of a family of claims: one set per sample size, shared by the claims of that size.
+
+    For each claim: how many patterns gave a sum at least as extreme as the
+    observed one, how many were drawn, whether they enumerate every pattern,
+    and its simultaneous sign-flip interval (or None).
+    """
+
+    samples: list
+    extreme: np.ndarray
+    patterns: np.ndarray
+    exact: np.ndarray
+    groups: dict
+    bounds: list
+
+    @classmethod
+    def count(cls, samples, n_resamples, seed, level, intervals) -> "_SignFlips":
+        m = len(samples)
+        found = cls(samples, np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64), np.zeros(m, dtype=bool), {},
+                    [None] * m)
+        for n in sorted({d.size for d in samples}):
+            members = [k for k, d in enumerate(samples) if d.size == n]
+            drawn = _Patterns(n, n_resamples, seed)
+            tables = _byte_tables(np.column_stack([samples[k] for k in members]))
+            sums = _flipped_sums(drawn.codes, tables)
+            found.groups[n] = (members, drawn, tables)
+            n_flipped = _count_flipped(drawn.codes) if intervals == "sign-flip" else None
+            for column, k in enumerate(members):
+                found.extreme[k], found.patterns[k] = _extreme(samples[k], sums[:, column]), sums.shape[0]
+                found.exact[k] = drawn.exact
+                if intervals == "sign-flip":
+                    found.bounds[k] = _shift_bounds(samples[k], sums[:, column], n_flipped, level, drawn.exact)
+        return found
+
+    def p_values(self):
+        """The p-value of every claim and its Monte Carlo error."""
+        return np.array([_p_value(*args) for args in zip(self.extreme, self.patterns, self.exact)]).T
+
+    def draw_more(self, n_resamples, max_resamples) -> None:
+        """Nine times as many patterns again for every drawn group (continuing its stream), up to ``max_resamples``."""
+        extra = min(9 * int(self.patterns.max()), max_resamples - int(self.patterns.max()))
+        for members, drawn, tables in self.groups.values():
+            if drawn.exact:
+                continue
+            for start in range(0, extra, n_resamples):
+                sums = _flipped_sums(drawn.draw(min(n_resamples, extra - start)), tables)
+                for column, k in enumerate(members):
+                    self.extreme[k] += _extreme(self.samples[k], sums[:, column])
+                    self.patterns[k] += sums.shape[0]

@@ -30,7 +30,7 @@ LAYERS = (
     ("lossbook.models", "lossbook.exercises"),
     ("lossbook.training", "lossbook.plotting"),
     ("lossbook.replicas",),
-    ("lossbook.nested",),
+    ("lossbook.nested", "lossbook.robust"),
     ("lossbook._setup",),
     ("lossbook",),
 )
@@ -173,3 +173,11 @@ def test_the_checks_see_a_private_import_an_arrow_up_and_a_circle(monkeypatch, t
     assert imports("lossbook.replicas") == [(1, "lossbook.registry", "_ROWS"), (2, "lossbook.registry", None)]
     assert upward_arrows("lossbook.registry") == ["lossbook.registry:2 imports lossbook.replicas (layer 5) from layer 0"]
     assert circles() == [["lossbook.registry", "lossbook.replicas"]]
+
+
+@pytest.mark.parametrize("old, new", [("_matches", "matches"), ("_diagnose", "diagnose"), ("_call_text", "call_text")])
+def test_a_name_moved_to_scoring_still_answers_at_its_old_address_with_a_warning(old, new):
+    from lossbook.exercises import feedback, scoring
+
+    with pytest.warns(DeprecationWarning, match=f"feedback.{old} is now lossbook.exercises.scoring.{new}"):
+        assert getattr(feedback, old) is getattr(scoring, new)

@@ -17,14 +17,12 @@ import dataclasses
 import json
 import os
 import textwrap
+import warnings
 
 
 from lossbook.exercises.model import Case, Exercise, get, student_edition
 from lossbook.exercises.sandbox import TIME_LIMIT, call
 from lossbook.exercises.scoring import call_text, diagnose, matches, show, tolerance_note
-
-# Their names before lossbook.exercises.scoring held them, for code written against those.
-_matches, _diagnose, _call_text = matches, diagnose, call_text
 
 __all__ = ["Report", "evaluate", "check", "grade", "hint", "solution", "show", "results", "RESULT_PREFIX"]
 
@@ -359,3 +357,18 @@ def solution(label: str) -> None:
         return
     print(f"A solution to {label}:\n")
     print(exercise.solution.rstrip())
+
+
+#: Names that moved to lossbook.exercises.scoring, under their new names there.
+_MOVED = {"_matches": "matches", "_diagnose": "diagnose", "_call_text": "call_text"}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        warnings.warn(
+            f"lossbook.exercises.feedback.{name} is now lossbook.exercises.scoring.{_MOVED[name]}; import it from there.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[_MOVED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

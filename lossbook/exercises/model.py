@@ -181,6 +181,16 @@ class Exercise:
     examples: int = 0
 
     def __post_init__(self):
+        self._check_what_it_asks()
+        self._check_how_it_scores()
+        for name in _TEXTS:
+            text = getattr(self, name)
+            if not isinstance(text, str):
+                raise ValueError(f"{self.label}: {name} must be a string; got {type(text).__name__}.")
+            object.__setattr__(self, name, text.strip("\n"))
+
+    def _check_what_it_asks(self):
+        """The label, kind, function name, cases, hints and title."""
         if not isinstance(self.label, str) or not _LABEL.match(self.label):
             raise ValueError(
                 f"exercise label {self.label!r} must look like 'ex-05-sparse-cce': 'ex-', the "
@@ -194,6 +204,11 @@ class Exercise:
             raise ValueError(f"{self.label}: give at least one Case in `cases`.")
         if not self.hints:
             raise ValueError(f"{self.label}: give at least one hint.")
+        if not isinstance(self.title, str) or "\n" in self.title:
+            raise ValueError(f"{self.label}: the title must be one line of text; got {self.title!r}.")
+
+    def _check_how_it_scores(self):
+        """The points, choices, common mistakes, unit and number of examples."""
         if isinstance(self.points, bool) or not isinstance(self.points, int) or self.points < 1:
             raise ValueError(f"{self.label}: points must be a positive integer; got {self.points!r}.")
         if self.choices and any(c.expected is not None and c.expected not in self.choices for c in self.cases):
@@ -205,13 +220,6 @@ class Exercise:
             raise ValueError(f"{self.label}: unit must be one of {UNITS}; got {self.unit!r}.")
         if isinstance(self.examples, bool) or not isinstance(self.examples, int) or self.examples < 0:
             raise ValueError(f"{self.label}: examples must be a non-negative integer; got {self.examples!r}.")
-        if not isinstance(self.title, str) or "\n" in self.title:
-            raise ValueError(f"{self.label}: the title must be one line of text; got {self.title!r}.")
-        for name in _TEXTS:
-            text = getattr(self, name)
-            if not isinstance(text, str):
-                raise ValueError(f"{self.label}: {name} must be a string; got {type(text).__name__}.")
-            object.__setattr__(self, name, text.strip("\n"))
 
     def reference(self) -> Callable:
         """The reference solution, defined by running :attr:`solution`.

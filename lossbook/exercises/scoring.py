@@ -130,8 +130,8 @@ def call_text(exercise: Exercise, case: Case) -> str:
     return f"{exercise.function}({', '.join(parts)})"
 
 
-def diagnose(exercise: Exercise, case: Case, expected, received, index: int = 0) -> str:
-    """The hint that fits a wrong value best, or an empty string (``index``: the case's 0-based position)."""
+def _kind_hint(exercise: Exercise, expected, received) -> str:
+    """The hint for a value of the wrong kind (None, a string for a number, one value for a tuple...), or ""."""
     if exercise.choices and isinstance(expected, str):
         if not isinstance(received, str) or received.strip().lower() not in exercise.choices:
             options = ", ".join(f'"{c}"' for c in exercise.choices)
@@ -145,6 +145,14 @@ def diagnose(exercise: Exercise, case: Case, expected, received, index: int = 0)
                 "a NumPy array of the right length is not a tuple.")
     if isinstance(expected, str) and not isinstance(received, str):
         return "Return a word, as a string, for example `return \"converge\"`."
+    return ""
+
+
+def diagnose(exercise: Exercise, case: Case, expected, received, index: int = 0) -> str:
+    """The hint that fits a wrong value best, or an empty string (``index``: the case's 0-based position)."""
+    kind = _kind_hint(exercise, expected, received)
+    if kind:
+        return kind
     want, got = _shape_of(expected), _shape_of(received)
     if want is not None and got is not None and want != got:
         if want == () and len(got) >= 1:
