@@ -61,12 +61,7 @@ def encode(value, depth=0):
     if isinstance(value, str):
         return str.__str__(value) if type(value) is str else "".join(iter(str.__str__(value)))
     if isinstance(value, np.ndarray):
-        array = np.asarray(value)
-        if array.size > ARRAY_ELEMENTS:
-            return {"__object__": "ndarray", "repr": f"array of shape {array.shape}, too large to compare"}
-        if array.dtype.kind in "biuf":
-            return {"__ndarray__": array.tolist(), "dtype": array.dtype.name, "shape": list(array.shape)}
-        return {"__object__": "ndarray", "repr": repr(array)[:200]}
+        return _encode_array(np.asarray(value))
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v, depth + 1) for v in value]}
     if isinstance(value, list):
@@ -76,6 +71,15 @@ def encode(value, depth=0):
     except BaseException:  # noqa: BLE001 - a repr that fails is the student's problem
         text = "(no repr)"
     return {"__object__": type(value).__name__, "repr": text}
+
+
+def _encode_array(array):
+    """An array of numbers as tagged JSON; a too large or non-numeric one as its description."""
+    if array.size > ARRAY_ELEMENTS:
+        return {"__object__": "ndarray", "repr": f"array of shape {array.shape}, too large to compare"}
+    if array.dtype.kind in "biuf":
+        return {"__ndarray__": array.tolist(), "dtype": array.dtype.name, "shape": list(array.shape)}
+    return {"__object__": "ndarray", "repr": repr(array)[:200]}
 
 
 def decode(value):
@@ -89,8 +93,6 @@ def decode(value):
             return np.array(value["__ndarray__"], dtype=value["dtype"]).reshape(value["shape"])
         if "__tuple__" in value:
             return tuple(decode(v) for v in value["__tuple__"])
-        if "__float__" in value:
-            return float(value["__float__"])
         return {k: decode(v) for k, v in value.items()}
     return value
 
@@ -161,6 +163,62 @@ def _error(exc):
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
+def _define(exercise, limit, captured, send):
+    """Run an exercise's prelude and answer cell; return the function it defines, or None after sending why not."""
+    label = exercise["label"]
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    try:
+        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+            signal.setitimer(signal.ITIMER_REAL, limit, 0.5)
+            try:
+                _BANNED[:] = exercise.get("forbidden", ())
+                exec(compile(exercise.get("prelude", ""), "<prelude>", "exec"), namespace)  # noqa: S102
+                for name in exercise.get("forbidden_names", ()):
+                    namespace[name] = _Forbidden(name)
+                exec(compile(exercise["code"], f"<answer of {label}>", "exec"), namespace)  # noqa: S102
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    except _TimeUp:
+        send(label=label, event="error", error=f"the answer cell did not finish within {limit:g} s")
+        return None
+    except BaseException as exc:  # noqa: BLE001 - any failure of the answer cell is reported
+        send(label=label, event="error", error=_error(exc), line=_line(exc))
+        return None
+    function = namespace.get(exercise["function"])
+    if not callable(function):
+        send(label=label, event="error", error=f"the answer cell does not define `{exercise['function']}`")
+        return None
+    return function
+
+
+def _run_cases(exercise, function, limit, captured, send):
+    """Call the student's function on every case and send each value back, until a time-out or NotImplementedError."""
+    label = exercise["label"]
+    for index, args in enumerate(exercise["cases"]):
+        try:
+            arguments = copy.deepcopy(decode(args))
+            with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+                signal.setitimer(signal.ITIMER_REAL, limit, 0.5)
+                try:
+                    value = function(*arguments)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+        except _TimeUp:
+            send(label=label, event="case", index=index, timeout=True)
+            break
+        except NotImplementedError:
+            send(label=label, event="unanswered")
+            break
+        except BaseException as exc:  # noqa: BLE001 - the student's errors are feedback
+            send(label=label, event="case", index=index, error=_error(exc), line=_line(exc))
+            continue
+        try:
+            encoded = encode(value)
+        except BaseException as exc:  # noqa: BLE001
+            encoded = {"__object__": "unencodable", "repr": _error(exc)}
+        send(label=label, event="case", index=index, value=encoded)
+
+
 def main():
     import numpy  # noqa: F401 - imported before any student code can break what it needs
 
@@ -181,56 +239,14 @@ def main():
         out.flush()
 
     for exercise in job["exercises"]:
-        label = exercise["label"]
         captured = io.StringIO()
-        namespace = {"__name__": "__main__", "__builtins__": builtins}
-        try:
-            with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-                signal.setitimer(signal.ITIMER_REAL, limit, 0.5)
-                try:
-                    _BANNED[:] = exercise.get("forbidden", ())
-                    exec(compile(exercise.get("prelude", ""), "<prelude>", "exec"), namespace)  # noqa: S102
-                    for name in exercise.get("forbidden_names", ()):
-                        namespace[name] = _Forbidden(name)
-                    exec(compile(exercise["code"], f"<answer of {label}>", "exec"), namespace)  # noqa: S102
-                finally:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-        except _TimeUp:
-            send(label=label, event="error", error=f"the answer cell did not finish within {limit:g} s")
+        function = _define(exercise, limit, captured, send)
+        if function is None:  # why was sent already
             continue
-        except BaseException as exc:  # noqa: BLE001 - any failure of the answer cell is reported
-            send(label=label, event="error", error=_error(exc), line=_line(exc))
-            continue
-        function = namespace.get(exercise["function"])
-        if not callable(function):
-            send(label=label, event="error", error=f"the answer cell does not define `{exercise['function']}`")
-            continue
-        send(label=label, event="defined")
-        for index, args in enumerate(exercise["cases"]):
-            try:
-                arguments = copy.deepcopy(decode(args))
-                with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-                    signal.setitimer(signal.ITIMER_REAL, limit, 0.5)
-                    try:
-                        value = function(*arguments)
-                    finally:
-                        signal.setitimer(signal.ITIMER_REAL, 0)
-            except _TimeUp:
-                send(label=label, event="case", index=index, timeout=True)
-                break
-            except NotImplementedError:
-                send(label=label, event="unanswered")
-                break
-            except BaseException as exc:  # noqa: BLE001 - the student's errors are feedback
-                send(label=label, event="case", index=index, error=_error(exc), line=_line(exc))
-                continue
-            try:
-                encoded = encode(value)
-            except BaseException as exc:  # noqa: BLE001
-                encoded = {"__object__": "unencodable", "repr": _error(exc)}
-            send(label=label, event="case", index=index, value=encoded)
+        send(label=exercise["label"], event="defined")
+        _run_cases(exercise, function, limit, captured, send)
         text = captured.getvalue()
-        send(label=label, event="done", output=text[:OUTPUT_CHARS], output_chars=len(text))
+        send(label=exercise["label"], event="done", output=text[:OUTPUT_CHARS], output_chars=len(text))
 
 
 if __name__ == "__main__":
