@@ -30,8 +30,9 @@ A number is
   percent sign binds only to printed numbers without one;
 - *cited* when it quotes another section or another chapter and names its
   source: a MyST ``{ref}`` or ``{numref}`` in the same paragraph (a table row
-  and a list item are paragraphs of their own) points to a label, and the
-  labelled source prints the number;
+  and a list item are paragraphs of their own; a displayed ``$$`` formula
+  belongs to the paragraph around it) points to a label, and the labelled
+  source prints the number;
 - a *constant* when its value stands in the source of one of the chapter's
   code cells: a setting the chapter chooses (a learning rate, a momentum, a
   delta, a number of seeds), which the text may quote because the code it
@@ -53,7 +54,9 @@ A markdown line ``(some-label)=`` labels what follows it:
   the outputs of every code cell from the heading to the next heading of the
   same or a higher level (its subsections included).
 
-A label placed anywhere else (before a paragraph or a table) is a valid
+A figure's name in a code cell's metadata (``mystnb.figure.name``, the target
+of ``{numref}``) labels that cell's outputs too. A label placed anywhere else
+(before a paragraph or a table, or a directive's ``:name:``) is a valid
 cross-reference target but names no outputs, and so cannot bind a number.
 Labels are unique across the book (a label defined twice is reported), and
 a ``{ref}`` may point into another chapter of the same ``chapters/`` folder.
