@@ -106,6 +106,7 @@ __all__ = [
     "page_problems",
     "output_text",
     "book_labels",
+    "label_places",
 ]
 
 #: A percentage, a decimal or an integer standing as a token of its own (not part of a name, a version or a
@@ -459,6 +460,20 @@ def book_labels(folder: str | os.PathLike, *, skip: str | None = None) -> dict[s
         for label in chapter.labels:
             found.setdefault(label, (_Target(page.name, "a page, which prints nothing", None), chapter))
     return found
+
+
+def label_places(folder: str | os.PathLike) -> dict[str, list[str]]:
+    """Every label of the notebooks and markdown pages in ``folder`` (``(label)=`` lines, ``:name:`` options and
+    figure names), with the file of each definition: a label defined twice has two entries."""
+    places: dict[str, list[str]] = {}
+    folder = Path(folder)
+    documents = [_chapter_model(path) for path in sorted(folder.glob("*.ipynb"))]
+    documents += [_model({"cells": [{"cell_type": "markdown", "source": page.read_text(encoding="utf-8")}]},
+                         page.name) for page in sorted(folder.glob("*.md"))]
+    for chapter in documents:
+        for label in [*chapter.labels, *chapter.doubled]:
+            places.setdefault(label, []).append(chapter.name)
+    return places
 
 
 # ---------------------------------------------------------------------------

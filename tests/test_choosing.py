@@ -26,6 +26,7 @@ lossbook.setup(seed=0, keras=True)
 import keras  # noqa: E402
 from sklearn import metrics  # noqa: E402
 
+from coursetools import prose  # noqa: E402
 from lossbook import registry  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,9 +46,6 @@ _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _CLASS = re.compile(r"^([A-Z][A-Za-z]+)(\((.*)\))?$")
 _STRING = re.compile(r'^"([a-z_]+)"$')
 _METRIC = re.compile(r"^metrics\.(\w+)$")
-_LABEL_LINE = re.compile(r"^\(([^()\s]+)\)=\s*$")
-_NAME_OPTION = re.compile(r"^\s*:name:\s*(\S+)\s*$")
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})")
 
 
 def _markdown(nb) -> str:
@@ -83,46 +81,17 @@ def _options(text: str) -> dict:
 # --------------------------------------------------------------------------- what the book defines
 
 
-def _labels_of(source: str) -> list[str]:
-    labels, fence = [], None
-    for line in source.split("\n"):
-        opening = _FENCE.match(line)
-        if fence is None:
-            match = _LABEL_LINE.match(line.strip())
-            if match:
-                labels.append(match.group(1))
-            if opening:
-                fence = opening.group(1)
-        else:
-            name = _NAME_OPTION.match(line)
-            if name:
-                labels.append(name.group(1))
-            if opening and opening.group(1)[0] == fence[0] and not line.strip()[len(opening.group(1)):].strip():
-                fence = None
-    return labels
-
-
-def book_targets(folder: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], set[str]]:
-    """Every label of the book (``(label)=`` lines and ``:name:`` options) and every figure name (a notebook
-    cell's ``mystnb.figure.name``), each with the documents that define it; and the documents themselves."""
-    labels: dict[str, list[str]] = {}
-    figures: dict[str, list[str]] = {}
-    documents = set()
+def book_targets(folder: Path) -> tuple[dict[str, list[str]], set[str], set[str]]:
+    """Every label of the book with the files that define it (:func:`coursetools.prose.label_places`), the figure
+    names (a notebook cell's ``mystnb.figure.name``, which ``{numref}`` needs) and the documents themselves."""
+    figures = set()
     for path in sorted(folder.glob("*.ipynb")):
-        documents.add(path.stem)
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                for label in _labels_of(cell.source):
-                    labels.setdefault(label, []).append(path.name)
+        for cell in nbformat.read(path, as_version=4).cells:
             name = cell.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("name")
             if name:
-                figures.setdefault(name, []).append(path.name)
-    for path in sorted(folder.glob("*.md")):
-        documents.add(path.stem)
-        for label in _labels_of(path.read_text(encoding="utf-8")):
-            labels.setdefault(label, []).append(path.name)
-    return labels, figures, documents
+                figures.add(name)
+    documents = {path.stem for path in folder.glob("*.ipynb")} | {path.stem for path in folder.glob("*.md")}
+    return prose.label_places(folder), figures, documents
 
 
 # --------------------------------------------------------------------------- the checks
@@ -167,7 +136,7 @@ def reference_problems(text: str, folder: Path) -> list[str]:
             if target.lstrip("/").removeprefix("chapters/") not in documents:
                 problems.append(f"{{doc}}`{body}`: no document {target} in {folder.name}/")
             continue
-        defined = figures.get(target, []) + ([] if role == "numref" else labels.get(target, []))
+        defined = labels.get(target, []) if role == "ref" or target in figures else []
         if not defined:
             kind = "figure" if role == "numref" else "label or figure"
             problems.append(f"{{{role}}}`{body}`: no {kind} {target!r} in {folder.name}/")
@@ -220,14 +189,14 @@ def test_every_loss_of_the_registry_has_its_names_on_the_page(page):
 
 
 def test_the_page_quotes_every_chapter_with_a_finding(page):
-    labels, figures, _ = book_targets(CHAPTERS)
+    labels, _, _ = book_targets(CHAPTERS)
     quoted = set()
     for role, body in _ROLE.findall(page):
         target = _target(body)
         if role == "doc":
             quoted.add(target)
         else:
-            quoted.update(Path(name).stem for name in labels.get(target, []) + figures.get(target, []))
+            quoted.update(Path(name).stem for name in labels.get(target, []))
     missing = [number for number in EVIDENCE_CHAPTERS if not any(stem.startswith(number) for stem in quoted)]
     assert missing == []
 
