@@ -24,6 +24,10 @@
     student and a gradebook CSV for Canvas and Moodle.
 :mod:`coursetools.gradescope`
     ``python -m coursetools.gradescope build``: an autograder zip for Gradescope.
+:mod:`coursetools.prose`
+    The check that every number in a chapter's prose is one a cell printed.
+:mod:`coursetools.mutation`
+    Mutants of the reference solutions, which every exercise's checks must reject.
 :mod:`coursetools.progress`
     The progress bar of long runs.
 :mod:`coursetools.pins`

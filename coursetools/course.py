@@ -56,27 +56,14 @@ _HEADING = re.compile(rf"^{re.escape(EXERCISES_HEADING)}\s*$", re.MULTILINE)
 
 
 def toc_files(root: str | os.PathLike = ".") -> list[str]:
-    """Return every document named in ``_toc.yml``, without file extension."""
-    import yaml
+    """Return every document named in ``_toc.yml``, without file extension, in the book's order.
 
-    with open(Path(root) / "_toc.yml", encoding="utf-8") as fh:
-        toc = yaml.safe_load(fh)
-    found: list[str] = []
+    The table of contents is read by jupyter-book's own parser
+    (``sphinx_external_toc``), so what is listed here is what the book builds.
+    """
+    from sphinx_external_toc.parsing import parse_toc_yaml
 
-    def walk(node):
-        if isinstance(node, dict):
-            for key in ("root", "file"):
-                if key in node:
-                    found.append(str(Path(node[key]).with_suffix("")))
-            for value in node.values():
-                if isinstance(value, (list, dict)):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return found
+    return list(parse_toc_yaml(Path(root) / "_toc.yml"))
 
 
 def chapter_notebooks(root: str | os.PathLike = ".") -> list[Path]:

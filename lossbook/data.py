@@ -1,6 +1,6 @@
 r"""The course's datasets, split the way the experiments need them.
 
-Every experiment of Part II trains on the first half of a generated dataset
+Every experiment of chapters 6 to 11 trains on the first half of a generated dataset
 and tests on the second half. The functions here return that split as a
 :class:`Split`: inputs as float32 arrays of shape ``(n, features)``, targets
 as float32 (regression) or integer class labels (classification), and a

@@ -25,7 +25,7 @@ row per example and one column per class. ``sparse_categorical_crossentropy``
 takes integer labels of shape ``(n,)`` or ``(n, 1)`` and ``y_pred`` of shape
 ``(n, K)``.
 
-The losses of Part III follow the same rules: ``pinball_loss``, ``poisson``,
+The losses of chapters 12 to 14 follow the same rules: ``pinball_loss``, ``poisson``,
 ``weighted_binary_crossentropy`` and ``binary_focal_crossentropy`` work
 elementwise, ``label_smoothed_categorical_crossentropy`` and
 ``categorical_focal_crossentropy`` take rows.
@@ -784,8 +784,7 @@ def binary_crossentropy(y_true, y_pred, *, from_logits=False, reduction="mean"):
     """
     y_true, y_pred, _ = _bce_inputs(y_true, y_pred, from_logits, reduction)
     if from_logits:
-        z = y_pred
-        values = np.maximum(z, 0.0) - z * y_true + np.log1p(np.exp(-np.abs(z)))
+        values = np.logaddexp(0.0, y_pred) - y_pred * y_true  # softplus(z) - y z, exact for any finite z
     else:
         values = -(
             special.xlogy(y_true, np.maximum(y_pred, EPSILON))
@@ -1503,7 +1502,7 @@ def categorical_hinge_grad(y_true, y_pred, *, reduction="mean"):
 
 
 # ---------------------------------------------------------------------------
-# Part III: quantiles, counts, uncertainty, imbalance and over-confidence
+# Chapters 12 to 14: quantiles, counts, uncertainty, imbalance and over-confidence
 # ---------------------------------------------------------------------------
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -1626,7 +1625,7 @@ def poisson(y_true, y_pred, *, reduction="mean"):
     the negative log-likelihood :math:`-\log P(y \mid \lambda)` of a Poisson
     count minus :math:`\log y!`, which does not depend on the prediction. It
     is smallest at :math:`\lambda = y`, where it equals :math:`y - y \log y`:
-    negative for :math:`y > e`, so unlike the losses of Part II its minimum is
+    negative for :math:`y > e`, so unlike the losses of chapters 6 to 9 its minimum is
     not 0.
 
     Parameters
@@ -1845,15 +1844,10 @@ def _weighted_bce_inputs(y_true, y_pred, pos_weight, neg_weight, from_logits, re
     return _bce_inputs(y_true, y_pred, from_logits, reduction, "weighted_binary_crossentropy")
 
 
-def _softplus(z):
-    """``log(1 + e^z)``, exact for any finite z."""
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
-
-
 def _bce_terms(y_true, y_pred, from_logits):
     """The two cross-entropy terms, :math:`-y \\log p` and :math:`-(1 - y) \\log(1 - p)`, floored or from logits."""
     if from_logits:
-        return y_true * _softplus(-y_pred), (1.0 - y_true) * _softplus(y_pred)
+        return y_true * np.logaddexp(0.0, -y_pred), (1.0 - y_true) * np.logaddexp(0.0, y_pred)  # softplus(-z), softplus(z)
     return (
         -special.xlogy(y_true, np.maximum(y_pred, EPSILON)),
         -special.xlogy(1.0 - y_true, np.maximum(1.0 - y_pred, EPSILON)),

@@ -1,6 +1,6 @@
 r"""Keras MLPs for the experiments, with the output head the loss needs.
 
-Every experiment of Part II trains the same kind of network: one hidden
+Every experiment of chapters 6 to 14 trains the same kind of network: one hidden
 layer of ReLU units with He-uniform initial weights, and an output layer
 whose activation and width depend on the problem, trained by SGD with
 learning rate 0.01 and momentum 0.9. A loss only makes sense together with
@@ -17,7 +17,7 @@ an output layer and a label format; :func:`head_for` holds that table:
   softmax units, one-hot rows, metric ``"accuracy"`` (argmax);
 - ``sparse_categorical_crossentropy``: K softmax units, class indices
   0 .. K-1, metric ``"accuracy"`` (argmax);
-- Part III: ``pinball_loss`` on one linear unit; ``poisson`` on one softplus
+- the losses of chapters 12 to 14: ``pinball_loss`` on one linear unit; ``poisson`` on one softplus
   unit (a rate, never negative) with counts as targets; ``gaussian_nll`` on
   two linear units (a mean and a log-variance; the metric ``"mse"`` reads the
   mean); ``weighted_binary_crossentropy`` and ``binary_focal_crossentropy``
@@ -560,7 +560,7 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
       labels are rejected.
     - ``sparse_categorical_crossentropy``: whole numbers 0 .. K-1, shape
       ``(n,)`` or ``(n, 1)``. One-hot rows are rejected.
-    - Part III: ``poisson`` needs counts (>= 0); the other losses take the
+    - the losses of chapters 12 to 14: ``poisson`` needs counts (>= 0); the other losses take the
       labels of the loss they extend (real targets for ``pinball_loss`` and
       ``gaussian_nll``, 0 / 1 for the weighted and focal binary
       cross-entropies, rows for the label-smoothed and the categorical

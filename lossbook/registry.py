@@ -129,7 +129,7 @@ _ROWS = (
          "score"),
     Loss("sparse_categorical_crossentropy", "sparse CCE", "SparseCategoricalCrossentropy", "multiclass", "softmax",
          "index", "index", "distribution", from_logits=True),
-    # Part III
+    # Chapters 12 to 14
     Loss("pinball_loss", "pinball", None, "regression", "linear", "real", "real", "real", lossbook_class="PinballLoss"),
     Loss("poisson", "Poisson", "Poisson", "regression", "softplus", "non-negative", "non-negative", "non-negative"),
     Loss("gaussian_nll", "Gaussian NLL", None, "regression", "linear", "real", "real", "mean-log-variance",

@@ -24,7 +24,7 @@ LAYERS = (
      "lossbook.exercises.model", "lossbook.exercises.sandbox"),
     # NumPy and SciPy work on the ground's checks and table; the Keras loader; seeds; histories.
     ("lossbook.losses", "lossbook.stats", "lossbook.optim", "lossbook.calibration", "lossbook.intervals",
-     "lossbook.resampling", "lossbook.distillation", "lossbook.seeds", "lossbook.history", "lossbook._keras",
+     "lossbook.resampling", "lossbook.distillation", "lossbook.embedding", "lossbook.seeds", "lossbook.history", "lossbook._keras",
      "lossbook.exercises.scoring", "lossbook.exercise_bank", "lossbook.exercise_bank.*"),
     ("lossbook.data", "lossbook.keras_losses", "lossbook.exercises.feedback"),
     ("lossbook.models", "lossbook.exercises"),

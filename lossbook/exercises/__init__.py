@@ -18,9 +18,10 @@ reduction, labels from the wrong set). An exception, a warning or an endless
 loop in the learner's code comes back as feedback: the check itself never
 fails, so a notebook run top to bottom never stops at it.
 
-The instructor's autograder (nbgrader) calls :func:`grade` in a hidden test
-cell. It runs the same cases and returns the points earned, in proportion to
-the cases that pass, as a ``float`` that nbgrader reads as partial credit.
+Each exercise's hidden grade cell calls :func:`grade`, for instructors who
+autograde with nbgrader. It runs the same cases and returns the points earned,
+in proportion to the cases that pass, as a ``float`` that nbgrader reads as
+partial credit.
 
 The exercises themselves live in :mod:`lossbook.exercise_bank`, one module
 per chapter, each with a list ``EXERCISES`` of :class:`Exercise` objects.
@@ -29,10 +30,13 @@ case is what that solution returns, unless the case pins it. It also holds the
 text of its cells in the chapter, which ``python -m coursetools.exercises
 write`` lays out from it.
 
-The package has three modules: :mod:`~lossbook.exercises.model` (what an
+The package has four modules: :mod:`~lossbook.exercises.model` (what an
 exercise is, and the registry), :mod:`~lossbook.exercises.sandbox` (running
-the learner's function) and :mod:`~lossbook.exercises.feedback` (what the
-notebook calls); this module re-exports their public names.
+the learner's function with a time limit, in this process: it isolates
+nothing), :mod:`~lossbook.exercises.scoring` (comparing values and naming
+the mistake, which the course's grader uses too) and
+:mod:`~lossbook.exercises.feedback` (what the notebook calls); this module
+re-exports the public names that chapters and learners call.
 
 Setting the environment variable ``LOSSBOOK_SOLUTIONS=off`` (for example on a
 course's JupyterHub) makes :func:`solution` decline to print solutions; one

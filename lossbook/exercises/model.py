@@ -143,6 +143,10 @@ class Exercise:
         committed to one.
     lead : str, optional
         Code placed before ``exercises.check(...)`` in the check cell.
+    parameters : tuple of str, optional
+        The names of the function's parameters, as feedback shows them in a
+        call (``f(y_true=..., y_pred=...)``); by default those of the
+        reference solution, which the student build does not carry.
     common : tuple of str, optional
         Names from :data:`COMMON_MISTAKES` to diagnose, before ``mistakes``
         (see :func:`common_mistakes`); their hints are written once, there.
@@ -437,8 +441,6 @@ def encode(value):
     >>> decode(encode((1, np.array([0.5, 2.0]))))
     (1, array([0.5, 2. ]))
     """
-    import numpy as np
-
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, np.integer)):
@@ -458,8 +460,6 @@ def encode(value):
 
 def decode(value, depth: int = 0):
     """The value :func:`encode` (or the grading sandbox's harness) wrote; anything unexpected becomes :class:`Opaque`."""
-    import numpy as np
-
     if depth > 20:
         return Opaque("nesting", "(nested too deeply)")
     if value is None or type(value) in (bool, int, float, str):
