@@ -101,7 +101,7 @@ import typing
 
 import numpy as np
 
-from lossbook import models as _models
+from lossbook import _heads
 from lossbook import seeds as _seeds
 from lossbook import training as _training
 from lossbook._keras import load as _load_keras
@@ -282,7 +282,7 @@ class _Config:
     stays unique).
     """
 
-    head: _models.Head
+    head: _heads.Head
     loss: object  # the loss's name, or id() of a Keras loss object
     replicas: int
     inputs: int
@@ -663,7 +663,7 @@ def _halves(split, loss, *, outputs, replicas, real):
         )
     halves = []
     for one in splits:
-        arrays = _models.split_arrays(one, loss, outputs=outputs, holder="network")
+        arrays = _heads.split_arrays(one, loss, outputs=outputs, holder="network")
         halves.append([(np.asarray(x, dtype=real), np.asarray(y, dtype=real)) for x, y in arrays.values()])
     if len({tuple(a.shape for half in h for a in half) for h in halves}) > 1:
         raise ValueError("the splits of the replicas must all have the same shapes; got splits of different sizes.")
@@ -699,7 +699,7 @@ def _starting_point(config, seeds, weights, orders, epochs):
 def _prepare(loss, split, *, hidden, epochs, replicas, seed, seeds, n_classes, batch_size, learning_rate, momentum,
              weights, orders, dtype):
     """Check :func:`fit`'s arguments; return the loop's configuration and the arrays it starts from."""
-    head = _models.head_for(loss)
+    head = _heads.head_for(loss)
     _check_int(replicas, "replicas", low=1, example=30)
     _check_int(hidden, "hidden", low=1, example=25)
     _check_int(epochs, "epochs", low=1, example=100)
@@ -707,7 +707,7 @@ def _prepare(loss, split, *, hidden, epochs, replicas, seed, seeds, n_classes, b
     rates = _check_rates(learning_rate, replicas)
     _check_rate(momentum, "momentum", high=1, example=0.9)
     real = _check_dtype(dtype)
-    outputs = _models.output_units(head, n_classes)
+    outputs = _heads.output_units(head, n_classes)
     halves, per_replica = _halves(split, loss, outputs=outputs, replicas=replicas, real=real)
     (x, y), (x_test, y_test) = halves[0]
     seeds = _replica_seeds(seed, seeds, replicas)
@@ -745,7 +745,7 @@ def _run(config: _Config, start: _Start, loss, *, show: bool) -> ReplicaHistory:
     import tensorflow as tf
 
     head = config.head
-    metric_name, metric_fn = _models.metric_function(head, head.activation)
+    metric_name, metric_fn = _heads.metric_function(head, head.activation)
     kernels = _Kernels(keras.activations.get(head.activation), _keras_loss(loss, head, keras), metric_fn)
     run = _runner(config, kernels)
     epochs = start.orders.shape[1]

@@ -45,6 +45,8 @@ from lossbook._validation import check_int as _check_int
 from lossbook._validation import check_rate as _check_rate
 
 __all__ = [
+    "BORDERLINE_SE",
+    "N_PATTERNS",
     "SignFlip",
     "SignFlipTable",
     "Verdict",

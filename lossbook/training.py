@@ -55,7 +55,7 @@ import math
 
 import numpy as np
 
-from lossbook import models as _models
+from lossbook import _heads
 from lossbook import seeds as _seeds
 from lossbook._keras import load as _load_keras
 from lossbook._validation import check_int as _check_int
@@ -83,7 +83,7 @@ def _check_model(model):
 
 def _check_split(model, split):
     """Inputs and targets must fit the model; return float32 inputs and Keras-ready targets."""
-    arrays = _models.split_arrays(split, model.loss, outputs=model.output_shape[-1])
+    arrays = _heads.split_arrays(split, model.loss, outputs=model.output_shape[-1])
     width = model.input_shape[-1]
     if split.n_features != width:
         raise ValueError(

@@ -27,8 +27,9 @@ LAYERS = (
      "lossbook.resampling", "lossbook.distillation", "lossbook.embedding", "lossbook.seeds", "lossbook.history", "lossbook._keras",
      "lossbook.exercises.scoring", "lossbook.exercise_bank", "lossbook.exercise_bank.*"),
     ("lossbook.data", "lossbook.keras_losses", "lossbook.exercises.feedback"),
-    ("lossbook.models", "lossbook.exercises"),
-    ("lossbook.training", "lossbook.plotting"),
+    ("lossbook._heads", "lossbook.exercises"),
+    ("lossbook.models", "lossbook.training"),
+    ("lossbook.plotting",),
     ("lossbook.replicas",),
     ("lossbook.nested", "lossbook.robust"),
     ("lossbook._setup",),
@@ -171,7 +172,7 @@ def test_the_checks_see_a_private_import_an_arrow_up_and_a_circle(monkeypatch, t
     monkeypatch.setitem(globals(), "MODULES", {"lossbook.registry": low, "lossbook.replicas": high})
     assert private_crossings("lossbook.replicas") == ["lossbook.replicas:1 takes lossbook.registry._ROWS"]
     assert imports("lossbook.replicas") == [(1, "lossbook.registry", "_ROWS"), (2, "lossbook.registry", None)]
-    assert upward_arrows("lossbook.registry") == ["lossbook.registry:2 imports lossbook.replicas (layer 5) from layer 0"]
+    assert upward_arrows("lossbook.registry") == ["lossbook.registry:2 imports lossbook.replicas (layer 6) from layer 0"]
     assert circles() == [["lossbook.registry", "lossbook.replicas"]]
 
 

@@ -9,7 +9,7 @@ lossbook.setup(seed=0, keras=True)
 
 import keras  # noqa: E402
 
-from lossbook import keras_losses, data, losses, models, registry, replicas, training  # noqa: E402
+from lossbook import _heads, keras_losses, data, losses, models, registry, replicas, training  # noqa: E402
 
 
 def test_every_row_has_its_numpy_loss_keras_class_and_a_rule():
@@ -91,7 +91,7 @@ def test_one_row_makes_a_loss_known_to_models_replicas_and_the_rule(focal):
     head = models.head_for(focal.name)
     assert (head.task, head.activation, head.labels) == ("binary", "sigmoid", "binary")
     assert models.head_for(keras.losses.BinaryFocalCrossentropy()).loss == focal.name
-    assert models.metric_function(head, head.activation)[0] == "accuracy"
+    assert _heads.metric_function(head, head.activation)[0] == "accuracy"
 
     circles = data.circles()
     model = models.build(focal.name, n_inputs=2, hidden=8, seed=0)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import lossbook
-from lossbook import losses, models, registry
+from lossbook import _heads, losses, models, registry
 from lossbook._validation import TARGET_KINDS, check_scalar, check_targets
 
 
@@ -190,7 +190,7 @@ def test_numpy_losses_and_keras_training_reject_bad_labels_with_the_same_words(c
 
 def test_training_names_the_split_in_front_of_the_same_words():
     numpy_message = _message(losses.binary_crossentropy, [0, -1, 1], [0.2, 0.3, 0.9])
-    training_message = _message(models.check_targets, "binary_crossentropy", np.array([0, -1, 1]), outputs=1, name="y_train")
+    training_message = _message(_heads.check_targets, "binary_crossentropy", np.array([0, -1, 1]), outputs=1, name="y_train")
     assert training_message.startswith(f"y_train: {numpy_message}")
     assert "loss='hinge' on a tanh output" in training_message.removeprefix(f"y_train: {numpy_message}")
 
