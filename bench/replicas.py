@@ -98,7 +98,7 @@ def _split(task, loss):
     """The canonical split of a task, its labels in the format the loss expects (counts need positive targets)."""
     from lossbook import data, registry
 
-    if registry.LOSSES[loss].labels == "non-negative":
+    if registry.LOSSES[loss].targets == "non-negative":
         return data.positive_skewed_regression()
     return data.for_loss(data.canonical(task), loss)
 

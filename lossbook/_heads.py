@@ -58,6 +58,10 @@ class Head:
     outputs : int
         Output units per target: 1, or 2 for a mean and a log-variance
         (``gaussian_nll``). Not shown in the repr.
+    row : lossbook.registry.Loss or None
+        The loss's row of :data:`lossbook.registry.LOSSES`, as :func:`head_for`
+        found it, so that what follows reads it instead of looking the name up
+        again. Not shown in the repr, not compared.
     """
 
     loss: str
@@ -66,6 +70,7 @@ class Head:
     labels: str
     from_logits: bool = False
     outputs: int = dataclasses.field(default=1, repr=False)
+    row: _registry.Loss | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 #: Loss names :func:`head_for` knows, in the order the course meets them.
@@ -81,7 +86,10 @@ def head_for(loss) -> Head:
         A Keras loss name (``"mse"``, ``"binary_crossentropy"``, ...; see
         :data:`LOSS_NAMES`, plus the aliases ``"mse"``, ``"mae"``, ``"msle"``
         and ``"kld"``) or a loss object such as ``keras.losses.Huber(delta=0.5)``.
-        A loss object made with ``from_logits=True`` gets a linear output.
+        A loss object made with ``from_logits=True`` gets a linear output. A
+        :class:`Head` comes back as it is: a loss is resolved once per call
+        of :func:`lossbook.models.build`, :func:`lossbook.training.fit` or
+        :func:`lossbook.replicas.fit`, and the head is passed on.
 
     Returns
     -------
@@ -101,6 +109,8 @@ def head_for(loss) -> Head:
     >>> models.head_for("kld").loss
     'kl_divergence'
     """
+    if isinstance(loss, Head):  # resolved already
+        return loss
     from_logits = False
     if isinstance(loss, str):
         row = _registry.lookup(loss)
@@ -115,7 +125,7 @@ def head_for(loss) -> Head:
                 "with mlp() and compile it yourself."
             )
     activation = "linear" if from_logits else row.activation
-    return Head(row.name, row.task, activation, row.labels, from_logits, outputs=row.outputs)
+    return Head(row.name, row.task, activation, row.targets, from_logits, outputs=row.outputs, row=row)
 
 
 def sign_accuracy(y_true, y_pred):
@@ -340,7 +350,7 @@ def check_targets(loss, y, *, outputs, name="y", holder="model"):
     if head is not None:
         n_classes = outputs if head.task == "multiclass" else None
         try:
-            check_labels(loss, y, n_classes=n_classes)
+            check_labels(head, y, n_classes=n_classes)
         except ValueError as err:
             raise ValueError(f"{name}: {err}") from None
     if head is None or head.labels != "index":

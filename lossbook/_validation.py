@@ -21,6 +21,8 @@ import numbers
 
 import numpy as np
 
+from lossbook.registry import TARGET_FORMATS
+
 __all__ = [
     "COUNTS_HINT",
     "REDUCTIONS",
@@ -55,9 +57,9 @@ REDUCTIONS = ("mean", "sum", "none")
 #: are not distributions at all (logits, unnormalised scores, typos).
 ROW_SUM_ATOL = 1e-5
 
-#: The target formats :func:`check_targets` knows: the ``labels`` and ``y_true``
-#: values of :data:`lossbook.registry.LOSSES`.
-TARGET_KINDS = ("real", "non-negative", "binary", "signed", "one-hot", "distribution", "index")
+#: The target formats :func:`check_targets` knows: :data:`lossbook.registry.TARGET_FORMATS`, the ``targets``
+#: and ``y_true`` values of :data:`lossbook.registry.LOSSES`.
+TARGET_KINDS = TARGET_FORMATS
 
 
 def _at(name, index):

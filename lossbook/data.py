@@ -541,7 +541,7 @@ def for_loss(split: Split, loss: str) -> Split:
     >>> data.for_loss(data.blobs(), "kld").y_train.shape
     (500, 3)
     """
-    labels = _registry.lookup(loss).labels
+    labels = _registry.lookup(loss).targets
     if labels == "signed":
         return split.map_targets(to_signed)
     if labels == "one-hot":

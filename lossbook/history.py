@@ -247,4 +247,4 @@ class ReplicaHistory(_Figures):
         outputs = self.logits(x)
         if row.activation == "softplus":  # a rate: score the prediction, not its logit
             outputs = np.logaddexp(0.0, outputs)
-        return _registry.score_logits(row.task, row.labels, outputs, y)
+        return _registry.score_logits(row.task, row.targets, outputs, y)

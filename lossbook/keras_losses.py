@@ -151,14 +151,15 @@ class WeightedBinaryCrossentropy(_Wrapper):
         self.from_logits = from_logits  # read by lossbook.models.head_for, as for Keras' own classes
 
 
-def for_row(name: str):
-    """The Keras loss object of a row of :data:`lossbook.registry.LOSSES`, by name or alias.
+def for_row(row):
+    """The Keras loss object of a row of :data:`lossbook.registry.LOSSES`, given as the row or by name or alias.
 
     Keras' own class with the row's ``keras_options`` (e.g.
     ``CategoricalCrossentropy(label_smoothing=0.1)``), or lossbook's class for
     a loss Keras does not have.
     """
-    row = _registry.lookup(name)
+    if not isinstance(row, _registry.Loss):
+        row = _registry.lookup(row)
     if row.keras_class is not None:
         return getattr(keras.losses, row.keras_class)(**dict(row.keras_options))
     return globals()[row.lossbook_class](**dict(row.keras_options))

@@ -2407,7 +2407,7 @@ class LossInfo:
 def _info(row) -> LossInfo:
     loss = globals()[row.name]
     return LossInfo(row.name, loss, globals()[f"{row.name}_grad"], row.task, row.y_true, row.y_pred, row.activation,
-                    row.from_logits)
+                    row.accepts_logits)
 
 
 #: Every loss of this module by name, in the order the course introduces them

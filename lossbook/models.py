@@ -235,18 +235,21 @@ def compile_for(model, loss, *, metrics=None, learning_rate: float = 0.01, momen
     >>> model.loss, round(float(model.optimizer.learning_rate), 4), models.output_activation(model)
     ('hinge', 0.01, 'tanh')
     """
-    head = head_for(loss)
+    return _compile(model, loss, head_for(loss), metrics=metrics, learning_rate=learning_rate, momentum=momentum)
+
+
+def _compile(model, loss, head, *, metrics, learning_rate, momentum):
+    """:func:`compile_for` with the loss's head resolved already."""
     _check_rate(learning_rate, "learning_rate", example=0.01)
     _check_rate(momentum, "momentum", high=1, example=0.9)
     keras = _keras()
     if metrics is None:
         metrics = [_default_metric(head, output_activation(model))]
     if isinstance(loss, str):
-        row = _registry.LOSSES[head.loss]
-        if row.keras_class is None or row.keras_options:  # not a name Keras knows with these settings
+        if head.row.keras_class is None or head.row.keras_options:  # not a name Keras knows with these settings
             from lossbook import keras_losses
 
-            loss = keras_losses.for_row(head.loss)
+            loss = keras_losses.for_row(head.row)
         else:
             loss = head.loss
     model.compile(
@@ -314,12 +317,7 @@ def build(
     head = head_for(loss)
     outputs = _heads.output_units(head, n_classes)
     model = mlp(n_inputs, hidden=hidden, outputs=outputs, activation=head.activation, seed=seed)
-    return compile_for(model, loss, learning_rate=learning_rate, momentum=momentum)
-
-
-# ---------------------------------------------------------------------------
-# Label formats
-# ---------------------------------------------------------------------------
+    return _compile(model, loss, head, metrics=None, learning_rate=learning_rate, momentum=momentum)
 
 
 #: Names that moved to another module, and where they live now.

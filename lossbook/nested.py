@@ -246,7 +246,7 @@ def fit(loss: str, datasets, rates, *, seeds=None, schedule: str = "constant", f
     metric = runs.metrics[0]
     shape = (k, d)
     outputs = runs.logits(np.stack([sp.x_test for sp in splits] * k))  # each network on its own test half
-    test = np.array([_registry.score_logits(task, row.labels, outputs[r][None], splits[r % d].y_test)[0]
+    test = np.array([_registry.score_logits(task, row.targets, outputs[r][None], splits[r % d].y_test)[0]
                      for r in range(k * d)])
     finite = np.all([np.isfinite(w).reshape(k * d, -1).all(axis=1) for w in runs.weights], axis=0)
     if schedule == "step":

@@ -21,7 +21,7 @@ Examples
 >>> from lossbook import registry
 >>> registry.lookup("kld").name
 'kl_divergence'
->>> registry.LOSSES["hinge"].activation, registry.LOSSES["hinge"].labels
+>>> registry.LOSSES["hinge"].activation, registry.LOSSES["hinge"].targets
 ('tanh', 'signed')
 >>> registry.decision_rule("binary", "sigmoid", "binary")
 Rule(metric='accuracy', decision='threshold', threshold=0.5)
@@ -30,15 +30,20 @@ Rule(metric='accuracy', decision='threshold', threshold=0.5)
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 
 __all__ = ["Loss", "LOSSES", "lookup", "by_class", "Rule", "decision_rule", "decide", "score_logits", "Experiment",
-           "EXPERIMENTS", "TASKS", "LABEL_FORMATS", "Claim", "CLAIMS", "MARGINS"]
+           "EXPERIMENTS", "TASKS", "TARGET_FORMATS", "LABEL_FORMATS", "Claim", "CLAIMS", "MARGINS"]
 
 #: The three kinds of problem the course trains.
 TASKS = ("regression", "binary", "multiclass")
-#: Label formats of the Keras models: any real number, 0 / 1, -1 / +1, one-hot rows, class indices, counts (>= 0).
+#: The course's one vocabulary of target formats: any real number, counts (>= 0), 0 / 1, -1 / +1, one-hot
+#: rows, rows of probabilities, class indices. ``lossbook._validation.check_targets`` knows each of them.
+TARGET_FORMATS = ("real", "non-negative", "binary", "signed", "one-hot", "distribution", "index")
+#: The formats a Keras model of the course trains on (a Loss's ``targets``): all of :data:`TARGET_FORMATS`
+#: but rows of probabilities.
 LABEL_FORMATS = ("real", "binary", "signed", "one-hot", "index", "non-negative")
 
 
@@ -59,13 +64,18 @@ class Loss:
     task : {"regression", "binary", "multiclass"}
     activation : {"linear", "sigmoid", "tanh", "softmax", "softplus"}
         Activation of the output layer of the course's model for this loss.
-    labels : {"real", "binary", "signed", "one-hot", "index", "non-negative"}
+    targets : {"real", "binary", "signed", "one-hot", "index", "non-negative"}
         The targets the Keras model is trained on (:data:`LABEL_FORMATS`).
+        Called ``labels`` before, which still answers, with a warning.
     y_true, y_pred : str
         The values the NumPy version accepts by default (see
-        :class:`lossbook.losses.LossInfo`).
-    from_logits : bool
-        Whether the NumPy version accepts ``from_logits=True``.
+        :class:`lossbook.losses.LossInfo`); ``y_true`` is one of
+        :data:`TARGET_FORMATS`.
+    accepts_logits : bool
+        Whether the NumPy version accepts ``from_logits=True``. Called
+        ``from_logits`` before (which a :class:`lossbook.models.Head` uses for
+        a loss object built with ``from_logits=True``); that name still
+        answers, with a warning.
     aliases : tuple of str
         Other names Keras accepts for the loss, e.g. ``("mse",)``.
     keras_options : tuple of (str, value) pairs
@@ -84,10 +94,10 @@ class Loss:
     keras_class: str | None
     task: str
     activation: str
-    labels: str
+    targets: str
     y_true: str
     y_pred: str
-    from_logits: bool = False
+    accepts_logits: bool = False
     aliases: tuple[str, ...] = ()
     keras_options: tuple[tuple[str, object], ...] = ()
     lossbook_class: str | None = None
@@ -96,13 +106,27 @@ class Loss:
     def __post_init__(self):
         if self.task not in TASKS:
             raise ValueError(f"Loss {self.name!r}: `task` must be one of {TASKS}; got {self.task!r}.")
-        if self.labels not in LABEL_FORMATS:
-            raise ValueError(f"Loss {self.name!r}: `labels` must be one of {LABEL_FORMATS}; got {self.labels!r}.")
+        if self.targets not in LABEL_FORMATS:
+            raise ValueError(f"Loss {self.name!r}: `targets` must be one of {LABEL_FORMATS}; got {self.targets!r}.")
+        if self.y_true not in TARGET_FORMATS:
+            raise ValueError(f"Loss {self.name!r}: `y_true` must be one of {TARGET_FORMATS}; got {self.y_true!r}.")
         if (self.keras_class is None) == (self.lossbook_class is None):
             raise ValueError(
                 f"Loss {self.name!r}: give exactly one of `keras_class` (a class of keras.losses) and "
                 "`lossbook_class` (lossbook's own Keras class, for a loss Keras does not have)."
             )
+
+    @property
+    def labels(self) -> str:
+        """The old name of :attr:`targets`."""
+        warnings.warn("registry.Loss.labels is now Loss.targets.", DeprecationWarning, stacklevel=2)
+        return self.targets
+
+    @property
+    def from_logits(self) -> bool:
+        """The old name of :attr:`accepts_logits`."""
+        warnings.warn("registry.Loss.from_logits is now Loss.accepts_logits.", DeprecationWarning, stacklevel=2)
+        return self.accepts_logits
 
     @property
     def class_name(self) -> str:
@@ -118,30 +142,30 @@ _ROWS = (
     Loss("huber", "Huber", "Huber", "regression", "linear", "real", "real", "real"),
     Loss("log_cosh", "log-cosh", "LogCosh", "regression", "linear", "real", "real", "real"),
     Loss("binary_crossentropy", "BCE", "BinaryCrossentropy", "binary", "sigmoid", "binary", "binary", "probability",
-         from_logits=True),
+         accepts_logits=True),
     Loss("hinge", "hinge", "Hinge", "binary", "tanh", "signed", "signed", "score"),
     Loss("squared_hinge", "squared hinge", "SquaredHinge", "binary", "tanh", "signed", "signed", "score"),
     Loss("categorical_crossentropy", "CCE", "CategoricalCrossentropy", "multiclass", "softmax", "one-hot", "one-hot",
-         "distribution", from_logits=True),
+         "distribution", accepts_logits=True),
     Loss("kl_divergence", "KL", "KLDivergence", "multiclass", "softmax", "one-hot", "distribution", "distribution",
          aliases=("kld",)),
     Loss("categorical_hinge", "categorical hinge", "CategoricalHinge", "multiclass", "softmax", "one-hot", "one-hot",
          "score"),
     Loss("sparse_categorical_crossentropy", "sparse CCE", "SparseCategoricalCrossentropy", "multiclass", "softmax",
-         "index", "index", "distribution", from_logits=True),
+         "index", "index", "distribution", accepts_logits=True),
     # Chapters 12 to 14
     Loss("pinball_loss", "pinball", None, "regression", "linear", "real", "real", "real", lossbook_class="PinballLoss"),
     Loss("poisson", "Poisson", "Poisson", "regression", "softplus", "non-negative", "non-negative", "non-negative"),
     Loss("gaussian_nll", "Gaussian NLL", None, "regression", "linear", "real", "real", "mean-log-variance",
          lossbook_class="GaussianNLL", outputs=2),
     Loss("weighted_binary_crossentropy", "weighted BCE", None, "binary", "sigmoid", "binary", "binary", "probability",
-         from_logits=True, lossbook_class="WeightedBinaryCrossentropy"),
+         accepts_logits=True, lossbook_class="WeightedBinaryCrossentropy"),
     Loss("binary_focal_crossentropy", "focal", "BinaryFocalCrossentropy", "binary", "sigmoid", "binary", "binary",
-         "probability", from_logits=True),
+         "probability", accepts_logits=True),
     Loss("label_smoothed_categorical_crossentropy", "smoothed CCE", "CategoricalCrossentropy", "multiclass", "softmax",
-         "one-hot", "one-hot", "distribution", from_logits=True, keras_options=(("label_smoothing", 0.1),)),
+         "one-hot", "one-hot", "distribution", accepts_logits=True, keras_options=(("label_smoothing", 0.1),)),
     Loss("categorical_focal_crossentropy", "categorical focal", "CategoricalFocalCrossentropy", "multiclass", "softmax",
-         "one-hot", "one-hot", "distribution", from_logits=True),
+         "one-hot", "one-hot", "distribution", accepts_logits=True),
 )
 
 #: Every loss of the course by Keras name, in the order the course meets them.

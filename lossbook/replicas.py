@@ -246,7 +246,7 @@ def _keras_loss(loss, head, keras):
     if isinstance(loss, str):
         from lossbook import keras_losses
 
-        loss = keras_losses.for_row(head.loss)
+        loss = keras_losses.for_row(head.row)
     return loss.call
 
 
@@ -708,7 +708,7 @@ def _prepare(loss, split, *, hidden, epochs, replicas, seed, seeds, n_classes, b
     _check_rate(momentum, "momentum", high=1, example=0.9)
     real = _check_dtype(dtype)
     outputs = _heads.output_units(head, n_classes)
-    halves, per_replica = _halves(split, loss, outputs=outputs, replicas=replicas, real=real)
+    halves, per_replica = _halves(split, head, outputs=outputs, replicas=replicas, real=real)
     (x, y), (x_test, y_test) = halves[0]
     seeds = _replica_seeds(seed, seeds, replicas)
     config = _Config(

@@ -20,14 +20,16 @@ PACKAGES = ("lossbook", "coursetools")
 #: lossbook's layers, from the ground up: a module imports only modules of the layers below its own.
 LAYERS = (
     # Ground: NumPy alone.
-    ("lossbook._validation", "lossbook.registry", "lossbook.environment",
-     "lossbook.exercises.model", "lossbook.exercises.sandbox"),
-    # NumPy and SciPy work on the ground's checks and table; the Keras loader; seeds; histories.
+    ("lossbook.registry", "lossbook.environment", "lossbook.exercises.model", "lossbook.exercises.sandbox"),
+    # The checks (with the registry's vocabulary of target formats), the Keras loader, the exercises' data.
+    ("lossbook._validation", "lossbook._keras", "lossbook.exercises.scoring", "lossbook.exercise_bank",
+     "lossbook.exercise_bank.*"),
+    # NumPy and SciPy work on the checks and the table; seeds; histories.
     ("lossbook.losses", "lossbook.stats", "lossbook.optim", "lossbook.calibration", "lossbook.intervals",
-     "lossbook.resampling", "lossbook.distillation", "lossbook.embedding", "lossbook.seeds", "lossbook.history", "lossbook._keras",
-     "lossbook.exercises.scoring", "lossbook.exercise_bank", "lossbook.exercise_bank.*"),
-    ("lossbook.data", "lossbook.keras_losses", "lossbook.exercises.feedback"),
-    ("lossbook._heads", "lossbook.exercises"),
+     "lossbook.resampling", "lossbook.distillation", "lossbook.embedding", "lossbook.seeds", "lossbook.history",
+     "lossbook.exercises.feedback"),
+    ("lossbook.data", "lossbook.keras_losses", "lossbook.exercises"),
+    ("lossbook._heads",),
     ("lossbook.models", "lossbook.training"),
     ("lossbook.plotting",),
     ("lossbook.replicas",),
@@ -172,7 +174,7 @@ def test_the_checks_see_a_private_import_an_arrow_up_and_a_circle(monkeypatch, t
     monkeypatch.setitem(globals(), "MODULES", {"lossbook.registry": low, "lossbook.replicas": high})
     assert private_crossings("lossbook.replicas") == ["lossbook.replicas:1 takes lossbook.registry._ROWS"]
     assert imports("lossbook.replicas") == [(1, "lossbook.registry", "_ROWS"), (2, "lossbook.registry", None)]
-    assert upward_arrows("lossbook.registry") == ["lossbook.registry:2 imports lossbook.replicas (layer 6) from layer 0"]
+    assert upward_arrows("lossbook.registry") == ["lossbook.registry:2 imports lossbook.replicas (layer 7) from layer 0"]
     assert circles() == [["lossbook.registry", "lossbook.replicas"]]
 
 

@@ -109,6 +109,15 @@ def test_the_streams_keep_their_old_address_for_one_release_with_a_warning():
         models.nothing  # noqa: B018
 
 
+@pytest.mark.parametrize("name", ["metric_function", "output_units", "check_targets"])
+def test_the_plumbing_that_left_models_still_answers_there_with_a_warning(name):
+    from lossbook import _heads
+
+    with pytest.warns(DeprecationWarning, match=f"lossbook.models.{name} is lossbook's own plumbing now"):
+        assert getattr(models, name) is getattr(_heads, name)
+    assert name not in models.__all__
+
+
 def test_same_seed_same_weights_other_seed_other_weights():
     first = models.mlp(2, hidden=50, seed=7).get_weights()
     again = models.mlp(2, hidden=50, seed=7).get_weights()

@@ -23,7 +23,7 @@ def test_every_row_has_its_numpy_loss_keras_class_and_a_rule():
         else:
             assert type(loss_object) is getattr(keras.losses, row.keras_class)
         head = models.head_for(loss_object)
-        assert (head.task, head.activation, head.labels) == (row.task, row.activation, row.labels)
+        assert (head.task, head.activation, head.labels) == (row.task, row.activation, row.targets)
         if not row.keras_options:  # label smoothing is an option of Keras' CategoricalCrossentropy
             assert head.loss == name
         if row.keras_class is not None and not row.keras_options:
@@ -31,7 +31,7 @@ def test_every_row_has_its_numpy_loss_keras_class_and_a_rule():
         assert models.head_for(name).activation == row.activation
         for alias in row.aliases:
             assert registry.lookup(alias) is row
-        rule = registry.decision_rule(row.task, row.activation, row.labels)
+        rule = registry.decision_rule(row.task, row.activation, row.targets)
         assert rule.metric == ("mse" if row.task == "regression" else "accuracy")
 
 
@@ -59,8 +59,10 @@ def test_decision_rule(task, activation, labels, expected):
 def test_a_bad_row_is_refused():
     with pytest.raises(ValueError, match="`task` must be one of"):
         registry.Loss("x", "x", "X", "ranking", "linear", "real", "real", "real")
-    with pytest.raises(ValueError, match="`labels` must be one of"):
+    with pytest.raises(ValueError, match="`targets` must be one of"):
         registry.Loss("x", "x", "X", "binary", "sigmoid", "0/1", "binary", "probability")
+    with pytest.raises(ValueError, match="`y_true` must be one of"):
+        registry.Loss("x", "x", "X", "binary", "sigmoid", "binary", "0/1", "probability")
     with pytest.raises(ValueError, match="give exactly one of `keras_class`"):
         registry.Loss("x", "x", None, "binary", "sigmoid", "binary", "binary", "probability")
     with pytest.raises(ValueError, match="give exactly one of `keras_class`"):
@@ -137,3 +139,27 @@ def test_claims_name_losses_of_one_task_with_a_margin():
         assert labels[claim.a] == labels[claim.b] and claim.kind in ("better", "equal")
         assert registry.MARGINS[labels[claim.a]] > 0
     assert registry.CLAIMS[0].name == "MSE > MAE" and registry.CLAIMS[-1].name == "CCE = KL"
+
+
+def test_the_renamed_fields_of_a_loss_answer_at_their_old_names_with_a_warning():
+    row = registry.LOSSES["binary_crossentropy"]
+    with pytest.warns(DeprecationWarning, match="Loss.labels is now Loss.targets"):
+        assert row.labels == row.targets == "binary"
+    with pytest.warns(DeprecationWarning, match="Loss.from_logits is now Loss.accepts_logits"):
+        assert row.from_logits is row.accepts_logits is True
+    assert set(registry.LABEL_FORMATS) < set(registry.TARGET_FORMATS)
+    assert {row.y_true for row in registry.LOSSES.values()} <= set(registry.TARGET_FORMATS)
+
+
+def test_replicas_fit_and_models_build_look_a_loss_name_up_once(monkeypatch):
+    calls = []
+    lookup, by_class = registry.lookup, registry.by_class
+    monkeypatch.setattr(registry, "lookup", lambda name: calls.append(name) or lookup(name))
+    monkeypatch.setattr(registry, "by_class", lambda name: calls.append(name) or by_class(name))
+    split = data.Split(np.zeros((8, 2), np.float32), np.zeros(8, np.float32), np.zeros((4, 2), np.float32),
+                       np.zeros(4, np.float32))
+    replicas.fit("mse", split, hidden=2, epochs=1, replicas=1, batch_size=4)
+    assert calls == ["mse"]
+    calls.clear()
+    models.build("kld", n_inputs=2, hidden=2, n_classes=3)
+    assert calls == ["kld"]
