@@ -571,11 +571,19 @@ def _axe_script() -> str:
     return (Path(axe.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 
 
+#: What axe-core checks: WCAG 2.0 and 2.1, levels A and AA, and its best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+#: The rules whose result can depend on the colour scheme: a second scheme changes colours and nothing else.
+AXE_COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+
+
 def _axe_violations(browser, url, schemes=("light", "dark")) -> dict[str, list[dict]]:
     """axe-core's WCAG A and AA violations (and best practices) on the page at ``url``, per colour scheme.
 
     The page loads once; the theme follows the reader's colour scheme, so the
     second scheme is the same page switched as a reader's system would switch it.
+    Every rule runs in the first scheme; the others re-run the rules that read
+    colours (:data:`AXE_COLOUR_RULES`), since only colours change.
     """
     page = browser.new_page()
     found = {}
@@ -589,13 +597,11 @@ def _axe_violations(browser, url, schemes=("light", "dark")) -> dict[str, list[d
         # The theme fades colours when the scheme changes; measure the settled colours.
         page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
         page.evaluate(_axe_script())
-        for scheme in schemes:
+        for number, scheme in enumerate(schemes):
             page.emulate_media(color_scheme=scheme)
             page.wait_for_function(f"document.documentElement.dataset.theme === '{scheme}'", timeout=30_000)
-            result = page.evaluate(
-                "() => axe.run(document, {runOnly: {type: 'tag', values: "
-                "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
-            )
+            run_only = {"type": "tag", "values": AXE_TAGS} if number == 0 else {"type": "rule", "values": AXE_COLOUR_RULES}
+            result = page.evaluate("(runOnly) => axe.run(document, {runOnly, resultTypes: ['violations']})", run_only)
             found[scheme] = [
                 {"id": v["id"], "impact": v["impact"], "nodes": [" ".join(map(str, n["target"])) for n in v["nodes"]][:3]}
                 for v in result["violations"]
@@ -625,3 +631,24 @@ def test_the_accessibility_check_sees_a_violation(browser, base_url, site, tmp_p
     finally:
         bad.unlink()
     assert {"color-contrast", "image-alt"} <= found, found
+
+
+def test_the_dark_scheme_check_sees_a_contrast_only_the_dark_scheme_has(browser, base_url, site):
+    """Text that is faint in the dark scheme alone is found by the second pass, which re-runs the colour rules."""
+    probe = site / "axe-dark-probe.html"
+    probe.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>probe</title>'
+        "<style>p { color: #000; background: #fff } "
+        "@media (prefers-color-scheme: dark) { p { color: #333; background: #000 } }</style>"
+        "<script>const m = matchMedia('(prefers-color-scheme: dark)');"
+        "const set = () => { document.documentElement.dataset.theme = m.matches ? 'dark' : 'light'; };"
+        "set(); m.addEventListener('change', set);</script>"
+        "</head><body><main><p>faint only in the dark</p></main></body></html>",
+        encoding="utf-8",
+    )
+    try:
+        found = _axe_violations(browser, base_url + "axe-dark-probe.html")
+    finally:
+        probe.unlink()
+    assert "color-contrast" not in {v["id"] for v in found["light"]}, found
+    assert "color-contrast" in {v["id"] for v in found["dark"]}, found
