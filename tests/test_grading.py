@@ -23,7 +23,7 @@ import pytest
 
 from coursetools import grading, grading_policy, release, sandbox, student_package
 from lossbook import exercises
-from lossbook.exercises import feedback
+from lossbook.exercises import scoring
 from lossbook.exercises.model import encode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -773,7 +773,7 @@ def test_wrong_types_get_a_hint(graded):
     assert row["points"] == "0" and "not a string" in row["message"]
     exercise = exercises.Exercise(label="ex-10-pair", kind="implement", function="f", solution="",
                                   cases=(exercises.Case((), expected=(1.0, 2.0)),), hints=("h",))
-    advice = feedback._diagnose(exercise, exercise.cases[0], (1.0, 2.0), np.array([1.0, 2.0]))
+    advice = scoring.diagnose(exercise, exercise.cases[0], (1.0, 2.0), np.array([1.0, 2.0]))
     assert "Return a tuple of 2 values" in advice
 
 
