@@ -183,7 +183,7 @@ def test_the_first_failing_case_is_told_only_as_far_as_check_tells_it():
     assert multi["expected"] == gradebook.clean(__import__("lossbook.exercises.feedback", fromlist=["show"]).show(
         exercises.get("ex-05-sparse-cce").expected(case)))
     single = gradebook.first_failing_case("ex-05-cap", "incorrect; case 1 received 3.0")
-    assert single == {"case": 1, "call": "keras_cap_by_hand()"}  # a single case's value is the answer: not shown
+    assert single == {"case": 1, "call": "clipped_loss_by_hand()"}  # a single case's value is the answer: not shown
     assert gradebook.first_failing_case("ex-05-sparse-cce", "held-out case 2 received 0.0") is None
     assert gradebook.first_failing_case("ex-05-sparse-cce", "case 99 received 0.0") is None
     assert gradebook.first_failing_case("no-such-exercise", "case 1 received 0.0") is None
@@ -276,7 +276,7 @@ def autograder(grading_sandbox, tmp_path_factory):
         _answer("ex-05-sparse-cce", exercises.get("ex-05-sparse-cce").solution),
         # sigmoid(z) - y lies in (-1, 1): 7 is wrong for every case, visible or held out.
         _answer("ex-05-logit-grad", "import numpy as np\ndef bce_logit_grad(z, y):\n    return np.full(len(z), 7.0)"),
-        _answer("ex-05-cap", "def keras_cap_by_hand():\n    raise NotImplementedError()"),
+        _answer("ex-05-cap", "def clipped_loss_by_hand():\n    raise NotImplementedError()"),
     ]
     nbformat.write(nb, submission / f"{CH05}.ipynb")
     (submission / "notes.ipynb").write_text("{}", encoding="utf-8")

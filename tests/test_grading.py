@@ -36,13 +36,13 @@ SECRET = "a secret of the test's own"  # seeds the held-out cases; an instructor
 RIGHT = {label: exercises.get(label).solution for label in exercises.labels()}
 STUB05 = {"ex-05-sparse-cce": "def sparse_cce(labels, p, eps=1e-7):\n    raise NotImplementedError()",
           "ex-05-logit-grad": "def bce_logit_grad(z, y):\n    raise NotImplementedError()",
-          "ex-05-cap": "def keras_cap_by_hand():\n    raise NotImplementedError()",
+          "ex-05-cap": "def clipped_loss_by_hand():\n    raise NotImplementedError()",
           "ex-05-missing-term": "def predicted_q():\n    raise NotImplementedError()"}
 #: Answers of the right shape that are wrong: what an honest grader gives them.
 WRONG05 = {
     "ex-05-sparse-cce": "def sparse_cce(labels, p, eps=1e-7):\n    return 0.0",
     "ex-05-logit-grad": "def bce_logit_grad(z, y):\n    return np.zeros(len(z))",
-    "ex-05-cap": "def keras_cap_by_hand():\n    return 0.0",
+    "ex-05-cap": "def clipped_loss_by_hand():\n    return 0.0",
     "ex-05-missing-term": "def predicted_q():\n    return 0.5",
 }
 
@@ -154,7 +154,7 @@ def _fs_attacks(folder, site_packages):
     return {
         # fs1: read the solutions, the other submissions and the repository's bank
         "fs1-recon": {**STUB05, "ex-05-cap": _code(
-            "def keras_cap_by_hand():",
+            "def clipped_loss_by_hand():",
             "    import os",
             f"    for path in [{str(ROOT / 'lossbook' / 'exercise_bank' / 'ch05.py')!r}, {str(folder)!r},",
             f"                 {str(ROOT / '_build')!r}, {str(ROOT / 'chapters')!r}, {str(victim)!r}]:",
@@ -171,13 +171,13 @@ def _fs_attacks(folder, site_packages):
             f"                  'open({str(victim)!r}, \"w\").write(\"{{}}\")\\n'",
             "                  'open(\"/tmp/lossbook-daemon-was-here\", \"w\").write(\"x\")'],",
             "                 start_new_session=True)",
-            "def keras_cap_by_hand():",
+            "def clipped_loss_by_hand():",
             "    raise NotImplementedError()",
         )},
         # fs3: a .pth file in the environment, to patch every later grade
         "fs3-persist": {**STUB05, "ex-05-cap": _code(
             f"open({str(site_packages / 'zz_lossbook_probe.pth')!r}, 'w').write('import os')",
-            "def keras_cap_by_hand():",
+            "def clipped_loss_by_hand():",
             "    raise NotImplementedError()",
         )},
         # fs4: delete another student's submission and write into the course's package
@@ -192,12 +192,12 @@ def _fs_attacks(folder, site_packages):
             f"    open({str(ROOT / 'lossbook' / 'planted.py')!r}, 'w').write('x = 1')",
             "except OSError:",
             "    pass",
-            "def keras_cap_by_hand():",
+            "def clipped_loss_by_hand():",
             "    raise NotImplementedError()",
         )},
         # no network
         "net": {**STUB05, "ex-05-cap": _code(
-            "def keras_cap_by_hand():",
+            "def clipped_loss_by_hand():",
             "    import socket",
             "    s = socket.create_connection(('1.1.1.1', 53), timeout=2)",
             "    return 11.513",
@@ -465,7 +465,7 @@ def graded(released, grading_sandbox, tmp_path_factory):
     submit("d2-exec-bank", answers=_with(STUB05, "import lossbook.exercise_bank.ch05 as bank\n"
                                                  "for e in bank.EXERCISES:\n    exec(e.solution, globals())"))
     submit("d3-student-data", answers={**STUB05, "ex-05-cap": _code(
-        "def keras_cap_by_hand():",
+        "def clipped_loss_by_hand():",
         "    import json, pathlib, lossbook.exercise_bank as bank",
         "    data = json.loads((pathlib.Path(bank.__file__).parent / 'exercises.json').read_text())",
         "    return [c for c in data if c['label'] == 'ex-05-cap'][0]['cases'][0]['expected']")})
@@ -520,7 +520,7 @@ def graded(released, grading_sandbox, tmp_path_factory):
         "ex-05-sparse-cce": "def sparse_cce(labels, p, eps=1e-7):\n    import importlib\n"
                             "    m = importlib.import_module('lossbook.' + 'losses')\n"
                             "    return m.sparse_categorical_crossentropy(labels, p)",
-        "ex-05-cap": "def keras_cap_by_hand():\n    import lossbook\n    return 11.513"})
+        "ex-05-cap": "def clipped_loss_by_hand():\n    import lossbook\n    return 11.513"})
     for name, answers in _fs_attacks(folder, site_packages).items():
         submit(name, answers=answers)
     # Honest edge cases
@@ -533,7 +533,7 @@ def graded(released, grading_sandbox, tmp_path_factory):
     submit("stderr-and-print", answers={**right05, "ex-05-sparse-cce": right05["ex-05-sparse-cce"].replace(
         "    p_true", "    import sys\n    print('debug: here', file=sys.stderr)\n    print('debug: p_true = 1')\n    p_true", 1)})
     submit("carol2-swallowed", answers={**right05, "ex-05-cap": _code(
-        "def keras_cap_by_hand():",
+        "def clipped_loss_by_hand():",
         "    import time",
         "    while True:",
         "        try:",
@@ -541,10 +541,10 @@ def graded(released, grading_sandbox, tmp_path_factory):
         "        except BaseException:",
         "            pass")})
     submit("top-level-loop", answers={**right05, "ex-05-missing-term": "while True:\n    pass"})
-    submit("string-number", answers={**right05, "ex-05-cap": "def keras_cap_by_hand():\n    return '11.513'"})
-    submit("uses-chapter-variable", answers={**right05, "ex-05-cap": "def keras_cap_by_hand():\n    return broken"})
+    submit("string-number", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand():\n    return '11.513'"})
+    submit("uses-chapter-variable", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand():\n    return broken"})
     submit("misspelt", answers={**right05, "ex-05-missing-term": "def predicted_Q():\n    return 1.0"})
-    submit("syntax-error", answers={**right05, "ex-05-cap": "def keras_cap_by_hand(:\n    return 1"})
+    submit("syntax-error", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand(:\n    return 1"})
     submit("honest-ch01", stem=CH01, answers=right01)
     submit("sleeper-ch01", stem=CH01, answers={**right01, "ex-01-step": "import time\ntime.sleep(600)"})
 
@@ -558,17 +558,17 @@ def graded(released, grading_sandbox, tmp_path_factory):
     submit("big-output", answers={**right05, "ex-05-sparse-cce": right05["ex-05-sparse-cce"].replace(
         "    p_true", "    import sys\n    out = sys._getframe(1).f_locals['out']\n"
         "    for _ in range(30):\n        out.write('x' * 1_000_000)\n    p_true", 1)})
-    submit("recon-msg", answers={**right05, "ex-05-cap": "def keras_cap_by_hand():\n    import lossbook, sys\n"
+    submit("recon-msg", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand():\n    import lossbook, sys\n"
                                  "    return lossbook.__file__ + ' ' + sys.prefix"})
     # Values the grader's process must survive (24-28)
-    submit("crash-bigint", answers={**right05, "ex-05-cap": "def keras_cap_by_hand():\n    return 10**400"})
+    submit("crash-bigint", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand():\n    return 10**400"})
     submit("crash-surrogate-print", answers={**right05, "ex-05-cap": right05["ex-05-cap"].replace(
-        "def keras_cap_by_hand():", "def keras_cap_by_hand():\n    print('\\ud800')", 1)})
-    submit("crash-surrogate-return", answers={**right05, "ex-05-cap": "def keras_cap_by_hand():\n    return '\\udcff'"})
+        "def clipped_loss_by_hand():", "def clipped_loss_by_hand():\n    print('\\ud800')", 1)})
+    submit("crash-surrogate-return", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand():\n    return '\\udcff'"})
     submit("crash-surrogate-source", answers={**right05, "ex-05-cap": right05["ex-05-cap"] + "\n# \ud800"})
     submit("crash-forged-deep-json", answers={**right05, "ex-05-sparse-cce": _forged_line("[" * 100_000)})
     submit("bidi-output", answers={**right05, "ex-05-cap": right05["ex-05-cap"].replace(
-        "def keras_cap_by_hand():", "def keras_cap_by_hand():\n    print('\u202eDETEC CORRECT')", 1)})
+        "def clipped_loss_by_hand():", "def clipped_loss_by_hand():\n    print('\u202eDETEC CORRECT')", 1)})
     for name, text in HOSTILE_VALUES.items():
         submit(name, answers={**right05, "ex-05-sparse-cce": _forged_line(text)})
     # 20, 46: copies of the chapter in sub-folders, each with other guesses
@@ -576,7 +576,7 @@ def graded(released, grading_sandbox, tmp_path_factory):
         place = folder / "dup-copies" / Path(*["copy"] * depth)
         place.mkdir(parents=True, exist_ok=True)
         nbformat.write(_notebook(released, CH05, answers={**right05, "ex-05-cap":
-                                                          f"def keras_cap_by_hand():\n    return {guess}"}),
+                                                          f"def clipped_loss_by_hand():\n    return {guess}"}),
                        place / f"{CH05}.ipynb")
     # Honest answers the old grader accused (report, honest edge cases)
     submit("h-check-in-cell", answers={**right05, "ex-05-sparse-cce": right05["ex-05-sparse-cce"]
@@ -880,7 +880,7 @@ def test_check_shows_what_the_function_wrote_to_stderr(capsys):
 
 def test_the_open_course_keeps_its_solutions(capsys):
     exercises.solution("ex-05-cap")
-    assert "def keras_cap_by_hand" in capsys.readouterr().out
+    assert "def clipped_loss_by_hand" in capsys.readouterr().out
     exercises.check("ex-05-cap", lambda: 0.0)
     assert "expected: 11.513" in capsys.readouterr().out
 

@@ -137,14 +137,14 @@ def bce_logit_grad(y, z):
     Exercise(
         label="ex-05-cap",
         kind="by hand",
-        function="keras_cap_by_hand",
+        function="clipped_loss_by_hand",
         title="The price of a certain mistake, by hand",
         statement=r"""
 A model predicts $p = 0$ exactly for an example of class 1. The chapter
 worked out what Keras reports for it with its clipping constant $10^{-7}$.
 Suppose the probabilities were clipped into $[10^{-5}, 1 - 10^{-5}]$ instead.
 Work out by hand the binary cross-entropy of that example, in nats, and return
-it, to three decimals, from `keras_cap_by_hand()`. Then run the check, and
+it, to three decimals, from `clipped_loss_by_hand()`. Then run the check, and
 compare with the computation in the cell after it.
 """,
         explanation=r"""
@@ -155,7 +155,7 @@ would be infinite. The cap is $-\log \epsilon$ for any $\epsilon$: a larger
 constant caps a confident mistake lower.
 """,
         solution='''\
-def keras_cap_by_hand():
+def clipped_loss_by_hand():
     """The loss, in nats, that clipping at 1e-5 gives y = 1, p = 0; worked out by hand."""
     return 11.513
 ''',
