@@ -205,12 +205,17 @@ def test_cross_entropy_replica_follows_replicas_fit_in_double_precision():
 
     x, y, t = _tiny(replicas=1, n=70)
     split = data.Split(x[0], t[0], x[0][:10], t[0][:10], "tiny")
-    theirs = replicas.fit("categorical_crossentropy", split, hidden=6, epochs=3, replicas=1, seed=4, learning_rate=0.05,
+    theirs = replicas.fit("categorical_crossentropy", split, hidden=6, epochs=3, replicas=1, seed=4, learning_rate=0.0625,
                           n_classes=3, progress=False, dtype="float64")
-    ours = robust.fit([robust.Loss("ce")], x, t, parts={"train": (x, y)}, hidden=6, epochs=3, learning_rate=0.05,
+    ours = robust.fit([robust.Loss("ce")], x, t, parts={"train": (x, y)}, hidden=6, epochs=3, learning_rate=0.0625,
                       seeds=[4])
+    # 0.0625 is exact in float32, in which replicas.fit keeps its rates; what remains is TensorFlow's rounding
+    # in its fused softmax cross-entropy, about 1e-9 after 3 epochs, far below the change any other step makes.
     for a, b in zip(ours.weights, theirs.weights):
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    wrong = robust.fit([robust.Loss("ce")], x, t, parts={"train": (x, y)}, hidden=6, epochs=3, learning_rate=0.0626,
+                       seeds=[4])
+    assert np.abs(wrong.weights[0] - theirs.weights[0]).max() > 1e-5
 
 
 def test_fit_records_accuracy_log_probabilities_and_final_outputs():
