@@ -152,46 +152,62 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def _listing(here: Path, seen: int) -> tuple[list[os.DirEntry], int, str]:
+    """One folder's entries, the count of entries seen so far (stopping past :data:`WALK_ENTRIES`), and why the
+    folder could not be read ("" if it could)."""
+    entries = []
+    try:
+        with os.scandir(here) as listing:
+            for entry in listing:
+                seen += 1
+                if seen > WALK_ENTRIES:
+                    break
+                entries.append(entry)
+    except OSError as exc:
+        return [], seen, f"a folder could not be read ({exc.strerror})"
+    return entries, seen, ""
+
+
+def _notebook_or_folder(entry: os.DirEntry, top: Path, student: str) -> tuple[Submission | None, Path | None]:
+    """What one entry of a student's folder is: a notebook (with its problem, if any), a folder to look into, or
+    neither. Links are not followed."""
+    path = Path(entry.path)
+    relative = path.relative_to(top).as_posix()
+    try:
+        mode = entry.stat(follow_symlinks=False).st_mode
+    except OSError as exc:
+        if entry.name.endswith(".ipynb"):
+            return Submission(student, path.stem, path, relative, f"not readable ({exc.strerror})"), None
+        return None, None
+    if entry.name.endswith(".ipynb"):
+        problem = "" if stat.S_ISREG(mode) else f"{_kind(mode)}, not a notebook file; not read"
+        return Submission(student, path.stem, path, relative, problem), None
+    return None, path if stat.S_ISDIR(mode) else None
+
+
 def _walk(top: Path, folder: Path, student: str) -> tuple[list[Submission], list[str]]:
     """The notebooks under one student's folder (links not followed, depth and entries capped), and notes."""
     found, notes, seen = [], [], 0
     stack = [(folder, 0)]
     while stack:
         here, depth = stack.pop()
-        entries = []
-        try:
-            with os.scandir(here) as listing:
-                for entry in listing:
-                    seen += 1
-                    if seen > WALK_ENTRIES:
-                        break
-                    entries.append(entry)
-        except OSError as exc:
-            notes.append(f"a folder could not be read ({exc.strerror})")
+        entries, seen, problem = _listing(here, seen)
+        if problem:
+            notes.append(problem)
             continue
         if seen > WALK_ENTRIES:
             notes.append(f"more than {WALK_ENTRIES} files and folders; the rest were not looked at")
             stack.clear()
         for entry in sorted(entries, key=lambda e: e.name):
-            name = entry.name
-            if name.startswith("."):  # hidden, .ipynb_checkpoints
+            if entry.name.startswith("."):  # hidden, .ipynb_checkpoints
                 continue
-            path = Path(entry.path)
-            relative = path.relative_to(top).as_posix()
-            try:
-                mode = entry.stat(follow_symlinks=False).st_mode
-            except OSError as exc:
-                if name.endswith(".ipynb"):
-                    found.append(Submission(student, path.stem, path, relative, f"not readable ({exc.strerror})"))
-                continue
-            if name.endswith(".ipynb"):
-                problem = "" if stat.S_ISREG(mode) else f"{_kind(mode)}, not a notebook file; not read"
-                found.append(Submission(student, path.stem, path, relative, problem))
-            elif stat.S_ISDIR(mode):
-                if depth + 1 > WALK_DEPTH:
-                    notes.append(f"folders deeper than {WALK_DEPTH} levels were not looked into")
-                else:
-                    stack.append((path, depth + 1))
+            notebook, below = _notebook_or_folder(entry, top, student)
+            if notebook is not None:
+                found.append(notebook)
+            elif below is not None and depth + 1 > WALK_DEPTH:
+                notes.append(f"folders deeper than {WALK_DEPTH} levels were not looked into")
+            elif below is not None:
+                stack.append((below, depth + 1))
     return found, sorted(set(notes))
 
 
@@ -287,6 +303,47 @@ def _banned(module: str, forbidden) -> str:
     return next((f for f in forbidden if module == f or module.startswith(f + ".")), "")
 
 
+def _own_bindings(tree: ast.AST) -> set[str]:
+    """The names an answer binds itself: assigned, defined, or taken as an argument."""
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
+              for a in n.args + n.kwonlyargs + n.posonlyargs + [v for v in (n.vararg, n.kwarg) if v]}
+    return bound
+
+
+def _own_imports(tree: ast.AST, forbidden) -> tuple[set[str], str]:
+    """The names an answer's own imports bind, and the first forbidden module they import ("" if none)."""
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if _banned(alias.name, forbidden):
+                    return set(), _banned(alias.name, forbidden)
+                bound.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                hit = _banned(node.module, forbidden) or _banned(f"{node.module}.{alias.name}", forbidden)
+                if hit:
+                    return set(), hit
+                bound.add(alias.asname or alias.name)
+    return bound, ""
+
+
+def _chapter_imports(imports, used: set[str], bound: set[str], forbidden) -> tuple[list[str], str]:
+    """The chapter's import statements an answer uses and does not bind itself, and the first forbidden module
+    among them ("" if none)."""
+    lines = []
+    for name, module, statement in imports:
+        if name not in used or name in bound:
+            continue
+        if _banned(module, forbidden):
+            return [], _banned(module, forbidden)
+        if statement not in lines:
+            lines.append(statement)
+    return lines, ""
+
+
 def _prelude(code: str, imports, forbidden) -> tuple[str, list[str], str]:
     """The prelude an answer needs, the forbidden names it may not use, and the forbidden module it uses ("" if none).
 
@@ -296,30 +353,13 @@ def _prelude(code: str, imports, forbidden) -> tuple[str, list[str], str]:
     """
     tree = ast.parse(code)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
-              for a in n.args + n.kwonlyargs + n.posonlyargs + [v for v in (n.vararg, n.kwarg) if v]}
-    for node in ast.walk(tree):  # the answer's own imports
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if _banned(alias.name, forbidden):
-                    return "", [], _banned(alias.name, forbidden)
-                bound.add(alias.asname or alias.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                hit = _banned(node.module, forbidden) or _banned(f"{node.module}.{alias.name}", forbidden)
-                if hit:
-                    return "", [], hit
-                bound.add(alias.asname or alias.name)
-    lines = []
-    for name, module, statement in imports:
-        if name not in used or name in bound:
-            continue
-        if _banned(module, forbidden):
-            return "", [], _banned(module, forbidden)
-        if statement not in lines:
-            lines.append(statement)
+    imported, blocked = _own_imports(tree, forbidden)
+    if blocked:
+        return "", [], blocked
+    bound = _own_bindings(tree) | imported
+    lines, blocked = _chapter_imports(imports, used, bound, forbidden)
+    if blocked:
+        return "", [], blocked
     if "scipy" in used:
         lines += [s for s in DEFAULT_IMPORTS if s.startswith("import scipy") and s not in lines]
     if "get_ipython" in used and "get_ipython" not in bound:
@@ -509,6 +549,96 @@ def _passes(task: Task, index: int, case) -> bool:
         return False
 
 
+#: Added to a NameError: what an answer cell may use from its chapter.
+_NAME_ERROR_ADVICE = ("; an answer cell may use the chapter's imports (np, scipy ...) but nothing else the chapter "
+                      "defines")
+
+
+def _not_scored(task: Task, code: str | None, result, blocked: str, limit: float, student_limit: float) -> str | None:
+    """Why the exercise's cases are not scored (no answer, a forbidden module, a failing cell, not run), or None
+    when they are."""
+    if code is None:
+        return "not answered: no answer cell"
+    if blocked:
+        return (f"uses `{blocked}`, which this exercise does not allow: it asks you to implement it yourself "
+                "with NumPy and SciPy")
+    if result is None:
+        return "not graded"
+    if result.unanswered:
+        return f"not answered yet (`{task.exercise.function}` still raises NotImplementedError)"
+    if result.error and not result.defined:
+        where = f" (at `{result.line}`)" if result.line else ""
+        message = f"the answer cell fails: {result.error}{where}"
+        return message + _NAME_ERROR_ADVICE if result.error.startswith("NameError") else message
+    if not result.defined and (result.budget or result.flooded or result.stopped):
+        return _why_not_run(result, limit, student_limit)
+    return None
+
+
+def _tally(task: Task, result) -> tuple[int, int, int | None]:
+    """The visible and the held-out cases that pass, and the index of the first case that fails (None if none)."""
+    passed_visible = passed_hidden = 0
+    first = None
+    for index in range(len(task.cases)):
+        if _passes(task, index, result.cases.get(index)):
+            if index < task.visible:
+                passed_visible += 1
+            else:
+                passed_hidden += 1
+        elif first is None:
+            first = index
+    return passed_visible, passed_hidden, first
+
+
+def _cases_passed(task: Task, passed_visible: int, passed_hidden: int) -> str:
+    """How many cases pass, in words, with both shares when the visible and held-out ones differ."""
+    total, visible = len(task.cases), task.visible
+    hidden, passed = total - visible, passed_visible + passed_hidden
+    cases = f"{passed} of {total} cases pass" if total > 1 else ("correct" if passed else "incorrect")
+    if hidden and passed_visible * hidden != passed_hidden * visible:
+        cases += (f" ({passed_visible} of {visible} shown, {passed_hidden} of {hidden} held out; "
+                  "the score takes the lower share)")
+    return cases
+
+
+def _hint(task: Task, index: int, value) -> str:
+    """The diagnosis of the wrong value (as the sandbox sent it) returned for case ``index``; "" if there is none."""
+    visible = task.visible
+    try:
+        return _diagnose(task.exercise, task.cases[index], task.expected[index], decode(value),
+                         index if index < visible else -1)
+    except Exception:  # noqa: BLE001 - no hint for a value the diagnosis cannot take
+        return ""
+
+
+def _first_failure(task: Task, result, first: int, limit: float, student_limit: float) -> str:
+    """The first failing case and what it received (a value, an error, nothing), with a hint where there is one."""
+    visible = task.visible
+    which = f"case {first + 1}" if first < visible else f"held-out case {first - visible + 1}"
+    case = result.cases.get(first)
+    if case is None:
+        return f"{which} {_why_not_run(result, limit, student_limit)}"
+    message = f"{which} received {_received(case)}"
+    if str(case.get("error", "")).startswith("NameError"):
+        message += _NAME_ERROR_ADVICE
+    if "value" in case:
+        advice = _hint(task, first, case["value"])
+        if advice:
+            message += f". Hint: {advice}"
+    return message
+
+
+def _share(task: Task, passed_visible: int, passed_hidden: int) -> float:
+    """The share of the points earned: of all cases, or the lower of the visible and held-out shares."""
+    total, visible = len(task.cases), task.visible
+    hidden = total - visible
+    if not total:
+        return 0.0
+    if hidden:
+        return min(passed_visible / visible, passed_hidden / hidden)
+    return (passed_visible + passed_hidden) / total
+
+
 def _score(task: Task, code: str | None, notes: list[str], result, blocked: str,
            limit: float = sandbox.EXERCISE_LIMIT, student_limit: float = STUDENT_LIMIT) -> tuple[float, str]:
     """Points and message of one exercise.
@@ -518,73 +648,19 @@ def _score(task: Task, code: str | None, notes: list[str], result, blocked: str,
     table of the visible answers scores 0; a function that misses one edge
     case the statement shows loses its share.
     """
-    exercise, total = task.exercise, len(task.cases)
-    visible = task.visible
-    hidden = total - visible
-    passed = passed_visible = passed_hidden = 0
-    first = None
-    message = ""
-    if code is None:
-        message = "not answered: no answer cell"
-    elif blocked:
-        message = (f"uses `{blocked}`, which this exercise does not allow: it asks you to implement it yourself "
-                   "with NumPy and SciPy")
-    elif result is None:
-        message = "not graded"
-    elif result.unanswered:
-        message = f"not answered yet (`{exercise.function}` still raises NotImplementedError)"
-    elif result.error and not result.defined:
-        where = f" (at `{result.line}`)" if result.line else ""
-        message = f"the answer cell fails: {result.error}{where}"
-        if result.error.startswith("NameError"):
-            message += ("; an answer cell may use the chapter's imports (np, scipy ...) but nothing else the "
-                        "chapter defines")
-    elif not result.defined and (result.budget or result.flooded or result.stopped):
-        message = _why_not_run(result, limit, student_limit)
-    else:
-        for index in range(total):
-            if _passes(task, index, result.cases.get(index)):
-                passed += 1
-                if index < visible:
-                    passed_visible += 1
-                else:
-                    passed_hidden += 1
-            elif first is None:
-                first = index
-        cases = f"{passed} of {total} cases pass" if total > 1 else ("correct" if passed else "incorrect")
-        if hidden and passed_visible * hidden != passed_hidden * visible:
-            cases += (f" ({passed_visible} of {visible} shown, {passed_hidden} of {hidden} held out; "
-                      "the score takes the lower share)")
+    passed_visible = passed_hidden = 0
+    message = _not_scored(task, code, result, blocked, limit, student_limit)
+    if message is None:
+        passed_visible, passed_hidden, first = _tally(task, result)
+        cases = _cases_passed(task, passed_visible, passed_hidden)
         if first is None:
-            message = "" if passed == total else cases
+            message = "" if passed_visible + passed_hidden == len(task.cases) else cases
         else:
-            which = f"case {first + 1}" if first < visible else f"held-out case {first - visible + 1}"
-            case = result.cases.get(first)
-            if case is None:
-                message = f"{cases}; {which} {_why_not_run(result, limit, student_limit)}"
-            else:
-                message = f"{cases}; {which} received {_received(case)}"
-                if str(case.get("error", "")).startswith("NameError"):
-                    message += ("; an answer cell may use the chapter's imports (np, scipy ...) but nothing else "
-                                "the chapter defines")
-                if "value" in case:
-                    try:
-                        advice = _diagnose(exercise, task.cases[first], task.expected[first], decode(case["value"]),
-                                           first if first < visible else -1)
-                    except Exception:  # noqa: BLE001 - no hint for a value the diagnosis cannot take
-                        advice = ""
-                    if advice:
-                        message += f". Hint: {advice}"
+            message = f"{cases}; {_first_failure(task, result, first, limit, student_limit)}"
     if result is not None and result.output_chars:
         text = " ".join(result.output.split())[:120]
         message += f" [student output, not scored: {json.dumps(text, ensure_ascii=False)}]"
-    if not total:
-        share = 0.0
-    elif hidden:
-        share = min(passed_visible / visible, passed_hidden / hidden)
-    else:
-        share = passed / total
-    score = min(max(round(task.points * share, 2), 0.0), task.points)
+    score = min(max(round(task.points * _share(task, passed_visible, passed_hidden), 2), 0.0), task.points)
     return score, "; ".join(p for p in [message.strip(), *notes] if p)
 
 
@@ -676,6 +752,101 @@ def _choose(copies: list[Submission]) -> tuple[Submission, list[Submission]]:
     return ordered[0], ordered[1:]
 
 
+def _grader_paths(course: Path, root: Path) -> list[tuple[str, str]]:
+    """The grader's own paths, longest first, and what a message that quotes one (a traceback, a file name) shows
+    instead: they are not the student's business."""
+    return sorted({str(course): "<grader>", sys.prefix: "<python>", str(root): "<course>"}.items(),
+                  key=lambda item: -len(item[0]))
+
+
+@dataclasses.dataclass
+class _ClassGrading:
+    """What the students graded at the same time share: the chapters, their tasks (made on first use), the
+    student build of lossbook and the limits."""
+
+    sources: dict  # chapter name: the instructor's notebook
+    secret: str
+    lossbook_dir: Path
+    top: Path  # the submissions folder
+    hosts: list[tuple[str, str]]
+    exercise_limit: float
+    student_limit: float
+    tasks: dict = dataclasses.field(default_factory=dict)
+    imports: dict = dataclasses.field(default_factory=dict)
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    def prepare(self, stem: str) -> None:
+        """Make the chapter's tasks and imports on first use (a chapter nobody submitted costs nothing)."""
+        with self.lock:
+            if stem not in self.tasks:
+                self.imports[stem] = _imports(self.sources[stem])
+                self.tasks[stem] = chapter_tasks(self.sources[stem], self.secret)
+
+    def exercise_rows(self, sub: Submission, status: str, scored, note: str = "") -> list[dict]:
+        """One row per exercise of the notebook: its scores (a dict), or one message for all (a string)."""
+        rows = []
+        for label, task in self.tasks[sub.notebook].items():
+            points, message = scored[label] if isinstance(scored, dict) else (None, scored)
+            message = "; ".join(m for m in (message, note) if m)
+            for path, name in self.hosts:
+                message = message.replace(path, name)
+            rows.append(_row(sub.student, sub.relative, sub.notebook, label, points, task.points, status, message))
+        return rows
+
+    def student_rows(self, item: tuple[str, list[Submission]]) -> list[dict]:
+        """The rows of one student: (student, notebooks found), graded chapter by chapter within one time budget."""
+        student, subs = item
+        mine: list[dict] = []
+        deadline = time.monotonic() + self.student_limit
+        copies: dict[str, list[Submission]] = {}
+        for sub in subs:
+            if sub.notebook not in self.sources:
+                mine.append(_row(student, sub.relative, sub.notebook, "", None, None, "failed",
+                                 f"unknown notebook name {sub.path.name!r}; expected one of "
+                                 + ", ".join(f"{s}.ipynb" for s in self.sources)))
+            else:
+                copies.setdefault(sub.notebook, []).append(sub)
+        for stem in sorted(copies):
+            mine += self.chapter_rows(student, stem, copies[stem], deadline)
+        return mine
+
+    def chapter_rows(self, student: str, stem: str, copies: list[Submission], deadline: float) -> list[dict]:
+        """The rows of one student's chapter: the copy graded, inside its own failure boundary, and the others."""
+        sub, extras = _choose(copies)
+        try:
+            self.prepare(stem)
+        except Exception as exc:  # noqa: BLE001 - the course's own chapter is at fault: say so, go on
+            return [_row(student, sub.relative, stem, "", None, None, "failed",
+                         f"the grader could not prepare {stem}: {type(exc).__name__}: {str(exc)[:200]}")]
+        note = (f"{len(extras)} other cop{'y' if len(extras) == 1 else 'ies'} of this chapter in the folder "
+                "not graded" if extras else "")
+        rows = [_row(student, extra.relative, stem, "", None, None, "skipped",
+                     f"another copy of {stem}; only one notebook per chapter is graded "
+                     f"({sub.relative}){'; ' + extra.problem if extra.problem else ''}") for extra in extras]
+        try:
+            rows += self.notebook_rows(sub, deadline, note)
+        except Exception as exc:  # noqa: BLE001 - whatever goes wrong stays with this student's notebook
+            rows += self.exercise_rows(sub, "failed", f"the grader could not grade this notebook: "
+                                                      f"{type(exc).__name__}: {str(exc)[:200]}", note)
+        return rows
+
+    def notebook_rows(self, sub: Submission, deadline: float, note: str) -> list[dict]:
+        """The rows of the copy graded: its scores, or why it was not graded (unreadable, out of time, no notebook)."""
+        if sub.problem:
+            return self.exercise_rows(sub, "failed", sub.problem, note)
+        if time.monotonic() >= deadline:
+            return self.exercise_rows(sub, "failed", f"not graded: the student's time budget of "
+                                                     f"{self.student_limit:g} s was used by the notebooks before "
+                                                     "this one", note)
+        nb = _readable(sub.path, self.top / sub.student)
+        if isinstance(nb, str):
+            return self.exercise_rows(sub, "failed", nb, note)
+        scored = grade_notebook(nb, self.tasks[sub.notebook], self.imports[sub.notebook], self.lossbook_dir,
+                                exercise_limit=self.exercise_limit, deadline=deadline,
+                                student_limit=self.student_limit)
+        return self.exercise_rows(sub, "graded", scored, note)
+
+
 def grade(submissions, out="grades.csv", *, root=".", course="_build/grading",
           exercise_limit: float = sandbox.EXERCISE_LIMIT, jobs: int = 2, log=print, secret: str | None = None,
           student_limit: float = STUDENT_LIMIT) -> list[dict]:
@@ -714,88 +885,19 @@ def grade(submissions, out="grades.csv", *, root=".", course="_build/grading",
     chapters = {p.stem: p for p in chapters_with_exercises(root)}
     sources = {stem: read(path) for stem, path in chapters.items()}
     secret = grading_policy.secret() if secret is None else secret
-    tasks, imports, lock = {}, {}, threading.Lock()
-
-    def prepare(stem):
-        """The chapter's tasks and imports, made on first use (a chapter nobody submitted costs nothing)."""
-        with lock:
-            if stem not in tasks:
-                imports[stem] = _imports(sources[stem])
-                tasks[stem] = chapter_tasks(sources[stem], secret)
-        return tasks[stem]
     lossbook_dir = student_package.build(course, root=root)
     top = Path(submissions)
     found, empty = survey(top)
-    rows: list[dict] = []
-    for student, why in empty:
-        rows.append(_row(student, student, "", "", None, None, "failed", why))
+    rows = [_row(student, student, "", "", None, None, "failed", why) for student, why in empty]
     by_student: dict[str, list[Submission]] = {}
     for sub in found:
         by_student.setdefault(sub.student, []).append(sub)
     log(f"grading {len(found)} notebooks of {len(by_student)} students in the sandbox ({sandbox.isolation()}) ...")
-
-    # The grader's own paths, as a message could quote them (a traceback, a file name): not the student's business.
-    hosts = sorted({str(course): "<grader>", sys.prefix: "<python>", str(root): "<course>"}.items(),
-                   key=lambda item: -len(item[0]))
-
-    def add_rows(out_rows, sub, status, scored, note=""):
-        for label, task in tasks[sub.notebook].items():
-            points, message = scored[label] if isinstance(scored, dict) else (None, scored)
-            message = "; ".join(m for m in (message, note) if m)
-            for path, name in hosts:
-                message = message.replace(path, name)
-            out_rows.append(_row(sub.student, sub.relative, sub.notebook, label, points, task.points, status, message))
-
-    def one_student(item) -> list[dict]:
-        student, subs = item
-        mine: list[dict] = []
-        deadline = time.monotonic() + student_limit
-        copies: dict[str, list[Submission]] = {}
-        for sub in subs:
-            if sub.notebook not in chapters:
-                mine.append(_row(student, sub.relative, sub.notebook, "", None, None, "failed",
-                                 f"unknown notebook name {sub.path.name!r}; expected one of "
-                                 + ", ".join(f"{s}.ipynb" for s in chapters)))
-            else:
-                copies.setdefault(sub.notebook, []).append(sub)
-        for stem in sorted(copies):
-            sub, extras = _choose(copies[stem])
-            try:
-                prepare(stem)
-            except Exception as exc:  # noqa: BLE001 - the course's own chapter is at fault: say so, go on
-                mine.append(_row(student, sub.relative, stem, "", None, None, "failed",
-                                 f"the grader could not prepare {stem}: {type(exc).__name__}: {str(exc)[:200]}"))
-                continue
-            note = (f"{len(extras)} other cop{'y' if len(extras) == 1 else 'ies'} of this chapter in the folder "
-                    "not graded" if extras else "")
-            for extra in extras:
-                mine.append(_row(student, extra.relative, stem, "", None, None, "skipped",
-                                 f"another copy of {stem}; only one notebook per chapter is graded "
-                                 f"({sub.relative}){'; ' + extra.problem if extra.problem else ''}"))
-            try:
-                if sub.problem:
-                    add_rows(mine, sub, "failed", sub.problem, note)
-                    continue
-                if time.monotonic() >= deadline:
-                    add_rows(mine, sub, "failed", f"not graded: the student's time budget of {student_limit:g} s "
-                                                  "was used by the notebooks before this one", note)
-                    continue
-                nb = _readable(sub.path, top / student)
-                if isinstance(nb, str):
-                    add_rows(mine, sub, "failed", nb, note)
-                    continue
-                scored = grade_notebook(nb, tasks[stem], imports[stem], lossbook_dir, exercise_limit=exercise_limit,
-                                        deadline=deadline, student_limit=student_limit)
-                add_rows(mine, sub, "graded", scored, note)
-            except Exception as exc:  # noqa: BLE001 - whatever goes wrong stays with this student's notebook
-                mine = [r for r in mine if not (r["path"] == sub.relative and r["status"] != "skipped")]
-                add_rows(mine, sub, "failed", f"the grader could not grade this notebook: "
-                                              f"{type(exc).__name__}: {str(exc)[:200]}", note)
-        return mine
-
+    grading = _ClassGrading(sources, secret, lossbook_dir, top, _grader_paths(course, root), exercise_limit,
+                            student_limit)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
             Progress(len(by_student), "students") as bar:  # on stderr, for runs longer than a few seconds
-        for mine in pool.map(one_student, sorted(by_student.items())):
+        for mine in pool.map(grading.student_rows, sorted(by_student.items())):
             rows.extend(mine)
             bar.update()
 

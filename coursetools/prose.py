@@ -353,72 +353,103 @@ class _Chapter:
     constants: set[Decimal]  # the numbers its code sets
 
 
+class _Reading:
+    """What :func:`_model` gathers as it reads a notebook's cells in order."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.printed: dict[int, tuple[set, set]] = {}
+        self.section_of_cell: dict[int, int] = {}
+        self.labels: dict = {}  # label: a _Target, or ("section", id) until every heading is known
+        self.doubled: list[str] = []
+        self.headings: list[tuple[int, int, str, int]] = []  # (section id, level, title, cell index)
+        self.pending: list[str] = []  # labels at the end of the previous markdown cell, waiting for what follows
+        self.section = 0
+
+    def settle(self, label: str, target) -> None:
+        """Record what ``label`` names; a label defined before is noted as doubled."""
+        if label in self.labels:
+            self.doubled.append(label)
+        self.labels[label] = target
+
+    def code_cell(self, index: int, cell) -> None:
+        """What the cell prints and its section; its figure's name and the labels waiting name its outputs."""
+        self.section_of_cell[index] = self.section
+        self.printed[index] = _printed(output_text(cell))
+        figure = (cell.get("metadata", {}).get("mystnb", {}) or {}).get("figure", {}) or {}
+        if isinstance(figure, dict) and figure.get("name"):
+            self.settle(figure["name"], _Target(self.name, f"cell {index}", [index]))
+        for label in self.pending:
+            self.settle(label, _Target(self.name, f"cell {index}", [index]))
+        self.pending = []
+
+    def markdown_cell(self, index: int, cell) -> None:
+        """The cell's headings, labels and paragraphs, line by line; the cell's section is the one it ends in."""
+        lines = _lines(_source(cell))
+        waiting = self.pending  # labels whose target is the next non-blank line
+        self.pending = []
+        for line in lines:
+            waiting = self.markdown_line(index, line, waiting)
+        self.pending = waiting
+        self.section_of_cell.setdefault(index, self.section)
+
+    def markdown_line(self, index: int, line, waiting: list[str]) -> list[str]:
+        """Read one markdown line of cell ``index``; return the labels still waiting for their target."""
+        level = _heading(line)
+        if level:
+            self.section += 1
+            self.headings.append((self.section, level, line.text.lstrip("#").strip(), index))
+            for label in waiting:
+                self.settle(label, ("section", self.section))  # resolved by resolve_sections()
+            return []
+        label = _label(line)
+        if label:
+            waiting.append(label)
+            return waiting
+        name_option = _NAME_OPTION.match(line.text.strip())
+        if name_option:
+            self.settle(name_option.group(1), _Target(self.name, "a figure or a directive", None))
+        if not line.text.strip():
+            return waiting
+        for label in waiting:
+            self.settle(label, _Target(self.name, "a paragraph, not a heading or a code cell", None))
+        return []
+
+    def end_document(self) -> None:
+        """The labels still waiting at the end name nothing."""
+        for label in self.pending:
+            self.settle(label, _Target(self.name, "the end of the document", None))
+
+    def resolve_sections(self) -> None:
+        """Each label on a heading names the outputs of that section's code cells, its subsections included."""
+        for label, target in list(self.labels.items()):
+            if isinstance(target, tuple):
+                self.labels[label] = self.section_target(target[1])
+
+    def section_target(self, first: int) -> _Target:
+        """The code cells with outputs from heading ``first`` to the next heading of the same or a higher level."""
+        level = next(lv for s, lv, _, _ in self.headings if s == first)
+        title = next(t for s, _, t, _ in self.headings if s == first)
+        last = next((s - 1 for s, lv, _, _ in self.headings if s > first and lv <= level), self.section)
+        members = [i for i, s in self.section_of_cell.items() if first <= s <= last and i in self.printed]
+        return _Target(self.name, f"section {title!r}", members)
+
+
 def _model(nb, name: str) -> _Chapter:
     """Read one notebook (``nbformat`` or plain JSON): what each code cell prints, the section of every cell
     (a counter that each heading advances), and what each label names (see the module's docstring)."""
     cells = nb["cells"] if isinstance(nb, dict) else nb.cells
-    printed, section_of_cell, labels, doubled = {}, {}, {}, []
-    headings = []  # (section id, level, title, cell index)
-    pending = []  # labels at the end of the previous markdown cell, waiting for what follows
-    section = 0
-
-    def settle(label, target):
-        if label in labels:
-            doubled.append(label)
-        labels[label] = target
-
+    reading = _Reading(name)
     for index, cell in enumerate(cells):
         kind = cell.get("cell_type") if isinstance(cell, dict) else cell.cell_type
         if kind == "code":
-            section_of_cell[index] = section
-            printed[index] = _printed(output_text(cell))
-            figure = (cell.get("metadata", {}).get("mystnb", {}) or {}).get("figure", {}) or {}
-            if isinstance(figure, dict) and figure.get("name"):
-                settle(figure["name"], _Target(name, f"cell {index}", [index]))
-            for label in pending:
-                settle(label, _Target(name, f"cell {index}", [index]))
-            pending = []
-            continue
-        if kind != "markdown":
-            continue
-        lines = _lines(_source(cell))
-        waiting = pending  # labels whose target is the next non-blank line
-        pending = []
-        for line in lines:
-            level = _heading(line)
-            if level:
-                section += 1
-                headings.append((section, level, line.text.lstrip("#").strip(), index))
-                for label in waiting:
-                    settle(label, ("section", section))  # resolved below, once every heading is known
-                waiting = []
-                continue
-            label = _label(line)
-            if label:
-                waiting.append(label)
-                continue
-            name_option = _NAME_OPTION.match(line.text.strip())
-            if name_option:
-                settle(name_option.group(1), _Target(name, "a figure or a directive", None))
-            if line.text.strip():
-                for label in waiting:
-                    settle(label, _Target(name, "a paragraph, not a heading or a code cell", None))
-                waiting = []
-        pending = waiting
-        section_of_cell.setdefault(index, section)  # a markdown cell: the section it ends in
-    for label in pending:
-        settle(label, _Target(name, "the end of the document", None))
-
-    for label, target in list(labels.items()):
-        if isinstance(target, tuple):
-            first = target[1]
-            level = next(lv for s, lv, _, _ in headings if s == first)
-            title = next(t for s, _, t, _ in headings if s == first)
-            last = next((s - 1 for s, lv, _, _ in headings if s > first and lv <= level), section)
-            members = [i for i, s in section_of_cell.items() if first <= s <= last and i in printed]
-            labels[label] = _Target(name, f"section {title!r}", members)
+            reading.code_cell(index, cell)
+        elif kind == "markdown":
+            reading.markdown_cell(index, cell)
+    reading.end_document()
+    reading.resolve_sections()
     constants = _values("\n".join(_source(c) for c in cells if c.get("cell_type") == "code"))
-    return _Chapter(name, cells, printed, section_of_cell, labels, doubled, constants)
+    return _Chapter(name, cells, reading.printed, reading.section_of_cell, reading.labels, reading.doubled, constants)
 
 
 def _read_json(path: Path):

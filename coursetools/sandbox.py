@@ -541,71 +541,89 @@ def run(lossbook: Path, exercises: list[dict], *, exercise_limit: float = EXERCI
 
 
 def _run_group(lossbook, exercises, results, slot, banned, exercise_limit, call_limit, deadline) -> None:
+    """Run exercises that share their banned packages; a fresh sandbox takes over after one that overran."""
     pending = list(exercises)
     while pending:
         if deadline is not None and time.monotonic() >= deadline:
             for job in pending:
                 results[job["label"]].budget = results[job["label"]].done = True
             return
-        job = {"time_limit": call_limit, "exercises": pending}
-        process = _start(lossbook, job, slot, banned)
-        buffer, total = bytearray(), 0
-        current = 0
-        labels = [e["label"] for e in pending]
-        limit = time.monotonic() + exercise_limit
-        finished = flooded = False
+        process = _start(lossbook, {"time_limit": call_limit, "exercises": pending}, slot, banned)
         try:
-            while True:
-                wait = (limit if deadline is None else min(limit, deadline)) - time.monotonic()
-                if wait <= 0:
-                    break
-                ready, _, _ = select.select([process.stdout], [], [], wait)
-                if not ready:
-                    continue
-                chunk = os.read(process.stdout.fileno(), 65536)
-                if not chunk:
-                    finished = True
-                    break
-                total += len(chunk)
-                if total > OUTPUT_BYTES:
-                    flooded = True
-                    break
-                buffer += chunk  # amortised: a long line without a newline costs no copying
-                if b"\n" not in chunk:
-                    continue
-                *lines, rest = buffer.split(b"\n")
-                buffer = bytearray(rest)
-                for line in lines:
-                    event = _parse(line)
-                    # Only the exercise being run may report: a line about another one is forged.
-                    if current >= len(labels) or not event or event.get("label") != labels[current]:
-                        continue
-                    result = results[labels[current]]
-                    _apply(result, event)
-                    if result.done:
-                        current += 1
-                        limit = time.monotonic() + exercise_limit
-                if current >= len(pending):
-                    finished = True
-                    break
+            current, finished, flooded = _read_reports(process, [e["label"] for e in pending], results,
+                                                       exercise_limit, deadline)
         finally:
             _kill(process)
             slot.clear()
         if finished and current >= len(pending):
             return
         if current < len(pending):  # the exercise being run overran (or the sandbox died during it)
-            stuck = results[pending[current]["label"]]
-            if flooded:
-                stuck.flooded = True
-            elif not finished and deadline is not None and time.monotonic() >= deadline:
-                stuck.budget = True
-            else:
-                stuck.stopped = not finished
-            if finished and not stuck.error:
-                stuck.error = "the sandbox ended during this exercise (os._exit, a crash, or too much memory?)"
-            stuck.done = True
+            _mark_overrun(results[pending[current]["label"]], finished, flooded, deadline)
             current += 1
         pending = pending[current:]
+
+
+def _read_reports(process: subprocess.Popen, labels: list[str], results, exercise_limit: float,
+                  deadline: float | None) -> tuple[int, bool, bool]:
+    """Read a sandbox's reports until every exercise is done, its output ends, it floods, or time runs out.
+
+    Each exercise has ``exercise_limit`` seconds from the end of the one before.
+    Returns the number of exercises done, whether the output ended (or all
+    were done), and whether it sent more than :data:`OUTPUT_BYTES`.
+    """
+    buffer, total = bytearray(), 0
+    current = 0
+    limit = time.monotonic() + exercise_limit
+    while True:
+        wait = (limit if deadline is None else min(limit, deadline)) - time.monotonic()
+        if wait <= 0:
+            return current, False, False
+        ready, _, _ = select.select([process.stdout], [], [], wait)
+        if not ready:
+            continue
+        chunk = os.read(process.stdout.fileno(), 65536)
+        if not chunk:
+            return current, True, False
+        total += len(chunk)
+        if total > OUTPUT_BYTES:
+            return current, False, True
+        buffer += chunk  # amortised: a long line without a newline costs no copying
+        if b"\n" not in chunk:
+            continue
+        *lines, rest = buffer.split(b"\n")
+        buffer = bytearray(rest)
+        current, limit = _apply_reports(lines, labels, results, current, limit, exercise_limit)
+        if current >= len(labels):
+            return current, True, False
+
+
+def _apply_reports(lines, labels: list[str], results, current: int, limit: float,
+                   exercise_limit: float) -> tuple[int, float]:
+    """Apply complete report lines to the exercise being run; return the exercises done and the current time limit."""
+    for line in lines:
+        event = _parse(line)
+        # Only the exercise being run may report: a line about another one is forged.
+        if current >= len(labels) or not event or event.get("label") != labels[current]:
+            continue
+        result = results[labels[current]]
+        _apply(result, event)
+        if result.done:
+            current += 1
+            limit = time.monotonic() + exercise_limit
+    return current, limit
+
+
+def _mark_overrun(stuck: Result, finished: bool, flooded: bool, deadline: float | None) -> None:
+    """Mark the exercise that was running when its sandbox stopped: flooded, out of budget, stopped or ended."""
+    if flooded:
+        stuck.flooded = True
+    elif not finished and deadline is not None and time.monotonic() >= deadline:
+        stuck.budget = True
+    else:
+        stuck.stopped = not finished
+    if finished and not stuck.error:
+        stuck.error = "the sandbox ended during this exercise (os._exit, a crash, or too much memory?)"
+    stuck.done = True
 
 
 #: Deepest nesting, longest string and largest integer of a value the grader takes back from the sandbox.
