@@ -556,8 +556,14 @@ def graded(released, grading_sandbox, tmp_path_factory):
         submit(f"bypass-banned-{name}", answers={**STUB05, "ex-05-sparse-cce": code})
     submit("forge-protocol", answers={**STUB05, "ex-05-sparse-cce": FORGE, "ex-05-cap": "pass"})
     submit("big-output", answers={**right05, "ex-05-sparse-cce": right05["ex-05-sparse-cce"].replace(
-        "    p_true", "    import sys\n    out = sys._getframe(1).f_locals['out']\n"
-        "    for _ in range(30):\n        out.write('x' * 1_000_000)\n    p_true", 1)})
+        "    p_true", "    import os, stat\n"  # straight into every pipe the process holds, the grader's among them
+        "    for fd in range(1, 64):\n"
+        "        try:\n"
+        "            if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
+        "                for _ in range(30):\n"
+        "                    os.write(fd, b'x' * 1_000_000)\n"
+        "        except OSError:\n"
+        "            pass\n    p_true", 1)})
     submit("recon-msg", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand():\n    import lossbook, sys\n"
                                  "    return lossbook.__file__ + ' ' + sys.prefix"})
     # Values the grader's process must survive (24-28)
