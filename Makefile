@@ -12,7 +12,7 @@ help:
 	@echo "make portability  re-execute every chapter under another instruction set and thread count; list changed cells"
 	@echo "make oldest   a second environment at pyproject.toml's lower bounds: unit tests and every chapter"
 	@echo "make bench    time the 9 x 30 grid of canonical runs: one model at a time vs lossbook.replicas"
-	@echo "make bench-grading  time the grader on a fake class of 100 students x 14 chapters"
+	@echo "make bench-grading  time the grader on a fake class of 100 students x every chapter with exercises"
 	@echo "make outputs  re-execute every chapter in a fresh kernel and store its outputs"
 	@echo "make exercises  write every chapter's exercise cells from lossbook/exercise_bank (then make outputs)"
 	@echo "make check    check stored outputs and _toc.yml without executing anything"

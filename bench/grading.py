@@ -1,4 +1,4 @@
-"""Time the grader on a class: 100 students x 14 chapters of fake submissions (``make bench-grading``).
+"""Time the grader on a class: 100 students x every chapter with exercises, fake submissions (``make bench-grading``).
 
 The submissions are the released notebooks with their answer cells filled in:
 a third of the students answer everything with the reference solutions, a
