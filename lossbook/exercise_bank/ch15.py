@@ -26,7 +26,8 @@ def _gradient(labels, logits, q, weight=lambda p_true, q: p_true**q, mean=True, 
     g = p.copy()
     if subtract:
         g[rows, labels] -= 1.0
-    g = weight(p[rows, labels], q)[:, None] * g
+    with np.errstate(divide="ignore", invalid="ignore"):  # a negative power of an underflowed probability
+        g = weight(p[rows, labels], q)[:, None] * g
     return g / len(labels) if mean else g
 
 
@@ -35,7 +36,8 @@ def _free_probability_gradient(labels, logits, q):
     p = special.softmax(logits, axis=1)
     rows = np.arange(len(labels))
     g = np.zeros_like(p)
-    g[rows, labels] = -p[rows, labels] ** (q - 1)
+    with np.errstate(divide="ignore"):
+        g[rows, labels] = -p[rows, labels] ** (q - 1)
     return g / len(labels)
 
 
