@@ -210,7 +210,7 @@ def _nt_xent_parts(view_a, view_b, temperature):
     u, norms = unit_rows(np.vstack([a, b]))
     m = a.shape[0]
     logits = _gram(u, u) / temperature
-    np.fill_diagonal(logits, -np.inf)  # a row is never its own negative
+    logits[np.diag_indices(2 * m)] = -np.inf  # a row is never its own negative
     partner = np.r_[np.arange(m, 2 * m), np.arange(m)]
     return u, norms, logits, partner
 

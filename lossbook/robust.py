@@ -121,9 +121,9 @@ def _true(p, labels):
 
 def _through_softmax(p, labels, weight):
     """The gradient w.r.t. the logits, weight * (p - one-hot), one weight per row."""
-    g = p.copy()
-    g[np.arange(labels.size), labels] -= 1.0
-    return weight[:, None] * g
+    grad = p.copy()
+    grad[np.arange(labels.size), labels] -= 1.0
+    return weight[:, None] * grad
 
 
 # ---------------------------------------------------------------------------
