@@ -198,6 +198,29 @@ def test_one_full_batch_step_moves_the_output_bias_by_the_losses_gradient():
         np.testing.assert_allclose((b2[0] - runs.weights[3][r]) / rate, expected, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("partner", [robust.Loss("ce"), robust.Loss("gce", q=0.7)])
+def test_cross_entropy_on_label_smoothed_targets_steps_as_keras_label_smoothing(partner):
+    """Rows (1 - eps) one-hot + eps / K as targets give Keras' label_smoothing=eps gradient, p - target, also when
+    another replica's loss takes the weighted path of the trainer."""
+    tf = pytest.importorskip("tensorflow")
+    from lossbook import replicas
+
+    x, y, t = _tiny(replicas=2)
+    eps, rate = 0.3, 0.05
+    targets = t.copy()
+    targets[0] = t[0] * (1 - eps) + eps / 3
+    runs = robust.fit([robust.Loss("ce"), partner], x, targets, parts={"train": (x, y)}, hidden=5, epochs=1,
+                      learning_rate=rate, seeds=[3, 3], batch_size=x.shape[1])
+    w1, b1, w2, b2 = (w.astype(np.float64) for w in replicas.initial_weights(3, hidden=5, outputs=3, seeds=[3]))
+    z = tf.Variable(np.maximum(x[0] @ w1[0] + b1[0], 0) @ w2[0] + b2[0])
+    with tf.GradientTape() as tape:
+        value = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=eps, reduction="sum")(t[0], z)
+    expected = tape.gradient(value, z).numpy().sum(axis=0) / x.shape[1]
+    np.testing.assert_allclose((b2[0] - runs.weights[3][0]) / rate, expected, rtol=1e-7, atol=1e-10)
+    unsmoothed = (special.softmax(z.numpy(), axis=1) - t[0]).sum(axis=0) / x.shape[1]
+    assert np.abs(unsmoothed - expected).max() > 1e-3
+
+
 def test_cross_entropy_replica_follows_replicas_fit_in_double_precision():
     """The trainer with plain cross-entropy takes the steps of lossbook.replicas.fit (Keras' SGD), same weights,
     same batch orders."""
