@@ -41,8 +41,6 @@ def _free_probability_gradient(labels, logits, q):
     return g / len(labels)
 
 
-_GCE = dict(p=0.36, q=0.5)
-
 EXERCISES = [
     Exercise(
         label="ex-15-gce",
