@@ -214,7 +214,9 @@ def test_cross_entropy_on_label_smoothed_targets_steps_as_keras_label_smoothing(
     w1, b1, w2, b2 = (w.astype(np.float64) for w in replicas.initial_weights(3, hidden=5, outputs=3, seeds=[3]))
     z = tf.Variable(np.maximum(x[0] @ w1[0] + b1[0], 0) @ w2[0] + b2[0])
     with tf.GradientTape() as tape:
-        value = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=eps, reduction="sum")(t[0], z)
+        # dtype: the loss in float64 whatever floatx an earlier test left (in float32 it agrees to about 1e-7 only)
+        value = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=eps, reduction="sum",
+                                                     dtype="float64")(t[0], z)
     expected = tape.gradient(value, z).numpy().sum(axis=0) / x.shape[1]
     np.testing.assert_allclose((b2[0] - runs.weights[3][0]) / rate, expected, rtol=1e-7, atol=1e-10)
     unsmoothed = (special.softmax(z.numpy(), axis=1) - t[0]).sum(axis=0) / x.shape[1]
