@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make book     build the website into _build/html (creates .venv on first use)"
-	@echo "make test     ruff, unit tests, doctests and nbval over every chapter (on both cores)"
+	@echo "make test     ruff (lint and format), unit tests, doctests and nbval over every chapter (on both cores)"
 	@echo "make portability  re-execute every chapter under another instruction set and thread count; list changed cells"
 	@echo "make oldest   a second environment at pyproject.toml's lower bounds: unit tests and every chapter"
 	@echo "make bench    time the 9 x 30 grid of canonical runs: one model at a time vs lossbook.replicas"
@@ -42,6 +42,7 @@ JOBS ?= 2
 LINTED := lossbook coursetools tests tools bench conftest.py
 test: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env --nbval-cell-timeout=900 --durations=25 lossbook coursetools tests chapters
 
 portability: $(STAMP)

@@ -59,8 +59,7 @@ def make_class(released: dict[str, Path], folder: Path, students: int) -> int:
         student.mkdir(parents=True)
         for stem, path in released.items():
             nb = nbformat.read(path, as_version=4)
-            labels = [nbgrader_meta(c)["grade_id"].removesuffix("-answer") for c in nb.cells
-                      if nbgrader_meta(c).get("solution")]
+            labels = [nbgrader_meta(c)["grade_id"].removesuffix("-answer") for c in nb.cells if nbgrader_meta(c).get("solution")]
             answers = _answers(s % 10, labels)
             if s in (7, 57) and stem == next(iter(released)):  # two endless loops in the class
                 answers[labels[0]] = "while True:\n    pass"
@@ -90,8 +89,9 @@ def main(argv=None) -> int:
         print(f"released {len(chapters)} chapters and wrote {count} submissions in {time.perf_counter() - start:.0f} s")
         print(f"load average at the start: {os.getloadavg()[0]:.2f}")
         start = time.perf_counter()
-        rows = grading.grade(work / "submissions", work / "grades.csv", root=ROOT, course=work / "grader",
-                             jobs=args.jobs, log=lambda *a: None)
+        rows = grading.grade(
+            work / "submissions", work / "grades.csv", root=ROOT, course=work / "grader", jobs=args.jobs, log=lambda *a: None
+        )
         seconds = time.perf_counter() - start
         print(f"load average at the end: {os.getloadavg()[0]:.2f}; {len(rows)} rows")
     print(f"grading: {count} notebooks of {args.students} students in {seconds:.0f} s (target <= {TARGET:.0f} s)")

@@ -51,17 +51,27 @@ import time
 #: The nine canonical configurations: three losses per task, with the task's
 #: canonical experiment (lossbook.registry.EXPERIMENTS).
 LOSS_NAMES = [
-    "mean_squared_error", "mean_squared_logarithmic_error", "mean_absolute_error",
-    "binary_crossentropy", "hinge", "squared_hinge",
-    "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "mean_absolute_error",
+    "binary_crossentropy",
+    "hinge",
+    "squared_hinge",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "kl_divergence",
 ]
 
 
 #: The losses of Part III, each with its task's canonical experiment; reported apart from the grid.
 PART3_LOSS_NAMES = [
-    "pinball_loss", "poisson", "gaussian_nll",
-    "weighted_binary_crossentropy", "binary_focal_crossentropy",
-    "label_smoothed_categorical_crossentropy", "categorical_focal_crossentropy",
+    "pinball_loss",
+    "poisson",
+    "gaussian_nll",
+    "weighted_binary_crossentropy",
+    "binary_focal_crossentropy",
+    "label_smoothed_categorical_crossentropy",
+    "categorical_focal_crossentropy",
 ]
 #: Learning rates other than the canonical 0.01: at 0.01 the Gaussian NLL's learned variance diverges on some
 #: seeds of the canonical regression problem (1 of 30 ends in NaN); chapter 12 chose 0.0002 on validation.
@@ -86,8 +96,16 @@ def _configs(names=LOSS_NAMES):
 #: The learning-rate sweep of chapter 11: every loss it compares, 8 rates, the seeds of the grid, each
 #: loss's 240 networks in one replicas.fit call with a learning rate per replica.
 SWEEP_LOSSES = [
-    "mean_squared_error", "mean_squared_logarithmic_error", "mean_absolute_error", "huber", "log_cosh",
-    "binary_crossentropy", "hinge", "squared_hinge", "categorical_crossentropy", "kl_divergence",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "mean_absolute_error",
+    "huber",
+    "log_cosh",
+    "binary_crossentropy",
+    "hinge",
+    "squared_hinge",
+    "categorical_crossentropy",
+    "kl_divergence",
 ]
 SWEEP_RATES = [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 
@@ -123,8 +141,15 @@ def phase_replicas(seeds, names=LOSS_NAMES, rates=None, dtype="float32"):
     for problem, loss, hidden, epochs, n_classes in _configs(names):
         t0 = time.perf_counter()
         runs = replicas.fit(
-            loss, _split(problem, loss), hidden=hidden, epochs=epochs, replicas=seeds, n_classes=n_classes,
-            progress=False, dtype=dtype, **({"learning_rate": rates[loss]} if rates and loss in rates else {}),
+            loss,
+            _split(problem, loss),
+            hidden=hidden,
+            epochs=epochs,
+            replicas=seeds,
+            n_classes=n_classes,
+            progress=False,
+            dtype=dtype,
+            **({"learning_rate": rates[loss]} if rates and loss in rates else {}),
         )
         metric = runs.metrics[0]
         final = runs.final()["test"][metric]
@@ -174,8 +199,13 @@ def phase_sweep(seeds):
         experiment = registry.EXPERIMENTS[registry.LOSSES[loss].task]
         split = data.validation(_split(experiment.task, loss), fraction=0.2, seed=0)
         replicas.fit(
-            loss, split, replicas=rates.size * seeds, seeds=np.tile(np.arange(seeds), rates.size),
-            learning_rate=np.repeat(rates, seeds), progress=False, **experiment.settings,
+            loss,
+            split,
+            replicas=rates.size * seeds,
+            seeds=np.tile(np.arange(seeds), rates.size),
+            learning_rate=np.repeat(rates, seeds),
+            progress=False,
+            **experiment.settings,
         )
     models = len(SWEEP_LOSSES) * rates.size * seeds
     return {"seconds": time.perf_counter() - start, "models": models, "peak_mib": _peak_mib()}
@@ -274,8 +304,10 @@ def main(argv=None):
     precision = _run_phase(["precision", str(args.seeds)])
     single, double = precision["float32"], precision["float64"]
     print(f"precision (not in the targets): {', '.join(PRECISION_LOSS_NAMES)}, {args.seeds} replicas each")
-    print(f"  float32 {single['seconds']:.2f} s, float64 {double['seconds']:.2f} s: double precision takes "
-          f"{double['seconds'] / single['seconds']:.2f}x the time")
+    print(
+        f"  float32 {single['seconds']:.2f} s, float64 {double['seconds']:.2f} s: double precision takes "
+        f"{double['seconds'] / single['seconds']:.2f}x the time"
+    )
     print()
 
     sweep = _run_phase(["sweep", str(args.seeds)])

@@ -38,12 +38,15 @@ def main():
     print(f"load average at the start: {os.getloadavg()[0]:.1f}")
     one = timed(lambda: stats.sign_flip(d, n_resamples=PATTERNS), repeats=5)
     print(f"stats.sign_flip, {RUNS} seeds, {PATTERNS:,} patterns: {one * 1e3:.0f} ms")
-    scipy_time = timed(lambda: scipy_stats.permutation_test((d,), np.mean, permutation_type="samples",
-                                                            n_resamples=PATTERNS, random_state=0))
+    scipy_time = timed(
+        lambda: scipy_stats.permutation_test((d,), np.mean, permutation_type="samples", n_resamples=PATTERNS, random_state=0)
+    )
     print(f"scipy.stats.permutation_test, same claim and patterns: {scipy_time * 1e3:.0f} ms")
     family_time = timed(lambda: [stats.judge(family, precise=True, seed=s) for s in range(SEEDS)])
-    print(f"stats.judge(precise=True), {CLAIMS} claims x {SEEDS} permutation seeds: {family_time:.1f} s "
-          f"({family_time / SEEDS * 1e3:.0f} ms per family)")
+    print(
+        f"stats.judge(precise=True), {CLAIMS} claims x {SEEDS} permutation seeds: {family_time:.1f} s "
+        f"({family_time / SEEDS * 1e3:.0f} ms per family)"
+    )
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 

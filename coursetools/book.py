@@ -64,17 +64,11 @@ def _tag_problems(where: str, cell) -> list[str]:
     tags = set(cell.get("metadata", {}).get("tags", []))
     problems = [f"{where}: tag {tag!r} excuses the cell from verification; remove it" for tag in sorted(tags & FORBIDDEN_TAGS)]
     if _IGNORE_COMMENT.search(source):
-        problems.append(
-            f"{where}: NBVAL_* comment; use the {IGNORE_TAG!r} tag with a reason line instead"
-        )
+        problems.append(f"{where}: NBVAL_* comment; use the {IGNORE_TAG!r} tag with a reason line instead")
     if IGNORE_TAG in tags and not _IGNORE_REASON.search(source):
-        problems.append(
-            f"{where}: tagged {IGNORE_TAG!r} without a '# nbval-ignore-output: <reason>' line"
-        )
+        problems.append(f"{where}: tagged {IGNORE_TAG!r} without a '# nbval-ignore-output: <reason>' line")
     if SENSITIVE_TAG in tags and not _SENSITIVE_REASON.search(source):
-        problems.append(
-            f"{where}: tagged {SENSITIVE_TAG!r} without a '# cpu-sensitive: <reason>' line"
-        )
+        problems.append(f"{where}: tagged {SENSITIVE_TAG!r} without a '# cpu-sensitive: <reason>' line")
     return problems
 
 
@@ -159,9 +153,7 @@ def book_problems(root: str | os.PathLike = ".") -> list[str]:
     from coursetools import exercises
 
     problems = toc_problems(root)
-    problems.extend(
-        f"{change} (run `make exercises`, then `make outputs`)" for change in exercises.check(root)
-    )
+    problems.extend(f"{change} (run `make exercises`, then `make outputs`)" for change in exercises.check(root))
     for nb in chapter_notebooks(root):
         problems.extend(notebook_problems(nb))
         problems.extend(prose_problems(nb))

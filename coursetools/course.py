@@ -185,5 +185,7 @@ def run_nbgrader(course: Path, *args, timeout: float, env=None) -> subprocess.Co
 def nbgrader_errors(result: subprocess.CompletedProcess) -> list[str]:
     """nbgrader's error lines, without its log prefix (its last lines when it logged no error)."""
     lines = (result.stdout + result.stderr).splitlines()
-    errors = [re.sub(r"^\[\w+App \| (ERROR|CRITICAL)\]\s*", "", line) for line in lines if re.search(r"\| (ERROR|CRITICAL)\]", line)]
+    errors = [
+        re.sub(r"^\[\w+App \| (ERROR|CRITICAL)\]\s*", "", line) for line in lines if re.search(r"\| (ERROR|CRITICAL)\]", line)
+    ]
     return errors or lines[-5:]

@@ -156,8 +156,12 @@ def layout(exercise) -> list[tuple[str, str, str, dict]]:
     cells += [
         ("solution-end", "markdown", "```{solution-end}\n```", {}),
         ("check", "code", f"{exercise.lead}\n{check}" if exercise.lead.strip() else check, {}),
-        ("grade", "code", f"{GRADE_COMMENT}\n### BEGIN HIDDEN TESTS\n{grade}\n### END HIDDEN TESTS",
-         {"nbgrader": _nbgrader(label, grade=True, points=exercise.points), "tags": [REMOVE_TAG]}),
+        (
+            "grade",
+            "code",
+            f"{GRADE_COMMENT}\n### BEGIN HIDDEN TESTS\n{grade}\n### END HIDDEN TESTS",
+            {"nbgrader": _nbgrader(label, grade=True, points=exercise.points), "tags": [REMOVE_TAG]},
+        ),
     ]
     if exercise.demo.strip():
         cells.append(("demo", "code", exercise.demo, {"tags": [DEMO_TAG, HIDE_TAG]}))
@@ -175,8 +179,11 @@ def _start(nb) -> int | None:
     if heading is None:
         return None
     return next(
-        (i for i in range(heading + 1, len(nb.cells))
-         if nb.cells[i].cell_type == "markdown" and _EXERCISE.match(nb.cells[i].source)),
+        (
+            i
+            for i in range(heading + 1, len(nb.cells))
+            if nb.cells[i].cell_type == "markdown" and _EXERCISE.match(nb.cells[i].source)
+        ),
         len(nb.cells),
     )
 
@@ -303,14 +310,18 @@ def generate(nb, exercises, *, name: str = "notebook"):
                 if kind == "code" and same:
                     cell.outputs = old.outputs
                     cell.execution_count = old.execution_count
-                what = [part for part, differs in [
-                    ("cell type", old.cell_type != kind),
-                    ("source", old.source != source),
-                    ("metadata", dict(old.metadata) != dict(cell.metadata)),
-                    ("id", old.get("id") != cell["id"]),
-                    (f"moves from cell {found}", found != index),
-                    ("outputs cleared", kind == "code" and not same and bool(old.get("outputs"))),
-                ] if differs]
+                what = [
+                    part
+                    for part, differs in [
+                        ("cell type", old.cell_type != kind),
+                        ("source", old.source != source),
+                        ("metadata", dict(old.metadata) != dict(cell.metadata)),
+                        ("id", old.get("id") != cell["id"]),
+                        (f"moves from cell {found}", found != index),
+                        ("outputs cleared", kind == "code" and not same and bool(old.get("outputs"))),
+                    ]
+                    if differs
+                ]
                 if what:
                     changes.append(f"{where}: {', '.join(what)}")
             cells.append(cell)
@@ -387,9 +398,7 @@ def write(root=".", *, exercises=None, log=print) -> list[Path]:
         nbformat.validate(new)
         nbformat.write(new, path)
         written.append(path)
-        cleared = cleared or any(
-            c.cell_type == "code" and c.source.strip() and c.execution_count is None for c in new.cells
-        )
+        cleared = cleared or any(c.cell_type == "code" and c.source.strip() and c.execution_count is None for c in new.cells)
         for line in changes:
             log(f"  {line}")
         log(f"wrote {path} ({len(changes)} cells changed)")
@@ -399,10 +408,14 @@ def write(root=".", *, exercises=None, log=print) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m coursetools.exercises", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=("write", "check"),
-                        help="write: rewrite the chapters' exercise cells from the bank; check: list the cells that differ")
+    parser = argparse.ArgumentParser(
+        prog="python -m coursetools.exercises", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "command",
+        choices=("write", "check"),
+        help="write: rewrite the chapters' exercise cells from the bank; check: list the cells that differ",
+    )
     args = parser.parse_args(argv)
     if args.command == "write":
         write(Path.cwd())

@@ -36,8 +36,18 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-__all__ = ["IDENTITY", "clean", "cell", "safe_name", "first_failing_case", "feedback_page", "gradebook_rows",
-           "write", "read_rows", "main"]
+__all__ = [
+    "IDENTITY",
+    "clean",
+    "cell",
+    "safe_name",
+    "first_failing_case",
+    "feedback_page",
+    "gradebook_rows",
+    "write",
+    "read_rows",
+    "main",
+]
 
 #: The identity columns of a Canvas gradebook export, in its order; the gradebook starts with them.
 IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -177,12 +187,20 @@ def feedback_page(student: str, rows) -> str:
     scores = _chapter_scores(rows)
     got = sum(s[0] for s in scores.values())
     most = sum(s[1] for s in scores.values())
-    parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-             # Nothing loads or runs, whatever the text holds: no script, no remote file, no form.
-             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">',
-             f"<title>Feedback for {_e(student)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
-             f"<h1>Feedback for {_e(student)}</h1>",
-             f"<p>Total: <strong>{_points(got)}</strong> of {_points(most)} points.</p>"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        # Nothing loads or runs, whatever the text holds: no script, no remote file, no form.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        f"<title>Feedback for {_e(student)}</title>",
+        f"<style>{_STYLE}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>Feedback for {_e(student)}</h1>",
+        f"<p>Total: <strong>{_points(got)}</strong> of {_points(most)} points.</p>",
+    ]
     problems = [r for r in rows if not r.get("exercise")]
     if problems:
         parts.append("<h2>Not graded</h2>\n<ul>")
@@ -205,8 +223,9 @@ def feedback_page(student: str, rows) -> str:
             label = str(row.get("exercise"))
             points = _number(row.get("points"))
             shown = "&ndash;" if points is None else _e(_points(points))
-            text = _e(row.get("message")) or ("correct" if points is not None and points == _number(
-                row.get("max_points")) else "")
+            text = _e(row.get("message")) or (
+                "correct" if points is not None and points == _number(row.get("max_points")) else ""
+            )
             if str(row.get("status", "graded")) not in ("graded", ""):
                 text = f"<strong>{_e(row.get('status'))}</strong>: {text}"
             case = first_failing_case(label, row.get("message", ""))
@@ -214,8 +233,10 @@ def feedback_page(student: str, rows) -> str:
                 text += f"<br>First failing case ({case['case']}): <code>{_e(case['call'])}</code>"
                 if "expected" in case:
                     text += f", expected <code>{_e(case['expected'])}</code>"
-            parts.append(f"<tr><td><code>{_e(label)}</code></td><td class=\"points\">{shown} of "
-                         f"{_e(row.get('max_points'))}</td><td>{text}</td></tr>")
+            parts.append(
+                f'<tr><td><code>{_e(label)}</code></td><td class="points">{shown} of '
+                f"{_e(row.get('max_points'))}</td><td>{text}</td></tr>"
+            )
         parts.append("</tbody>\n</table>")
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
@@ -299,8 +320,10 @@ def write(rows, *, feedback="feedback", gradebook="gradebook.csv", roster=None, 
             known = _roster_index(roster_rows)
             written["unmatched"] = [s for s in _by_student(rows) if s.strip() not in known]
             if written["unmatched"]:
-                log(f"  not in the roster (identified by folder name alone): "
-                    f"{', '.join(repr(clean(s)) for s in written['unmatched'][:20])}")
+                log(
+                    f"  not in the roster (identified by folder name alone): "
+                    f"{', '.join(repr(clean(s)) for s in written['unmatched'][:20])}"
+                )
         path = Path(gradebook)
         lines = _Lines()
         writer = csv.DictWriter(lines, fieldnames=columns)
@@ -309,8 +332,11 @@ def write(rows, *, feedback="feedback", gradebook="gradebook.csv", roster=None, 
         _atomic_write(path, "".join(lines))
         written["gradebook"] = path
         maxima = _class_maxima(rows)
-        log(f"wrote {path} ({len(book)} students; most points per chapter: "
-            + ", ".join(f"{c} {_points(m)}" for c, m in maxima.items()) + ")")
+        log(
+            f"wrote {path} ({len(book)} students; most points per chapter: "
+            + ", ".join(f"{c} {_points(m)}" for c, m in maxima.items())
+            + ")"
+        )
     return written
 
 
@@ -338,15 +364,19 @@ def read_rows(path) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m coursetools.gradebook", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m coursetools.gradebook", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("grades", help="the grades file that coursetools.grading wrote")
-    parser.add_argument("--feedback", default="feedback", help="folder for one HTML page per student "
-                        "(default: %(default)s; '' for none)")
-    parser.add_argument("--gradebook", default="gradebook.csv", help="gradebook CSV to write "
-                        "(default: %(default)s; '' for none)")
-    parser.add_argument("--roster", default=None, help="an LMS export (CSV) with the students' Canvas or Moodle "
-                        "identifiers, matched to the folder names")
+    parser.add_argument(
+        "--feedback", default="feedback", help="folder for one HTML page per student (default: %(default)s; '' for none)"
+    )
+    parser.add_argument("--gradebook", default="gradebook.csv", help="gradebook CSV to write (default: %(default)s; '' for none)")
+    parser.add_argument(
+        "--roster",
+        default=None,
+        help="an LMS export (CSV) with the students' Canvas or Moodle identifiers, matched to the folder names",
+    )
     args = parser.parse_args(argv)
     if not Path(args.grades).is_file():
         print(f"{args.grades}: no such grades file; run `make grade` first", file=sys.stderr)

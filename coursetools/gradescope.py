@@ -123,8 +123,7 @@ def _add_tree(zf: zipfile.ZipFile, source: Path, prefix: str) -> None:
         _add(zf, f"{prefix}/{path.relative_to(source).as_posix()}", path.read_bytes())
 
 
-def build(out="_build/gradescope/autograder.zip", *, root=ROOT, chapters=None, secret: str | None = None,
-          log=print) -> Path:
+def build(out="_build/gradescope/autograder.zip", *, root=ROOT, chapters=None, secret: str | None = None, log=print) -> Path:
     """Write the autograder zip for ``chapters`` (notebook stems; default: every chapter with exercises)."""
     from coursetools import grading_policy
     from coursetools.course import chapters_with_exercises
@@ -137,9 +136,10 @@ def build(out="_build/gradescope/autograder.zip", *, root=ROOT, chapters=None, s
         raise ValueError(f"no chapter with exercises named {', '.join(unknown)}; choose from {', '.join(available)}")
     if secret is None:
         secret = grading_policy.secret() if hasattr(grading_policy, "secret") else ""
-    requirements = ["# The grader's packages at requirements.lock's versions (python -m coursetools.pins).",
-                    *pins.pinned(pins.runtime_roots(root / "pyproject.toml") + list(pins.GRADER_EXTRA),
-                                 root / "requirements.lock")]
+    requirements = [
+        "# The grader's packages at requirements.lock's versions (python -m coursetools.pins).",
+        *pins.pinned(pins.runtime_roots(root / "pyproject.toml") + list(pins.GRADER_EXTRA), root / "requirements.lock"),
+    ]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     with zipfile.ZipFile(tmp, "w") as zf:
@@ -251,16 +251,30 @@ def results(rows, chapters: dict[str, dict[str, float]], notes=(), *, seconds: f
                     if "expected" in case:
                         output += f", expected {gradebook.clean(case['expected'])}"
             total += score
-            tests.append({"name": f"{chapter}: {label}", "score": round(score, 2), "max_score": most,
-                          "status": "passed" if score >= most else "failed", "output": output,
-                          "output_format": "text"})
+            tests.append(
+                {
+                    "name": f"{chapter}: {label}",
+                    "score": round(score, 2),
+                    "max_score": most,
+                    "status": "passed" if score >= most else "failed",
+                    "output": output,
+                    "output_format": "text",
+                }
+            )
     general = [gradebook.clean(n) for n in notes]
-    general += [gradebook.clean(f"{r.get('notebook') or 'submission'}: {r.get('message')}")
-                for r in rows if not r.get("exercise")]
+    general += [
+        gradebook.clean(f"{r.get('notebook') or 'submission'}: {r.get('message')}") for r in rows if not r.get("exercise")
+    ]
     most = sum(sum(e.values()) for e in chapters.values())
     summary = [f"{gradebook._points(total)} of {gradebook._points(most)} points.", *general]
-    out = {"score": round(total, 2), "output": "\n".join(summary), "output_format": "text",
-           "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+    out = {
+        "score": round(total, 2),
+        "output": "\n".join(summary),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
     if seconds is not None:
         out["execution_time"] = round(seconds)
     return out
@@ -285,8 +299,7 @@ def run(autograder="/autograder") -> int:
         tmp = Path(tmp)
         notes = collect(autograder / "submission", tmp / "submissions" / STUDENT)
         try:
-            rows = grading.grade(tmp / "submissions", tmp / "grades.csv", root=course, course=tmp / "work",
-                                 jobs=1, log=print)
+            rows = grading.grade(tmp / "submissions", tmp / "grades.csv", root=course, course=tmp / "work", jobs=1, log=print)
         except RuntimeError as exc:  # the sandbox cannot run here: no grade rather than a false 0
             print(f"not graded: {exc}", file=sys.stderr)
             return 2
@@ -302,13 +315,18 @@ def run(autograder="/autograder") -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m coursetools.gradescope", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m coursetools.gradescope", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     make = commands.add_parser("build", help="write the autograder zip")
     make.add_argument("--out", default="_build/gradescope/autograder.zip")
-    make.add_argument("--chapters", nargs="*", default=None,
-                      help="the assigned chapters' notebook names (default: every chapter with exercises)")
+    make.add_argument(
+        "--chapters",
+        nargs="*",
+        default=None,
+        help="the assigned chapters' notebook names (default: every chapter with exercises)",
+    )
     grade = commands.add_parser("run", help="grade one submission (what run_autograder does)")
     grade.add_argument("--autograder", default="/autograder")
     args = parser.parse_args(argv)

@@ -68,8 +68,22 @@ from lossbook import exercises
 from lossbook.exercises.scoring import diagnose as _diagnose, matches as _matches, show
 from lossbook.exercises.model import Opaque, decode, encode
 
-__all__ = ["COLUMNS", "Submission", "Task", "find_submissions", "survey", "chapter_tasks", "answers", "grade_notebook",
-           "grade", "main", "NOTEBOOK_BYTES", "WALK_DEPTH", "WALK_ENTRIES", "STUDENT_LIMIT"]
+__all__ = [
+    "COLUMNS",
+    "Submission",
+    "Task",
+    "find_submissions",
+    "survey",
+    "chapter_tasks",
+    "answers",
+    "grade_notebook",
+    "grade",
+    "main",
+    "NOTEBOOK_BYTES",
+    "WALK_DEPTH",
+    "WALK_ENTRIES",
+    "STUDENT_LIMIT",
+]
 
 #: Columns of the grades file. ``path`` is the notebook's path relative to the submissions folder.
 COLUMNS = ("student", "notebook", "exercise", "points", "max_points", "status", "message", "path")
@@ -245,8 +259,13 @@ def survey(folder) -> tuple[list[Submission], list[tuple[str, str]]]:
             empty.append((entry.name, f"not readable ({exc.strerror})"))
             continue
         if not stat.S_ISDIR(mode):
-            empty.append((entry.name, f"{_kind(mode) if not stat.S_ISREG(mode) else 'a file'} in the submissions "
-                                      "folder, not a student's folder; not read"))
+            empty.append(
+                (
+                    entry.name,
+                    f"{_kind(mode) if not stat.S_ISREG(mode) else 'a file'} in the submissions "
+                    "folder, not a student's folder; not read",
+                )
+            )
             continue
         mine, notes = _walk(folder, Path(entry.path), entry.name)
         if not mine:
@@ -294,8 +313,9 @@ def chapter_tasks(nb, secret: str | None = None) -> dict[str, Task]:
         exercise = exercises.get(label)
         cases = tuple(exercise.cases) + grading_policy.hidden_cases(exercise, secret)
         expected = [exercise.expected(case) for case in cases]
-        tasks[label] = Task(exercise, points, cases, expected, [encode(c.args) for c in cases],
-                            grading_policy.forbidden(exercise))
+        tasks[label] = Task(
+            exercise, points, cases, expected, [encode(c.args) for c in cases], grading_policy.forbidden(exercise)
+        )
     return tasks
 
 
@@ -307,8 +327,12 @@ def _own_bindings(tree: ast.AST) -> set[str]:
     """The names an answer binds itself: assigned, defined, or taken as an argument."""
     bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
-              for a in n.args + n.kwonlyargs + n.posonlyargs + [v for v in (n.vararg, n.kwarg) if v]}
+    bound |= {
+        a.arg
+        for n in ast.walk(tree)
+        if isinstance(n, ast.arguments)
+        for a in n.args + n.kwonlyargs + n.posonlyargs + [v for v in (n.vararg, n.kwarg) if v]
+    }
     return bound
 
 
@@ -374,8 +398,13 @@ _HELPERS = ("check", "hint", "solution")
 
 def _is_helper_call(node) -> bool:
     call = node.value if isinstance(node, ast.Expr) else None
-    return (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _HELPERS
-            and isinstance(call.func.value, ast.Name) and call.func.value.id == "exercises")
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in _HELPERS
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "exercises"
+    )
 
 
 def _as_graded(code: str) -> str:
@@ -402,7 +431,7 @@ def _as_graded(code: str) -> str:
     lines = code.encode("utf-8").splitlines(keepends=True)
     for node in sorted(calls, key=lambda n: n.lineno, reverse=True):
         first, last = node.lineno - 1, node.end_lineno - 1
-        before, after = lines[first][:node.col_offset], lines[last][node.end_col_offset:]
+        before, after = lines[first][: node.col_offset], lines[last][node.end_col_offset :]
         if before.strip() or after.strip() and not after.strip().startswith(b"#"):
             continue  # shares its line with other code: left alone
         lines[first] = before + b"pass\n"
@@ -482,10 +511,20 @@ def _readable(path: Path, folder: Path | None = None):
         source = "".join(s for s in source if isinstance(s, str)) if isinstance(source, list) else str(source)
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
         meta = metadata.get("nbgrader")
-        nbgrader = ({k: v for k, v in meta.items() if isinstance(k, str) and isinstance(v, (str, bool, int, float))}
-                    if isinstance(meta, dict) else {})
-        cells.append(nbformat.from_dict({"cell_type": str(cell.get("cell_type", "")), "source": source,
-                                         "metadata": {"nbgrader": nbgrader} if nbgrader else {}}))
+        nbgrader = (
+            {k: v for k, v in meta.items() if isinstance(k, str) and isinstance(v, (str, bool, int, float))}
+            if isinstance(meta, dict)
+            else {}
+        )
+        cells.append(
+            nbformat.from_dict(
+                {
+                    "cell_type": str(cell.get("cell_type", "")),
+                    "source": source,
+                    "metadata": {"nbgrader": nbgrader} if nbgrader else {},
+                }
+            )
+        )
     return nbformat.from_dict({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 
@@ -515,8 +554,11 @@ def answers(nb, tasks: dict[str, Task]) -> dict[str, tuple[str | None, list[str]
             cells = edited[-1:]
         if not cells:
             function = task.exercise.function
-            cells = [c for c in nb.cells[start:] if c.cell_type == "code" and not _meta(c).get("grade")
-                     and _defines(c.source, function)][-1:]
+            cells = [
+                c
+                for c in nb.cells[start:]
+                if c.cell_type == "code" and not _meta(c).get("grade") and _defines(c.source, function)
+            ][-1:]
             if cells:
                 notes.append(f"the answer cell lost its nbgrader metadata; graded the cell that defines `{function}`")
             else:
@@ -550,8 +592,7 @@ def _passes(task: Task, index: int, case) -> bool:
 
 
 #: Added to a NameError: what an answer cell may use from its chapter.
-_NAME_ERROR_ADVICE = ("; an answer cell may use the chapter's imports (np, scipy ...) but nothing else the chapter "
-                      "defines")
+_NAME_ERROR_ADVICE = "; an answer cell may use the chapter's imports (np, scipy ...) but nothing else the chapter defines"
 
 
 def _not_scored(task: Task, code: str | None, result, blocked: str, limit: float, student_limit: float) -> str | None:
@@ -560,8 +601,7 @@ def _not_scored(task: Task, code: str | None, result, blocked: str, limit: float
     if code is None:
         return "not answered: no answer cell"
     if blocked:
-        return (f"uses `{blocked}`, which this exercise does not allow: it asks you to implement it yourself "
-                "with NumPy and SciPy")
+        return f"uses `{blocked}`, which this exercise does not allow: it asks you to implement it yourself with NumPy and SciPy"
     if result is None:
         return "not graded"
     if result.unanswered:
@@ -596,8 +636,7 @@ def _cases_passed(task: Task, passed_visible: int, passed_hidden: int) -> str:
     hidden, passed = total - visible, passed_visible + passed_hidden
     cases = f"{passed} of {total} cases pass" if total > 1 else ("correct" if passed else "incorrect")
     if hidden and passed_visible * hidden != passed_hidden * visible:
-        cases += (f" ({passed_visible} of {visible} shown, {passed_hidden} of {hidden} held out; "
-                  "the score takes the lower share)")
+        cases += f" ({passed_visible} of {visible} shown, {passed_hidden} of {hidden} held out; the score takes the lower share)"
     return cases
 
 
@@ -605,8 +644,7 @@ def _hint(task: Task, index: int, value) -> str:
     """The diagnosis of the wrong value (as the sandbox sent it) returned for case ``index``; "" if there is none."""
     visible = task.visible
     try:
-        return _diagnose(task.exercise, task.cases[index], task.expected[index], decode(value),
-                         index if index < visible else -1)
+        return _diagnose(task.exercise, task.cases[index], task.expected[index], decode(value), index if index < visible else -1)
     except Exception:  # noqa: BLE001 - no hint for a value the diagnosis cannot take
         return ""
 
@@ -639,8 +677,15 @@ def _share(task: Task, passed_visible: int, passed_hidden: int) -> float:
     return (passed_visible + passed_hidden) / total
 
 
-def _score(task: Task, code: str | None, notes: list[str], result, blocked: str,
-           limit: float = sandbox.EXERCISE_LIMIT, student_limit: float = STUDENT_LIMIT) -> tuple[float, str]:
+def _score(
+    task: Task,
+    code: str | None,
+    notes: list[str],
+    result,
+    blocked: str,
+    limit: float = sandbox.EXERCISE_LIMIT,
+    student_limit: float = STUDENT_LIMIT,
+) -> tuple[float, str]:
     """Points and message of one exercise.
 
     With held-out cases, the score is the points times the lower of two
@@ -674,9 +719,16 @@ def _why_not_run(result, limit: float, student_limit: float) -> str:
     return f"not run{': ' + result.error if result.error else ''}"
 
 
-def grade_notebook(nb, tasks: dict[str, Task], imports, lossbook_dir: Path, *,
-                   exercise_limit: float = sandbox.EXERCISE_LIMIT, deadline: float | None = None,
-                   student_limit: float = STUDENT_LIMIT) -> dict[str, tuple[float, str]]:
+def grade_notebook(
+    nb,
+    tasks: dict[str, Task],
+    imports,
+    lossbook_dir: Path,
+    *,
+    exercise_limit: float = sandbox.EXERCISE_LIMIT,
+    deadline: float | None = None,
+    student_limit: float = STUDENT_LIMIT,
+) -> dict[str, tuple[float, str]]:
     """Score one notebook: exercise label -> (points, message).
 
     ``deadline`` (a :func:`time.monotonic` time) stops the notebook's sandbox
@@ -695,8 +747,9 @@ def grade_notebook(nb, tasks: dict[str, Task], imports, lossbook_dir: Path, *,
             code = _as_graded(code)
             prelude, names, blocked[label] = _prelude(code, imports, task.forbidden)
         except SyntaxError as exc:
-            failures[label] = sandbox.Result(label, error=f"SyntaxError: {exc.msg} (line {exc.lineno})",
-                                             line=(exc.text or "").strip()[:200], done=True)
+            failures[label] = sandbox.Result(
+                label, error=f"SyntaxError: {exc.msg} (line {exc.lineno})", line=(exc.text or "").strip()[:200], done=True
+            )
             continue
         except (ValueError, MemoryError, RecursionError) as exc:
             reason = str(exc) if isinstance(exc, ValueError) and str(exc) else f"{type(exc).__name__} while reading it"
@@ -704,16 +757,37 @@ def grade_notebook(nb, tasks: dict[str, Task], imports, lossbook_dir: Path, *,
             continue
         if blocked[label]:
             continue
-        jobs.append({"label": label, "function": task.exercise.function, "code": code, "prelude": prelude,
-                     "forbidden": list(task.forbidden), "forbidden_names": names, "cases": task.args})
+        jobs.append(
+            {
+                "label": label,
+                "function": task.exercise.function,
+                "code": code,
+                "prelude": prelude,
+                "forbidden": list(task.forbidden),
+                "forbidden_names": names,
+                "cases": task.args,
+            }
+        )
     # Exercises that forbid modules run first, in a sandbox of their own without those modules.
     jobs.sort(key=lambda job: not job["forbidden"])
-    results = sandbox.run(lossbook_dir, jobs, exercise_limit=exercise_limit,
-                          call_limit=min(sandbox.CALL_LIMIT, exercise_limit / 2), deadline=deadline) if jobs else {}
+    results = (
+        sandbox.run(
+            lossbook_dir,
+            jobs,
+            exercise_limit=exercise_limit,
+            call_limit=min(sandbox.CALL_LIMIT, exercise_limit / 2),
+            deadline=deadline,
+        )
+        if jobs
+        else {}
+    )
     results.update(failures)
-    return {label: _score(task, found[label][0], found[label][1], results.get(label), blocked.get(label, ""),
-                          exercise_limit, student_limit)
-            for label, task in tasks.items()}
+    return {
+        label: _score(
+            task, found[label][0], found[label][1], results.get(label), blocked.get(label, ""), exercise_limit, student_limit
+        )
+        for label, task in tasks.items()
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -724,8 +798,10 @@ def grade_notebook(nb, tasks: dict[str, Task], imports, lossbook_dir: Path, *,
 def _clean(text) -> str:
     """Text safe in a CSV cell: encodable, without control or format characters, never read as a formula."""
     text = str(text).encode("utf-8", "backslashreplace").decode("utf-8")
-    text = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf") else
-                   ("" if unicodedata.category(ch) == "Cf" else ascii(ch)[1:-1]) for ch in text)
+    text = "".join(
+        ch if unicodedata.category(ch) not in ("Cc", "Cf") else ("" if unicodedata.category(ch) == "Cf" else ascii(ch)[1:-1])
+        for ch in text
+    )
     return "'" + text if text.startswith(_FORMULA) else text
 
 
@@ -740,10 +816,16 @@ def _shown(name: str) -> str:
 
 
 def _row(student, relative, stem, label, points, max_points, status, message) -> dict:
-    return {"student": student, "notebook": stem, "exercise": label,
-            "points": "" if points is None else f"{points:g}",
-            "max_points": "" if max_points is None else f"{max_points:g}",
-            "status": status, "message": message, "path": relative}
+    return {
+        "student": student,
+        "notebook": stem,
+        "exercise": label,
+        "points": "" if points is None else f"{points:g}",
+        "max_points": "" if max_points is None else f"{max_points:g}",
+        "status": status,
+        "message": message,
+        "path": relative,
+    }
 
 
 def _choose(copies: list[Submission]) -> tuple[Submission, list[Submission]]:
@@ -755,8 +837,9 @@ def _choose(copies: list[Submission]) -> tuple[Submission, list[Submission]]:
 def _grader_paths(course: Path, root: Path) -> list[tuple[str, str]]:
     """The grader's own paths, longest first, and what a message that quotes one (a traceback, a file name) shows
     instead: they are not the student's business."""
-    return sorted({str(course): "<grader>", sys.prefix: "<python>", str(root): "<course>"}.items(),
-                  key=lambda item: -len(item[0]))
+    return sorted(
+        {str(course): "<grader>", sys.prefix: "<python>", str(root): "<course>"}.items(), key=lambda item: -len(item[0])
+    )
 
 
 @dataclasses.dataclass
@@ -801,9 +884,19 @@ class _ClassGrading:
         copies: dict[str, list[Submission]] = {}
         for sub in subs:
             if sub.notebook not in self.sources:
-                mine.append(_row(student, sub.relative, sub.notebook, "", None, None, "failed",
-                                 f"unknown notebook name {sub.path.name!r}; expected one of "
-                                 + ", ".join(f"{s}.ipynb" for s in self.sources)))
+                mine.append(
+                    _row(
+                        student,
+                        sub.relative,
+                        sub.notebook,
+                        "",
+                        None,
+                        None,
+                        "failed",
+                        f"unknown notebook name {sub.path.name!r}; expected one of "
+                        + ", ".join(f"{s}.ipynb" for s in self.sources),
+                    )
+                )
             else:
                 copies.setdefault(sub.notebook, []).append(sub)
         for stem in sorted(copies):
@@ -816,18 +909,43 @@ class _ClassGrading:
         try:
             self.prepare(stem)
         except Exception as exc:  # noqa: BLE001 - the course's own chapter is at fault: say so, go on
-            return [_row(student, sub.relative, stem, "", None, None, "failed",
-                         f"the grader could not prepare {stem}: {type(exc).__name__}: {str(exc)[:200]}")]
-        note = (f"{len(extras)} other cop{'y' if len(extras) == 1 else 'ies'} of this chapter in the folder "
-                "not graded" if extras else "")
-        rows = [_row(student, extra.relative, stem, "", None, None, "skipped",
-                     f"another copy of {stem}; only one notebook per chapter is graded "
-                     f"({sub.relative}){'; ' + extra.problem if extra.problem else ''}") for extra in extras]
+            return [
+                _row(
+                    student,
+                    sub.relative,
+                    stem,
+                    "",
+                    None,
+                    None,
+                    "failed",
+                    f"the grader could not prepare {stem}: {type(exc).__name__}: {str(exc)[:200]}",
+                )
+            ]
+        note = (
+            f"{len(extras)} other cop{'y' if len(extras) == 1 else 'ies'} of this chapter in the folder not graded"
+            if extras
+            else ""
+        )
+        rows = [
+            _row(
+                student,
+                extra.relative,
+                stem,
+                "",
+                None,
+                None,
+                "skipped",
+                f"another copy of {stem}; only one notebook per chapter is graded "
+                f"({sub.relative}){'; ' + extra.problem if extra.problem else ''}",
+            )
+            for extra in extras
+        ]
         try:
             rows += self.notebook_rows(sub, deadline, note)
         except Exception as exc:  # noqa: BLE001 - whatever goes wrong stays with this student's notebook
-            rows += self.exercise_rows(sub, "failed", f"the grader could not grade this notebook: "
-                                                      f"{type(exc).__name__}: {str(exc)[:200]}", note)
+            rows += self.exercise_rows(
+                sub, "failed", f"the grader could not grade this notebook: {type(exc).__name__}: {str(exc)[:200]}", note
+            )
         return rows
 
     def notebook_rows(self, sub: Submission, deadline: float, note: str) -> list[dict]:
@@ -835,21 +953,39 @@ class _ClassGrading:
         if sub.problem:
             return self.exercise_rows(sub, "failed", sub.problem, note)
         if time.monotonic() >= deadline:
-            return self.exercise_rows(sub, "failed", f"not graded: the student's time budget of "
-                                                     f"{self.student_limit:g} s was used by the notebooks before "
-                                                     "this one", note)
+            return self.exercise_rows(
+                sub,
+                "failed",
+                f"not graded: the student's time budget of {self.student_limit:g} s was used by the notebooks before this one",
+                note,
+            )
         nb = _readable(sub.path, self.top / sub.student)
         if isinstance(nb, str):
             return self.exercise_rows(sub, "failed", nb, note)
-        scored = grade_notebook(nb, self.tasks[sub.notebook], self.imports[sub.notebook], self.lossbook_dir,
-                                exercise_limit=self.exercise_limit, deadline=deadline,
-                                student_limit=self.student_limit)
+        scored = grade_notebook(
+            nb,
+            self.tasks[sub.notebook],
+            self.imports[sub.notebook],
+            self.lossbook_dir,
+            exercise_limit=self.exercise_limit,
+            deadline=deadline,
+            student_limit=self.student_limit,
+        )
         return self.exercise_rows(sub, "graded", scored, note)
 
 
-def grade(submissions, out="grades.csv", *, root=".", course="_build/grading",
-          exercise_limit: float = sandbox.EXERCISE_LIMIT, jobs: int = 2, log=print, secret: str | None = None,
-          student_limit: float = STUDENT_LIMIT) -> list[dict]:
+def grade(
+    submissions,
+    out="grades.csv",
+    *,
+    root=".",
+    course="_build/grading",
+    exercise_limit: float = sandbox.EXERCISE_LIMIT,
+    jobs: int = 2,
+    log=print,
+    secret: str | None = None,
+    student_limit: float = STUDENT_LIMIT,
+) -> list[dict]:
     """Grade every student's notebooks and write one CSV row per student and exercise.
 
     Parameters
@@ -893,16 +1029,18 @@ def grade(submissions, out="grades.csv", *, root=".", course="_build/grading",
     for sub in found:
         by_student.setdefault(sub.student, []).append(sub)
     log(f"grading {len(found)} notebooks of {len(by_student)} students in the sandbox ({sandbox.isolation()}) ...")
-    grading = _ClassGrading(sources, secret, lossbook_dir, top, _grader_paths(course, root), exercise_limit,
-                            student_limit)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
-            Progress(len(by_student), "students") as bar:  # on stderr, for runs longer than a few seconds
+    grading = _ClassGrading(sources, secret, lossbook_dir, top, _grader_paths(course, root), exercise_limit, student_limit)
+    with (
+        concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool,
+        Progress(len(by_student), "students") as bar,
+    ):  # on stderr, for runs longer than a few seconds
         for mine in pool.map(grading.student_rows, sorted(by_student.items())):
             rows.extend(mine)
             bar.update()
 
-    rows = [{key: (_clean(value) if key not in ("points", "max_points") else value) for key, value in row.items()}
-            for row in rows]
+    rows = [
+        {key: (_clean(value) if key not in ("points", "max_points") else value) for key, value in row.items()} for row in rows
+    ]
     rows.sort(key=lambda r: (r["student"], r["notebook"], r["path"]))
     _write(rows, Path(out))
     _summary(rows, out, log)
@@ -941,26 +1079,38 @@ def _summary(rows, out, log) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m coursetools.grading", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m coursetools.grading", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("submissions", help="folder with one sub-folder of notebooks per student")
     parser.add_argument("--out", default="grades.csv", help="CSV file to write (default: %(default)s)")
-    parser.add_argument("--course", default="_build/grading",
-                        help="the grader's working folder (default: %(default)s)")
-    parser.add_argument("--timeout", type=float, default=sandbox.EXERCISE_LIMIT,
-                        help="seconds per exercise in the sandbox (default: %(default)s)")
-    parser.add_argument("--student-timeout", type=float, default=STUDENT_LIMIT,
-                        help="seconds for all of one student's notebooks (default: %(default)s)")
-    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="sandboxes at the same time (default: %(default)s)")
+    parser.add_argument("--course", default="_build/grading", help="the grader's working folder (default: %(default)s)")
+    parser.add_argument(
+        "--timeout", type=float, default=sandbox.EXERCISE_LIMIT, help="seconds per exercise in the sandbox (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--student-timeout",
+        type=float,
+        default=STUDENT_LIMIT,
+        help="seconds for all of one student's notebooks (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=min(2, os.cpu_count() or 1), help="sandboxes at the same time (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     if not Path(args.submissions).is_dir():
-        print(f"{ascii(args.submissions)}: not a folder; pass the folder with one sub-folder per student",
-              file=sys.stderr)
+        print(f"{ascii(args.submissions)}: not a folder; pass the folder with one sub-folder per student", file=sys.stderr)
         return 2
     try:
-        grade(args.submissions, args.out, root=Path.cwd(), course=args.course, exercise_limit=args.timeout,
-              jobs=args.jobs, student_limit=args.student_timeout)
+        grade(
+            args.submissions,
+            args.out,
+            root=Path.cwd(),
+            course=args.course,
+            exercise_limit=args.timeout,
+            jobs=args.jobs,
+            student_limit=args.student_timeout,
+        )
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -33,8 +33,7 @@ import numpy as np
 from lossbook.exercises import Case
 from lossbook.exercises.scoring import matches
 
-__all__ = ["IMPLEMENT_FORBIDDEN", "FORBIDDEN", "SECRET_VARIABLE", "forbidden", "secret", "secret_file",
-           "hidden_cases"]
+__all__ = ["IMPLEMENT_FORBIDDEN", "FORBIDDEN", "SECRET_VARIABLE", "forbidden", "secret", "secret_file", "hidden_cases"]
 
 #: Modules an "implement it yourself" exercise may not use: they hold the answer.
 IMPLEMENT_FORBIDDEN = ("lossbook", "sklearn", "keras", "tensorflow", "torch", "jax", "optax")
@@ -89,8 +88,13 @@ def _generator(key: str, label: str) -> np.random.Generator:
 
 def _is_distribution(a: np.ndarray) -> bool:
     """Non-negative rows (along the last axis) of at least two entries that each sum to 1."""
-    return (a.dtype.kind == "f" and a.ndim >= 1 and a.shape[-1] >= 2 and bool(np.all(a >= 0))
-            and bool(np.allclose(a.sum(axis=-1), 1.0, atol=1e-9)))
+    return (
+        a.dtype.kind == "f"
+        and a.ndim >= 1
+        and a.shape[-1] >= 2
+        and bool(np.all(a >= 0))
+        and bool(np.allclose(a.sum(axis=-1), 1.0, atol=1e-9))
+    )
 
 
 def _fresh(rng: np.random.Generator, a: np.ndarray, pool: np.ndarray) -> np.ndarray:
@@ -113,7 +117,8 @@ def _fresh(rng: np.random.Generator, a: np.ndarray, pool: np.ndarray) -> np.ndar
 
 def _same(args, other) -> bool:
     return len(args) == len(other) and all(
-        type(a) is type(b) and np.shape(a) == np.shape(b) and np.array_equal(a, b) for a, b in zip(args, other))
+        type(a) is type(b) and np.shape(a) == np.shape(b) and np.array_equal(a, b) for a, b in zip(args, other)
+    )
 
 
 def _finite(value) -> bool:
@@ -165,9 +170,15 @@ def hidden_cases(exercise, key: str | None = None) -> tuple[Case, ...]:
             args = []
             for position, a in enumerate(case.args):
                 if isinstance(a, np.ndarray) and a.ndim >= 1:
-                    pool = np.concatenate([np.ravel(c.args[position]) for c in exercise.cases
-                                           if len(c.args) > position and isinstance(c.args[position], np.ndarray)
-                                           and c.args[position].dtype == a.dtype])
+                    pool = np.concatenate(
+                        [
+                            np.ravel(c.args[position])
+                            for c in exercise.cases
+                            if len(c.args) > position
+                            and isinstance(c.args[position], np.ndarray)
+                            and c.args[position].dtype == a.dtype
+                        ]
+                    )
                     args.append(_fresh(rng, a, pool))
                 else:
                     args.append(a)

@@ -38,8 +38,21 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["FLOOR", "HELD_OUT_KEY", "Mutant", "Result", "Score", "mutants", "draws", "score", "wrong_answers",
-           "learners_view", "plot_answer_leaks", "summary", "main"]
+__all__ = [
+    "FLOOR",
+    "HELD_OUT_KEY",
+    "Mutant",
+    "Result",
+    "Score",
+    "mutants",
+    "draws",
+    "score",
+    "wrong_answers",
+    "learners_view",
+    "plot_answer_leaks",
+    "summary",
+    "main",
+]
 
 #: The share of non-equivalent mutants an exercise's cases must kill.
 FLOOR = 0.95
@@ -73,28 +86,93 @@ class Mutant:
 
 
 _SWAPPED_CALLS = {
-    "mean": ("sum",), "sum": ("mean",), "nanmean": ("nansum",), "nansum": ("nanmean",),
-    "log": ("log2", "log10"), "log2": ("log", "log10"), "log10": ("log", "log2"), "log1p": ("log",),
-    "max": ("min",), "min": ("max",), "maximum": ("minimum",), "minimum": ("maximum",),
-    "amax": ("amin",), "amin": ("amax",), "argmax": ("argmin",), "argmin": ("argmax",),
-    "floor": ("ceil",), "ceil": ("floor",), "expit": ("exp",), "exp": ("expm1",),
-    "std": ("var",), "var": ("std",), "median": ("mean",),
-    "logsumexp": ("sum",), "log_softmax": ("softmax",), "softmax": ("log_softmax",),
+    "mean": ("sum",),
+    "sum": ("mean",),
+    "nanmean": ("nansum",),
+    "nansum": ("nanmean",),
+    "log": ("log2", "log10"),
+    "log2": ("log", "log10"),
+    "log10": ("log", "log2"),
+    "log1p": ("log",),
+    "max": ("min",),
+    "min": ("max",),
+    "maximum": ("minimum",),
+    "minimum": ("maximum",),
+    "amax": ("amin",),
+    "amin": ("amax",),
+    "argmax": ("argmin",),
+    "argmin": ("argmax",),
+    "floor": ("ceil",),
+    "ceil": ("floor",),
+    "expit": ("exp",),
+    "exp": ("expm1",),
+    "std": ("var",),
+    "var": ("std",),
+    "median": ("mean",),
+    "logsumexp": ("sum",),
+    "log_softmax": ("softmax",),
+    "softmax": ("log_softmax",),
 }
 # Calls whose first argument is what they return, up to a transformation a learner may forget.
-_DROPPABLE = {"abs", "absolute", "fabs", "sqrt", "ravel", "reshape", "asarray", "array", "float", "int", "squeeze",
-              "clip", "exp", "log", "log2", "log10", "expit", "round", "sort", "cumsum", "flatten"}
+_DROPPABLE = {
+    "abs",
+    "absolute",
+    "fabs",
+    "sqrt",
+    "ravel",
+    "reshape",
+    "asarray",
+    "array",
+    "float",
+    "int",
+    "squeeze",
+    "clip",
+    "exp",
+    "log",
+    "log2",
+    "log10",
+    "expit",
+    "round",
+    "sort",
+    "cumsum",
+    "flatten",
+}
 _FLIPPED_COMPARISONS = {
-    ast.Lt: (ast.LtE, ast.Gt), ast.LtE: (ast.Lt, ast.GtE), ast.Gt: (ast.GtE, ast.Lt), ast.GtE: (ast.Gt, ast.LtE),
-    ast.Eq: (ast.NotEq,), ast.NotEq: (ast.Eq,),
+    ast.Lt: (ast.LtE, ast.Gt),
+    ast.LtE: (ast.Lt, ast.GtE),
+    ast.Gt: (ast.GtE, ast.Lt),
+    ast.GtE: (ast.Gt, ast.LtE),
+    ast.Eq: (ast.NotEq,),
+    ast.NotEq: (ast.Eq,),
 }
 _SWAPPED_OPERATORS = {
-    ast.Add: (ast.Sub,), ast.Sub: (ast.Add,), ast.Mult: (ast.Div,), ast.Div: (ast.Mult, ast.FloorDiv),
-    ast.FloorDiv: (ast.Div,), ast.Pow: (ast.Mult,), ast.BitAnd: (ast.BitOr,), ast.BitOr: (ast.BitAnd,),
+    ast.Add: (ast.Sub,),
+    ast.Sub: (ast.Add,),
+    ast.Mult: (ast.Div,),
+    ast.Div: (ast.Mult, ast.FloorDiv),
+    ast.FloorDiv: (ast.Div,),
+    ast.Pow: (ast.Mult,),
+    ast.BitAnd: (ast.BitOr,),
+    ast.BitOr: (ast.BitAnd,),
 }
-_SYMBOLS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=", ast.Add: "+",
-            ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Pow: "**", ast.BitAnd: "&",
-            ast.BitOr: "|", ast.And: "and", ast.Or: "or"}
+_SYMBOLS = {
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Pow: "**",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.And: "and",
+    ast.Or: "or",
+}
 
 
 def _name(func) -> str:
@@ -272,9 +350,12 @@ class _Sites(ast.NodeTransformer):
 
 
 def _body(function: ast.FunctionDef) -> list:
-    documented = (function.body and isinstance(function.body[0], ast.Expr)
-                  and isinstance(getattr(function.body[0], "value", None), ast.Constant)
-                  and isinstance(function.body[0].value.value, str))
+    documented = (
+        function.body
+        and isinstance(function.body[0], ast.Expr)
+        and isinstance(getattr(function.body[0], "value", None), ast.Constant)
+        and isinstance(function.body[0].value.value, str)
+    )
     return function.body[1:] if documented else function.body
 
 
@@ -288,7 +369,7 @@ def _replaced(definition: ast.FunctionDef, index: int, replacement) -> ast.Funct
         if default is not None:
             mutated.args.kw_defaults[position] = applier.visit(default)
     body = _body(mutated)
-    head = mutated.body[:len(mutated.body) - len(body)]
+    head = mutated.body[: len(mutated.body) - len(body)]
     mutated.body = head + [applier.visit(statement) for statement in body]
     return mutated
 
@@ -325,8 +406,7 @@ def mutants(solution: str, function: str) -> list[Mutant]:
     True
     """
     tree = ast.parse(solution)
-    definition = next((node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == function),
-                      None)
+    definition = next((node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == function), None)
     if definition is None:
         raise ValueError(f"the solution does not define `{function}`")
     original = ast.unparse(definition)
@@ -344,13 +424,13 @@ def mutants(solution: str, function: str) -> list[Mutant]:
             found.append(Mutant(description, source + "\n"))
 
     names = [a.arg for a in definition.args.args + definition.args.kwonlyargs]
-    names += sorted({n.id for n in ast.walk(definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-                    - set(names))
+    names += sorted({n.id for n in ast.walk(definition) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - set(names))
     for index, node in enumerate(sites.nodes):
         changes = _changes(node)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names:
-            changes += [(f"{node.id} -> {other} (another variable)", ast.Name(other, ast.Load()))
-                        for other in names if other != node.id]
+            changes += [
+                (f"{node.id} -> {other} (another variable)", ast.Name(other, ast.Load())) for other in names if other != node.id
+            ]
         for what, replacement in changes:
             add(f"line {getattr(node, 'lineno', definition.lineno)}: {what}", _replaced(definition, index, replacement))
     _leave_out_statements(definition, add)
@@ -374,8 +454,13 @@ def _compile(source: str, function: str) -> Callable:
 
 
 def _is_distribution(a: np.ndarray) -> bool:
-    return (a.dtype.kind == "f" and a.ndim >= 1 and a.shape[-1] >= 2 and bool(np.all(a >= 0))
-            and bool(np.allclose(a.sum(axis=-1), 1.0, atol=1e-9)))
+    return (
+        a.dtype.kind == "f"
+        and a.ndim >= 1
+        and a.shape[-1] >= 2
+        and bool(np.all(a >= 0))
+        and bool(np.allclose(a.sum(axis=-1), 1.0, atol=1e-9))
+    )
 
 
 def _vary_array(rng, a: np.ndarray, pool: np.ndarray) -> np.ndarray:
@@ -442,14 +527,23 @@ def draws(exercise, count: int = DRAWS, seed: int = 0):
         pools = []
         for position, a in enumerate(case.args):
             if isinstance(a, np.ndarray) and a.ndim >= 1:
-                pools.append(np.concatenate([np.ravel(c.args[position]) for c in exercise.cases
-                                             if len(c.args) > position and isinstance(c.args[position], np.ndarray)
-                                             and c.args[position].dtype == a.dtype]))
+                pools.append(
+                    np.concatenate(
+                        [
+                            np.ravel(c.args[position])
+                            for c in exercise.cases
+                            if len(c.args) > position
+                            and isinstance(c.args[position], np.ndarray)
+                            and c.args[position].dtype == a.dtype
+                        ]
+                    )
+                )
             else:
                 pools.append(None)
         for _ in range(count):
-            yield tuple(_vary_array(rng, a, pool) if pool is not None else _vary_scalar(rng, a)
-                        for a, pool in zip(case.args, pools))
+            yield tuple(
+                _vary_array(rng, a, pool) if pool is not None else _vary_scalar(rng, a) for a, pool in zip(case.args, pools)
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -510,9 +604,11 @@ class Score:
 
     def line(self) -> str:
         held = self._count("held out")
-        return (f"{self.label}: {self.value:.0%} ({self.killed} of {self.counted} non-equivalent mutants killed"
-                + (f", {held} only by held-out cases" if held else "")
-                + f"; {self._count('equivalent')} equivalent)")
+        return (
+            f"{self.label}: {self.value:.0%} ({self.killed} of {self.counted} non-equivalent mutants killed"
+            + (f", {held} only by held-out cases" if held else "")
+            + f"; {self._count('equivalent')} equivalent)"
+        )
 
 
 def _same(received, expected, exercise) -> bool:
@@ -581,8 +677,7 @@ def score(exercise, *, count: int = DRAWS, held_out: bool = True) -> Score:
                 outcome = _run(reference, args)
                 if outcome.error is None and not outcome.timed_out and not outcome.warnings and _finite(outcome.value):
                     inputs.append((args, outcome.value))
-        witness = next((args for args, expected in inputs if not _passes(_run(function, args), expected, exercise)),
-                       None)
+        witness = next((args for args, expected in inputs if not _passes(_run(function, args), expected, exercise)), None)
         results.append(Result(mutant, "equivalent" if witness is None else "survived", witness))
     return Score(exercise.label, tuple(results), time.process_time() - start)
 
@@ -703,8 +798,9 @@ def summary(found: list[Score]) -> str:
 def main(argv=None) -> int:
     from lossbook import exercises
 
-    parser = argparse.ArgumentParser(prog="python -m coursetools.mutation", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m coursetools.mutation", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("labels", nargs="*", help="exercises to score (every implement exercise when omitted)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every mutant, not only the survivors")
     args = parser.parse_args(argv)

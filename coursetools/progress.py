@@ -43,8 +43,17 @@ class Progress:
         Characters of the bar.
     """
 
-    def __init__(self, total: int, unit: str = "items", *, label: str = "grading", stream=None,
-                 delay: float = 2.0, width: int = 24, clock=time.monotonic):
+    def __init__(
+        self,
+        total: int,
+        unit: str = "items",
+        *,
+        label: str = "grading",
+        stream=None,
+        delay: float = 2.0,
+        width: int = 24,
+        clock=time.monotonic,
+    ):
         self.total, self.unit, self.label = max(int(total), 0), unit, label
         self.stream = sys.stderr if stream is None else stream
         self.delay, self.width, self._clock = delay, width, clock
@@ -63,8 +72,10 @@ class Progress:
         elapsed = self._clock() - self.started
         share = self.done / self.total if self.total else 1.0
         filled = int(round(share * self.width))
-        text = (f"{self.label}  [{'#' * filled}{'-' * (self.width - filled)}]  "
-                f"{self.done}/{self.total} {self.unit}  {_clock(elapsed)} elapsed")
+        text = (
+            f"{self.label}  [{'#' * filled}{'-' * (self.width - filled)}]  "
+            f"{self.done}/{self.total} {self.unit}  {_clock(elapsed)} elapsed"
+        )
         if 0 < self.done < self.total:
             text += f", ~{_clock(elapsed / self.done * (self.total - self.done))} left"
         return text

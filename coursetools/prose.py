@@ -138,7 +138,8 @@ _PRINTED = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?![\d.])|\d+\.\d+|\d+)(?:(
 _NOT_A_RESULT = re.compile(
     r"\b(version|versions|section|sections|python|chapter|chapters|part|figure)\s*$"
     r"|\b(sections|chapters|parts)\s+\d+\s*(?:to|and|-|\u2013)\s*$",  # the end of a range, "chapters 6 to 9"
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _YEARS = range(1800, 2100)
 #: The training settings every chapter shares and no experiment chooses, named by their setting word
 #: ("momentum 0.9", "batches of 32", "batch size 32"): a setting, not a result, wherever the text names it.
@@ -252,8 +253,12 @@ def _lines(source: str) -> list[_Line]:
                 fence = opening.group(1)
         else:
             lines.append(_Line(offset, text, True))
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) \
-                    and not text.strip()[len(opening.group(1)):].strip():
+            if (
+                opening
+                and opening.group(1)[0] == fence[0]
+                and len(opening.group(1)) >= len(fence)
+                and not text.strip()[len(opening.group(1)) :].strip()
+            ):
                 fence = None
         offset += len(text) + 1
     return lines
@@ -283,7 +288,7 @@ def _paragraphs(source: str) -> list[tuple[int, int]]:
 
     def beside_display(k: int) -> bool:
         before = next((t for t in reversed(texts[:k]) if t), "")
-        after = next((t for t in texts[k + 1:] if t), "")
+        after = next((t for t in texts[k + 1 :] if t), "")
         return before.endswith("$$") or after.startswith("$$")
 
     for k, line in enumerate(lines):
@@ -486,8 +491,7 @@ def book_labels(folder: str | os.PathLike, *, skip: str | None = None) -> dict[s
         for label, target in chapter.labels.items():
             found.setdefault(label, (target, chapter))
     for page in sorted(folder.glob("*.md")):
-        chapter = _model({"cells": [{"cell_type": "markdown", "source": page.read_text(encoding="utf-8")}]},
-                         page.name)
+        chapter = _model({"cells": [{"cell_type": "markdown", "source": page.read_text(encoding="utf-8")}]}, page.name)
         for label in chapter.labels:
             found.setdefault(label, (_Target(page.name, "a page, which prints nothing", None), chapter))
     return found
@@ -499,8 +503,10 @@ def label_places(folder: str | os.PathLike) -> dict[str, list[str]]:
     places: dict[str, list[str]] = {}
     folder = Path(folder)
     documents = [_chapter_model(path) for path in sorted(folder.glob("*.ipynb"))]
-    documents += [_model({"cells": [{"cell_type": "markdown", "source": page.read_text(encoding="utf-8")}]},
-                         page.name) for page in sorted(folder.glob("*.md"))]
+    documents += [
+        _model({"cells": [{"cell_type": "markdown", "source": page.read_text(encoding="utf-8")}]}, page.name)
+        for page in sorted(folder.glob("*.md"))
+    ]
     for chapter in documents:
         for label in [*chapter.labels, *chapter.doubled]:
             places.setdefault(label, []).append(chapter.name)
@@ -537,8 +543,10 @@ def _cite(token: str, labels: list[str], index: dict) -> tuple[str | None, str]:
             continue
         target, chapter = index[label]
         if target.cells is None:
-            why.append(f"label {label!r} ({target.document}) stands before {target.what}, so it names no outputs "
-                       "(put it on the last line of the markdown cell before the code cell, or before a heading)")
+            why.append(
+                f"label {label!r} ({target.document}) stands before {target.what}, so it names no outputs "
+                "(put it on the last line of the markdown cell before the code cell, or before a heading)"
+            )
             continue
         plain, percent = set(), set()
         for cell in target.cells:
@@ -550,8 +558,7 @@ def _cite(token: str, labels: list[str], index: dict) -> tuple[str | None, str]:
     return None, "; ".join(why)
 
 
-def _sort(found: Numbers, index: int, source: str, evidence, labels: dict,
-          heading_reset=None, printers=None) -> None:
+def _sort(found: Numbers, index: int, source: str, evidence, labels: dict, heading_reset=None, printers=None) -> None:
     """Sort the numbers of one markdown text into ``found``.
 
     ``evidence`` is (plain, percent, constants): what the earlier cells of the current section print and what the
@@ -577,8 +584,11 @@ def _sort(found: Numbers, index: int, source: str, evidence, labels: dict,
         if _is_printed(token, plain, percent):
             found.bound.append((index, token))
             continue
-        if Decimal(token.rstrip("%")) in constants or (integer and int(token) in _YEARS) \
-                or _FIXED_SETTING.search(text[: match.start()]):
+        if (
+            Decimal(token.rstrip("%")) in constants
+            or (integer and int(token) in _YEARS)
+            or _FIXED_SETTING.search(text[: match.start()])
+        ):
             found.constants.append((index, token))
             continue
         refs = [_ref_label(m.group(1)) for m in _REF.finditer(source, span[0], span[1])]
@@ -591,10 +601,12 @@ def _sort(found: Numbers, index: int, source: str, evidence, labels: dict,
             reason = f"in \u201c{sentence}\u201d: {why}"
         else:
             where = printers(token) if printers else []
-            reason = (f"in \u201c{sentence}\u201d: no earlier cell of its section prints it"
-                      + (f" ({', '.join(where)} does)" if where else "")
-                      + " and the paragraph cites no source (print it in this section, or label the cell or "
-                      "section that prints it `(label)=` and cite it with {ref}`...<label>`)")
+            reason = (
+                f"in \u201c{sentence}\u201d: no earlier cell of its section prints it"
+                + (f" ({', '.join(where)} does)" if where else "")
+                + " and the paragraph cites no source (print it in this section, or label the cell or "
+                "section that prints it `(label)=` and cite it with {ref}`...<label>`)"
+            )
         found.unbound.append((index, token))
         found.reasons.append(reason)
 
@@ -611,9 +623,16 @@ def chapter_numbers(nb, labels: dict | None = None, name: str = "this chapter") 
     constants = chapter.constants
 
     def printers(token):
-        return [f"cell {j}" + (", later in the section," if j > current[0]
-                                and chapter.section_of_cell[j] == chapter.section_of_cell[current[0]] else "")
-                for j, (p, q) in chapter.printed.items() if _is_printed(token, p, q)][:3]
+        return [
+            f"cell {j}"
+            + (
+                ", later in the section,"
+                if j > current[0] and chapter.section_of_cell[j] == chapter.section_of_cell[current[0]]
+                else ""
+            )
+            for j, (p, q) in chapter.printed.items()
+            if _is_printed(token, p, q)
+        ][:3]
 
     current = [0]  # the markdown cell being read
     found = Numbers()
@@ -625,8 +644,9 @@ def chapter_numbers(nb, labels: dict | None = None, name: str = "this chapter") 
         elif cell.cell_type == "markdown":
             current[0] = i
             # A number after a heading of the cell stands in a new section, which no code cell precedes yet.
-            _sort(found, i, cell.source, (plain, percent, constants), index, heading_reset=lambda: (set(), set()),
-                  printers=printers)
+            _sort(
+                found, i, cell.source, (plain, percent, constants), index, heading_reset=lambda: (set(), set()), printers=printers
+            )
             if any(_heading(line) for line in _lines(cell.source)):
                 plain, percent = set(), set()
     return found
@@ -640,16 +660,16 @@ def prose_problems(path: str | os.PathLike) -> list[str]:
     nb = read(path)
     found = chapter_numbers(nb, labels, path.name)
     problems = [
-        f"{path} cell {index}: the text says {token}, {reason}"
-        for (index, token), reason in zip(found.unbound, found.reasons)
+        f"{path} cell {index}: the text says {token}, {reason}" for (index, token), reason in zip(found.unbound, found.reasons)
     ]
     own = _model(nb, path.name)
     for label in own.doubled:
         problems.append(f"{path}: label {label!r} is defined twice in the chapter (labels are unique in the book)")
     for label in own.labels:
         if label in labels:
-            problems.append(f"{path}: label {label!r} is also defined in {labels[label][0].document} "
-                            "(labels are unique in the book)")
+            problems.append(
+                f"{path}: label {label!r} is also defined in {labels[label][0].document} (labels are unique in the book)"
+            )
     return problems
 
 
@@ -665,7 +685,5 @@ def page_problems(root: str | os.PathLike = ".") -> list[str]:
     for page in sorted(folder.glob("*.md")):
         found = Numbers()
         _sort(found, 0, page.read_text(encoding="utf-8"), (set(), set(), constants), labels)
-        problems += [
-            f"{page}: the page says {token}, {reason}" for (_, token), reason in zip(found.unbound, found.reasons)
-        ]
+        problems += [f"{page}: the page says {token}, {reason}" for (_, token), reason in zip(found.unbound, found.reasons)]
     return problems

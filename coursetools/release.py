@@ -99,7 +99,12 @@ def build_course(root: Path, course: Path, chapters: list[Path], *, cell_timeout
     # One run releases every chapter. Outputs stay: the student edition keeps the
     # chapter's figures and printed results; only the exercises' are cleared below.
     result = run_nbgrader(
-        course, "generate_assignment", "*", "--force", "--ClearOutput.enabled=False", timeout=600,
+        course,
+        "generate_assignment",
+        "*",
+        "--force",
+        "--ClearOutput.enabled=False",
+        timeout=600,
     )
     for chapter in chapters:
         released = course / "release" / chapter.stem / chapter.name
@@ -160,6 +165,7 @@ def _student_book(root: Path, notebooks: Path, book: Path) -> None:
 # Answers shown before the learner commits to one
 # ---------------------------------------------------------------------------
 
+
 def _answer_forms(value) -> list[str]:
     """How a printed cell or a sentence would write ``value``: 2, 3 and 4 decimals, two significant digits or more.
 
@@ -205,14 +211,19 @@ def answer_leaks(nb, labels=None) -> list[str]:
         exercise = exercises.get(label)
         if len(exercise.cases) != 1:
             continue
-        check = next((i for i, cell in enumerate(nb.cells)
-                      if cell.cell_type == "code" and f'exercises.check("{label}"' in cell.source), None)
+        check = next(
+            (i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and f'exercises.check("{label}"' in cell.source),
+            None,
+        )
         if check is None:
             continue
         for form in _answer_forms(exercise.expected(exercise.cases[0])):
             pattern = re.compile(r"(?<![\d.])" + re.escape(form) + r"(?!\d)")
-            found += [f"{label}: the answer {form} is in cell {index}, above the check (cell {check})"
-                      for index in range(check) if pattern.search(_cell_text(nb.cells[index]))]
+            found += [
+                f"{label}: the answer {form} is in cell {index}, above the check (cell {check})"
+                for index in range(check)
+                if pattern.search(_cell_text(nb.cells[index]))
+            ]
     return found
 
 
@@ -258,7 +269,12 @@ def student_edition(root=".", out="_build/student", *, site: bool = True, log=pr
         jupyter_book = Path(sys.executable).with_name("jupyter-book")
         command = [
             str(jupyter_book if jupyter_book.exists() else shutil.which("jupyter-book")),
-            "build", str(book), "--builder", "html", "--warningiserror", "--keep-going",
+            "build",
+            str(book),
+            "--builder",
+            "html",
+            "--warningiserror",
+            "--keep-going",
         ]
         result = subprocess.run(command, cwd=book, capture_output=True, text=True, timeout=900)
         if result.returncode != 0:
@@ -271,8 +287,9 @@ def student_edition(root=".", out="_build/student", *, site: bool = True, log=pr
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m coursetools.release", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m coursetools.release", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", default="_build/student", help="output folder (default: %(default)s)")
     parser.add_argument("--no-site", action="store_true", help="write the notebooks only")
     args = parser.parse_args(argv)

@@ -63,8 +63,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["available", "why_unavailable", "isolation", "command", "spawn", "run", "Result", "EXERCISE_LIMIT",
-           "DENIED_CALLS"]
+__all__ = ["available", "why_unavailable", "isolation", "command", "spawn", "run", "Result", "EXERCISE_LIMIT", "DENIED_CALLS"]
 
 HARNESS = Path(__file__).with_name("harness.py")
 #: Seconds one exercise (its answer cell and all its cases) may take in the sandbox.
@@ -88,14 +87,55 @@ UID_BASE = 1_790_000
 #: step of a known way out of a container or into another process. ``clone3`` answers ENOSYS instead, so that
 #: the C library falls back to ``clone``, whose namespace flags the filter can read.
 DENIED_CALLS = (
-    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
-    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "mount_setattr", "move_mount", "open_tree",
-    "fsopen", "fsconfig", "fsmount", "fspick", "open_by_handle_at", "name_to_handle_at",
-    "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd", "fanotify_init",
-    "io_uring_setup", "io_uring_enter", "io_uring_register",
-    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot",
-    "swapon", "swapoff", "acct", "quotactl", "syslog", "iopl", "ioperm", "vhangup",
-    "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "personality",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "kcmp",
+    "pidfd_getfd",
+    "unshare",
+    "setns",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "mount_setattr",
+    "move_mount",
+    "open_tree",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "fanotify_init",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "kexec_load",
+    "kexec_file_load",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "acct",
+    "quotactl",
+    "syslog",
+    "iopl",
+    "ioperm",
+    "vhangup",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "personality",
 )
 #: ``clone`` flags that make a namespace: refused, as ``unshare`` is.
 _NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x00000080)
@@ -117,8 +157,14 @@ def why_unavailable() -> str:
         seccomp_program()
     except RuntimeError as exc:
         return str(exc)
-    probe = spawn(Path(lossbook.__file__).parent, [sys.executable, "-I", "-c", "import numpy"],
-                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_limits)
+    probe = spawn(
+        Path(lossbook.__file__).parent,
+        [sys.executable, "-I", "-c", "import numpy"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_limits,
+    )
     _, stderr = probe.communicate()
     if probe.returncode != 0:
         return f"bubblewrap cannot start a sandbox here: {stderr.strip()[:300]}"
@@ -141,8 +187,10 @@ def seccomp_program() -> bytes:
         try:
             import pyseccomp
         except (ImportError, OSError) as exc:  # the binding, or libseccomp.so.2 under it
-            raise RuntimeError(f"the grading sandbox's system-call filter needs libseccomp and pyseccomp ({exc}): "
-                               "`apt-get install libseccomp2` and `pip install pyseccomp`") from None
+            raise RuntimeError(
+                f"the grading sandbox's system-call filter needs libseccomp and pyseccomp ({exc}): "
+                "`apt-get install libseccomp2` and `pip install pyseccomp`"
+            ) from None
         rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
         for name in DENIED_CALLS:
             try:
@@ -175,11 +223,9 @@ def spawn(lossbook: Path, argv: list[str], *, uid: int | None = None, banned=(),
     ``popen``: keyword arguments of :class:`subprocess.Popen`.
     """
     options, tail = _parts(lossbook, argv, uid=uid, banned=banned)
-    fds = [_memfd("bwrap-args", b"".join(o.encode() + b"\0" for o in options)),
-           _memfd("bwrap-seccomp", seccomp_program())]
+    fds = [_memfd("bwrap-args", b"".join(o.encode() + b"\0" for o in options)), _memfd("bwrap-seccomp", seccomp_program())]
     try:
-        return subprocess.Popen(["bwrap", "--args", str(fds[0]), "--seccomp", str(fds[1]), *tail],
-                                pass_fds=fds, **popen)
+        return subprocess.Popen(["bwrap", "--args", str(fds[0]), "--seccomp", str(fds[1]), *tail], pass_fds=fds, **popen)
     finally:
         for fd in fds:
             os.close(fd)
@@ -210,8 +256,7 @@ def _stub(name: str) -> Path:
         folder = _STUBS / name
         if not folder.exists():
             folder.mkdir(mode=0o755)
-            text = (f"raise ImportError('importing `{name}` is not allowed in this exercise: "
-                    "implement it yourself')\n")
+            text = f"raise ImportError('importing `{name}` is not allowed in this exercise: implement it yourself')\n"
             (folder / "__init__.py").write_text(text, encoding="utf-8")
             (folder / "__init__.py").chmod(0o644)
     return folder
@@ -261,9 +306,18 @@ def _parts(lossbook: Path, argv: list[str], *, uid: int | None = None, banned=()
     venv = Path(sys.prefix)
     python_home = Path(os.path.realpath(sys.executable)).parents[1]
     package = Path(_real.__file__).resolve().parent
-    args = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session",
-            "--ro-bind", "/usr", "/usr"]
+    args = [
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+    ]
     for link in ("bin", "lib", "lib64", "sbin"):
         target = Path("/") / link
         if target.is_symlink():
@@ -271,13 +325,30 @@ def _parts(lossbook: Path, argv: list[str], *, uid: int | None = None, banned=()
         elif target.is_dir():
             args += ["--ro-bind", str(target), str(target)]
     # The writable folders first: a course cloned under /tmp keeps its environment, bound on top of the tmpfs.
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
-             "--perms", "0777", "--size", str(TMPFS_BYTES), "--tmpfs", "/work-space"]
+    args += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(TMPFS_BYTES),
+        "--tmpfs",
+        "/tmp",
+        "--perms",
+        "0777",
+        "--size",
+        str(TMPFS_BYTES),
+        "--tmpfs",
+        "/work-space",
+    ]
     mounts = [(python_home, python_home), (venv, venv)]
     # The student build covers every lossbook the sandbox's Python could import: the one this process
     # imported (an editable install's source folder) and any installed copy in site-packages.
     installed = {package} | {
-        (Path(entry) / "lossbook").resolve() for entry in sys.path
+        (Path(entry) / "lossbook").resolve()
+        for entry in sys.path
         if entry and (Path(entry) / "lossbook" / "__init__.py").is_file()
     }
     banned = {name for name in banned if "." not in name}  # whole packages; a submodule stays in-process
@@ -292,15 +363,45 @@ def _parts(lossbook: Path, argv: list[str], *, uid: int | None = None, banned=()
     mounts.append((HARNESS, Path("/harness.py")))
     for source, target in mounts:
         args += _dirs(target) + ["--ro-bind", str(source), str(target)]
-    args += ["--chdir", "/work-space",
-             "--clearenv", "--setenv", "HOME", "/tmp", "--setenv", "PATH", "/usr/bin:/bin",
-             "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "OPENBLAS_NUM_THREADS", "1",
-             "--setenv", "MPLBACKEND", "Agg", "--setenv", "TF_CPP_MIN_LOG_LEVEL", "3",
-             "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+    args += [
+        "--chdir",
+        "/work-space",
+        "--clearenv",
+        "--setenv",
+        "HOME",
+        "/tmp",
+        "--setenv",
+        "PATH",
+        "/usr/bin:/bin",
+        "--setenv",
+        "OMP_NUM_THREADS",
+        "1",
+        "--setenv",
+        "OPENBLAS_NUM_THREADS",
+        "1",
+        "--setenv",
+        "MPLBACKEND",
+        "Agg",
+        "--setenv",
+        "TF_CPP_MIN_LOG_LEVEL",
+        "3",
+        "--setenv",
+        "PYTHONDONTWRITEBYTECODE",
+        "1",
+    ]
     if os.geteuid() == 0:
         uid = 65534 if uid is None else int(uid)
-        return args, ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
-                      "--inh-caps=-all", "--bounding-set=-all", "--", *argv]
+        return args, [
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--no-new-privs",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--",
+            *argv,
+        ]
     return ["--unshare-user", *args], list(argv)
 
 
@@ -399,9 +500,11 @@ def _make_cgroups(name: str) -> list[Path]:
                 (folder / "memory.swap.max").write_text("0")
             made.append(folder)
         else:  # cgroup v1: one hierarchy per controller
-            for controller, settings in (("pids", {"pids.max": PROCESSES}),
-                                         ("memory", {"memory.limit_in_bytes": MEMORY_BYTES}),
-                                         ("cpu", {"cpu.shares": 1024})):
+            for controller, settings in (
+                ("pids", {"pids.max": PROCESSES}),
+                ("memory", {"memory.limit_in_bytes": MEMORY_BYTES}),
+                ("cpu", {"cpu.shares": 1024}),
+            ):
                 if not (_CGROUP_ROOT / controller).is_dir():
                     if controller == "cpu":
                         continue
@@ -452,8 +555,10 @@ def isolation() -> str:
     """How sandboxes running at the same time are kept apart on this machine, in words."""
     slot = _slots().get()
     try:
-        parts = ["a uid per sandbox" if slot.uid is not None else "the grader's uid in a user namespace",
-                 f"RLIMIT_NPROC {PROCESSES}"]
+        parts = [
+            "a uid per sandbox" if slot.uid is not None else "the grader's uid in a user namespace",
+            f"RLIMIT_NPROC {PROCESSES}",
+        ]
         if slot.cgroups:
             parts.append(f"control groups with pids.max {PROCESSES} and {MEMORY_BYTES >> 20} MiB of memory")
         if not slot.separate():
@@ -496,8 +601,17 @@ def _kill(process: subprocess.Popen) -> None:
 
 def _start(lossbook: Path, job: dict, slot: _Slot, banned=()) -> subprocess.Popen:
     argv = [sys.executable, "-I", "-X", "utf8", "/harness.py"]
-    process = spawn(lossbook, argv, uid=slot.uid, banned=banned, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=slot.limits())
+    process = spawn(
+        lossbook,
+        argv,
+        uid=slot.uid,
+        banned=banned,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=slot.limits(),
+    )
     try:
         process.stdin.write(json.dumps(job).encode())
         process.stdin.close()
@@ -506,8 +620,14 @@ def _start(lossbook: Path, job: dict, slot: _Slot, banned=()) -> subprocess.Pope
     return process
 
 
-def run(lossbook: Path, exercises: list[dict], *, exercise_limit: float = EXERCISE_LIMIT,
-        call_limit: float = CALL_LIMIT, deadline: float | None = None) -> dict[str, Result]:
+def run(
+    lossbook: Path,
+    exercises: list[dict],
+    *,
+    exercise_limit: float = EXERCISE_LIMIT,
+    call_limit: float = CALL_LIMIT,
+    deadline: float | None = None,
+) -> dict[str, Result]:
     """Run a notebook's answers in the sandbox; return what came back, per exercise label.
 
     Parameters
@@ -550,8 +670,7 @@ def _run_group(lossbook, exercises, results, slot, banned, exercise_limit, call_
             return
         process = _start(lossbook, {"time_limit": call_limit, "exercises": pending}, slot, banned)
         try:
-            current, finished, flooded = _read_reports(process, [e["label"] for e in pending], results,
-                                                       exercise_limit, deadline)
+            current, finished, flooded = _read_reports(process, [e["label"] for e in pending], results, exercise_limit, deadline)
         finally:
             _kill(process)
             slot.clear()
@@ -563,8 +682,9 @@ def _run_group(lossbook, exercises, results, slot, banned, exercise_limit, call_
         pending = pending[current:]
 
 
-def _read_reports(process: subprocess.Popen, labels: list[str], results, exercise_limit: float,
-                  deadline: float | None) -> tuple[int, bool, bool]:
+def _read_reports(
+    process: subprocess.Popen, labels: list[str], results, exercise_limit: float, deadline: float | None
+) -> tuple[int, bool, bool]:
     """Read a sandbox's reports until every exercise is done, its output ends, it floods, or time runs out.
 
     Each exercise has ``exercise_limit`` seconds from the end of the one before.
@@ -597,8 +717,7 @@ def _read_reports(process: subprocess.Popen, labels: list[str], results, exercis
             return current, True, False
 
 
-def _apply_reports(lines, labels: list[str], results, current: int, limit: float,
-                   exercise_limit: float) -> tuple[int, float]:
+def _apply_reports(lines, labels: list[str], results, current: int, limit: float, exercise_limit: float) -> tuple[int, float]:
     """Apply complete report lines to the exercise being run; return the exercises done and the current time limit."""
     for line in lines:
         event = _parse(line)
@@ -629,7 +748,7 @@ def _mark_overrun(stuck: Result, finished: bool, flooded: bool, deadline: float 
 #: Deepest nesting, longest string and largest integer of a value the grader takes back from the sandbox.
 VALUE_DEPTH = 20
 VALUE_CHARS = 10_000
-VALUE_INT = 2 ** 63
+VALUE_INT = 2**63
 
 
 def _problem(value, depth: int = 0) -> str:

@@ -49,11 +49,23 @@ def exercise_data(exercise) -> dict:
                 values.append(None)
         mistakes.append({"hint": mistake.hint, "values": values})
     return {
-        "label": exercise.label, "kind": exercise.kind, "function": exercise.function, "points": exercise.points,
-        "rtol": exercise.rtol, "atol": exercise.atol, "choices": list(exercise.choices),
-        "nonfinite_hint": exercise.nonfinite_hint, "title": exercise.title, "statement": exercise.statement,
-        "lead": exercise.lead, "hints": list(exercise.hints), "parameters": exercise.parameter_names(),
-        "cases": cases, "mistakes": mistakes, "common": list(exercise.common), "unit": exercise.unit,
+        "label": exercise.label,
+        "kind": exercise.kind,
+        "function": exercise.function,
+        "points": exercise.points,
+        "rtol": exercise.rtol,
+        "atol": exercise.atol,
+        "choices": list(exercise.choices),
+        "nonfinite_hint": exercise.nonfinite_hint,
+        "title": exercise.title,
+        "statement": exercise.statement,
+        "lead": exercise.lead,
+        "hints": list(exercise.hints),
+        "parameters": exercise.parameter_names(),
+        "cases": cases,
+        "mistakes": mistakes,
+        "common": list(exercise.common),
+        "unit": exercise.unit,
         "examples": exercise.examples,
     }
 
@@ -90,8 +102,19 @@ def wheel(out, *, root=".") -> Path:
         (project / "pyproject.toml").write_text(text, encoding="utf-8")
         if (root / "README.md").exists():
             shutil.copy(root / "README.md", project / "README.md")
-        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                   "--disable-pip-version-check", "-w", str(out), str(project)]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "-w",
+            str(out),
+            str(project),
+        ]
         subprocess.run(command, check=True, capture_output=True, text=True)
     found = sorted(out.glob("lossbook-*.whl"))
     if not found:

@@ -20,9 +20,37 @@ leaves it out), :mod:`~lossbook.losses`, :mod:`~lossbook.models`,
 their imports running one way.
 """
 
-from lossbook import calibration, data, exercises, losses, models, optim, plotting, registry, replicas, resampling, stats, training
+from lossbook import (
+    calibration,
+    data,
+    exercises,
+    losses,
+    models,
+    optim,
+    plotting,
+    registry,
+    replicas,
+    resampling,
+    stats,
+    training,
+)
 from lossbook._setup import setup
 
 __version__ = "0.1.0"
 
-__all__ = ["setup", "calibration", "data", "exercises", "losses", "models", "optim", "plotting", "registry", "replicas", "resampling", "stats", "training", "__version__"]
+__all__ = [
+    "setup",
+    "calibration",
+    "data",
+    "exercises",
+    "losses",
+    "models",
+    "optim",
+    "plotting",
+    "registry",
+    "replicas",
+    "resampling",
+    "stats",
+    "training",
+    "__version__",
+]

@@ -125,9 +125,7 @@ def setup(seed: int = 0, *, keras: bool = False, threads: int | None = None) -> 
     # TensorFlow's autograph builds syntax trees with gast, which passes an
     # extra keyword to Python's ast classes; Python 3.13 warns about it on every
     # traced function. Nothing a learner can change, so it is not shown.
-    warnings.filterwarnings(
-        "ignore", message=r".*unexpected keyword argument '___pyct_anno'", category=DeprecationWarning
-    )
+    warnings.filterwarnings("ignore", message=r".*unexpected keyword argument '___pyct_anno'", category=DeprecationWarning)
 
     random.seed(seed)
     np.random.seed(seed)

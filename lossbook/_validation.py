@@ -125,10 +125,7 @@ def check_reduction(reduction):
 def check_bool(value, name):
     """A flag such as ``from_logits`` must be ``True`` or ``False``."""
     if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(
-            f"`{name}` must be True or False; got {value!r}. "
-            f"Write {name}=True or {name}=False."
-        )
+        raise ValueError(f"`{name}` must be True or False; got {value!r}. Write {name}=True or {name}=False.")
 
 
 def check_positive(value, name):
@@ -173,10 +170,7 @@ def check_ndim(x, name, allowed, *, fix, columns="k"):
 def check_min_columns(x, name, minimum, *, fix):
     """A 2-D array must have at least ``minimum`` columns (classes)."""
     if x.shape[-1] < minimum:
-        raise ValueError(
-            f"`{name}` must have at least {minimum} columns, one per class; "
-            f"got shape {x.shape}. {fix}"
-        )
+        raise ValueError(f"`{name}` must have at least {minimum} columns, one per class; got shape {x.shape}. {fix}")
 
 
 def check_same_shape(y_true, y_pred):
@@ -187,8 +181,7 @@ def check_same_shape(y_true, y_pred):
             "the same shape (broadcasting (n,) against (n, 1) would compare every "
             "label with every prediction)."
             if y_true.size == y_pred.size
-            else " They hold different numbers of values: check that both come from "
-            "the same examples."
+            else " They hold different numbers of values: check that both come from the same examples."
         )
         raise ValueError(
             "`y_true` and `y_pred` must have the same shape; got "
@@ -222,8 +215,7 @@ def check_in_range(x, name, *, low=None, high=None, fix):
             expected = f"lie in [{low:g}, {high:g}]"
         raise ValueError(
             _message(
-                f"`{name}` must {expected}; got {_first_value(x, name, bad)} "
-                f"(values range from {x.min():.6g} to {x.max():.6g}).",
+                f"`{name}` must {expected}; got {_first_value(x, name, bad)} (values range from {x.min():.6g} to {x.max():.6g}).",
                 fix,
             )
         )

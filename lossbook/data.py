@@ -104,8 +104,7 @@ class Split:
             y = np.asarray(getattr(self, f"y_{half}"))
             if x.ndim != 2:
                 raise ValueError(
-                    f"`x_{half}` must have shape (n, features); got shape {x.shape}. "
-                    "For a single feature write x.reshape(-1, 1)."
+                    f"`x_{half}` must have shape (n, features); got shape {x.shape}. For a single feature write x.reshape(-1, 1)."
                 )
             if y.ndim == 0 or y.shape[0] != x.shape[0]:
                 raise ValueError(
@@ -347,9 +346,7 @@ def blobs() -> Split:
     return _halves(x.astype(np.float32), y.astype(np.int64), "blobs")
 
 
-def positive_skewed_regression(
-    *, n_samples: int = N_SAMPLES, n_features: int = 5, noise: float = 0.25, seed: int = 1
-) -> Split:
+def positive_skewed_regression(*, n_samples: int = N_SAMPLES, n_features: int = 5, noise: float = 0.25, seed: int = 1) -> Split:
     r"""A positive, right-skewed target: where mean squared logarithmic error belongs.
 
     The inputs are standard normal and the target is the exponential of a
@@ -603,8 +600,9 @@ def resampled(task: str, seed: int) -> Split:
         x, y = make_circles(n_samples=N_SAMPLES, noise=0.1, random_state=state)
         return _halves(x.astype(np.float32), y.astype(np.int64), f"circles, resample {seed}")
     if task == "multiclass":
-        _, _, centers = make_blobs(n_samples=N_SAMPLES, centers=3, n_features=2, cluster_std=2, random_state=2,
-                                   return_centers=True)
+        _, _, centers = make_blobs(
+            n_samples=N_SAMPLES, centers=3, n_features=2, cluster_std=2, random_state=2, return_centers=True
+        )
         x, y = make_blobs(n_samples=N_SAMPLES, centers=centers, cluster_std=2, random_state=state)
         return _halves(x.astype(np.float32), y.astype(np.int64), f"blobs, resample {seed}")
     _, _, coef = make_regression(n_samples=N_SAMPLES, n_features=20, noise=0.1, random_state=1, coef=True)
@@ -651,9 +649,14 @@ def to_signed(y) -> np.ndarray:
     array([-1,  1,  1, -1])
     """
     raw = _check_targets(
-        "binary", y, caller="to_signed", fix="to_signed prepares 0 / 1 labels for the hinge losses, which take -1 / +1 as they are."
+        "binary",
+        y,
+        caller="to_signed",
+        fix="to_signed prepares 0 / 1 labels for the hinge losses, which take -1 / +1 as they are.",
     )
-    _check_label_set(raw, "y", {0, 1}, fix="to_signed maps hard labels; threshold soft labels first, e.g. (y >= 0.5).astype(int).")
+    _check_label_set(
+        raw, "y", {0, 1}, fix="to_signed maps hard labels; threshold soft labels first, e.g. (y >= 0.5).astype(int)."
+    )
     if raw.dtype.kind == "b":
         raw = raw.astype(np.int64)
     return 2 * raw - 1

@@ -87,8 +87,9 @@ def _inputs(teacher_logits, student_logits, labels, temperature, alpha, reductio
                 f"`labels` are needed when alpha < 1 (got alpha={alpha!r}): the hard-label part has weight "
                 "1 - alpha. Pass the true classes as labels=y, or alpha=1.0 to learn from the teacher alone."
             )
-        y = _v.check_targets("index", labels, caller="distillation_loss", n_classes=s.shape[1], name="labels",
-                             columns="the logits")
+        y = _v.check_targets(
+            "index", labels, caller="distillation_loss", n_classes=s.shape[1], name="labels", columns="the logits"
+        )
         y = np.asarray(y).reshape(-1).astype(np.int64)
         if y.size != s.shape[0]:
             raise ValueError(
@@ -227,8 +228,9 @@ def distillation_loss(teacher_logits, student_logits, *, temperature, alpha=1.0,
     return _reduce(_per_example(t, s, _onehot(y, s.shape[1]), temperature, alpha), reduction)
 
 
-def distillation_loss_grad(teacher_logits, student_logits, *, temperature, alpha=1.0, labels=None,
-                           reduction="mean") -> np.ndarray:
+def distillation_loss_grad(
+    teacher_logits, student_logits, *, temperature, alpha=1.0, labels=None, reduction="mean"
+) -> np.ndarray:
     r"""Gradient of :func:`distillation_loss` with respect to the student's logits.
 
     .. math::
@@ -337,8 +339,7 @@ def _initial(seed, sizes):
 
 def _per_replica(value, name, r, *, low=0.0, low_open=True, high=None):
     values = np.asarray(value, dtype=float) if np.ndim(value) else np.full(r, value, dtype=float)
-    bad = values.shape != (r,) or not np.all(np.isfinite(values)) or np.any(values < low if not low_open
-                                                                            else values <= low)
+    bad = values.shape != (r,) or not np.all(np.isfinite(values)) or np.any(values < low if not low_open else values <= low)
     if not bad and high is not None:
         bad = np.any(values > high)
     if bad:
@@ -347,8 +348,21 @@ def _per_replica(value, name, r, *, low=0.0, low_open=True, high=None):
     return values
 
 
-def fit(x, labels, *, hidden, seeds, learning_rate, epochs, teacher_logits=None, temperature=1.0, alpha=0.0,
-        batch_size=32, momentum=0.9, n_classes=10) -> Networks:
+def fit(
+    x,
+    labels,
+    *,
+    hidden,
+    seeds,
+    learning_rate,
+    epochs,
+    teacher_logits=None,
+    temperature=1.0,
+    alpha=0.0,
+    batch_size=32,
+    momentum=0.9,
+    n_classes=10,
+) -> Networks:
     r"""Train R independent ReLU networks at once with SGD and momentum on :func:`distillation_loss`.
 
     Network ``r`` starts from weights drawn with ``seeds[r]`` (He-uniform
@@ -400,18 +414,21 @@ def fit(x, labels, *, hidden, seeds, learning_rate, epochs, teacher_logits=None,
     """
     x = _v.as_float_array(x, "x")
     if x.ndim != 3:
-        raise ValueError(f"`x` must have shape (R, n, d), each network's own training rows; got {x.shape}. "
-                         "Stack the draws with np.stack, or repeat one with np.broadcast_to(x, (R, n, d)).")
+        raise ValueError(
+            f"`x` must have shape (R, n, d), each network's own training rows; got {x.shape}. "
+            "Stack the draws with np.stack, or repeat one with np.broadcast_to(x, (R, n, d))."
+        )
     _v.check_finite(x, "x")
     r, n, d = x.shape
     _v.check_int(n_classes, "n_classes", low=2, example=10)
     y = np.asarray(labels)
     if y.shape != (r, n) or y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= n_classes:
-        raise ValueError(f"`labels` must be integers 0..{n_classes - 1} of shape ({r}, {n}), one class per training "
-                         f"row of each network; got dtype {y.dtype} and shape {y.shape}.")
+        raise ValueError(
+            f"`labels` must be integers 0..{n_classes - 1} of shape ({r}, {n}), one class per training "
+            f"row of each network; got dtype {y.dtype} and shape {y.shape}."
+        )
     if isinstance(hidden, (int, np.integer)) or not all(_v.is_int(h) and h >= 1 for h in hidden) or not len(hidden):
-        raise ValueError(f"`hidden` must be a sequence of positive layer sizes, e.g. (16,) or (256, 256); "
-                         f"got {hidden!r}.")
+        raise ValueError(f"`hidden` must be a sequence of positive layer sizes, e.g. (16,) or (256, 256); got {hidden!r}.")
     seeds = np.asarray(seeds)
     if seeds.shape != (r,) or seeds.dtype.kind not in "iu" or seeds.min() < 0:
         raise ValueError(f"`seeds` must be {r} non-negative integers, one per network; got {seeds!r}.")
@@ -423,12 +440,16 @@ def fit(x, labels, *, hidden, seeds, learning_rate, epochs, teacher_logits=None,
     alphas = _per_replica(alpha, "alpha", r, low_open=False, high=1.0)
     if np.any(alphas > 0):
         if teacher_logits is None:
-            raise ValueError("`teacher_logits` are needed where alpha > 0; pass the teacher's logits on each "
-                             "network's training rows, or alpha=0.0 for hard labels alone.")
+            raise ValueError(
+                "`teacher_logits` are needed where alpha > 0; pass the teacher's logits on each "
+                "network's training rows, or alpha=0.0 for hard labels alone."
+            )
         t = _v.as_float_array(teacher_logits, "teacher_logits")
         if t.shape != (r, n, n_classes):
-            raise ValueError(f"`teacher_logits` must have shape ({r}, {n}, {n_classes}), the teacher's logits on each "
-                             f"network's training rows; got {t.shape}.")
+            raise ValueError(
+                f"`teacher_logits` must have shape ({r}, {n}, {n_classes}), the teacher's logits on each "
+                f"network's training rows; got {t.shape}."
+            )
         _v.check_finite(t, "teacher_logits")
     else:
         t = np.zeros((r, n, n_classes))
@@ -445,7 +466,7 @@ def fit(x, labels, *, hidden, seeds, learning_rate, epochs, teacher_logits=None,
     for _ in range(epochs):
         order = np.stack([rng.permutation(n) for rng in generators])
         for start in range(0, n, batch_size):
-            index = order[:, start:start + batch_size]
+            index = order[:, start : start + batch_size]
             layers = _forward(weights, x[rows, index])
             grad = _gradient(t[rows, index], layers[-1], onehot[rows, index], temperatures, alphas) / index.shape[1]
             for i in range(len(weights) - 2, -1, -2):

@@ -394,7 +394,8 @@ def circle(y_true, y_pred, *, gamma=80.0, margin=0.4, reduction="mean"):
 def circle_grad(y_true, y_pred, *, gamma=80.0, margin=0.4):
     """Gradient of the mean :func:`circle` with respect to ``y_pred``."""
     u, norms, cos, dist, positive, negative, neg_weight, pos_logits, neg_logits, total = _circle_parts(
-        y_true, y_pred, gamma, margin)
+        y_true, y_pred, gamma, margin
+    )
     counted = np.isfinite(total)
     if not counted.any():
         return np.zeros_like(u)
@@ -508,8 +509,9 @@ def _step_grads(loss, setting, w, x, y, rng, augmentation):
     return grads
 
 
-def train(loss, x, y, *, setting=None, learning_rate=0.01, epochs=30, batch_size=128, hidden=64, dim=16,
-          seed=0, augmentation=None):
+def train(
+    loss, x, y, *, setting=None, learning_rate=0.01, epochs=30, batch_size=128, hidden=64, dim=16, seed=0, augmentation=None
+):
     """Fit an embedding :class:`Network` with one of :data:`LOSSES` by Adam, in float64.
 
     Parameters
@@ -548,7 +550,7 @@ def train(loss, x, y, *, setting=None, learning_rate=0.01, epochs=30, batch_size
     for _ in range(epochs):
         order = rng.permutation(x.shape[0])
         for start in range(0, x.shape[0] - batch_size + 1, batch_size):
-            rows = order[start:start + batch_size]
+            rows = order[start : start + batch_size]
             grads = _step_grads(loss, setting, w, x[rows], y[rows], rng, augmentation or {})
             t += 1
             for k, g in grads.items():
@@ -569,8 +571,12 @@ def _scored(reference, y_reference, query, y_query):
             f"`reference` and `query` must be embedded in the same space; got {reference.shape[1]} and "
             f"{query.shape[1]} columns. Embed both with the same network."
         )
-    return (unit_rows(reference)[0], _labels(y_reference, reference.shape[0]),
-            unit_rows(query)[0], _labels(y_query, query.shape[0]))
+    return (
+        unit_rows(reference)[0],
+        _labels(y_reference, reference.shape[0]),
+        unit_rows(query)[0],
+        _labels(y_query, query.shape[0]),
+    )
 
 
 def knn_accuracy(reference, y_reference, query, y_query, *, k=5):

@@ -98,9 +98,7 @@ class History(_Figures):
 
     def __repr__(self):
         figures = "; ".join(
-            f"{key}: train {self.train[key][-1]:.4g}, test {self.test[key][-1]:.4g}"
-            for key in self.train
-            if key in self.test
+            f"{key}: train {self.train[key][-1]:.4g}, test {self.test[key][-1]:.4g}" for key in self.train if key in self.test
         )
         return f"History({self.epochs.size} epochs; {figures})"
 
@@ -157,8 +155,7 @@ class ReplicaHistory(_Figures):
 
     def __repr__(self):
         figures = "; ".join(
-            f"test {key} {values[:, -1].mean():.4g} +- {values[:, -1].std():.2g}"
-            for key, values in self.test.items()
+            f"test {key} {values[:, -1].mean():.4g} +- {values[:, -1].std():.2g}" for key, values in self.test.items()
         )
         return f"ReplicaHistory({self.loss}, {self.replicas} replicas x {self.epochs.size} epochs; {figures})"
 

@@ -145,7 +145,11 @@ class WeightedBinaryCrossentropy(_Wrapper):
         dtype=None,
     ):
         super().__init__(
-            reduction=reduction, name=name, dtype=dtype, pos_weight=pos_weight, neg_weight=neg_weight,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            pos_weight=pos_weight,
+            neg_weight=neg_weight,
             from_logits=from_logits,
         )
         self.from_logits = from_logits  # read by lossbook.models.head_for, as for Keras' own classes

@@ -140,14 +140,9 @@ _LOG2 = math.log(2.0)
 # Shared preparation and reduction
 # ---------------------------------------------------------------------------
 
-_ELEMENTWISE_FIX = (
-    "Pass one value per example, shape (n,), or one row of k values per example, "
-    "shape (n, k)."
-)
+_ELEMENTWISE_FIX = "Pass one value per example, shape (n,), or one row of k values per example, shape (n, k)."
 _ROWS_FIX = "Pass one row per example and one column per class; for a single example write [row]."
-_LOGITS_FIX = (
-    "If `y_pred` holds raw scores (logits), pass from_logits=True."
-)
+_LOGITS_FIX = "If `y_pred` holds raw scores (logits), pass from_logits=True."
 _ROW_NORMALISE_FIX = (
     "If `y_pred` holds raw scores (logits), pass from_logits=True; if it holds "
     "unnormalised probabilities, divide each row by its sum: "
@@ -183,9 +178,7 @@ def _targets(y_true, loss, **options):
 def _check_score_rows(y_pred):
     """Predictions of a multi-class loss: shape (n, K), K >= 2."""
     _v.check_ndim(y_pred, "y_pred", (2,), fix=_ROWS_FIX, columns="K")
-    _v.check_min_columns(
-        y_pred, "y_pred", 2, fix="With a single output column use binary_crossentropy."
-    )
+    _v.check_min_columns(y_pred, "y_pred", 2, fix="With a single output column use binary_crossentropy.")
 
 
 def _row_inputs(y_true, y_pred, reduction, loss):
@@ -211,9 +204,7 @@ def _check_distribution_rows(y_pred, from_logits=False):
     """Rows of predicted probabilities (skipped for logits)."""
     if from_logits:
         return
-    _v.check_in_range(
-        y_pred, "y_pred", low=0.0, high=1.0, fix=f"Probabilities expected. {_LOGITS_FIX}"
-    )
+    _v.check_in_range(y_pred, "y_pred", low=0.0, high=1.0, fix=f"Probabilities expected. {_LOGITS_FIX}")
     _v.check_rows_sum_to_one(y_pred, "y_pred", fix=_ROW_NORMALISE_FIX)
 
 
@@ -787,8 +778,7 @@ def binary_crossentropy(y_true, y_pred, *, from_logits=False, reduction="mean"):
         values = np.logaddexp(0.0, y_pred) - y_pred * y_true  # softplus(z) - y z, exact for any finite z
     else:
         values = -(
-            special.xlogy(y_true, np.maximum(y_pred, EPSILON))
-            + special.xlogy(1.0 - y_true, np.maximum(1.0 - y_pred, EPSILON))
+            special.xlogy(y_true, np.maximum(y_pred, EPSILON)) + special.xlogy(1.0 - y_true, np.maximum(1.0 - y_pred, EPSILON))
         )
     return _reduce_elementwise(values, reduction)
 
@@ -827,9 +817,7 @@ def binary_crossentropy_grad(y_true, y_pred, *, from_logits=False, reduction="me
     if from_logits:
         derivative = special.expit(y_pred) - y_true
     else:
-        derivative = (1.0 - y_true) * _floored_reciprocal(1.0 - y_pred) - y_true * (
-            _floored_reciprocal(y_pred)
-        )
+        derivative = (1.0 - y_true) * _floored_reciprocal(1.0 - y_pred) - y_true * (_floored_reciprocal(y_pred))
     return _elementwise_grad(derivative, reduction, shape)
 
 
@@ -1165,9 +1153,7 @@ def _sparse_inputs(y_true, y_pred, from_logits, reduction):
     return y_true.astype(np.intp), y_pred
 
 
-def sparse_categorical_crossentropy(
-    y_true, y_pred, *, from_logits=False, reduction="mean"
-):
+def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False, reduction="mean"):
     r"""Categorical cross-entropy with integer class labels.
 
     With :math:`t_i \in \{0, \dots, K-1\}` the class of example :math:`i`,
@@ -1238,9 +1224,7 @@ def sparse_categorical_crossentropy(
     return _reduce(values, reduction)
 
 
-def sparse_categorical_crossentropy_grad(
-    y_true, y_pred, *, from_logits=False, reduction="mean"
-):
+def sparse_categorical_crossentropy_grad(y_true, y_pred, *, from_logits=False, reduction="mean"):
     r"""Gradient of :func:`sparse_categorical_crossentropy` w.r.t. ``y_pred`` or the logits.
 
     .. math::
@@ -1862,9 +1846,7 @@ def _bce_term_grads(y_true, y_pred, from_logits):
     return -y_true * _floored_reciprocal(y_pred), (1.0 - y_true) * _floored_reciprocal(1.0 - y_pred)
 
 
-def weighted_binary_crossentropy(
-    y_true, y_pred, *, pos_weight=1.0, neg_weight=1.0, from_logits=False, reduction="mean"
-):
+def weighted_binary_crossentropy(y_true, y_pred, *, pos_weight=1.0, neg_weight=1.0, from_logits=False, reduction="mean"):
     r"""Binary cross-entropy with a weight for each class, for imbalanced labels.
 
     .. math::
@@ -1936,9 +1918,7 @@ def weighted_binary_crossentropy(
     return _reduce_elementwise(pos_weight * positive + neg_weight * negative, reduction)
 
 
-def weighted_binary_crossentropy_grad(
-    y_true, y_pred, *, pos_weight=1.0, neg_weight=1.0, from_logits=False, reduction="mean"
-):
+def weighted_binary_crossentropy_grad(y_true, y_pred, *, pos_weight=1.0, neg_weight=1.0, from_logits=False, reduction="mean"):
     r"""Gradient of :func:`weighted_binary_crossentropy` with respect to ``y_pred`` or the logits.
 
     .. math::
@@ -2116,9 +2096,7 @@ def _smoothed_inputs(y_true, y_pred, label_smoothing, from_logits, reduction):
     return y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[1], y_pred
 
 
-def label_smoothed_categorical_crossentropy(
-    y_true, y_pred, *, label_smoothing=0.1, from_logits=False, reduction="mean"
-):
+def label_smoothed_categorical_crossentropy(y_true, y_pred, *, label_smoothing=0.1, from_logits=False, reduction="mean"):
     r"""Categorical cross-entropy against targets mixed with the uniform distribution.
 
     With :math:`\varepsilon` = ``label_smoothing`` and :math:`K` classes, the
@@ -2183,9 +2161,7 @@ def label_smoothed_categorical_crossentropy(
     return _reduce(_cce_values(y_true, y_pred, from_logits), reduction)
 
 
-def label_smoothed_categorical_crossentropy_grad(
-    y_true, y_pred, *, label_smoothing=0.1, from_logits=False, reduction="mean"
-):
+def label_smoothed_categorical_crossentropy_grad(y_true, y_pred, *, label_smoothing=0.1, from_logits=False, reduction="mean"):
     r"""Gradient of :func:`label_smoothed_categorical_crossentropy` w.r.t. ``y_pred`` or the logits.
 
     .. math::
@@ -2311,9 +2287,7 @@ def categorical_focal_crossentropy(y_true, y_pred, *, alpha=0.25, gamma=2.0, fro
     return _reduce(alpha * (miss**gamma * terms).sum(axis=-1), reduction)
 
 
-def categorical_focal_crossentropy_grad(
-    y_true, y_pred, *, alpha=0.25, gamma=2.0, from_logits=False, reduction="mean"
-):
+def categorical_focal_crossentropy_grad(y_true, y_pred, *, alpha=0.25, gamma=2.0, from_logits=False, reduction="mean"):
     r"""Gradient of :func:`categorical_focal_crossentropy` with respect to ``y_pred`` or the logits.
 
     With :math:`m_{ic} = 1 - p_{ic}` and :math:`t_{ic} = -y_{ic} \log p_{ic}`,
@@ -2406,8 +2380,9 @@ class LossInfo:
 
 def _info(row) -> LossInfo:
     loss = globals()[row.name]
-    return LossInfo(row.name, loss, globals()[f"{row.name}_grad"], row.task, row.y_true, row.y_pred, row.activation,
-                    row.accepts_logits)
+    return LossInfo(
+        row.name, loss, globals()[f"{row.name}_grad"], row.task, row.y_true, row.y_pred, row.activation, row.accepts_logits
+    )
 
 
 #: Every loss of this module by name, in the order the course introduces them

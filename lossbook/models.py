@@ -175,9 +175,7 @@ def mlp(n_inputs: int, *, hidden: int, outputs: int = 1, activation: str = "line
     return keras.Sequential(
         [
             keras.Input(shape=(n_inputs,)),
-            keras.layers.Dense(
-                hidden, activation="relu", kernel_initializer=init.HeUniform(seed=seeds["hidden"]), name="hidden"
-            ),
+            keras.layers.Dense(hidden, activation="relu", kernel_initializer=init.HeUniform(seed=seeds["hidden"]), name="hidden"),
             keras.layers.Dense(
                 outputs, activation=activation, kernel_initializer=init.GlorotUniform(seed=seeds["output"]), name="output"
             ),
@@ -333,8 +331,11 @@ _MOVED = {
 def __getattr__(name):
     if name in _MOVED:
         home = _MOVED[name]
-        where = (f"is now {home.__name__}.{name}; import it from there" if not home.__name__.startswith("lossbook._")
-                 else "is lossbook's own plumbing now and leaves lossbook.models")
+        where = (
+            f"is now {home.__name__}.{name}; import it from there"
+            if not home.__name__.startswith("lossbook._")
+            else "is lossbook's own plumbing now and leaves lossbook.models"
+        )
         warnings.warn(
             f"lossbook.models.{name} {where}.",
             DeprecationWarning,

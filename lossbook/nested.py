@@ -80,8 +80,10 @@ class NestedRuns:
     chosen: np.ndarray
 
     def __repr__(self):
-        return (f"NestedRuns({self.loss}, {self.rates.size} rates x {self.datasets.size} datasets; "
-                f"chosen rates {np.round(self.rates[self.chosen], 6).tolist()})")
+        return (
+            f"NestedRuns({self.loss}, {self.rates.size} rates x {self.datasets.size} datasets; "
+            f"chosen rates {np.round(self.rates[self.chosen], 6).tolist()})"
+        )
 
     def selected(self, figures=None) -> np.ndarray:
         """One value per dataset, at the rate chosen on it: of ``figures`` (K, D, ...) or of :attr:`test`."""
@@ -144,9 +146,7 @@ def choose(validation, finite, validation_loss=None, *, lower_is_better: bool) -
     ok = ok & np.isfinite(v) & np.isfinite(tie)
     if not np.all(ok.any(axis=0)):
         bad = int(np.flatnonzero(~ok.any(axis=0))[0])
-        raise ValueError(
-            f"on dataset {bad} every rate diverged, so no rate can be chosen; add smaller rates to the grid."
-        )
+        raise ValueError(f"on dataset {bad} every rate diverged, so no rate can be chosen; add smaller rates to the grid.")
     score = np.where(ok, -v if lower_is_better else v, -np.inf)
     best = score.max(axis=0)
     tie = np.where(ok & (score == best), tie, np.inf)
@@ -159,8 +159,9 @@ def _step_stages(epochs):
     return [(first, 1.0), (second, 0.1), (epochs - first - second, 0.01)]
 
 
-def fit(loss: str, datasets, rates, *, seeds=None, schedule: str = "constant", fraction: float = 0.2,
-        dtype: str = "float64") -> NestedRuns:
+def fit(
+    loss: str, datasets, rates, *, seeds=None, schedule: str = "constant", fraction: float = 0.2, dtype: str = "float64"
+) -> NestedRuns:
     """Train a loss at every rate of a grid on every dataset, and choose a rate per dataset.
 
     Dataset ``j`` is ``data.resampled(task, datasets[j])``, in the loss's
@@ -204,10 +205,14 @@ def fit(loss: str, datasets, rates, *, seeds=None, schedule: str = "constant", f
     ((2, 2), (2,))
     """
     if loss not in _registry.LOSSES:
-        raise ValueError(f"`loss` must be a Keras loss name of lossbook.registry.LOSSES; got {loss!r}. Use e.g. 'mean_squared_error'.")
+        raise ValueError(
+            f"`loss` must be a Keras loss name of lossbook.registry.LOSSES; got {loss!r}. Use e.g. 'mean_squared_error'."
+        )
     task = _registry.LOSSES[loss].task
     if task not in _registry.EXPERIMENTS:
-        raise ValueError(f"`loss` {loss!r} has no canonical experiment to resample; use a loss of {tuple(_registry.EXPERIMENTS)}.")
+        raise ValueError(
+            f"`loss` {loss!r} has no canonical experiment to resample; use a loss of {tuple(_registry.EXPERIMENTS)}."
+        )
     if schedule not in SCHEDULES:
         raise ValueError(f"`schedule` must be one of {SCHEDULES}; got {schedule!r}.")
     _check_rate(fraction, "fraction", high=1, example=0.2)
@@ -237,7 +242,7 @@ def fit(loss: str, datasets, rates, *, seeds=None, schedule: str = "constant", f
         orders = _replicas.batch_orders(unique, n=n, epochs=settings["epochs"])[where]
         weights, done, diverged = None, 0, np.zeros(k * d, dtype=bool)
         for epochs, factor in _step_stages(settings["epochs"]):
-            stage = dict(every, epochs=epochs, orders=orders[:, done:done + epochs], weights=weights)
+            stage = dict(every, epochs=epochs, orders=orders[:, done : done + epochs], weights=weights)
             runs = _replicas.fit(row.name, held * k, learning_rate=np.repeat(grid * factor, d), **stage)
             diverged |= ~np.all([np.isfinite(w).reshape(k * d, -1).all(axis=1) for w in runs.weights], axis=0)
             # a diverged network carries on from zeros, so that the others can; it stays marked as diverged
@@ -246,18 +251,27 @@ def fit(loss: str, datasets, rates, *, seeds=None, schedule: str = "constant", f
     metric = runs.metrics[0]
     shape = (k, d)
     outputs = runs.logits(np.stack([sp.x_test for sp in splits] * k))  # each network on its own test half
-    test = np.array([_registry.score_logits(task, row.targets, outputs[r][None], splits[r % d].y_test)[0]
-                     for r in range(k * d)])
+    test = np.array([_registry.score_logits(task, row.targets, outputs[r][None], splits[r % d].y_test)[0] for r in range(k * d)])
     finite = np.all([np.isfinite(w).reshape(k * d, -1).all(axis=1) for w in runs.weights], axis=0)
     if schedule == "step":
         finite &= ~diverged
     validation = runs.test[metric][:, -1].reshape(shape)
     validation_loss = runs.test["loss"][:, -1].reshape(shape)
     chosen = choose(validation, finite.reshape(shape), validation_loss, lower_is_better=task == "regression")
-    return NestedRuns(loss=row.name, task=task, rates=grid, datasets=datasets, seeds=seeds, validation=validation,
-                      validation_loss=validation_loss, test=test.reshape(shape),
-                      train=runs.train[metric][:, -1].reshape(shape), finite=finite.reshape(shape),
-                      outputs=outputs.reshape(k, d, *outputs.shape[1:]), chosen=chosen)
+    return NestedRuns(
+        loss=row.name,
+        task=task,
+        rates=grid,
+        datasets=datasets,
+        seeds=seeds,
+        validation=validation,
+        validation_loss=validation_loss,
+        test=test.reshape(shape),
+        train=runs.train[metric][:, -1].reshape(shape),
+        finite=finite.reshape(shape),
+        outputs=outputs.reshape(k, d, *outputs.shape[1:]),
+        chosen=chosen,
+    )
 
 
 def crossed_components(d) -> dict:
@@ -286,9 +300,7 @@ def crossed_components(d) -> dict:
     """
     d = np.asarray(d, dtype=float)
     if d.ndim != 2 or min(d.shape) < 2 or not np.all(np.isfinite(d)):
-        raise ValueError(
-            f"`d` must be a 2-D array of finite numbers, datasets x seeds, at least 2 x 2; got shape {d.shape}."
-        )
+        raise ValueError(f"`d` must be a 2-D array of finite numbers, datasets x seeds, at least 2 x 2; got shape {d.shape}.")
     i, j = d.shape
     row, col, grand = d.mean(axis=1, keepdims=True), d.mean(axis=0, keepdims=True), d.mean()
     ms_rows = j * np.sum((row - grand) ** 2) / (i - 1)
@@ -351,8 +363,9 @@ def beats(d, *, confidence: float = 0.95, seed: int = 0) -> tuple[float, float, 
     wins = (d > 0) + 0.5 * (d == 0)
     if np.all(wins == wins[0]):  # the bootstrap has nothing to vary
         return float(wins[0]), float(wins[0]), float(wins[0])
-    ci = _stats.bootstrap((wins,), np.mean, confidence_level=confidence, n_resamples=9999,
-                          random_state=np.random.default_rng(seed)).confidence_interval
+    ci = _stats.bootstrap(
+        (wins,), np.mean, confidence_level=confidence, n_resamples=9999, random_state=np.random.default_rng(seed)
+    ).confidence_interval
     return float(wins.mean()), float(ci.low), float(ci.high)
 
 

@@ -244,7 +244,8 @@ def sgd(
             with np.errstate(over="ignore", invalid="ignore"):  # reported just below
                 velocity = momentum * velocity + g
                 x = x - learning_rate * velocity
-            _check_finite(x, f"SGD diverged at step {t}",
-                          f"Lower `learning_rate` (now {learning_rate!r}) or `momentum` (now {momentum!r}).")
+            _check_finite(
+                x, f"SGD diverged at step {t}", f"Lower `learning_rate` (now {learning_rate!r}) or `momentum` (now {momentum!r})."
+            )
             path[t] = x
     return path

@@ -13,8 +13,15 @@ import numpy as np
 from lossbook._validation import as_number_array, check_scalar, check_targets
 
 __all__ = [
-    "compare_curves", "decision_boundary", "learning_curves", "loss_contours", "loss_curve",
-    "confidence_diagram", "paired_intervals", "rate_curve", "reliability_diagram",
+    "compare_curves",
+    "decision_boundary",
+    "learning_curves",
+    "loss_contours",
+    "loss_curve",
+    "confidence_diagram",
+    "paired_intervals",
+    "rate_curve",
+    "reliability_diagram",
 ]
 
 _PATH_COLOURS = ("white", "tab:orange", "tab:red", "tab:cyan")
@@ -278,9 +285,7 @@ def compare_curves(
     for label, history in histories.items():
         _check_history(history)
         if metric not in getattr(history, half):
-            raise ValueError(
-                f"history {label!r} has no {metric!r}; it holds {sorted(getattr(history, half))}."
-            )
+            raise ValueError(f"history {label!r} has no {metric!r}; it holds {sorted(getattr(history, half))}.")
     ax = _axes(ax)
     for label, history in histories.items():
         ax.plot(history.epochs, getattr(history, half)[metric], lw=1.5, label=label)
@@ -329,9 +334,7 @@ def _predicted_classes(model_or_predict_fn, grid, threshold):
     elif callable(model_or_predict_fn):
         out = np.asarray(model_or_predict_fn(grid))
     else:
-        raise ValueError(
-            f"`model_or_predict_fn` must be a Keras model or a function; got {type(model_or_predict_fn).__name__}."
-        )
+        raise ValueError(f"`model_or_predict_fn` must be a Keras model or a function; got {type(model_or_predict_fn).__name__}.")
     out = np.asarray(out, dtype=float).reshape(grid.shape[0], -1)
     if out.shape[1] > 1:
         return out, out.argmax(axis=1)

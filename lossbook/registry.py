@@ -1,7 +1,7 @@
 """The course's losses in one table, and the rule that reads each output.
 
 Everything lossbook knows about a loss, apart from its formula, is one row
-of :data:`LOSSES`: its Keras name and class, a short label for tables, the
+of :data:`LOSSES`: its Keras name and class, a short name for tables, the
 problem it serves, the output activation and label format its Keras model
 uses, and the values its NumPy version (:mod:`lossbook.losses`) accepts.
 :mod:`lossbook.models`, :mod:`lossbook.replicas` and :mod:`lossbook.losses`
@@ -34,8 +34,24 @@ import warnings
 
 import numpy as np
 
-__all__ = ["Loss", "LOSSES", "lookup", "by_class", "Rule", "decision_rule", "decide", "score_logits", "Experiment",
-           "EXPERIMENTS", "TASKS", "TARGET_FORMATS", "LABEL_FORMATS", "Claim", "CLAIMS", "MARGINS"]
+__all__ = [
+    "Loss",
+    "LOSSES",
+    "lookup",
+    "by_class",
+    "Rule",
+    "decision_rule",
+    "decide",
+    "score_logits",
+    "Experiment",
+    "EXPERIMENTS",
+    "TASKS",
+    "TARGET_FORMATS",
+    "LABEL_FORMATS",
+    "Claim",
+    "CLAIMS",
+    "MARGINS",
+]
 
 #: The three kinds of problem the course trains.
 TASKS = ("regression", "binary", "multiclass")
@@ -56,8 +72,10 @@ class Loss:
     name : str
         Keras' function name, also the name of the NumPy version in
         :mod:`lossbook.losses` and the string ``model.compile(loss=...)`` takes.
-    label : str
-        Short name for tables and figures, e.g. ``"MSE"``.
+    short_name : str
+        Short name for tables and figures, e.g. ``"MSE"``. Called ``label``
+        before (beside ``targets``, the labels a model trains on); that name
+        still answers, with a warning.
     keras_class : str or None
         Name of the class in ``keras.losses``, e.g. ``"MeanSquaredError"``;
         ``None`` for a loss Keras does not have (see ``lossbook_class``).
@@ -90,7 +108,7 @@ class Loss:
     """
 
     name: str
-    label: str
+    short_name: str
     keras_class: str | None
     task: str
     activation: str
@@ -117,6 +135,12 @@ class Loss:
             )
 
     @property
+    def label(self) -> str:
+        """The old name of :attr:`short_name`."""
+        warnings.warn("registry.Loss.label is now Loss.short_name.", DeprecationWarning, stacklevel=2)
+        return self.short_name
+
+    @property
     def labels(self) -> str:
         """The old name of :attr:`targets`."""
         warnings.warn("registry.Loss.labels is now Loss.targets.", DeprecationWarning, stacklevel=2)
@@ -137,35 +161,127 @@ class Loss:
 _ROWS = (
     Loss("mean_squared_error", "MSE", "MeanSquaredError", "regression", "linear", "real", "real", "real", aliases=("mse",)),
     Loss("mean_absolute_error", "MAE", "MeanAbsoluteError", "regression", "linear", "real", "real", "real", aliases=("mae",)),
-    Loss("mean_squared_logarithmic_error", "MSLE", "MeanSquaredLogarithmicError", "regression", "linear", "real",
-         "non-negative", "non-negative", aliases=("msle",)),
+    Loss(
+        "mean_squared_logarithmic_error",
+        "MSLE",
+        "MeanSquaredLogarithmicError",
+        "regression",
+        "linear",
+        "real",
+        "non-negative",
+        "non-negative",
+        aliases=("msle",),
+    ),
     Loss("huber", "Huber", "Huber", "regression", "linear", "real", "real", "real"),
     Loss("log_cosh", "log-cosh", "LogCosh", "regression", "linear", "real", "real", "real"),
-    Loss("binary_crossentropy", "BCE", "BinaryCrossentropy", "binary", "sigmoid", "binary", "binary", "probability",
-         accepts_logits=True),
+    Loss(
+        "binary_crossentropy",
+        "BCE",
+        "BinaryCrossentropy",
+        "binary",
+        "sigmoid",
+        "binary",
+        "binary",
+        "probability",
+        accepts_logits=True,
+    ),
     Loss("hinge", "hinge", "Hinge", "binary", "tanh", "signed", "signed", "score"),
     Loss("squared_hinge", "squared hinge", "SquaredHinge", "binary", "tanh", "signed", "signed", "score"),
-    Loss("categorical_crossentropy", "CCE", "CategoricalCrossentropy", "multiclass", "softmax", "one-hot", "one-hot",
-         "distribution", accepts_logits=True),
-    Loss("kl_divergence", "KL", "KLDivergence", "multiclass", "softmax", "one-hot", "distribution", "distribution",
-         aliases=("kld",)),
-    Loss("categorical_hinge", "categorical hinge", "CategoricalHinge", "multiclass", "softmax", "one-hot", "one-hot",
-         "score"),
-    Loss("sparse_categorical_crossentropy", "sparse CCE", "SparseCategoricalCrossentropy", "multiclass", "softmax",
-         "index", "index", "distribution", accepts_logits=True),
+    Loss(
+        "categorical_crossentropy",
+        "CCE",
+        "CategoricalCrossentropy",
+        "multiclass",
+        "softmax",
+        "one-hot",
+        "one-hot",
+        "distribution",
+        accepts_logits=True,
+    ),
+    Loss(
+        "kl_divergence",
+        "KL",
+        "KLDivergence",
+        "multiclass",
+        "softmax",
+        "one-hot",
+        "distribution",
+        "distribution",
+        aliases=("kld",),
+    ),
+    Loss("categorical_hinge", "categorical hinge", "CategoricalHinge", "multiclass", "softmax", "one-hot", "one-hot", "score"),
+    Loss(
+        "sparse_categorical_crossentropy",
+        "sparse CCE",
+        "SparseCategoricalCrossentropy",
+        "multiclass",
+        "softmax",
+        "index",
+        "index",
+        "distribution",
+        accepts_logits=True,
+    ),
     # Chapters 12 to 14
     Loss("pinball_loss", "pinball", None, "regression", "linear", "real", "real", "real", lossbook_class="PinballLoss"),
     Loss("poisson", "Poisson", "Poisson", "regression", "softplus", "non-negative", "non-negative", "non-negative"),
-    Loss("gaussian_nll", "Gaussian NLL", None, "regression", "linear", "real", "real", "mean-log-variance",
-         lossbook_class="GaussianNLL", outputs=2),
-    Loss("weighted_binary_crossentropy", "weighted BCE", None, "binary", "sigmoid", "binary", "binary", "probability",
-         accepts_logits=True, lossbook_class="WeightedBinaryCrossentropy"),
-    Loss("binary_focal_crossentropy", "focal", "BinaryFocalCrossentropy", "binary", "sigmoid", "binary", "binary",
-         "probability", accepts_logits=True),
-    Loss("label_smoothed_categorical_crossentropy", "smoothed CCE", "CategoricalCrossentropy", "multiclass", "softmax",
-         "one-hot", "one-hot", "distribution", accepts_logits=True, keras_options=(("label_smoothing", 0.1),)),
-    Loss("categorical_focal_crossentropy", "categorical focal", "CategoricalFocalCrossentropy", "multiclass", "softmax",
-         "one-hot", "one-hot", "distribution", accepts_logits=True),
+    Loss(
+        "gaussian_nll",
+        "Gaussian NLL",
+        None,
+        "regression",
+        "linear",
+        "real",
+        "real",
+        "mean-log-variance",
+        lossbook_class="GaussianNLL",
+        outputs=2,
+    ),
+    Loss(
+        "weighted_binary_crossentropy",
+        "weighted BCE",
+        None,
+        "binary",
+        "sigmoid",
+        "binary",
+        "binary",
+        "probability",
+        accepts_logits=True,
+        lossbook_class="WeightedBinaryCrossentropy",
+    ),
+    Loss(
+        "binary_focal_crossentropy",
+        "focal",
+        "BinaryFocalCrossentropy",
+        "binary",
+        "sigmoid",
+        "binary",
+        "binary",
+        "probability",
+        accepts_logits=True,
+    ),
+    Loss(
+        "label_smoothed_categorical_crossentropy",
+        "smoothed CCE",
+        "CategoricalCrossentropy",
+        "multiclass",
+        "softmax",
+        "one-hot",
+        "one-hot",
+        "distribution",
+        accepts_logits=True,
+        keras_options=(("label_smoothing", 0.1),),
+    ),
+    Loss(
+        "categorical_focal_crossentropy",
+        "categorical focal",
+        "CategoricalFocalCrossentropy",
+        "multiclass",
+        "softmax",
+        "one-hot",
+        "one-hot",
+        "distribution",
+        accepts_logits=True,
+    ),
 )
 
 #: Every loss of the course by Keras name, in the order the course meets them.
@@ -186,9 +302,7 @@ def lookup(name: str) -> Loss:
             return row
     hint = " Keras 3 calls it 'kl_divergence' (alias 'kld')." if "kullback" in name.lower() else ""
     aliases = [alias for row in LOSSES.values() for alias in row.aliases]
-    raise ValueError(
-        f"unknown loss {name!r}; expected one of {', '.join(LOSSES)} (or the aliases {', '.join(aliases)}).{hint}"
-    )
+    raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(LOSSES)} (or the aliases {', '.join(aliases)}).{hint}")
 
 
 def by_class(class_name: str) -> Loss | None:
@@ -344,7 +458,7 @@ class Claim:
     Attributes
     ----------
     a, b : str
-        Labels of two losses of the same task (:attr:`Loss.label`).
+        Short names of two losses of the same task (:attr:`Loss.short_name`).
     kind : {"better", "equal"}
         "``a`` does better than ``b``" or "they do equally well".
     source : str

@@ -213,9 +213,7 @@ def initial_weights(n_inputs: int, *, hidden: int, outputs: int = 1, seeds) -> l
     return [
         np.stack([to_numpy(init.HeUniform(seed=s["hidden"])((n_inputs, hidden), dtype="float32")) for s in streams]),
         np.zeros((r, hidden), np.float32),
-        np.stack(
-            [to_numpy(init.GlorotUniform(seed=s["output"])((hidden, outputs), dtype="float32")) for s in streams]
-        ),
+        np.stack([to_numpy(init.GlorotUniform(seed=s["output"])((hidden, outputs), dtype="float32")) for s in streams]),
         np.zeros((r, outputs), np.float32),
     ]
 
@@ -447,9 +445,7 @@ def _runner(config: _Config, kernels: _Kernels):
             )
             return epoch + 1, params, velocity, logs.write(epoch, row)
 
-        _, params, velocity, logs = tf.while_loop(
-            lambda epoch, *_: epoch < chunk, body, (tf.constant(0), params, velocity, logs)
-        )
+        _, params, velocity, logs = tf.while_loop(lambda epoch, *_: epoch < chunk, body, (tf.constant(0), params, velocity, logs))
         return params, velocity, logs.stack()
 
     if len(_RUNNERS) >= _MAX_RUNNERS:  # forget the oldest traced computation
@@ -469,9 +465,7 @@ class _Progress:
             return
         filled = round(30 * done / self.total)
         elapsed = time.perf_counter() - self.start
-        sys.stdout.write(
-            f"\r{self.label}: epoch {done}/{self.total} [{'#' * filled}{'.' * (30 - filled)}] {elapsed:.1f} s"
-        )
+        sys.stdout.write(f"\r{self.label}: epoch {done}/{self.total} [{'#' * filled}{'.' * (30 - filled)}] {elapsed:.1f} s")
         if done == self.total:
             sys.stdout.write("\n")
         sys.stdout.flush()
@@ -609,8 +603,19 @@ def fit(
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise ValueError(f"`progress` must be True, False or None (automatic); got {progress!r}.")
     config, start = _prepare(
-        loss, split, hidden=hidden, epochs=epochs, replicas=replicas, seed=seed, seeds=seeds, n_classes=n_classes,
-        batch_size=batch_size, learning_rate=learning_rate, momentum=momentum, weights=weights, orders=orders,
+        loss,
+        split,
+        hidden=hidden,
+        epochs=epochs,
+        replicas=replicas,
+        seed=seed,
+        seeds=seeds,
+        n_classes=n_classes,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        momentum=momentum,
+        weights=weights,
+        orders=orders,
         dtype=dtype,
     )
     return _run(config, start, loss, show=_interactive() if progress is None else bool(progress))
@@ -696,8 +701,9 @@ def _starting_point(config, seeds, weights, orders, epochs):
     return tuple(w.astype(config.dtype) for w in params), orders
 
 
-def _prepare(loss, split, *, hidden, epochs, replicas, seed, seeds, n_classes, batch_size, learning_rate, momentum,
-             weights, orders, dtype):
+def _prepare(
+    loss, split, *, hidden, epochs, replicas, seed, seeds, n_classes, batch_size, learning_rate, momentum, weights, orders, dtype
+):
     """Check :func:`fit`'s arguments; return the loop's configuration and the arrays it starts from."""
     head = _heads.head_for(loss)
     _check_int(replicas, "replicas", low=1, example=30)

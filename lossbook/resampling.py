@@ -107,10 +107,11 @@ def corrected_resampled_t(d, *, n_train, n_test, confidence: float = 0.95) -> Co
     se = np.sqrt(factor * variance)
     mean = float(d.mean())
     if se == 0:
-        raise ValueError("`d` has the same value on every resplit, so the corrected t is undefined; "
-                         "check that the advantages were computed per resplit.")
+        raise ValueError(
+            "`d` has the same value on every resplit, so the corrected t is undefined; "
+            "check that the advantages were computed per resplit."
+        )
     t = mean / se
     p = 2 * _stats.t.sf(abs(t), j - 1)
     half = _stats.t.ppf(0.5 + confidence / 2, j - 1) * se
-    return CorrectedT(mean, float(t), float(p), mean - float(half), mean + float(half),
-                      float(np.sqrt(factor * j)))
+    return CorrectedT(mean, float(t), float(p), mean - float(half), mean + float(half), float(np.sqrt(factor * j)))

@@ -202,12 +202,11 @@ def generalized_cross_entropy_grad(y_true, y_pred, *, q=0.5, from_logits=False, 
     if from_logits:
         return _scaled(_through_softmax(p, labels, p_true**q), reduction)
     g = np.zeros_like(p)
-    g[np.arange(labels.size), labels] = -np.maximum(p_true, EPSILON) ** (q - 1.0)
+    g[np.arange(labels.size), labels] = -(np.maximum(p_true, EPSILON) ** (q - 1.0))
     return _scaled(g, reduction)
 
 
-def symmetric_cross_entropy(y_true, y_pred, *, alpha=0.1, beta=1.0, log_zero=-4.0, from_logits=False,
-                            reduction="mean"):
+def symmetric_cross_entropy(y_true, y_pred, *, alpha=0.1, beta=1.0, log_zero=-4.0, from_logits=False, reduction="mean"):
     r"""Symmetric cross-entropy (Wang et al. 2019) of integer labels.
 
     .. math::
@@ -263,8 +262,7 @@ def symmetric_cross_entropy(y_true, y_pred, *, alpha=0.1, beta=1.0, log_zero=-4.
     return _reduce(alpha * ce + beta * rce, reduction)
 
 
-def symmetric_cross_entropy_grad(y_true, y_pred, *, alpha=0.1, beta=1.0, log_zero=-4.0, from_logits=False,
-                                 reduction="mean"):
+def symmetric_cross_entropy_grad(y_true, y_pred, *, alpha=0.1, beta=1.0, log_zero=-4.0, from_logits=False, reduction="mean"):
     r"""Gradient of :func:`symmetric_cross_entropy` w.r.t. ``y_pred`` or, with ``from_logits``, the logits.
 
     .. math::
@@ -572,8 +570,15 @@ def _check_fit_data(x, targets, parts, replicas):
                 raise ValueError(f"`parts[{name!r}]` must be inputs or an (inputs, labels) pair; got {len(value)} items.")
             inputs = _check_part(name, value[0], replicas, x.shape[2])
             labels = np.asarray(
-                _v.check_targets("index", np.ravel(value[1]), caller="fit", n_classes=targets.shape[2],
-                                 name=f"parts[{name!r}] labels", columns="`targets`"))
+                _v.check_targets(
+                    "index",
+                    np.ravel(value[1]),
+                    caller="fit",
+                    n_classes=targets.shape[2],
+                    name=f"parts[{name!r}] labels",
+                    columns="`targets`",
+                )
+            )
             if labels.size != inputs.shape[0] * inputs.shape[1]:
                 raise ValueError(
                     f"`parts[{name!r}]` labels must have shape ({replicas}, {inputs.shape[1]}), one per row; "
@@ -602,8 +607,21 @@ def _forward(params, inputs, head):
     return hid, (_softmax(z) if head == "softmax" else special.expit(z))
 
 
-def fit(losses, x, targets, *, parts, hidden: int, epochs: int, learning_rate, seeds, head: str = "softmax",
-        momentum: float = 0.9, batch_size: int = 32, score_every: int = 1) -> Runs:
+def fit(
+    losses,
+    x,
+    targets,
+    *,
+    parts,
+    hidden: int,
+    epochs: int,
+    learning_rate,
+    seeds,
+    head: str = "softmax",
+    momentum: float = 0.9,
+    batch_size: int = 32,
+    score_every: int = 1,
+) -> Runs:
     r"""Train one network per replica with SGD and momentum, each on its own data, loss and rate.
 
     Replica r is a ``Dense(hidden, relu)`` and a ``Dense(K)`` layer with the
@@ -699,8 +717,11 @@ def fit(losses, x, targets, *, parts, hidden: int, epochs: int, learning_rate, s
     rows = np.arange(r)[:, None]
     scored = sorted(set(range(score_every, epochs + 1, score_every)) | {epochs})
     predicted = {name: np.empty((r, len(scored), inputs.shape[1]), np.int16) for name, (inputs, _) in parts.items()}
-    log_p = {name: np.empty((r, len(scored), inputs.shape[1]), np.float32)
-             for name, (inputs, labels) in parts.items() if labels is not None and head == "softmax"}
+    log_p = {
+        name: np.empty((r, len(scored), inputs.shape[1]), np.float32)
+        for name, (inputs, labels) in parts.items()
+        if labels is not None and head == "softmax"
+    }
     final = {}
 
     def forward(inputs):
@@ -719,8 +740,12 @@ def fit(losses, x, targets, *, parts, hidden: int, epochs: int, learning_rate, s
             g /= index.shape[1]
             back = np.matmul(g, np.swapaxes(params[2], 1, 2))
             back *= hid > 0
-            grads = (np.matmul(np.swapaxes(xb, 1, 2), back), back.sum(axis=1),
-                     np.matmul(np.swapaxes(hid, 1, 2), g), g.sum(axis=1))
+            grads = (
+                np.matmul(np.swapaxes(xb, 1, 2), back),
+                back.sum(axis=1),
+                np.matmul(np.swapaxes(hid, 1, 2), g),
+                g.sum(axis=1),
+            )
             for j in range(4):
                 velocity[j] *= momentum
                 velocity[j] -= (rate_w if j % 2 == 0 else rate_b) * grads[j]

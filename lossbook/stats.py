@@ -771,8 +771,7 @@ class _SignFlips:
     @classmethod
     def count(cls, samples, n_resamples, seed, level, intervals) -> "_SignFlips":
         m = len(samples)
-        found = cls(samples, np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64), np.zeros(m, dtype=bool), {},
-                    [None] * m)
+        found = cls(samples, np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64), np.zeros(m, dtype=bool), {}, [None] * m)
         for n in sorted({d.size for d in samples}):
             members = [k for k, d in enumerate(samples) if d.size == n]
             drawn = _Patterns(n, n_resamples, seed)

@@ -71,9 +71,7 @@ __all__ = ["History", "batch_orders", "evaluate", "fit"]
 
 def _check_model(model):
     if not (hasattr(model, "fit") and hasattr(model, "layers")):
-        raise ValueError(
-            f"`model` must be a Keras model; got {type(model).__name__}. Build one with lossbook.models.build()."
-        )
+        raise ValueError(f"`model` must be a Keras model; got {type(model).__name__}. Build one with lossbook.models.build().")
     if not getattr(model, "compiled", False):
         raise ValueError(
             "`model` must be compiled before training; call lossbook.models.compile_for(model, loss) "
@@ -155,9 +153,7 @@ def batch_orders(seeds, *, n: int, epochs: int) -> np.ndarray:
     _check_int(n, "n", low=1, example=500)
     _check_int(epochs, "epochs", low=1, example=100)
     rows = np.broadcast_to(np.arange(n, dtype=np.int32), (epochs, n))
-    return np.stack(
-        [np.random.default_rng(_seeds.streams(int(s))["order"]).permuted(rows, axis=1) for s in values]
-    )
+    return np.stack([np.random.default_rng(_seeds.streams(int(s))["order"]).permuted(rows, axis=1) for s in values])
 
 
 def _batches(order, batch_size):

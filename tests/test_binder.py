@@ -13,8 +13,24 @@ ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder" / "requirements.txt"
 
 #: Tools for building, testing, linting or grading the course, by name: none belongs on Binder.
-TOOLS = ("sphinx", "jupyter-book", "jupyter-cache", "myst-nb", "myst-parser", "docutils", "pybtex", "pytest",
-         "nbval", "playwright", "axe-playwright-python", "ruff", "nbgrader", "coverage", "build", "hatch")
+TOOLS = (
+    "sphinx",
+    "jupyter-book",
+    "jupyter-cache",
+    "myst-nb",
+    "myst-parser",
+    "docutils",
+    "pybtex",
+    "pytest",
+    "nbval",
+    "playwright",
+    "axe-playwright-python",
+    "ruff",
+    "nbgrader",
+    "coverage",
+    "build",
+    "hatch",
+)
 
 
 def _pins(text):
@@ -40,7 +56,8 @@ def _dev_tools():
 
 def test_binder_is_generated_from_the_lock():
     assert BINDER.read_text(encoding="utf-8") == pins.binder_requirements(), (
-        "binder/requirements.txt has drifted from requirements.lock: run `make binder/requirements.txt`")
+        "binder/requirements.txt has drifted from requirements.lock: run `make binder/requirements.txt`"
+    )
 
 
 def test_binder_pins_every_package_at_the_locks_version_then_installs_lossbook():
@@ -85,8 +102,13 @@ def test_pins_refuse_a_package_the_lock_lacks(tmp_path):
 def test_make_writes_binder_requirements_with_the_pins_module():
     import subprocess
 
-    done = subprocess.run(["make", "-n", "-W", "coursetools/pins.py", "binder/requirements.txt"], cwd=ROOT,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["make", "-n", "-W", "coursetools/pins.py", "binder/requirements.txt"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "-m coursetools.pins binder > binder/requirements.txt.tmp" in done.stdout
 
 
@@ -104,7 +126,10 @@ def test_binder_holds_everything_its_packages_require_extras_asked_for_included(
                 continue
             wanted = [requirement.name]
             for extra in requirement.extras:  # e.g. jupyter-events needs jsonschema[format-nongpl]
-                wanted += [Requirement(t).name for t in metadata.requires(requirement.name) or []
-                           if Requirement(t).marker is not None and Requirement(t).marker.evaluate({"extra": extra})]
+                wanted += [
+                    Requirement(t).name
+                    for t in metadata.requires(requirement.name) or []
+                    if Requirement(t).marker is not None and Requirement(t).marker.evaluate({"extra": extra})
+                ]
             missing += [f"{name} -> {w}" for w in wanted if _name(w) not in names | pins.UNPINNED]
     assert not missing, f"installed unpinned on Binder: {sorted(set(missing))}"

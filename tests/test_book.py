@@ -59,11 +59,30 @@ def test_a_clean_notebook_has_no_problems(tmp_path):
             "stored stderr",
         ),
         (
-            [_code("1 / 0", 1, [{"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero", "traceback": []}])],
+            [
+                _code(
+                    "1 / 0",
+                    1,
+                    [{"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero", "traceback": []}],
+                )
+            ],
             "stored error ZeroDivisionError",
         ),
         (
-            [_code("object()", 1, [{"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/plain": "<object object at 0x7f3a2c1d4e50>"}}])],
+            [
+                _code(
+                    "object()",
+                    1,
+                    [
+                        {
+                            "output_type": "execute_result",
+                            "execution_count": 1,
+                            "metadata": {},
+                            "data": {"text/plain": "<object object at 0x7f3a2c1d4e50>"},
+                        }
+                    ],
+                )
+            ],
             "memory address",
         ),
         (

@@ -55,8 +55,8 @@ def _markdown(nb) -> str:
 def _section(text: str, heading: str) -> str:
     """The text from ``heading`` to the next heading of the same level."""
     start = text.index(heading)
-    following = re.search(r"^## ", text[start + len(heading):], re.MULTILINE)
-    return text[start:] if following is None else text[start:start + len(heading) + following.start()]
+    following = re.search(r"^## ", text[start + len(heading) :], re.MULTILINE)
+    return text[start:] if following is None else text[start : start + len(heading) + following.start()]
 
 
 def _spans(text: str) -> list[str]:
@@ -111,8 +111,7 @@ def loss_problems(text: str) -> list[str]:
                 problems.append(f"`{span}`: no row of lossbook's registry has the class {name}")
             elif match.group(2):
                 options = _options(match.group(3))
-                if not any(row.class_name == name and dict(row.keras_options) == options
-                           for row in registry.LOSSES.values()):
+                if not any(row.class_name == name and dict(row.keras_options) == options for row in registry.LOSSES.values()):
                     problems.append(f"`{span}`: no row of lossbook's registry is {name} with {options}")
         elif match := _STRING.match(span):
             try:
@@ -223,10 +222,12 @@ def test_each_row_beyond_the_first_course_cites_its_verdicts_or_says_it_is_not_m
 
 
 def test_the_checks_name_a_loss_or_a_link_that_does_not_exist():
-    text = ("Train with `FooLoss`, `\"no_such_loss\"`, `Dice`, `CategoricalCrossentropy(label_smoothing=0.3)` "
-            "and score with `metrics.no_such_score`; `MeanSquaredError`, `\"mse\"` and `metrics.log_loss` exist. "
-            "See {ref}`nowhere <no-such-label>`, {ref}`ch07-outliers`, {numref}`ch07-outliers`, "
-            "{doc}`no_such_page` and {doc}`07_outliers_and_huber`.")
+    text = (
+        'Train with `FooLoss`, `"no_such_loss"`, `Dice`, `CategoricalCrossentropy(label_smoothing=0.3)` '
+        'and score with `metrics.no_such_score`; `MeanSquaredError`, `"mse"` and `metrics.log_loss` exist. '
+        "See {ref}`nowhere <no-such-label>`, {ref}`ch07-outliers`, {numref}`ch07-outliers`, "
+        "{doc}`no_such_page` and {doc}`07_outliers_and_huber`."
+    )
     losses = loss_problems(text)
     assert len(losses) == 4, losses
     assert any("FooLoss" in p for p in losses) and any("no_such_loss" in p for p in losses)

@@ -231,8 +231,12 @@ def test_one_hot_rows():
 @pytest.mark.parametrize(
     "y, k, message",
     [
-        ([1, 2, 3], 3, r"^`y` must hold integer class indices 0\.\.2, one per column of the one-hot rows \(3 classes\); "
-                       r"got y\[2\] = 3\..*need y - 1"),
+        (
+            [1, 2, 3],
+            3,
+            r"^`y` must hold integer class indices 0\.\.2, one per column of the one-hot rows \(3 classes\); "
+            r"got y\[2\] = 3\..*need y - 1",
+        ),
         ([0, 5], 3, r"got y\[1\] = 5"),
         ([0, -1], 3, r"got y\[1\] = -1"),
         ([0, 1.5], 3, r"^`y` must hold integer class indices 0\.\.2; got y\[1\] = 1\.5"),

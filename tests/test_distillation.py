@@ -40,7 +40,8 @@ def test_the_loss_is_t_squared_times_the_kl_of_softened_probabilities_plus_cross
         got = distillation.distillation_loss(t, s, temperature=temperature, alpha=alpha, labels=y, reduction="none")
         assert np.allclose(got, alpha * soft + (1 - alpha) * hard, rtol=1e-10)
     assert distillation.distillation_loss(t, s, temperature=temperature, alpha=0.0, labels=y) == pytest.approx(
-        metrics.log_loss(y, special.softmax(s, axis=1), labels=np.arange(5)), rel=1e-10)
+        metrics.log_loss(y, special.softmax(s, axis=1), labels=np.arange(5)), rel=1e-10
+    )
 
 
 def test_the_loss_is_zero_when_the_student_copies_the_teacher_and_positive_otherwise():
@@ -73,8 +74,10 @@ def test_gradient_equals_central_differences(temperature, alpha):
         up, down = s.copy(), s.copy()
         up[index] += step
         down[index] -= step
-        numeric[index] = (distillation.distillation_loss(t, up, temperature=temperature, alpha=alpha, labels=y)
-                          - distillation.distillation_loss(t, down, temperature=temperature, alpha=alpha, labels=y)) / (2 * step)
+        numeric[index] = (
+            distillation.distillation_loss(t, up, temperature=temperature, alpha=alpha, labels=y)
+            - distillation.distillation_loss(t, down, temperature=temperature, alpha=alpha, labels=y)
+        ) / (2 * step)
     assert np.allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
 
 
@@ -174,8 +177,9 @@ def test_one_step_of_fit_is_sgd_on_the_distillation_loss():
     x, y = _blobs(1, n=32, seed=1)
     teacher = np.random.default_rng(2).normal(size=(1, 32, 3))
     start = distillation.fit(x, y, hidden=(5,), seeds=[4], learning_rate=1e-300, epochs=1, n_classes=3)  # no step
-    after = distillation.fit(x, y, hidden=(5,), seeds=[4], learning_rate=0.1, epochs=1, n_classes=3,
-                             teacher_logits=teacher, temperature=3.0, alpha=0.7)
+    after = distillation.fit(
+        x, y, hidden=(5,), seeds=[4], learning_rate=0.1, epochs=1, n_classes=3, teacher_logits=teacher, temperature=3.0, alpha=0.7
+    )
     w = [a[0] for a in start.weights]
 
     def loss(flat):
@@ -193,8 +197,17 @@ def test_one_step_of_fit_is_sgd_on_the_distillation_loss():
 def test_alpha_zero_needs_no_teacher_and_ignores_the_temperature():
     x, y = _blobs(2)
     a = distillation.fit(x, y, hidden=(6,), seeds=[0, 1], learning_rate=0.05, epochs=3, n_classes=3)
-    b = distillation.fit(x, y, hidden=(6,), seeds=[0, 1], learning_rate=0.05, epochs=3, n_classes=3, temperature=5.0,
-                         teacher_logits=np.ones((2, 120, 3)))
+    b = distillation.fit(
+        x,
+        y,
+        hidden=(6,),
+        seeds=[0, 1],
+        learning_rate=0.05,
+        epochs=3,
+        n_classes=3,
+        temperature=5.0,
+        teacher_logits=np.ones((2, 120, 3)),
+    )
     assert all(np.array_equal(u, v) for u, v in zip(a.weights, b.weights))
 
 
@@ -213,8 +226,18 @@ def test_alpha_zero_needs_no_teacher_and_ignores_the_temperature():
     ],
 )
 def test_fit_rejects_bad_input_with_a_fix(changes, message):
-    kwargs = dict(x=np.zeros((2, 10, 4)), labels=np.zeros((2, 10), dtype=int), hidden=(4,), seeds=[0, 1],
-                  learning_rate=0.1, epochs=1, n_classes=3) | changes
+    kwargs = (
+        dict(
+            x=np.zeros((2, 10, 4)),
+            labels=np.zeros((2, 10), dtype=int),
+            hidden=(4,),
+            seeds=[0, 1],
+            learning_rate=0.1,
+            epochs=1,
+            n_classes=3,
+        )
+        | changes
+    )
     with pytest.raises(ValueError, match=message):
         distillation.fit(kwargs.pop("x"), kwargs.pop("labels"), **kwargs)
 

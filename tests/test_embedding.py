@@ -40,8 +40,9 @@ def test_info_nce_is_a_cross_entropy_over_keys_written_out_by_loops():
     _, q = _batch(1)
     _, k = _batch(2)
     uq, uk = _unit(q), _unit(k)
-    by_loop = np.mean([-np.log(np.exp(uq[i] @ uk[i] / 0.3) / sum(np.exp(uq[i] @ uk[j] / 0.3) for j in range(len(k))))
-                       for i in range(len(q))])
+    by_loop = np.mean(
+        [-np.log(np.exp(uq[i] @ uk[i] / 0.3) / sum(np.exp(uq[i] @ uk[j] / 0.3) for j in range(len(k)))) for i in range(len(q))]
+    )
     assert embedding.info_nce(q, k, temperature=0.3) == pytest.approx(by_loop, rel=1e-12)
 
 
@@ -97,8 +98,7 @@ def _batch_hard_by_loops(y, x, margin):
 def test_semi_hard_and_batch_hard_mining_match_loops_over_the_batch(seed):
     y, x = _batch(seed, n=12, d=3)
     assert embedding.triplet(y, x, margin=0.4, reduction="none") == pytest.approx(_semi_hard_by_loops(y, x, 0.4))
-    assert embedding.triplet(y, x, margin=0.4, mining="hard", reduction="none") == pytest.approx(
-        _batch_hard_by_loops(y, x, 0.4))
+    assert embedding.triplet(y, x, margin=0.4, mining="hard", reduction="none") == pytest.approx(_batch_hard_by_loops(y, x, 0.4))
 
 
 def test_a_triplet_loss_of_zero_when_every_class_is_a_point_far_from_the_others():
@@ -160,22 +160,19 @@ def test_gradients_equal_central_differences(seed):
     assert gb == pytest.approx(_central_difference(lambda e: embedding.nt_xent(x, e, temperature=0.3), other), abs=1e-7)
     gq, gk = embedding.info_nce_grad(x, other, temperature=0.2)
     assert gq == pytest.approx(_central_difference(lambda e: embedding.info_nce(e, other, temperature=0.2), x), abs=1e-7)
-    assert gk == pytest.approx(_central_difference(lambda e: embedding.info_nce(x, e, temperature=0.2), other),
-                               abs=1e-7)
+    assert gk == pytest.approx(_central_difference(lambda e: embedding.info_nce(x, e, temperature=0.2), other), abs=1e-7)
     for mining in embedding.MINING:
         g = embedding.triplet_grad(y, x, margin=0.5, mining=mining)
         numeric = _central_difference(lambda e, rule=mining: embedding.triplet(y, e, margin=0.5, mining=rule), x)
         assert g == pytest.approx(numeric, abs=1e-7)
     g = embedding.circle_grad(y, x, gamma=8.0, margin=0.25)
-    assert g == pytest.approx(_central_difference(lambda e: embedding.circle(y, e, gamma=8.0, margin=0.25), x),
-                              abs=1e-6)
+    assert g == pytest.approx(_central_difference(lambda e: embedding.circle(y, e, gamma=8.0, margin=0.25), x), abs=1e-6)
 
 
 def test_gradients_are_orthogonal_to_each_row():
     """Every loss reads directions only, so moving a row along itself changes nothing."""
     y, x = _batch()
-    for g in (embedding.nt_xent_grad(x, x[::-1], temperature=0.5)[0], embedding.triplet_grad(y, x),
-              embedding.circle_grad(y, x)):
+    for g in (embedding.nt_xent_grad(x, x[::-1], temperature=0.5)[0], embedding.triplet_grad(y, x), embedding.circle_grad(y, x)):
         assert np.sum(g * x, axis=1) == pytest.approx(0.0, abs=1e-12)
 
 
@@ -205,12 +202,15 @@ def test_training_is_reproducible_and_lowers_each_loss():
     x, y = load_digits(return_X_y=True)
     x, y = x[y < 4][:200] / 16, y[y < 4][:200]
     views = embedding.augment(x, np.random.default_rng(5)), embedding.augment(x, np.random.default_rng(6))
-    measure = {"triplet": lambda net: embedding.triplet(y, net.embed(x), margin=0.2),
-               "circle": lambda net: embedding.circle(y, net.embed(x), margin=0.4),
-               "nt_xent": lambda net: embedding.nt_xent(*map(net.embed, views), temperature=0.3)}
+    measure = {
+        "triplet": lambda net: embedding.triplet(y, net.embed(x), margin=0.2),
+        "circle": lambda net: embedding.circle(y, net.embed(x), margin=0.4),
+        "nt_xent": lambda net: embedding.nt_xent(*map(net.embed, views), temperature=0.3),
+    }
     for loss, setting in (("triplet", 0.2), ("circle", 0.4), ("nt_xent", 0.3)):
-        one, two, untrained = (embedding.train(loss, x, y, setting=setting, learning_rate=rate, epochs=20, seed=3)
-                               for rate in (0.01, 0.01, 1e-12))  # the same seed: the same first weights
+        one, two, untrained = (
+            embedding.train(loss, x, y, setting=setting, learning_rate=rate, epochs=20, seed=3) for rate in (0.01, 0.01, 1e-12)
+        )  # the same seed: the same first weights
         assert np.array_equal(one.embed(x), two.embed(x))
         assert measure[loss](one) < 0.9 * measure[loss](untrained), loss
 

@@ -60,6 +60,7 @@ def test_the_reference_solution_passes_every_case(label):
 def test_every_common_mistake_fails_with_a_hint(label):
     exercise = exercises.get(label)
     for mistake in exercise.mistakes + common_mistakes(exercise):
+
         def wrong(*args, mistake=mistake):
             return mistake.answer(exercise.expected(Case(args)), *args)
 
@@ -71,30 +72,52 @@ def test_every_common_mistake_fails_with_a_hint(label):
 
 # Each generic mistake, as a learner writes it, in one exercise that names it.
 GENERIC_MISTAKES = [
-    ("log2 for nats", "ex-05-sparse-cce",
-     "def sparse_cce(labels, p, eps=1e-7):\n"
-     "    return -np.mean(np.log2(np.clip(p[np.arange(len(labels)), labels], eps, 1 - eps)))",
-     "Wrong log base: that is the value in bits"),
-    ("log10 for nats", "ex-09-cce-logits",
-     "def sparse_cce_from_logits(labels, logits):\n"
-     "    z = logits - logits.max(axis=1, keepdims=True)\n"
-     "    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)\n"
-     "    return -np.mean(np.log10(p[np.arange(len(labels)), labels]))",
-     "Wrong log base: that is the value with log base 10. This exercise asks for nats"),
-    ("nats for bits", "ex-03-kl-bits",
-     "def kl_bits(p, q):\n    p, q = p / p.sum(), q / q.sum()\n    return np.sum(scipy.special.rel_entr(p, q))",
-     "Wrong log base: that is the value in nats"),
-    ("sign of a gradient", "ex-06-huber-grad",
-     "def huber_gradient(y_true, y_pred, delta=1.0):\n"
-     "    return np.clip(y_true - y_pred, -delta, delta) / len(y_pred)", "The sign is flipped"),
-    ("sign of a log-likelihood", "ex-02-mean-nll",
-     "def mean_nll(p, x):\n    return np.mean(x * np.log(p) + (1 - x) * np.log(1 - p))", "The sign is flipped"),
-    ("sum for a mean", "ex-08-sign-accuracy",
-     "def accuracy_by_sign(y, scores):\n    return np.sum((np.ravel(scores) > 0) == (y > 0))",
-     "Wrong reduction: your value is n times the right one"),
-    ("sum for a mean, by hand", "ex-02-nll-by-hand",
-     "def mean_nll_by_hand():\n    return -(3 * np.log(0.3) + 7 * np.log(0.7))",
-     "Wrong reduction: your value is n times the right one"),
+    (
+        "log2 for nats",
+        "ex-05-sparse-cce",
+        "def sparse_cce(labels, p, eps=1e-7):\n"
+        "    return -np.mean(np.log2(np.clip(p[np.arange(len(labels)), labels], eps, 1 - eps)))",
+        "Wrong log base: that is the value in bits",
+    ),
+    (
+        "log10 for nats",
+        "ex-09-cce-logits",
+        "def sparse_cce_from_logits(labels, logits):\n"
+        "    z = logits - logits.max(axis=1, keepdims=True)\n"
+        "    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)\n"
+        "    return -np.mean(np.log10(p[np.arange(len(labels)), labels]))",
+        "Wrong log base: that is the value with log base 10. This exercise asks for nats",
+    ),
+    (
+        "nats for bits",
+        "ex-03-kl-bits",
+        "def kl_bits(p, q):\n    p, q = p / p.sum(), q / q.sum()\n    return np.sum(scipy.special.rel_entr(p, q))",
+        "Wrong log base: that is the value in nats",
+    ),
+    (
+        "sign of a gradient",
+        "ex-06-huber-grad",
+        "def huber_gradient(y_true, y_pred, delta=1.0):\n    return np.clip(y_true - y_pred, -delta, delta) / len(y_pred)",
+        "The sign is flipped",
+    ),
+    (
+        "sign of a log-likelihood",
+        "ex-02-mean-nll",
+        "def mean_nll(p, x):\n    return np.mean(x * np.log(p) + (1 - x) * np.log(1 - p))",
+        "The sign is flipped",
+    ),
+    (
+        "sum for a mean",
+        "ex-08-sign-accuracy",
+        "def accuracy_by_sign(y, scores):\n    return np.sum((np.ravel(scores) > 0) == (y > 0))",
+        "Wrong reduction: your value is n times the right one",
+    ),
+    (
+        "sum for a mean, by hand",
+        "ex-02-nll-by-hand",
+        "def mean_nll_by_hand():\n    return -(3 * np.log(0.3) + 7 * np.log(0.7))",
+        "Wrong reduction: your value is n times the right one",
+    ),
 ]
 
 
@@ -126,8 +149,9 @@ def test_no_bank_writes_out_a_generic_mistake_again(label):
 
 
 def test_generic_mistakes_reject_unknown_names_and_units():
-    fields = dict(label="ex-10-demo", kind="by hand", function="f", solution="def f():\n    return 1\n",
-                  cases=(Case(),), hints=("think",))
+    fields = dict(
+        label="ex-10-demo", kind="by hand", function="f", solution="def f():\n    return 1\n", cases=(Case(),), hints=("think",)
+    )
     with pytest.raises(ValueError, match="common mistakes must come from"):
         Exercise(**fields, common=("off by one",))
     with pytest.raises(ValueError, match="unit must be one of"):
@@ -165,8 +189,9 @@ def test_an_unknown_label_lists_the_chapters_labels():
     ],
 )
 def test_a_malformed_exercise_is_rejected(changes, message):
-    fields = dict(label="ex-10-demo", kind="by hand", function="f", solution="def f():\n    return 1\n",
-                  cases=(Case(),), hints=("think",))
+    fields = dict(
+        label="ex-10-demo", kind="by hand", function="f", solution="def f():\n    return 1\n", cases=(Case(),), hints=("think",)
+    )
     fields.update(changes)
     with pytest.raises(ValueError, match=message):
         Exercise(**fields)
@@ -183,57 +208,113 @@ def _answer(source, name):
 
 # The common mistakes the course names, each written as a learner would write it.
 NAMED_MISTAKES = [
-    ("missing (1 - y) term", "ex-02-mean-nll", "def mean_nll(p, x):\n    return -np.mean(x * np.log(p))",
-     "The (1 - x) log(1 - p) term is missing"),
-    ("missing (1 - y) term in a gradient", "ex-05-logit-grad",
-     "def bce_logit_grad(y, z):\n    return -y * (1 - scipy.special.expit(z)) / len(z)", "The (1 - y) term is missing"),
-    ("log base 2 for nats", "ex-02-mean-nll",
-     "def mean_nll(p, x):\n    return -np.mean(x * np.log2(p) + (1 - x) * np.log2(1 - p))", "Wrong log base"),
-    ("natural log for bits", "ex-03-kl-bits",
-     "def kl_bits(p, q):\n    p, q = p / p.sum(), q / q.sum()\n    return np.sum(scipy.special.rel_entr(p, q))",
-     "Wrong log base"),
-    ("no clipping", "ex-05-sparse-cce",
-     "def sparse_cce(labels, p, eps=1e-7):\n    return -np.mean(np.log(p[np.arange(len(labels)), labels]))",
-     "No clipping"),
-    ("per-example losses", "ex-05-sparse-cce",
-     "def sparse_cce(labels, p, eps=1e-7):\n"
-     "    return -np.log(np.clip(p[np.arange(len(labels)), labels], eps, 1 - eps))",
-     "Wrong axis or reduction: the answer is a single number"),
-    ("mean over classes too", "ex-05-sparse-cce",
-     "def sparse_cce(labels, p, eps=1e-7):\n    y = np.eye(p.shape[1])[labels]\n"
-     "    return -np.mean(y * np.log(np.clip(p, eps, 1 - eps)))", "np.mean over the whole n x K array"),
-    ("labels shifted", "ex-05-sparse-cce",
-     "def sparse_cce(labels, p, eps=1e-7):\n"
-     "    return -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels - 1], eps, 1 - eps)))",
-     "Labels in the wrong set"),
-    ("0/1 labels in a hinge loss", "ex-04-hinge",
-     "def hinge_01(y, y_pred):\n    return np.mean(np.maximum(0, 1 - y * y_pred))", "Labels in the wrong set"),
-    ("Huber gradient not clipped", "ex-06-huber-grad",
-     "def huber_gradient(y_true, y_pred, delta=1.0):\n    return (y_pred - y_true) / len(y_pred)",
-     "The error is not clipped"),
-    ("Huber gradient of the sum", "ex-06-huber-grad",
-     "def huber_gradient(y_true, y_pred, delta=1.0):\n    return np.clip(y_pred - y_true, -delta, delta)",
-     "Wrong reduction"),
-    ("(n,) labels against (n, 1) scores", "ex-08-sign-accuracy",
-     "def accuracy_by_sign(y, scores):\n    return np.mean((scores > 0) == (y > 0))",
-     "Reshape the scores to the labels' shape"),
-    ("Keras' accuracy on a tanh output", "ex-08-sign-accuracy",
-     "def accuracy_by_sign(y, scores):\n    return np.mean((np.ravel(scores) > 0.5) == y)",
-     "That is Keras' 'accuracy'"),
-    ("0/1 labels compared by sign", "ex-08-sign-accuracy",
-     "def accuracy_by_sign(y, scores):\n    return np.mean(np.sign(np.ravel(scores)) == np.sign(y))",
-     "Labels in the wrong set"),
-    ("softmax overflow from logits", "ex-09-cce-logits",
-     "def sparse_cce_from_logits(labels, logits):\n    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n"
-     "    return -np.mean(np.log(p[np.arange(len(labels)), labels]))", "np.exp overflows"),
-    ("probabilities clipped from logits", "ex-09-cce-logits",
-     "def sparse_cce_from_logits(labels, logits):\n    p = scipy.special.softmax(logits, axis=1)\n"
-     "    return -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], 1e-7, 1)))",
-     "you clipped the probabilities"),
-    ("labels shifted, from logits", "ex-09-cce-logits",
-     "def sparse_cce_from_logits(labels, logits):\n    t = labels - 1\n"
-     "    return np.mean(scipy.special.logsumexp(logits, axis=1) - logits[np.arange(len(t)), t])",
-     "Labels in the wrong set"),
+    (
+        "missing (1 - y) term",
+        "ex-02-mean-nll",
+        "def mean_nll(p, x):\n    return -np.mean(x * np.log(p))",
+        "The (1 - x) log(1 - p) term is missing",
+    ),
+    (
+        "missing (1 - y) term in a gradient",
+        "ex-05-logit-grad",
+        "def bce_logit_grad(y, z):\n    return -y * (1 - scipy.special.expit(z)) / len(z)",
+        "The (1 - y) term is missing",
+    ),
+    (
+        "log base 2 for nats",
+        "ex-02-mean-nll",
+        "def mean_nll(p, x):\n    return -np.mean(x * np.log2(p) + (1 - x) * np.log2(1 - p))",
+        "Wrong log base",
+    ),
+    (
+        "natural log for bits",
+        "ex-03-kl-bits",
+        "def kl_bits(p, q):\n    p, q = p / p.sum(), q / q.sum()\n    return np.sum(scipy.special.rel_entr(p, q))",
+        "Wrong log base",
+    ),
+    (
+        "no clipping",
+        "ex-05-sparse-cce",
+        "def sparse_cce(labels, p, eps=1e-7):\n    return -np.mean(np.log(p[np.arange(len(labels)), labels]))",
+        "No clipping",
+    ),
+    (
+        "per-example losses",
+        "ex-05-sparse-cce",
+        "def sparse_cce(labels, p, eps=1e-7):\n    return -np.log(np.clip(p[np.arange(len(labels)), labels], eps, 1 - eps))",
+        "Wrong axis or reduction: the answer is a single number",
+    ),
+    (
+        "mean over classes too",
+        "ex-05-sparse-cce",
+        "def sparse_cce(labels, p, eps=1e-7):\n    y = np.eye(p.shape[1])[labels]\n"
+        "    return -np.mean(y * np.log(np.clip(p, eps, 1 - eps)))",
+        "np.mean over the whole n x K array",
+    ),
+    (
+        "labels shifted",
+        "ex-05-sparse-cce",
+        "def sparse_cce(labels, p, eps=1e-7):\n"
+        "    return -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels - 1], eps, 1 - eps)))",
+        "Labels in the wrong set",
+    ),
+    (
+        "0/1 labels in a hinge loss",
+        "ex-04-hinge",
+        "def hinge_01(y, y_pred):\n    return np.mean(np.maximum(0, 1 - y * y_pred))",
+        "Labels in the wrong set",
+    ),
+    (
+        "Huber gradient not clipped",
+        "ex-06-huber-grad",
+        "def huber_gradient(y_true, y_pred, delta=1.0):\n    return (y_pred - y_true) / len(y_pred)",
+        "The error is not clipped",
+    ),
+    (
+        "Huber gradient of the sum",
+        "ex-06-huber-grad",
+        "def huber_gradient(y_true, y_pred, delta=1.0):\n    return np.clip(y_pred - y_true, -delta, delta)",
+        "Wrong reduction",
+    ),
+    (
+        "(n,) labels against (n, 1) scores",
+        "ex-08-sign-accuracy",
+        "def accuracy_by_sign(y, scores):\n    return np.mean((scores > 0) == (y > 0))",
+        "Reshape the scores to the labels' shape",
+    ),
+    (
+        "Keras' accuracy on a tanh output",
+        "ex-08-sign-accuracy",
+        "def accuracy_by_sign(y, scores):\n    return np.mean((np.ravel(scores) > 0.5) == y)",
+        "That is Keras' 'accuracy'",
+    ),
+    (
+        "0/1 labels compared by sign",
+        "ex-08-sign-accuracy",
+        "def accuracy_by_sign(y, scores):\n    return np.mean(np.sign(np.ravel(scores)) == np.sign(y))",
+        "Labels in the wrong set",
+    ),
+    (
+        "softmax overflow from logits",
+        "ex-09-cce-logits",
+        "def sparse_cce_from_logits(labels, logits):\n    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n"
+        "    return -np.mean(np.log(p[np.arange(len(labels)), labels]))",
+        "np.exp overflows",
+    ),
+    (
+        "probabilities clipped from logits",
+        "ex-09-cce-logits",
+        "def sparse_cce_from_logits(labels, logits):\n    p = scipy.special.softmax(logits, axis=1)\n"
+        "    return -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], 1e-7, 1)))",
+        "you clipped the probabilities",
+    ),
+    (
+        "labels shifted, from logits",
+        "ex-09-cce-logits",
+        "def sparse_cce_from_logits(labels, logits):\n    t = labels - 1\n"
+        "    return np.mean(scipy.special.logsumexp(logits, axis=1) - logits[np.arange(len(t)), t])",
+        "Labels in the wrong set",
+    ),
     ("bits for bytes", "ex-09-label-memory", "def label_memory_by_hand():\n    return (160.0, 3.2)", "Those are bits"),
 ]
 
@@ -251,14 +332,12 @@ def test_a_failing_case_shows_the_call_expected_and_received_values():
     source = "def mean_nll(p, x):\n    return -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p))"
     text = exercises.evaluate("ex-02-mean-nll", _answer(source, "mean_nll")).text
     lines = text.splitlines()
-    assert lines[0] == ("ex-02-mean-nll: not yet. 1 of 5 cases pass; case 1 fails: "
-                        "the ten flips of the previous exercise.")
+    assert lines[0] == ("ex-02-mean-nll: not yet. 1 of 5 cases pass; case 1 fails: the ten flips of the previous exercise.")
     assert lines[1] == "  call:     mean_nll(p=0.3, x=[1, 0, 0, 1, 0, 0, 0, 1, 0, 0])"
     assert lines[2] == "  expected: 0.61086"
     assert lines[3] == "  received: 6.1086"
     assert lines[4].startswith("  hint:     Wrong reduction: your value is n times")
-    assert lines[-1] == ('More help: exercises.hint("ex-02-mean-nll"); '
-                         'a worked solution: exercises.solution("ex-02-mean-nll").')
+    assert lines[-1] == ('More help: exercises.hint("ex-02-mean-nll"); a worked solution: exercises.solution("ex-02-mean-nll").')
 
 
 def test_an_unanswered_exercise_says_so():
@@ -315,8 +394,10 @@ def test_warnings_and_stderr_of_the_learners_code_stay_inside_the_feedback(capsy
 
 def test_a_value_instead_of_a_function_is_explained():
     text = exercises.evaluate("ex-01-step", 1.3).text
-    assert text == ('ex-01-step: expected the function `one_step`; received 1.3. Pass the function itself, '
-                    'without calling it: exercises.check("ex-01-step", one_step).')
+    assert text == (
+        "ex-01-step: expected the function `one_step`; received 1.3. Pass the function itself, "
+        'without calling it: exercises.check("ex-01-step", one_step).'
+    )
 
 
 def test_a_missing_return_is_explained():
@@ -412,8 +493,11 @@ def test_grade_prints_a_structured_result_under_the_autograder(capsys, monkeypat
     "answer, status, message",
     [
         ("def one_step():\n    return 1.3", "correct", "correct. 1 of 1 case passes."),
-        ("def one_step():\n    raise NotImplementedError()", "unanswered",
-         "not answered yet (`one_step` still raises NotImplementedError)."),
+        (
+            "def one_step():\n    raise NotImplementedError()",
+            "unanswered",
+            "not answered yet (`one_step` still raises NotImplementedError).",
+        ),
         ("def one_step():\n    return 0.7", "incorrect", "not yet. 0 of 1 case passes; case 1 fails."),
     ],
 )
@@ -432,7 +516,7 @@ def test_grade_prints_no_structured_result_outside_the_autograder(capsys, monkey
 
 
 def test_results_skip_lines_that_are_not_results():
-    text = "LOSSBOOK-RESULT not json\nLOSSBOOK-RESULT [1, 2]\n  LOSSBOOK-RESULT {\"label\": \"x\"}\nhint: LOSSBOOK-RESULT {}\n"
+    text = 'LOSSBOOK-RESULT not json\nLOSSBOOK-RESULT [1, 2]\n  LOSSBOOK-RESULT {"label": "x"}\nhint: LOSSBOOK-RESULT {}\n'
     assert feedback.results(text) == [{"label": "x"}]
 
 
@@ -463,7 +547,7 @@ def test_solution_prints_the_reference_unless_switched_off(capsys, monkeypatch):
 def test_exercises_close_the_chapter_and_only_the_checks_call_the_learners_code(number):
     path, nb = CHAPTERS[number]
     start = min(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## Exercises"))
-    assert not any(c.cell_type == "markdown" and c.source.startswith("## ") for c in nb.cells[start + 1:]), path.name
+    assert not any(c.cell_type == "markdown" and c.source.startswith("## ") for c in nb.cells[start + 1 :]), path.name
     graded = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader")]
     assert min(graded) > start
     in_notebook = set(course.grade_cells(nb))
@@ -483,10 +567,13 @@ def test_labels_and_function_names_are_unique():
 
 def test_a_custom_exercise_is_checked_like_the_course_ones():
     exercise = Exercise(
-        label="ex-99-square", kind="implement", function="square",
+        label="ex-99-square",
+        kind="implement",
+        function="square",
         solution="def square(x):\n    return x * x\n",
         cases=(Case((3.0,)), Case((np.array([1.0, -2.0]),), note="an array")),
-        hints=("multiply",), mistakes=(Mistake("You doubled instead of squaring.", lambda e, x: 2 * x),),
+        hints=("multiply",),
+        mistakes=(Mistake("You doubled instead of squaring.", lambda e, x: 2 * x),),
     )
     model._REGISTRY[exercise.label] = exercise
     try:
@@ -527,9 +614,7 @@ def test_every_exercise_has_its_text(label):
     exercise = exercises.get(label)
     assert exercise.title.strip() and exercise.statement.strip() and exercise.explanation.strip()
     assert not exercise.statement.startswith("\n") and not exercise.statement.endswith("\n")
-    assert [role for role, *_ in cells.layout(exercise)] == [
-        role for role in cells.ROLES if role != "demo" or exercise.demo
-    ]
+    assert [role for role, *_ in cells.layout(exercise)] == [role for role in cells.ROLES if role != "demo" or exercise.demo]
 
 
 @pytest.mark.parametrize("number", sorted(CHAPTERS))
@@ -580,8 +665,9 @@ def test_a_changed_statement_is_found_and_written(chapter_one):
     after = nbformat.read(path, as_version=4)
     [statement] = [c for c in after.cells if ":label: ex-01-step\n" in c.source]
     assert statement.source.endswith("One more sentence.\n```")
-    assert [c.source for c in after.cells if c is not statement] == [c.source for c in before.cells
-                                                                      if ":label: ex-01-step\n" not in c.source]
+    assert [c.source for c in after.cells if c is not statement] == [
+        c.source for c in before.cells if ":label: ex-01-step\n" not in c.source
+    ]
     assert [c.get("outputs") for c in after.cells] == [c.get("outputs") for c in before.cells]
 
 
@@ -606,15 +692,23 @@ def test_a_new_exercise_gets_its_cells_and_a_removed_one_loses_them(chapter_one)
     path, bank = chapter_one
     before = nbformat.read(path, as_version=4)
     square = Exercise(
-        label="ex-01-square", kind="implement", function="square", title="A square", statement="Square `x`.",
-        explanation="Multiply.", solution="def square(x):\n    return x * x\n", demo="print(3 * 3)",
-        cases=(Case((3.0,)),), hints=("Multiply.",), points=2,
+        label="ex-01-square",
+        kind="implement",
+        function="square",
+        title="A square",
+        statement="Square `x`.",
+        explanation="Multiply.",
+        solution="def square(x):\n    return x * x\n",
+        demo="print(3 * 3)",
+        cases=(Case((3.0,)),),
+        hints=("Multiply.",),
+        points=2,
     )
     cells.write(path.parents[1], exercises=[*bank, square], log=lambda *a: None)
     after = nbformat.read(path, as_version=4)
     nbformat.validate(after)
-    assert after.cells[:len(before.cells)] == before.cells
-    new = after.cells[len(before.cells):]
+    assert after.cells[: len(before.cells)] == before.cells
+    new = after.cells[len(before.cells) :]
     assert [c.cell_type for c in new] == ["markdown", "markdown", "code", "markdown", "code", "code", "code"]
     assert new[0].source == "```{exercise} A square\n:label: ex-01-square\n\nSquare `x`.\n```"
     assert new[1].source == "```{solution-start} ex-01-square\n:class: dropdown\n```\nMultiply."
@@ -650,16 +744,14 @@ def test_a_chapter_with_exercises_needs_the_exercises_heading():
     ],
 )
 def test_a_solution_that_cannot_become_an_answer_cell_is_refused(solution, message):
-    exercise = Exercise(label="ex-10-demo", kind="by hand", function="f", solution=solution, cases=(Case(),),
-                        hints=("think",))
+    exercise = Exercise(label="ex-10-demo", kind="by hand", function="f", solution=solution, cases=(Case(),), hints=("think",))
     with pytest.raises(ValueError, match=re.escape(message)):
         cells.answer_source(exercise)
 
 
 def test_the_answer_cell_keeps_a_multi_line_signature_and_docstring():
     solution = 'def f(a,\n      b):\n    """Two\n    lines."""\n    # a comment\n    return a + b\n'
-    exercise = Exercise(label="ex-10-demo", kind="by hand", function="f", solution=solution, cases=(Case(),),
-                        hints=("think",))
+    exercise = Exercise(label="ex-10-demo", kind="by hand", function="f", solution=solution, cases=(Case(),), hints=("think",))
     assert cells.answer_source(exercise) == (
         'def f(a,\n      b):\n    """Two\n    lines."""\n    ### BEGIN SOLUTION\n    # a comment\n'
         "    return a + b\n    ### END SOLUTION"
@@ -668,17 +760,26 @@ def test_the_answer_cell_keeps_a_multi_line_signature_and_docstring():
 
 # Wrong answers that an earlier set of cases accepted; each must now fail, with the hint written for it.
 ONCE_ACCEPTED = [
-    ("zero score as neither class", "ex-08-sign-accuracy",
-     "def accuracy_by_sign(y, scores):\n"
-     "    return np.mean(np.sign(np.reshape(scores, np.shape(y))) == np.where(y > 0, 1, -1))",
-     "A score of exactly 0 is not a class of its own"),
-    ("hinge on scores clipped to +-1", "ex-04-hinge",
-     "def hinge_01(y, y_pred):\n    return np.mean(np.maximum(0, 1 - (2 * y - 1) * np.clip(y_pred, -1, 1)))",
-     "The scores are not bounded by 1"),
-    ("clipping from below only", "ex-05-sparse-cce",
-     "def sparse_cce(labels, p, eps=1e-7):\n"
-     "    return -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], eps, None)))",
-     "Clip from above too"),
+    (
+        "zero score as neither class",
+        "ex-08-sign-accuracy",
+        "def accuracy_by_sign(y, scores):\n"
+        "    return np.mean(np.sign(np.reshape(scores, np.shape(y))) == np.where(y > 0, 1, -1))",
+        "A score of exactly 0 is not a class of its own",
+    ),
+    (
+        "hinge on scores clipped to +-1",
+        "ex-04-hinge",
+        "def hinge_01(y, y_pred):\n    return np.mean(np.maximum(0, 1 - (2 * y - 1) * np.clip(y_pred, -1, 1)))",
+        "The scores are not bounded by 1",
+    ),
+    (
+        "clipping from below only",
+        "ex-05-sparse-cce",
+        "def sparse_cce(labels, p, eps=1e-7):\n"
+        "    return -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], eps, None)))",
+        "Clip from above too",
+    ),
 ]
 
 

@@ -36,8 +36,16 @@ HOSTILE = [
 
 
 def _row(student, chapter, label, points, most, message="", status="graded", path=""):
-    return {"student": student, "notebook": chapter, "exercise": label, "points": points, "max_points": most,
-            "status": status, "message": message, "path": path}
+    return {
+        "student": student,
+        "notebook": chapter,
+        "exercise": label,
+        "points": points,
+        "max_points": most,
+        "status": status,
+        "message": message,
+        "path": path,
+    }
 
 
 def _class():
@@ -46,8 +54,9 @@ def _class():
         rows.append(_row(name, CH05, "ex-05-sparse-cce", "1.5", "3", f"{name}; case 2 received {name}"))
         rows.append(_row(name, CH05, "ex-05-cap", "1", "1", ""))
         if i % 2:
-            rows.append(_row(name, "01_training_as_optimisation", "ex-01-step", "", "1",
-                             "not a notebook: invalid JSON", status="failed"))
+            rows.append(
+                _row(name, "01_training_as_optimisation", "ex-01-step", "", "1", "not a notebook: invalid JSON", status="failed")
+            )
     rows.append(_row("ada", CH05, "ex-05-sparse-cce", "3", "3"))
     rows.append(_row("ada", CH05, "ex-05-sparse-cce", "3", "3", status="graded"))  # a duplicate row counts once
     rows.append(_row("ada", CH05, "ex-05-cap", "7", "1"))  # above the maximum: capped
@@ -74,8 +83,7 @@ def test_the_gradebook_has_one_row_per_student_a_column_per_chapter_and_a_total(
     assert odd["01_training_as_optimisation"] in ("0", "")  # handed in, unreadable: 0
     assert sum(dict(zip(header, r))["01_training_as_optimisation"] == "0" for r in body) == len(HOSTILE) // 2
     for row in body:
-        assert float(dict(zip(header, row))["Total"]) == sum(
-            float(dict(zip(header, row))[c] or 0) for c in header[5:-1])
+        assert float(dict(zip(header, row))["Total"]) == sum(float(dict(zip(header, row))[c] or 0) for c in header[5:-1])
 
 
 def test_no_gradebook_cell_is_a_formula_or_carries_a_control_character(tmp_path):
@@ -91,15 +99,30 @@ def test_no_gradebook_cell_is_a_formula_or_carries_a_control_character(tmp_path)
 
 def test_the_roster_gives_canvas_its_identity_columns(tmp_path):
     roster = tmp_path / "export.csv"
-    roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section,Quiz 1\n"
-                      "\"Lovelace, Ada\",1234,S001,ada,Section A,9\n"
-                      "\"Hopper, Grace\",5678,S002,grace,Section B,7\n", encoding="utf-8")
+    roster.write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section,Quiz 1\n"
+        '"Lovelace, Ada",1234,S001,ada,Section A,9\n'
+        '"Hopper, Grace",5678,S002,grace,Section B,7\n',
+        encoding="utf-8",
+    )
     logged = []
-    written = gradebook.write([_row("ada", CH05, "ex-05-cap", "1", "1"), _row("bob", CH05, "ex-05-cap", "0", "1")],
-                              feedback=None, gradebook=tmp_path / "g.csv", roster=roster, log=logged.append)
+    written = gradebook.write(
+        [_row("ada", CH05, "ex-05-cap", "1", "1"), _row("bob", CH05, "ex-05-cap", "0", "1")],
+        feedback=None,
+        gradebook=tmp_path / "g.csv",
+        roster=roster,
+        log=logged.append,
+    )
     rows = gradebook.read_rows(written["gradebook"])
-    assert rows[0] | {} == {"Student": "Lovelace, Ada", "ID": "1234", "SIS User ID": "S001", "SIS Login ID": "ada",
-                            "Section": "Section A", CH05: "1", "Total": "1"}
+    assert rows[0] | {} == {
+        "Student": "Lovelace, Ada",
+        "ID": "1234",
+        "SIS User ID": "S001",
+        "SIS Login ID": "ada",
+        "Section": "Section A",
+        CH05: "1",
+        "Total": "1",
+    }
     assert rows[1]["Student"] == rows[1]["SIS Login ID"] == "bob" and rows[1]["ID"] == ""
     assert written["unmatched"] == ["bob"] and any("bob" in line for line in logged)
 
@@ -110,8 +133,7 @@ def test_the_gradebook_cli_reads_the_grades_file(tmp_path):
         writer = csv.DictWriter(fh, fieldnames=list(_class()[0]))
         writer.writeheader()
         writer.writerows(_class())
-    assert gradebook.main([str(grades), "--feedback", str(tmp_path / "fb"), "--gradebook",
-                           str(tmp_path / "gb.csv")]) == 0
+    assert gradebook.main([str(grades), "--feedback", str(tmp_path / "fb"), "--gradebook", str(tmp_path / "gb.csv")]) == 0
     assert len(gradebook.read_rows(tmp_path / "gb.csv")) == len(HOSTILE) + 1
     assert len(list((tmp_path / "fb").glob("*.html"))) == len(HOSTILE) + 1
     assert not list(tmp_path.glob(".*tmp")) and not list((tmp_path / "fb").glob(".*"))
@@ -119,12 +141,14 @@ def test_the_gradebook_cli_reads_the_grades_file(tmp_path):
 
 
 def test_make_grade_writes_the_feedback_and_the_gradebook_after_the_grades():
-    done = subprocess.run(["make", "-n", "grade", "SUBMISSIONS=subs", "ROSTER=export.csv"], cwd=ROOT,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["make", "-n", "grade", "SUBMISSIONS=subs", "ROSTER=export.csv"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     lines = [line for line in done.stdout.splitlines() if "-m coursetools." in line]
-    assert "-m coursetools.grading \"subs\" --out \"grades.csv\"" in lines[0]
-    assert lines[1].endswith('-m coursetools.gradebook "grades.csv" --feedback "feedback" --gradebook "gradebook.csv" '
-                             '--roster "export.csv"')
+    assert '-m coursetools.grading "subs" --out "grades.csv"' in lines[0]
+    assert lines[1].endswith(
+        '-m coursetools.gradebook "grades.csv" --feedback "feedback" --gradebook "gradebook.csv" --roster "export.csv"'
+    )
 
 
 # --------------------------------------------------------------------------- feedback pages
@@ -146,8 +170,28 @@ class _Tags(html.parser.HTMLParser):
         self.text.append(data)
 
 
-ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "strong", "ul", "li", "table",
-                "thead", "tbody", "tr", "th", "td", "code", "br"}
+ALLOWED_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "h1",
+    "h2",
+    "p",
+    "strong",
+    "ul",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "code",
+    "br",
+}
 ALLOWED_ATTRIBUTES = {"lang", "charset", "http-equiv", "content", "class"}
 
 
@@ -180,8 +224,9 @@ def test_the_first_failing_case_is_told_only_as_far_as_check_tells_it():
     multi = gradebook.first_failing_case("ex-05-sparse-cce", "1 of 4 cases pass; case 3 received 0.0")
     case = exercises.get("ex-05-sparse-cce").cases[2]
     assert multi["case"] == 3 and multi["call"].startswith("sparse_cce(")
-    assert multi["expected"] == gradebook.clean(__import__("lossbook.exercises.feedback", fromlist=["show"]).show(
-        exercises.get("ex-05-sparse-cce").expected(case)))
+    assert multi["expected"] == gradebook.clean(
+        __import__("lossbook.exercises.feedback", fromlist=["show"]).show(exercises.get("ex-05-sparse-cce").expected(case))
+    )
     single = gradebook.first_failing_case("ex-05-cap", "incorrect; case 1 received 3.0")
     assert single == {"case": 1, "call": "clipped_loss_by_hand()"}  # a single case's value is the answer: not shown
     assert gradebook.first_failing_case("ex-05-sparse-cce", "held-out case 2 received 0.0") is None
@@ -251,16 +296,20 @@ def test_the_progress_bar_writes_tenths_to_a_log_and_nothing_for_a_short_run():
 
 def _answer(label, code):
     cell = nbformat.v4.new_code_cell(code)
-    cell.metadata["nbgrader"] = {"grade_id": f"{label}-answer", "solution": True, "grade": False, "locked": False,
-                                 "schema_version": 3}
+    cell.metadata["nbgrader"] = {
+        "grade_id": f"{label}-answer",
+        "solution": True,
+        "grade": False,
+        "locked": False,
+        "schema_version": 3,
+    }
     return cell
 
 
 @pytest.fixture(scope="module")
 def autograder(grading_sandbox, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gradescope")
-    zip_path = gradescope.build(tmp / "autograder.zip", chapters=[CH05], secret="a-test-secret",
-                                log=lambda *a: None)
+    zip_path = gradescope.build(tmp / "autograder.zip", chapters=[CH05], secret="a-test-secret", log=lambda *a: None)
     root = tmp / "autograder"
     (root / "source").mkdir(parents=True)
     with zipfile.ZipFile(zip_path) as zf:
@@ -285,8 +334,7 @@ def autograder(grading_sandbox, tmp_path_factory):
     os.mkfifo(submission / "fifo.ipynb")
     env = dict(os.environ, LOSSBOOK_AUTOGRADER=str(root), LOSSBOOK_AUTOGRADER_PYTHON=sys.executable)
     env.pop("PYTHONPATH", None)
-    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
     return {"names": names, "modes": modes, "root": root, "run": done}
 
 
@@ -303,8 +351,11 @@ def test_the_zip_holds_setup_and_run_autograder_at_its_root(autograder):
         assert subprocess.run(["bash", "-n", str(source / script)]).returncode == 0
     pinned = [line for line in (source / "requirements.txt").read_text().splitlines() if "==" in line]
     assert any(line.startswith("numpy==") for line in pinned) and any(line.startswith("nbformat==") for line in pinned)
-    assert not [line for line in pinned if line.lower().startswith(("pytest", "sphinx", "jupyter-book", "ruff",
-                                                                   "playwright", "nbgrader", "nbval"))]
+    assert not [
+        line
+        for line in pinned
+        if line.lower().startswith(("pytest", "sphinx", "jupyter-book", "ruff", "playwright", "nbgrader", "nbval"))
+    ]
     chapter = nbformat.read(source / "course" / "chapters" / f"{CH05}.ipynb", as_version=4)
     assert all(not c.get("outputs") for c in chapter.cells if c.cell_type == "code")
 
@@ -323,8 +374,10 @@ def test_run_autograder_writes_gradescope_results(autograder):
     assert results["score"] == sum(t["score"] for t in results["tests"]) == 3
     assert sum(t["max_score"] for t in results["tests"]) == 7
     assert tests["ex-05-sparse-cce"]["score"] == 3 and tests["ex-05-sparse-cce"]["status"] == "passed"
-    assert tests["ex-05-logit-grad"]["score"] == 0 and "First failing case (1): bce_logit_grad(" in \
-        tests["ex-05-logit-grad"]["output"]
+    assert (
+        tests["ex-05-logit-grad"]["score"] == 0
+        and "First failing case (1): bce_logit_grad(" in tests["ex-05-logit-grad"]["output"]
+    )
     assert "NotImplementedError" in tests["ex-05-cap"]["output"]
     assert tests["ex-05-missing-term"]["score"] == 0
     # The link to the instructor's chapter, the FIFO and the stray notebook are reported, never graded.

@@ -34,10 +34,12 @@ SECRET = "a secret of the test's own"  # seeds the held-out cases; an instructor
 
 
 RIGHT = {label: exercises.get(label).solution for label in exercises.labels()}
-STUB05 = {"ex-05-sparse-cce": "def sparse_cce(labels, p, eps=1e-7):\n    raise NotImplementedError()",
-          "ex-05-logit-grad": "def bce_logit_grad(z, y):\n    raise NotImplementedError()",
-          "ex-05-cap": "def clipped_loss_by_hand():\n    raise NotImplementedError()",
-          "ex-05-missing-term": "def predicted_q():\n    raise NotImplementedError()"}
+STUB05 = {
+    "ex-05-sparse-cce": "def sparse_cce(labels, p, eps=1e-7):\n    raise NotImplementedError()",
+    "ex-05-logit-grad": "def bce_logit_grad(z, y):\n    raise NotImplementedError()",
+    "ex-05-cap": "def clipped_loss_by_hand():\n    raise NotImplementedError()",
+    "ex-05-missing-term": "def predicted_q():\n    raise NotImplementedError()",
+}
 #: Answers of the right shape that are wrong: what an honest grader gives them.
 WRONG05 = {
     "ex-05-sparse-cce": "def sparse_cce(labels, p, eps=1e-7):\n    return 0.0",
@@ -153,55 +155,70 @@ def _fs_attacks(folder, site_packages):
     victim = folder / VICTIM / f"{CH05}.ipynb"
     return {
         # fs1: read the solutions, the other submissions and the repository's bank
-        "fs1-recon": {**STUB05, "ex-05-cap": _code(
-            "def clipped_loss_by_hand():",
-            "    import os",
-            f"    for path in [{str(ROOT / 'lossbook' / 'exercise_bank' / 'ch05.py')!r}, {str(folder)!r},",
-            f"                 {str(ROOT / '_build')!r}, {str(ROOT / 'chapters')!r}, {str(victim)!r}]:",
-            "        try:",
-            "            return open(path).read() if os.path.isfile(path) else os.listdir(path)",
-            "        except Exception as e:",
-            "            pass",
-            "    return 11.513 if os.getuid() == 0 else -1.0",
-        )},
+        "fs1-recon": {
+            **STUB05,
+            "ex-05-cap": _code(
+                "def clipped_loss_by_hand():",
+                "    import os",
+                f"    for path in [{str(ROOT / 'lossbook' / 'exercise_bank' / 'ch05.py')!r}, {str(folder)!r},",
+                f"                 {str(ROOT / '_build')!r}, {str(ROOT / 'chapters')!r}, {str(victim)!r}]:",
+                "        try:",
+                "            return open(path).read() if os.path.isfile(path) else os.listdir(path)",
+                "        except Exception as e:",
+                "            pass",
+                "    return 11.513 if os.getuid() == 0 else -1.0",
+            ),
+        },
         # fs2: a detached daemon that outlives the grading and rewrites another student's notebook
-        "fs2-daemon": {**STUB05, "ex-05-cap": _code(
-            "import subprocess, sys",
-            "subprocess.Popen([sys.executable, '-c', 'import time\\ntime.sleep(3)\\n'",
-            f"                  'open({str(victim)!r}, \"w\").write(\"{{}}\")\\n'",
-            "                  'open(\"/tmp/lossbook-daemon-was-here\", \"w\").write(\"x\")'],",
-            "                 start_new_session=True)",
-            "def clipped_loss_by_hand():",
-            "    raise NotImplementedError()",
-        )},
+        "fs2-daemon": {
+            **STUB05,
+            "ex-05-cap": _code(
+                "import subprocess, sys",
+                "subprocess.Popen([sys.executable, '-c', 'import time\\ntime.sleep(3)\\n'",
+                f'                  \'open({str(victim)!r}, "w").write("{{}}")\\n\'',
+                '                  \'open("/tmp/lossbook-daemon-was-here", "w").write("x")\'],',
+                "                 start_new_session=True)",
+                "def clipped_loss_by_hand():",
+                "    raise NotImplementedError()",
+            ),
+        },
         # fs3: a .pth file in the environment, to patch every later grade
-        "fs3-persist": {**STUB05, "ex-05-cap": _code(
-            f"open({str(site_packages / 'zz_lossbook_probe.pth')!r}, 'w').write('import os')",
-            "def clipped_loss_by_hand():",
-            "    raise NotImplementedError()",
-        )},
+        "fs3-persist": {
+            **STUB05,
+            "ex-05-cap": _code(
+                f"open({str(site_packages / 'zz_lossbook_probe.pth')!r}, 'w').write('import os')",
+                "def clipped_loss_by_hand():",
+                "    raise NotImplementedError()",
+            ),
+        },
         # fs4: delete another student's submission and write into the course's package
-        "fs4-vandal": {**STUB05, "ex-05-cap": _code(
-            "import os",
-            "for path in [" + repr(str(victim)) + "]:",
-            "    try:",
-            "        os.remove(path)",
-            "    except OSError:",
-            "        pass",
-            "try:",
-            f"    open({str(ROOT / 'lossbook' / 'planted.py')!r}, 'w').write('x = 1')",
-            "except OSError:",
-            "    pass",
-            "def clipped_loss_by_hand():",
-            "    raise NotImplementedError()",
-        )},
+        "fs4-vandal": {
+            **STUB05,
+            "ex-05-cap": _code(
+                "import os",
+                "for path in [" + repr(str(victim)) + "]:",
+                "    try:",
+                "        os.remove(path)",
+                "    except OSError:",
+                "        pass",
+                "try:",
+                f"    open({str(ROOT / 'lossbook' / 'planted.py')!r}, 'w').write('x = 1')",
+                "except OSError:",
+                "    pass",
+                "def clipped_loss_by_hand():",
+                "    raise NotImplementedError()",
+            ),
+        },
         # no network
-        "net": {**STUB05, "ex-05-cap": _code(
-            "def clipped_loss_by_hand():",
-            "    import socket",
-            "    s = socket.create_connection(('1.1.1.1', 53), timeout=2)",
-            "    return 11.513",
-        )},
+        "net": {
+            **STUB05,
+            "ex-05-cap": _code(
+                "def clipped_loss_by_hand():",
+                "    import socket",
+                "    s = socket.create_connection(('1.1.1.1', 53), timeout=2)",
+                "    return 11.513",
+            ),
+        },
     }
 
 
@@ -212,8 +229,7 @@ def _zero_knowledge(label):
     value (reversed too, for a per-example array); any other call gets the first visible value.
     """
     exercise = exercises.get(label)
-    rows = [(json.dumps(_plain(c.args)), json.dumps(_plain(_rev(c.args))), _plain(exercise.expected(c)))
-            for c in exercise.cases]
+    rows = [(json.dumps(_plain(c.args)), json.dumps(_plain(_rev(c.args))), _plain(exercise.expected(c))) for c in exercise.cases]
     return _code(
         f"def {exercise.function}(*args):",
         "    import json",
@@ -278,7 +294,8 @@ BYPASS = {
         "    import sys, importlib",
         "    sys.modules['__main__']._BANNED.clear()",
         "    m = importlib.import_module('lossbook.losses')",
-        "    return m.sparse_categorical_crossentropy(labels, p)"),
+        "    return m.sparse_categorical_crossentropy(labels, p)",
+    ),
     "restore": _code(
         "def sparse_cce(labels, p, eps=1e-7):",
         "    import sys, builtins",
@@ -288,7 +305,8 @@ BYPASS = {
         "        builtins.__import__ = real[0]",
         "    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != '_Blocker']",
         "    m = __import__('loss' + 'book.losses', fromlist=['losses'])",
-        "    return m.sparse_categorical_crossentropy(labels, p)"),
+        "    return m.sparse_categorical_crossentropy(labels, p)",
+    ),
 }
 
 #: Report attack 9: forge the harness's protocol from inside a call (events for another exercise, an early done).
@@ -437,20 +455,39 @@ def graded(released, grading_sandbox, tmp_path_factory):
     submit("stub")
     submit("honest-wrong", answers=WRONG05)
     # a: replacing the grader's functions, in an extra cell or in the answer cells
-    submit("a1-grade-patched", extra=[(-1, "exercises.grade = lambda label, answer, *, points: float(points)\n"
-                                           "exercises.check = lambda *a: None")])
-    submit("a1-in-answers", answers=_with(STUB05, "from lossbook import exercises\n"
-                                                  "exercises.grade = lambda label, answer, *, points: float(points)"))
-    submit("a2-evaluate", answers=_with(STUB05, "from lossbook import exercises\n"
-                                                "exercises.evaluate = lambda *a, **k: exercises.Report('x', 1, 1, True, '')"))
-    submit("a3-poisoned-reference", answers={
-        label: code + f"\nfrom lossbook.exercises import model\nmodel._REFERENCES[{label!r}] = "
-                      f"{exercises.get(label).function}" for label, code in WRONG05.items()})
+    submit(
+        "a1-grade-patched",
+        extra=[(-1, "exercises.grade = lambda label, answer, *, points: float(points)\nexercises.check = lambda *a: None")],
+    )
+    submit(
+        "a1-in-answers",
+        answers=_with(STUB05, "from lossbook import exercises\nexercises.grade = lambda label, answer, *, points: float(points)"),
+    )
+    submit(
+        "a2-evaluate",
+        answers=_with(
+            STUB05, "from lossbook import exercises\nexercises.evaluate = lambda *a, **k: exercises.Report('x', 1, 1, True, '')"
+        ),
+    )
+    submit(
+        "a3-poisoned-reference",
+        answers={
+            label: code + f"\nfrom lossbook.exercises import model\nmodel._REFERENCES[{label!r}] = "
+            f"{exercises.get(label).function}"
+            for label, code in WRONG05.items()
+        },
+    )
     submit("a4-shadow", extra=[(-1, "class exercises:\n    grade = staticmethod(lambda *a, points: float(points))")])
     # b: patching the comparison
     submit("b1-allclose", answers=_with(WRONG05, "np.allclose = lambda *a, **k: True"))
-    submit("b2-isclose", answers=_with(WRONG05, "import math\nnp.isclose = lambda *a, **k: True\n"
-                                                "math.isclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True"))
+    submit(
+        "b2-isclose",
+        answers=_with(
+            WRONG05,
+            "import math\nnp.isclose = lambda *a, **k: True\n"
+            "math.isclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True",
+        ),
+    )
     # c: editing the notebook's JSON
     submit("c1-test-source", edit=_edit_test_cells_source)
     submit("c2-points", answers={**STUB05, "ex-05-logit-grad": WRONG05["ex-05-logit-grad"]}, edit=_edit_points)
@@ -458,88 +495,174 @@ def graded(released, grading_sandbox, tmp_path_factory):
     submit("c4-stripped", edit=_edit_strip_metadata)
     submit("c5-copied-test", edit=_edit_copy_test_cell)
     # d: the reference solutions
-    submit("d1-reference", answers={label: _code(
-        f"def {exercises.get(label).function}(*args):",
-        "    from lossbook import exercises",
-        f"    return exercises.get({label!r}).reference()(*args)") for label in STUB05})
-    submit("d2-exec-bank", answers=_with(STUB05, "import lossbook.exercise_bank.ch05 as bank\n"
-                                                 "for e in bank.EXERCISES:\n    exec(e.solution, globals())"))
-    submit("d3-student-data", answers={**STUB05, "ex-05-cap": _code(
-        "def clipped_loss_by_hand():",
-        "    import json, pathlib, lossbook.exercise_bank as bank",
-        "    data = json.loads((pathlib.Path(bank.__file__).parent / 'exercises.json').read_text())",
-        "    return [c for c in data if c['label'] == 'ex-05-cap'][0]['cases'][0]['expected']")})
+    submit(
+        "d1-reference",
+        answers={
+            label: _code(
+                f"def {exercises.get(label).function}(*args):",
+                "    from lossbook import exercises",
+                f"    return exercises.get({label!r}).reference()(*args)",
+            )
+            for label in STUB05
+        },
+    )
+    submit(
+        "d2-exec-bank",
+        answers=_with(
+            STUB05, "import lossbook.exercise_bank.ch05 as bank\nfor e in bank.EXERCISES:\n    exec(e.solution, globals())"
+        ),
+    )
+    submit(
+        "d3-student-data",
+        answers={
+            **STUB05,
+            "ex-05-cap": _code(
+                "def clipped_loss_by_hand():",
+                "    import json, pathlib, lossbook.exercise_bank as bank",
+                "    data = json.loads((pathlib.Path(bank.__file__).parent / 'exercises.json').read_text())",
+                "    return [c for c in data if c['label'] == 'ex-05-cap'][0]['cases'][0]['expected']",
+            ),
+        },
+    )
     # e: patching round, and a fake module
     for name, value in (("e1b-round-negative", "-1.0"), ("e2b-round-nan", "float('nan')"), ("e4b-round-huge", "1e9")):
         submit(name, answers=_with(WRONG05, f"import builtins\nbuiltins.round = lambda x, n=None: {value}"))
-    submit("e3-fake-module", answers=_with(STUB05, _code(
-        "import sys, types",
-        "fake = types.ModuleType('lossbook.exercises')",
-        "fake.grade = lambda *a, points: float(points)",
-        "sys.modules['lossbook.exercises'] = fake")))
+    submit(
+        "e3-fake-module",
+        answers=_with(
+            STUB05,
+            _code(
+                "import sys, types",
+                "fake = types.ModuleType('lossbook.exercises')",
+                "fake.grade = lambda *a, points: float(points)",
+                "sys.modules['lossbook.exercises'] = fake",
+            ),
+        ),
+    )
     # f: outputs planted in the notebook
     submit("f1-outputs", extra=[(-1, "print(3.0)")], edit=_edit_fake_outputs)
     # g: the kernel, the display, the call stack, a lying string, a dying process, a lookup table
-    submit("g1-interactivity", answers=_with(STUB05, "get_ipython().ast_node_interactivity = 'none'"),
-           extra=[(-1, "get_ipython().ast_node_interactivity = 'none'")])
-    submit("g2-formatter", extra=[(-1, "get_ipython().display_formatter.formatters['text/plain']"
-                                       ".for_type(float, lambda x, p, c: p.text('full marks'))")])
-    submit("g3-frames", answers={label: _code(
-        f"def {exercises.get(label).function}(*args, **kwargs):",
-        "    import sys",
-        "    frame = sys._getframe()",
-        "    while frame is not None:",
-        "        if 'expected' in frame.f_locals:",
-        "            return frame.f_locals['expected']",
-        "        frame = frame.f_back",
-        "    return None") for label in STUB05})
-    submit("g4-lying-string", stem=CH01, answers={"ex-01-eta": _code(
-        "class Yes(str):",
-        "    def __eq__(self, other):",
-        "        return True",
-        "    def __hash__(self):",
-        "        return 0",
-        "    def strip(self, *a):",
-        "        return self",
-        "    def lower(self):",
-        "        return self",
-        "def predicted_path():",
-        "    return Yes('no idea')")})
+    submit(
+        "g1-interactivity",
+        answers=_with(STUB05, "get_ipython().ast_node_interactivity = 'none'"),
+        extra=[(-1, "get_ipython().ast_node_interactivity = 'none'")],
+    )
+    submit(
+        "g2-formatter",
+        extra=[
+            (-1, "get_ipython().display_formatter.formatters['text/plain'].for_type(float, lambda x, p, c: p.text('full marks'))")
+        ],
+    )
+    submit(
+        "g3-frames",
+        answers={
+            label: _code(
+                f"def {exercises.get(label).function}(*args, **kwargs):",
+                "    import sys",
+                "    frame = sys._getframe()",
+                "    while frame is not None:",
+                "        if 'expected' in frame.f_locals:",
+                "            return frame.f_locals['expected']",
+                "        frame = frame.f_back",
+                "    return None",
+            )
+            for label in STUB05
+        },
+    )
+    submit(
+        "g4-lying-string",
+        stem=CH01,
+        answers={
+            "ex-01-eta": _code(
+                "class Yes(str):",
+                "    def __eq__(self, other):",
+                "        return True",
+                "    def __hash__(self):",
+                "        return 0",
+                "    def strip(self, *a):",
+                "        return self",
+                "    def lower(self):",
+                "        return self",
+                "def predicted_path():",
+                "    return Yes('no idea')",
+            )
+        },
+    )
     submit("g5-exit", answers={**right05, "ex-05-cap": "import os\nos._exit(0)"})
     cce = exercises.get("ex-05-sparse-cce")  # the values check's feedback shows, as a lookup table
     table = {tuple(int(x) for x in c.args[0]): float(cce.expected(c)) for c in cce.cases}
-    submit("g6-lookup-table", answers={**STUB05, "ex-05-sparse-cce": _code(
-        "def sparse_cce(labels, p, eps=1e-7):",
-        f"    table = {table!r}",
-        "    return table.get(tuple(int(x) for x in labels), 0.0)")})
-    submit("g7-library", answers={**STUB05,
-        "ex-05-sparse-cce": "def sparse_cce(labels, p, eps=1e-7):\n    return losses.sparse_categorical_crossentropy(labels, p)",
-        "ex-05-logit-grad": "def bce_logit_grad(z, y):\n    from lossbook import losses as L\n"
-                            "    return L.binary_crossentropy_grad(y, z, from_logits=True)"})
-    submit("g7-importlib", answers={**STUB05,
-        "ex-05-sparse-cce": "def sparse_cce(labels, p, eps=1e-7):\n    import importlib\n"
-                            "    m = importlib.import_module('lossbook.' + 'losses')\n"
-                            "    return m.sparse_categorical_crossentropy(labels, p)",
-        "ex-05-cap": "def clipped_loss_by_hand():\n    import lossbook\n    return 11.513"})
+    submit(
+        "g6-lookup-table",
+        answers={
+            **STUB05,
+            "ex-05-sparse-cce": _code(
+                "def sparse_cce(labels, p, eps=1e-7):",
+                f"    table = {table!r}",
+                "    return table.get(tuple(int(x) for x in labels), 0.0)",
+            ),
+        },
+    )
+    submit(
+        "g7-library",
+        answers={
+            **STUB05,
+            "ex-05-sparse-cce": "def sparse_cce(labels, p, eps=1e-7):\n    return losses.sparse_categorical_crossentropy(labels, p)",
+            "ex-05-logit-grad": "def bce_logit_grad(z, y):\n    from lossbook import losses as L\n"
+            "    return L.binary_crossentropy_grad(y, z, from_logits=True)",
+        },
+    )
+    submit(
+        "g7-importlib",
+        answers={
+            **STUB05,
+            "ex-05-sparse-cce": "def sparse_cce(labels, p, eps=1e-7):\n    import importlib\n"
+            "    m = importlib.import_module('lossbook.' + 'losses')\n"
+            "    return m.sparse_categorical_crossentropy(labels, p)",
+            "ex-05-cap": "def clipped_loss_by_hand():\n    import lossbook\n    return 11.513",
+        },
+    )
     for name, answers in _fs_attacks(folder, site_packages).items():
         submit(name, answers=answers)
     # Honest edge cases
     submit("frank-duplicate", answers=right05, edit=_edit_duplicate_answer)
     submit("duplicate-stub-after", answers=right05, edit=_edit_duplicate_stub_after)
     submit("lost-metadata", answers=right05, edit=_edit_lost_metadata)
-    submit("gina-logging", answers={**right05, "ex-05-sparse-cce": "import logging\nlogging.basicConfig()\n"
-                                    + right05["ex-05-sparse-cce"].replace(
-                                        "    p_true", "    logging.warning('computing %d examples', len(labels))\n    p_true", 1)})
-    submit("stderr-and-print", answers={**right05, "ex-05-sparse-cce": right05["ex-05-sparse-cce"].replace(
-        "    p_true", "    import sys\n    print('debug: here', file=sys.stderr)\n    print('debug: p_true = 1')\n    p_true", 1)})
-    submit("carol2-swallowed", answers={**right05, "ex-05-cap": _code(
-        "def clipped_loss_by_hand():",
-        "    import time",
-        "    while True:",
-        "        try:",
-        "            time.sleep(1)",
-        "        except BaseException:",
-        "            pass")})
+    submit(
+        "gina-logging",
+        answers={
+            **right05,
+            "ex-05-sparse-cce": "import logging\nlogging.basicConfig()\n"
+            + right05["ex-05-sparse-cce"].replace(
+                "    p_true", "    logging.warning('computing %d examples', len(labels))\n    p_true", 1
+            ),
+        },
+    )
+    submit(
+        "stderr-and-print",
+        answers={
+            **right05,
+            "ex-05-sparse-cce": right05["ex-05-sparse-cce"].replace(
+                "    p_true",
+                "    import sys\n    print('debug: here', file=sys.stderr)\n    print('debug: p_true = 1')\n    p_true",
+                1,
+            ),
+        },
+    )
+    submit(
+        "carol2-swallowed",
+        answers={
+            **right05,
+            "ex-05-cap": _code(
+                "def clipped_loss_by_hand():",
+                "    import time",
+                "    while True:",
+                "        try:",
+                "            time.sleep(1)",
+                "        except BaseException:",
+                "            pass",
+            ),
+        },
+    )
     submit("top-level-loop", answers={**right05, "ex-05-missing-term": "while True:\n    pass"})
     submit("string-number", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand():\n    return '11.513'"})
     submit("uses-chapter-variable", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand():\n    return broken"})
@@ -555,42 +678,80 @@ def graded(released, grading_sandbox, tmp_path_factory):
     for name, code in BYPASS.items():
         submit(f"bypass-banned-{name}", answers={**STUB05, "ex-05-sparse-cce": code})
     submit("forge-protocol", answers={**STUB05, "ex-05-sparse-cce": FORGE, "ex-05-cap": "pass"})
-    submit("big-output", answers={**right05, "ex-05-sparse-cce": right05["ex-05-sparse-cce"].replace(
-        "    p_true", "    import os, stat\n"  # straight into every pipe the process holds, the grader's among them
-        "    for fd in range(1, 64):\n"
-        "        try:\n"
-        "            if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
-        "                for _ in range(30):\n"
-        "                    os.write(fd, b'x' * 1_000_000)\n"
-        "        except OSError:\n"
-        "            pass\n    p_true", 1)})
-    submit("recon-msg", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand():\n    import lossbook, sys\n"
-                                 "    return lossbook.__file__ + ' ' + sys.prefix"})
+    submit(
+        "big-output",
+        answers={
+            **right05,
+            "ex-05-sparse-cce": right05["ex-05-sparse-cce"].replace(
+                "    p_true",
+                "    import os, stat\n"  # straight into every pipe the process holds, the grader's among them
+                "    for fd in range(1, 64):\n"
+                "        try:\n"
+                "            if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
+                "                for _ in range(30):\n"
+                "                    os.write(fd, b'x' * 1_000_000)\n"
+                "        except OSError:\n"
+                "            pass\n    p_true",
+                1,
+            ),
+        },
+    )
+    submit(
+        "recon-msg",
+        answers={
+            **right05,
+            "ex-05-cap": "def clipped_loss_by_hand():\n    import lossbook, sys\n    return lossbook.__file__ + ' ' + sys.prefix",
+        },
+    )
     # Values the grader's process must survive (24-28)
     submit("crash-bigint", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand():\n    return 10**400"})
-    submit("crash-surrogate-print", answers={**right05, "ex-05-cap": right05["ex-05-cap"].replace(
-        "def clipped_loss_by_hand():", "def clipped_loss_by_hand():\n    print('\\ud800')", 1)})
+    submit(
+        "crash-surrogate-print",
+        answers={
+            **right05,
+            "ex-05-cap": right05["ex-05-cap"].replace(
+                "def clipped_loss_by_hand():", "def clipped_loss_by_hand():\n    print('\\ud800')", 1
+            ),
+        },
+    )
     submit("crash-surrogate-return", answers={**right05, "ex-05-cap": "def clipped_loss_by_hand():\n    return '\\udcff'"})
     submit("crash-surrogate-source", answers={**right05, "ex-05-cap": right05["ex-05-cap"] + "\n# \ud800"})
     submit("crash-forged-deep-json", answers={**right05, "ex-05-sparse-cce": _forged_line("[" * 100_000)})
-    submit("bidi-output", answers={**right05, "ex-05-cap": right05["ex-05-cap"].replace(
-        "def clipped_loss_by_hand():", "def clipped_loss_by_hand():\n    print('\u202eDETEC CORRECT')", 1)})
+    submit(
+        "bidi-output",
+        answers={
+            **right05,
+            "ex-05-cap": right05["ex-05-cap"].replace(
+                "def clipped_loss_by_hand():", "def clipped_loss_by_hand():\n    print('\u202eDETEC CORRECT')", 1
+            ),
+        },
+    )
     for name, text in HOSTILE_VALUES.items():
         submit(name, answers={**right05, "ex-05-sparse-cce": _forged_line(text)})
     # 20, 46: copies of the chapter in sub-folders, each with other guesses
     for depth, guess in ((0, "11.513"), (1, "1.0"), (2, "2.0")):
         place = folder / "dup-copies" / Path(*["copy"] * depth)
         place.mkdir(parents=True, exist_ok=True)
-        nbformat.write(_notebook(released, CH05, answers={**right05, "ex-05-cap":
-                                                          f"def clipped_loss_by_hand():\n    return {guess}"}),
-                       place / f"{CH05}.ipynb")
+        nbformat.write(
+            _notebook(released, CH05, answers={**right05, "ex-05-cap": f"def clipped_loss_by_hand():\n    return {guess}"}),
+            place / f"{CH05}.ipynb",
+        )
     # Honest answers the old grader accused (report, honest edge cases)
-    submit("h-check-in-cell", answers={**right05, "ex-05-sparse-cce": right05["ex-05-sparse-cce"]
-                                       + '\nexercises.check("ex-05-sparse-cce", sparse_cce)\nexercises.hint("ex-05-sparse-cce")'})
-    submit("h-magic-in-cell", answers={**right05, "ex-05-sparse-cce": "%precision 4\n" + right05["ex-05-sparse-cce"]
-                                       + "\n!echo done"})
-    submit("h-own-imports", answers={**right05, "ex-05-sparse-cce": "from numpy import log, clip\n"
-                                     + right05["ex-05-sparse-cce"]})
+    submit(
+        "h-check-in-cell",
+        answers={
+            **right05,
+            "ex-05-sparse-cce": right05["ex-05-sparse-cce"]
+            + '\nexercises.check("ex-05-sparse-cce", sparse_cce)\nexercises.hint("ex-05-sparse-cce")',
+        },
+    )
+    submit(
+        "h-magic-in-cell",
+        answers={**right05, "ex-05-sparse-cce": "%precision 4\n" + right05["ex-05-sparse-cce"] + "\n!echo done"},
+    )
+    submit(
+        "h-own-imports", answers={**right05, "ex-05-sparse-cce": "from numpy import log, clip\n" + right05["ex-05-sparse-cce"]}
+    )
     hostile = _hostile_entries(folder, released)
 
     before = sorted(p.name for p in site_packages.iterdir())
@@ -598,12 +759,21 @@ def graded(released, grading_sandbox, tmp_path_factory):
     out = tmp_path_factory.mktemp("grades") / "grades.csv"
     out.write_text("a grades file from an earlier run\n")
     started = time.monotonic()
-    rows = grading.grade(folder, out, root=ROOT, course=out.parent / "work", exercise_limit=LIMIT, jobs=2,
-                         log=_quiet, secret=SECRET)
+    rows = grading.grade(
+        folder, out, root=ROOT, course=out.parent / "work", exercise_limit=LIMIT, jobs=2, log=_quiet, secret=SECRET
+    )
     elapsed = time.monotonic() - started
     time.sleep(4)  # long enough for fs2's daemon to strike, had it survived
-    yield {"rows": rows, "out": out, "folder": folder, "before": before, "site_packages": site_packages,
-           "victim_text": victim_text, "elapsed": elapsed, "hostile": hostile}
+    yield {
+        "rows": rows,
+        "out": out,
+        "folder": folder,
+        "before": before,
+        "site_packages": site_packages,
+        "victim_text": victim_text,
+        "elapsed": elapsed,
+        "hostile": hostile,
+    }
     _remove_deep(folder / "deep-folders")
 
 
@@ -618,9 +788,27 @@ def _total(graded, student):
 
 
 ZERO = [
-    "stub", "a1-grade-patched", "a1-in-answers", "a2-evaluate", "a4-shadow", "c1-test-source", "c3-tests-as-answers",
-    "c4-stripped", "c5-copied-test", "d1-reference", "d2-exec-bank", "e3-fake-module", "f1-outputs",
-    "g1-interactivity", "g2-formatter", "g3-frames", "fs2-daemon", "fs3-persist", "fs4-vandal", "net", "fs1-recon",
+    "stub",
+    "a1-grade-patched",
+    "a1-in-answers",
+    "a2-evaluate",
+    "a4-shadow",
+    "c1-test-source",
+    "c3-tests-as-answers",
+    "c4-stripped",
+    "c5-copied-test",
+    "d1-reference",
+    "d2-exec-bank",
+    "e3-fake-module",
+    "f1-outputs",
+    "g1-interactivity",
+    "g2-formatter",
+    "g3-frames",
+    "fs2-daemon",
+    "fs3-persist",
+    "fs4-vandal",
+    "net",
+    "fs1-recon",
 ]
 
 
@@ -629,8 +817,18 @@ def test_an_attack_on_a_stub_scores_zero(graded, student):
     assert _total(graded, student) == 0, _scores(graded, student)
 
 
-@pytest.mark.parametrize("student", ["honest-wrong", "a3-poisoned-reference", "b1-allclose", "b2-isclose",
-                                     "e1b-round-negative", "e2b-round-nan", "e4b-round-huge"])
+@pytest.mark.parametrize(
+    "student",
+    [
+        "honest-wrong",
+        "a3-poisoned-reference",
+        "b1-allclose",
+        "b2-isclose",
+        "e1b-round-negative",
+        "e2b-round-nan",
+        "e4b-round-huge",
+    ],
+)
 def test_an_attack_on_wrong_answers_scores_what_the_answers_deserve(graded, student):
     assert _total(graded, student) <= _total(graded, "honest-wrong")
     assert _total(graded, "honest-wrong") < 1  # zeros pass a case or two of the gradient, nothing else
@@ -777,8 +975,14 @@ def test_a_loop_that_swallows_the_time_limit_costs_only_its_exercise(graded):
 def test_wrong_types_get_a_hint(graded):
     row = _scores(graded, "string-number")["ex-05-cap"]
     assert row["points"] == "0" and "not a string" in row["message"]
-    exercise = exercises.Exercise(label="ex-10-pair", kind="implement", function="f", solution="",
-                                  cases=(exercises.Case((), expected=(1.0, 2.0)),), hints=("h",))
+    exercise = exercises.Exercise(
+        label="ex-10-pair",
+        kind="implement",
+        function="f",
+        solution="",
+        cases=(exercises.Case((), expected=(1.0, 2.0)),),
+        hints=("h",),
+    )
     advice = scoring.diagnose(exercise, exercise.cases[0], (1.0, 2.0), np.array([1.0, 2.0]))
     assert "Return a tuple of 2 values" in advice
 
@@ -844,28 +1048,34 @@ def _run_in_student_build(student_build, code):
     import subprocess
 
     env = dict(os.environ, PYTHONPATH=str(student_build.parent))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                            cwd=student_build.parent, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=student_build.parent, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 def test_check_in_the_student_build_reveals_no_single_case_answer(student_build):
-    out = _run_in_student_build(student_build, "\n".join([
-        "import lossbook",
-        f"assert lossbook.__file__.startswith({str(student_build)!r}), lossbook.__file__",
-        "from lossbook import exercises",
-        "exercises.check('ex-05-cap', lambda: 0.0)",
-        "exercises.check('ex-01-step', lambda: 0.0)",
-        "exercises.check('ex-05-sparse-cce', lambda labels, p, eps=1e-7: 0.0)",
-        "exercises.check('ex-05-sparse-cce', lambda labels, p, eps=1e-7: -float(__import__('numpy').mean("
-        "__import__('numpy').log(__import__('numpy').clip(p[__import__('numpy').arange(len(labels)), labels], eps, 1 - eps)))))",
-        "exercises.solution('ex-05-cap')",
-        "try:",
-        "    exercises.get('ex-05-cap').reference()",
-        "except LookupError as e:",
-        "    print('no reference:', e)",
-    ]))
+    out = _run_in_student_build(
+        student_build,
+        "\n".join(
+            [
+                "import lossbook",
+                f"assert lossbook.__file__.startswith({str(student_build)!r}), lossbook.__file__",
+                "from lossbook import exercises",
+                "exercises.check('ex-05-cap', lambda: 0.0)",
+                "exercises.check('ex-01-step', lambda: 0.0)",
+                "exercises.check('ex-05-sparse-cce', lambda labels, p, eps=1e-7: 0.0)",
+                "exercises.check('ex-05-sparse-cce', lambda labels, p, eps=1e-7: -float(__import__('numpy').mean("
+                "__import__('numpy').log(__import__('numpy').clip(p[__import__('numpy').arange(len(labels)), labels], eps, 1 - eps)))))",
+                "exercises.solution('ex-05-cap')",
+                "try:",
+                "    exercises.get('ex-05-cap').reference()",
+                "except LookupError as e:",
+                "    print('no reference:', e)",
+            ]
+        ),
+    )
     assert "11.513" not in out and "1.3" not in out
     assert out.count("expected:") == 1  # the multi-case exercise shows its first failing case
     cases = len(exercises.get("ex-05-sparse-cce").cases)
@@ -978,20 +1188,26 @@ def test_3_the_import_ban_holds_when_the_in_process_guard_is_undone(graded):
 def test_3_a_forbidden_package_is_not_in_the_sandbox_of_an_exercise_that_bans_it(tmp_path):
     import subprocess
 
-    probe = ("import importlib, sys\n"
-             "for name in ('lossbook', 'sklearn', 'keras'):\n"
-             "    try:\n"
-             "        importlib.import_module(name)\n"
-             "        print(name, 'imported')\n"
-             "    except ImportError as e:\n"
-             "        print(name, 'refused:', e)\n")
+    probe = (
+        "import importlib, sys\n"
+        "for name in ('lossbook', 'sklearn', 'keras'):\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "        print(name, 'imported')\n"
+        "    except ImportError as e:\n"
+        "        print(name, 'refused:', e)\n"
+    )
     build = student_package.build(tmp_path, root=ROOT)
-    banned = subprocess.run(sandbox.command(build, [sys.executable, "-I", "-c", probe],
-                                            banned=grading_policy.IMPLEMENT_FORBIDDEN),
-                            capture_output=True, text=True, timeout=120)
+    banned = subprocess.run(
+        sandbox.command(build, [sys.executable, "-I", "-c", probe], banned=grading_policy.IMPLEMENT_FORBIDDEN),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "lossbook refused" in banned.stdout and "sklearn refused" in banned.stdout, banned
-    allowed = subprocess.run(sandbox.command(build, [sys.executable, "-I", "-c", probe]),
-                             capture_output=True, text=True, timeout=120)
+    allowed = subprocess.run(
+        sandbox.command(build, [sys.executable, "-I", "-c", probe]), capture_output=True, text=True, timeout=120
+    )
     assert "lossbook imported" in allowed.stdout and "sklearn imported" in allowed.stdout, allowed
 
 
@@ -1022,8 +1238,9 @@ def test_12_messages_do_not_show_the_graders_paths(graded):
     assert "<course>" in row["message"] or "<python>" in row["message"], row["message"]
 
 
-@pytest.mark.parametrize("student", ["symlink-instructor", "symlink-peer", "symlink-peer-relative", "symlink-shadow",
-                                     "dangling-link"])
+@pytest.mark.parametrize(
+    "student", ["symlink-instructor", "symlink-peer", "symlink-peer-relative", "symlink-shadow", "dangling-link"]
+)
 def test_16_17_19_33_a_link_is_not_followed(graded, student):
     rows = _rows_of(graded, student)
     assert rows and all(r["status"] == "failed" and r["points"] == "" for r in rows), rows
@@ -1043,8 +1260,7 @@ def test_20_46_one_copy_per_chapter_is_graded_and_the_others_reported(graded):
     graded_rows = [r for r in rows if r["status"] == "graded"]
     skipped = [r for r in rows if r["status"] == "skipped"]
     assert {r["path"] for r in graded_rows} == {f"dup-copies/{CH05}.ipynb"}  # the shallowest copy
-    assert sorted(r["path"] for r in skipped) == sorted([f"dup-copies/copy/copy/{CH05}.ipynb",
-                                                         f"dup-copies/copy/{CH05}.ipynb"])
+    assert sorted(r["path"] for r in skipped) == sorted([f"dup-copies/copy/copy/{CH05}.ipynb", f"dup-copies/copy/{CH05}.ipynb"])
     assert all(r["points"] == "" and "only one notebook per chapter" in r["message"] for r in skipped)
     assert _total(graded, "dup-copies") == 7
     assert "2 other copies of this chapter" in graded_rows[0]["message"]
@@ -1075,8 +1291,10 @@ def test_23_format_characters_are_stripped_from_quoted_output(graded):
     assert all(not any(ch in r[key] for ch in "\u202e\u200b\u2066") for r in graded["rows"] for key in grading.COLUMNS)
 
 
-@pytest.mark.parametrize("student", ["crash-bigint", "crash-surrogate-print", "crash-surrogate-return",
-                                     "crash-surrogate-source", "crash-forged-deep-json"])
+@pytest.mark.parametrize(
+    "student",
+    ["crash-bigint", "crash-surrogate-print", "crash-surrogate-return", "crash-surrogate-source", "crash-forged-deep-json"],
+)
 def test_24_to_28_a_value_the_grader_cannot_handle_costs_only_its_exercise(graded, student):
     rows = _scores(graded, student)
     assert set(rows) == {"ex-05-sparse-cce", "ex-05-logit-grad", "ex-05-cap", "ex-05-missing-term"}
@@ -1100,11 +1318,20 @@ def test_any_value_sent_back_gives_that_student_a_row_and_nothing_else(graded, s
     assert _total(graded, student) == 4
 
 
-@pytest.mark.parametrize("student,cause", [
-    ("directory-named-ipynb", "a folder"), ("fifo", "named pipe"), ("unix-socket", "a socket"),
-    ("device", "a device"), ("deep-json-file", "nested too deeply"), ("huge-file", "bytes"),
-    ("metadata-type", None), ("deep-folders", "deeper than"), ("empty", "no .ipynb file"),
-])
+@pytest.mark.parametrize(
+    "student,cause",
+    [
+        ("directory-named-ipynb", "a folder"),
+        ("fifo", "named pipe"),
+        ("unix-socket", "a socket"),
+        ("device", "a device"),
+        ("deep-json-file", "nested too deeply"),
+        ("huge-file", "bytes"),
+        ("metadata-type", None),
+        ("deep-folders", "deeper than"),
+        ("empty", "no .ipynb file"),
+    ],
+)
 def test_any_hostile_entry_of_the_submissions_folder_gives_that_student_a_failed_row(graded, student, cause):
     if student == "device" and os.geteuid() != 0:
         pytest.skip("making a device needs root")
@@ -1175,9 +1402,11 @@ def test_an_answers_own_import_is_its_own_binding():
     nb = read_chapter("14_calibration")
     imports = grading._imports(nb)
     assert any(name == "stats" and module.startswith("lossbook") for name, module, _ in imports)
-    code = ("from scipy import stats\n"
-            "def ece(confidence, correct, bins=10):\n"
-            "    return float(stats.binned_statistic(confidence, correct, 'mean', bins=bins)[0][0])")
+    code = (
+        "from scipy import stats\n"
+        "def ece(confidence, correct, bins=10):\n"
+        "    return float(stats.binned_statistic(confidence, correct, 'mean', bins=bins)[0][0])"
+    )
     prelude, names, blocked = grading._prelude(code, imports, grading_policy.IMPLEMENT_FORBIDDEN)
     assert blocked == "" and "stats" not in names and "lossbook" not in prelude
     # the chapter's own `stats`, used without an import of the answer's, is still refused
@@ -1188,8 +1417,7 @@ def test_an_answers_own_import_is_its_own_binding():
 def test_the_honest_ch14_answer_with_scipy_stats_scores_in_full(grading_sandbox, tmp_path):
     nb = read_chapter("14_calibration")
     exercise = exercises.get("ex-14-ece")
-    code = exercise.solution.replace("def ece(", "from scipy import stats as scipy_stats\nfrom scipy import stats\n"
-                                                 "def ece(", 1)
+    code = exercise.solution.replace("def ece(", "from scipy import stats as scipy_stats\nfrom scipy import stats\ndef ece(", 1)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "ex-14-ece-answer":
             cell.source = code
@@ -1200,13 +1428,15 @@ def test_the_honest_ch14_answer_with_scipy_stats_scores_in_full(grading_sandbox,
 
 
 def test_helper_calls_are_dropped_and_magics_transformed():
-    code = ("%precision 4\n"
-            "def f(x):\n"
-            "    exercises.hint('ex-05-cap')\n"
-            "    return x\n"
-            "exercises.check('ex-05-cap',\n"
-            "                f)\n"
-            "y = exercises.check('ex-05-cap', f)\n")
+    code = (
+        "%precision 4\n"
+        "def f(x):\n"
+        "    exercises.hint('ex-05-cap')\n"
+        "    return x\n"
+        "exercises.check('ex-05-cap',\n"
+        "                f)\n"
+        "y = exercises.check('ex-05-cap', f)\n"
+    )
     graded = grading._as_graded(code)
     assert "exercises.hint" not in graded and graded.count("exercises.check") == 1
     assert "run_line_magic" in graded and len(graded.splitlines()) == len(code.splitlines())
@@ -1217,13 +1447,14 @@ def test_helper_calls_are_dropped_and_magics_transformed():
 # --------------------------------------------------------------------------- one student's failures stay theirs
 
 
-def test_a_failure_of_the_grader_on_one_notebook_is_that_students_row(released, grading_sandbox, tmp_path,
-                                                                       monkeypatch):
+def test_a_failure_of_the_grader_on_one_notebook_is_that_students_row(released, grading_sandbox, tmp_path, monkeypatch):
     folder = tmp_path / "subs"
     for student in ("ann", "bob"):
         (folder / student).mkdir(parents=True)
-        nbformat.write(_notebook(released, CH05, answers={k: v for k, v in RIGHT.items() if k.startswith("ex-05")}),
-                       folder / student / f"{CH05}.ipynb")
+        nbformat.write(
+            _notebook(released, CH05, answers={k: v for k, v in RIGHT.items() if k.startswith("ex-05")}),
+            folder / student / f"{CH05}.ipynb",
+        )
     real = grading.grade_notebook
 
     def flaky(nb, *args, **kwargs):
@@ -1235,8 +1466,9 @@ def test_a_failure_of_the_grader_on_one_notebook_is_that_students_row(released, 
     nb.cells.append(nbformat.v4.new_markdown_cell("marker of ann's notebook"))
     nbformat.write(nb, folder / "ann" / f"{CH05}.ipynb")
     monkeypatch.setattr(grading, "grade_notebook", flaky)
-    rows = grading.grade(folder, tmp_path / "grades.csv", root=ROOT, course=tmp_path / "work", exercise_limit=LIMIT,
-                         log=_quiet, secret=SECRET)
+    rows = grading.grade(
+        folder, tmp_path / "grades.csv", root=ROOT, course=tmp_path / "work", exercise_limit=LIMIT, log=_quiet, secret=SECRET
+    )
     ann = [r for r in rows if r["student"] == "ann"]
     assert ann and all(r["status"] == "failed" and "RecursionError" in r["message"] for r in ann)
     assert sum(float(r["points"]) for r in rows if r["student"] == "bob") == 7
@@ -1249,13 +1481,24 @@ def test_45_each_student_has_a_time_budget(released, grading_sandbox, tmp_path):
     (folder / "honest").mkdir(parents=True)
     for stem in (CH01, CH05):
         labels = [label for label in RIGHT if label.startswith("ex-" + stem[:2])]
-        nbformat.write(_notebook(released, stem, answers={label: sleep for label in labels}),
-                       folder / "sleeper" / f"{stem}.ipynb")
-        nbformat.write(_notebook(released, stem, answers={label: RIGHT[label] for label in labels}),
-                       folder / "honest" / f"{stem}.ipynb")
+        nbformat.write(
+            _notebook(released, stem, answers={label: sleep for label in labels}), folder / "sleeper" / f"{stem}.ipynb"
+        )
+        nbformat.write(
+            _notebook(released, stem, answers={label: RIGHT[label] for label in labels}), folder / "honest" / f"{stem}.ipynb"
+        )
     started = time.monotonic()
-    rows = grading.grade(folder, tmp_path / "grades.csv", root=ROOT, course=tmp_path / "work", exercise_limit=LIMIT,
-                         log=_quiet, secret=SECRET, student_limit=6, jobs=2)
+    rows = grading.grade(
+        folder,
+        tmp_path / "grades.csv",
+        root=ROOT,
+        course=tmp_path / "work",
+        exercise_limit=LIMIT,
+        log=_quiet,
+        secret=SECRET,
+        student_limit=6,
+        jobs=2,
+    )
     elapsed = time.monotonic() - started
     sleeper = [r for r in rows if r["student"] == "sleeper"]
     assert all(float(r["points"] or 0) == 0 for r in sleeper)
@@ -1283,7 +1526,8 @@ BOMBS = {
         "            time.sleep(60)",
         "            os._exit(0)",
         "    except OSError:",
-        "        time.sleep(0.01)"),
+        "        time.sleep(0.01)",
+    ),
     # 44: three children that each touch 1.5 GiB
     "a-bomb-memory": _code(
         "import os, time",
@@ -1292,7 +1536,8 @@ BOMBS = {
         "        block = b'x' * (1536 << 20)",
         "        time.sleep(60)",
         "        os._exit(0)",
-        "time.sleep(60)"),
+        "time.sleep(60)",
+    ),
     # 43: busy processes, each in a session of its own
     "a-bomb-cpu": _code(
         "import os, time",
@@ -1301,7 +1546,8 @@ BOMBS = {
         "        os.setsid()",
         "        while True:",
         "            pass",
-        "time.sleep(60)"),
+        "time.sleep(60)",
+    ),
 }
 
 
@@ -1316,8 +1562,7 @@ def bombed(released, grading_sandbox, tmp_path_factory):
         (folder / f"victim{n}").mkdir()
         nbformat.write(_notebook(released, CH05, answers=right05), folder / f"victim{n}" / f"{CH05}.ipynb")
     out = tmp_path_factory.mktemp("bomb-grades") / "grades.csv"
-    rows = grading.grade(folder, out, root=ROOT, course=out.parent / "work", exercise_limit=10, jobs=4, log=_quiet,
-                         secret=SECRET)
+    rows = grading.grade(folder, out, root=ROOT, course=out.parent / "work", exercise_limit=10, jobs=4, log=_quiet, secret=SECRET)
     return rows
 
 
@@ -1349,8 +1594,14 @@ def _in_sandbox(code: str, **kwargs) -> subprocess.CompletedProcess:
     """Run ``code`` in a sandbox as the grader starts one (seccomp filter included); its stdout."""
     import lossbook
 
-    process = sandbox.spawn(Path(lossbook.__file__).parent, [sys.executable, "-I", "-c", code],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    process = sandbox.spawn(
+        Path(lossbook.__file__).parent,
+        [sys.executable, "-I", "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
     stdout, stderr = process.communicate(timeout=120)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
@@ -1371,19 +1622,30 @@ ESCAPES = {
 
 @pytest.mark.skipif(sys.platform != "linux" or os.uname().machine != "x86_64", reason="x86-64 system call numbers")
 def test_the_sandbox_refuses_the_system_calls_a_graded_answer_never_needs(grading_sandbox):
-    lines = ["import ctypes, errno, os, threading",
-             "libc = ctypes.CDLL(None, use_errno=True)",
-             "syscall = libc.syscall",
-             "syscall.restype = ctypes.c_long"]
+    lines = [
+        "import ctypes, errno, os, threading",
+        "libc = ctypes.CDLL(None, use_errno=True)",
+        "syscall = libc.syscall",
+        "syscall.restype = ctypes.c_long",
+    ]
     for name, call in ESCAPES.items():
-        lines += [f"r = {call}", "if r == 0: os._exit(0)",  # a clone's child, had the call worked
-                  f"print({name!r}, r, errno.errorcode.get(ctypes.get_errno(), '?'), sep='|')"]
-    lines += ["t = threading.Thread(target=print, args=('threads', 'run'))", "t.start(); t.join()",
-              "pid = os.fork()", "os._exit(0) if pid == 0 else print('fork', os.waitpid(pid, 0)[1])"]
+        lines += [
+            f"r = {call}",
+            "if r == 0: os._exit(0)",  # a clone's child, had the call worked
+            f"print({name!r}, r, errno.errorcode.get(ctypes.get_errno(), '?'), sep='|')",
+        ]
+    lines += [
+        "t = threading.Thread(target=print, args=('threads', 'run'))",
+        "t.start(); t.join()",
+        "pid = os.fork()",
+        "os._exit(0) if pid == 0 else print('fork', os.waitpid(pid, 0)[1])",
+    ]
     result = _in_sandbox("\n".join(lines))
     assert result.returncode == 0, result.stderr
-    seen = {name: (value, code) for name, value, code in
-            (line.split("|") for line in result.stdout.splitlines() if line.count("|") == 2)}
+    seen = {
+        name: (value, code)
+        for name, value, code in (line.split("|") for line in result.stdout.splitlines() if line.count("|") == 2)
+    }
     assert set(seen) == set(ESCAPES), result.stdout
     for name, (value, code) in seen.items():
         assert value == "-1" and code == "EPERM", (name, value, code)
@@ -1391,16 +1653,19 @@ def test_the_sandbox_refuses_the_system_calls_a_graded_answer_never_needs(gradin
 
 
 def test_12_the_sandbox_sees_no_path_of_the_grader_in_its_command_lines(grading_sandbox, student_build):
-    code = ("import os\n"
-            "for pid in sorted(p for p in os.listdir('/proc') if p.isdigit()):\n"
-            "    try:\n"
-            "        print(open(f'/proc/{pid}/cmdline', 'rb').read().replace(b'\\0', b' ').decode())\n"
-            "    except OSError as exc:\n"
-            "        print(pid, type(exc).__name__)\n")
+    code = (
+        "import os\n"
+        "for pid in sorted(p for p in os.listdir('/proc') if p.isdigit()):\n"
+        "    try:\n"
+        "        print(open(f'/proc/{pid}/cmdline', 'rb').read().replace(b'\\0', b' ').decode())\n"
+        "    except OSError as exc:\n"
+        "        print(pid, type(exc).__name__)\n"
+    )
     import lossbook
 
-    process = sandbox.spawn(student_build, [sys.executable, "-I", "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    process = sandbox.spawn(
+        student_build, [sys.executable, "-I", "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
     assert "bwrap --args" in stdout, stdout  # bubblewrap's own line: its options came through a descriptor
@@ -1431,21 +1696,38 @@ def test_41_44_an_ordinary_users_grader_keeps_bombs_from_honest_students(release
         students |= {f"victim{n}": right05["ex-05-cap"] for n in range(3)}
         for name, code in students.items():
             (folder / name).mkdir(parents=True)
-            nbformat.write(_notebook(released, CH05, answers={**right05, "ex-05-cap": code}),
-                           folder / name / f"{CH05}.ipynb")
+            nbformat.write(_notebook(released, CH05, answers={**right05, "ex-05-cap": code}), folder / name / f"{CH05}.ipynb")
         for path in [home, *home.rglob("*")]:
             path.chmod(0o777 if path.is_dir() else 0o644)
-        script = ("import json, sys\n"
-                  "from coursetools import grading, sandbox\n"
-                  "rows = grading.grade(sys.argv[1], sys.argv[2], root=sys.argv[3], course=sys.argv[4],\n"
-                  "                     exercise_limit=8, jobs=4, log=lambda *a, **k: None, secret=sys.argv[5])\n"
-                  "print(json.dumps({'isolation': sandbox.isolation(), 'rows': rows}))\n")
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": str(ROOT), "TMPDIR": str(home),
-               "LOSSBOOK_THREADS": "1"}
-        run = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                              sys.executable, "-c", script, str(folder), str(home / "grades.csv"), str(ROOT),
-                              str(home / "work"), SECRET],
-                             capture_output=True, text=True, env=env, cwd=home, timeout=600)
+        script = (
+            "import json, sys\n"
+            "from coursetools import grading, sandbox\n"
+            "rows = grading.grade(sys.argv[1], sys.argv[2], root=sys.argv[3], course=sys.argv[4],\n"
+            "                     exercise_limit=8, jobs=4, log=lambda *a, **k: None, secret=sys.argv[5])\n"
+            "print(json.dumps({'isolation': sandbox.isolation(), 'rows': rows}))\n"
+        )
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": str(ROOT), "TMPDIR": str(home), "LOSSBOOK_THREADS": "1"}
+        run = subprocess.run(
+            [
+                "setpriv",
+                f"--reuid={NOBODY}",
+                f"--regid={NOBODY}",
+                "--clear-groups",
+                sys.executable,
+                "-c",
+                script,
+                str(folder),
+                str(home / "grades.csv"),
+                str(ROOT),
+                str(home / "work"),
+                SECRET,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=home,
+            timeout=600,
+        )
         assert run.returncode == 0, run.stderr[-3000:]
         report = json.loads(run.stdout.strip().splitlines()[-1])
     finally:

@@ -64,8 +64,9 @@ def test_the_student_edition_contains_no_solution_code(edition):
         if page.suffix == ".html":  # code is split into highlighted spans; compare the text a reader sees
             text = html.unescape(re.sub(r"<[^>]+>", "", text))
         else:
-            text = "\n".join(c["source"] if isinstance(c["source"], str) else "".join(c["source"])
-                             for c in json.loads(text)["cells"])
+            text = "\n".join(
+                c["source"] if isinstance(c["source"], str) else "".join(c["source"]) for c in json.loads(text)["cells"]
+            )
         found += [f"{page.relative_to(site)}: {line}" for line in lines if line in text]
     wheels = sorted((edition / "dist").glob("lossbook-*.whl"))
     assert len(wheels) == 1, "the student edition carries one lossbook wheel"
@@ -137,8 +138,10 @@ def test_the_student_notebooks_have_stubs_and_no_hidden_tests_or_solution_text(e
 
 
 def _before_exercises(nb):
-    index = next((i for i, c in enumerate(nb.cells)
-                  if c.cell_type == "markdown" and c.source.startswith(course.EXERCISES_HEADING)), len(nb.cells))
+    index = next(
+        (i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith(course.EXERCISES_HEADING)),
+        len(nb.cells),
+    )
     return [(c.cell_type, c.source, c.get("outputs")) for c in nb.cells[:index]], nb.cells[index:]
 
 
@@ -196,16 +199,23 @@ def graded(edition, grading_sandbox, tmp_path_factory):
         return nbformat.read(released, as_version=4)
 
     submit("correct", _fill(fresh(), right))
-    submit("partial", _fill(fresh(), {
-        "ex-01-step": right["ex-01-step"],
-        "ex-01-line-grad": "def line_gradient(a, b, x, y):\n    r = a * x + b - y\n    return np.array([np.mean(r * x), np.mean(r)])",
-        "ex-01-eta": 'def predicted_path():\n    return "creep"',
-    }))
+    submit(
+        "partial",
+        _fill(
+            fresh(),
+            {
+                "ex-01-step": right["ex-01-step"],
+                "ex-01-line-grad": "def line_gradient(a, b, x, y):\n    r = a * x + b - y\n    return np.array([np.mean(r * x), np.mean(r)])",
+                "ex-01-eta": 'def predicted_path():\n    return "creep"',
+            },
+        ),
+    )
     submit("untouched", fresh())
     submit("invalid_json", text=released.read_text(encoding="utf-8")[:4000])
     deleted = _fill(fresh(), right)
-    deleted.cells = [c for c in deleted.cells
-                     if c.metadata.get("nbgrader", {}).get("grade_id") not in ("ex-01-line-grad-answer", "ex-01-eta")]
+    deleted.cells = [
+        c for c in deleted.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in ("ex-01-line-grad-answer", "ex-01-eta")
+    ]
     submit("deleted_cells", deleted)
     submit("endless_loop", _fill(fresh(), {**right, "ex-01-step": "while True:\n    pass"}))
     submit("wrong_name", fresh(), name="my_homework.ipynb")
@@ -262,8 +272,9 @@ def test_an_untouched_student_notebook_runs_top_to_bottom_without_an_error(editi
 
     course.environment()
     nb = nbformat.read(edition / "notebooks" / f"{GRADED}.ipynb", as_version=4)
-    NotebookClient(nb, km=course.kernel_manager(), timeout=300, allow_errors=True,
-                   resources={"metadata": {"path": str(ROOT / "chapters")}}).execute()
+    NotebookClient(
+        nb, km=course.kernel_manager(), timeout=300, allow_errors=True, resources={"metadata": {"path": str(ROOT / "chapters")}}
+    ).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o["output_type"] == "error"]
     assert errors == [], "a student running the untouched notebook top to bottom must see no error"
 
@@ -330,9 +341,11 @@ def test_demo_cells_stay_in_the_student_source_after_their_check():
 def test_only_cells_after_the_exercises_heading_lose_their_outputs():
     out = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("print(1)", outputs=out, execution_count=1),
-                _md("## Exercises\n\nText."),
-                nbformat.v4.new_code_cell("print(1)", outputs=out, execution_count=2)]
+    nb.cells = [
+        nbformat.v4.new_code_cell("print(1)", outputs=out, execution_count=1),
+        _md("## Exercises\n\nText."),
+        nbformat.v4.new_code_cell("print(1)", outputs=out, execution_count=2),
+    ]
     cleared = release.clear_exercise_outputs(nb)
     assert cleared.cells[0].outputs == out and cleared.cells[0].execution_count == 1
     assert cleared.cells[2].outputs == [] and cleared.cells[2].execution_count is None

@@ -38,8 +38,14 @@ def test_interval_score_equals_scaled_pinball_losses_from_sklearn(level):
     lower = rng.normal(-1, 0.5, size=200)
     upper = lower + rng.uniform(0, 2, size=200)
     alpha = 1 - level
-    expected = 2 / alpha * (sklearn.metrics.mean_pinball_loss(y, lower, alpha=alpha / 2)
-                            + sklearn.metrics.mean_pinball_loss(y, upper, alpha=1 - alpha / 2))
+    expected = (
+        2
+        / alpha
+        * (
+            sklearn.metrics.mean_pinball_loss(y, lower, alpha=alpha / 2)
+            + sklearn.metrics.mean_pinball_loss(y, upper, alpha=1 - alpha / 2)
+        )
+    )
     assert intervals.interval_score(y, lower, upper, coverage=level) == pytest.approx(expected, rel=1e-12)
 
 
@@ -81,8 +87,7 @@ def test_conformal_coverage_is_k_over_n_plus_one_by_simulation(n):
     trials, level = 20_000, 0.8
     y = rng.normal(size=(trials, n + 1))
     lower, upper = np.full_like(y, -0.3), np.full_like(y, 0.3)  # a bad interval: covers 0.24
-    new_low, new_high = intervals.conformalise(y[:, :n], lower[:, :n], upper[:, :n], lower[:, n:], upper[:, n:],
-                                               coverage=level)
+    new_low, new_high = intervals.conformalise(y[:, :n], lower[:, :n], upper[:, :n], lower[:, n:], upper[:, n:], coverage=level)
     covered = np.mean((y[:, n] >= new_low[:, 0]) & (y[:, n] <= new_high[:, 0]))
     k = math.ceil((n + 1) * level - 1e-9)
     assert covered == pytest.approx(k / (n + 1), abs=4 * math.sqrt(0.25 / trials))
@@ -91,15 +96,15 @@ def test_conformal_coverage_is_k_over_n_plus_one_by_simulation(n):
 
 def test_one_margin_per_seed():
     y = np.array([[0.0, 1.0, 2.0, 3.0], [0.0, 0.0, 0.0, 0.0]])
-    low, high = intervals.conformalise(y, np.full((2, 4), 0.5), np.full((2, 4), 1.5), np.zeros((2, 3)),
-                                       np.ones((2, 3)), coverage=0.5)
+    low, high = intervals.conformalise(
+        y, np.full((2, 4), 0.5), np.full((2, 4), 1.5), np.zeros((2, 3)), np.ones((2, 3)), coverage=0.5
+    )
     np.testing.assert_allclose(low, [[-0.5] * 3, [-0.5] * 3])
     np.testing.assert_allclose(high, [[1.5] * 3, [1.5] * 3])
 
 
 def test_scalar_margin_broadcasts_over_new_rows():
-    low, high = intervals.conformalise([0.0, 1.0, 2.0, 3.0], [0.5] * 4, [1.5] * 4, [10.0, 20.0], [11.0, 21.0],
-                                       coverage=0.5)
+    low, high = intervals.conformalise([0.0, 1.0, 2.0, 3.0], [0.5] * 4, [1.5] * 4, [10.0, 20.0], [11.0, 21.0], coverage=0.5)
     np.testing.assert_allclose(low, [9.5, 19.5])
     np.testing.assert_allclose(high, [11.5, 21.5])
 

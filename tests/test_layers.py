@@ -22,12 +22,27 @@ LAYERS = (
     # Ground: NumPy alone.
     ("lossbook.registry", "lossbook.environment", "lossbook.exercises.model", "lossbook.exercises.sandbox"),
     # The checks (with the registry's vocabulary of target formats), the Keras loader, the exercises' data.
-    ("lossbook._validation", "lossbook._keras", "lossbook.exercises.scoring", "lossbook.exercise_bank",
-     "lossbook.exercise_bank.*"),
+    (
+        "lossbook._validation",
+        "lossbook._keras",
+        "lossbook.exercises.scoring",
+        "lossbook.exercise_bank",
+        "lossbook.exercise_bank.*",
+    ),
     # NumPy and SciPy work on the checks and the table; seeds; histories.
-    ("lossbook.losses", "lossbook.stats", "lossbook.optim", "lossbook.calibration", "lossbook.intervals",
-     "lossbook.resampling", "lossbook.distillation", "lossbook.embedding", "lossbook.seeds", "lossbook.history",
-     "lossbook.exercises.feedback"),
+    (
+        "lossbook.losses",
+        "lossbook.stats",
+        "lossbook.optim",
+        "lossbook.calibration",
+        "lossbook.intervals",
+        "lossbook.resampling",
+        "lossbook.distillation",
+        "lossbook.embedding",
+        "lossbook.seeds",
+        "lossbook.history",
+        "lossbook.exercises.feedback",
+    ),
     ("lossbook.data", "lossbook.keras_losses", "lossbook.exercises"),
     ("lossbook._heads",),
     ("lossbook.models", "lossbook.training"),

@@ -28,7 +28,9 @@ def _rng(seed=RNG_SEED):
 
 def _assert_gradient(loss, grad, y_true, y_pred, **kwargs):
     for reduction in ("mean", "sum"):
-        numerical = optim.numerical_gradient(lambda p, reduction=reduction: loss(y_true, p, reduction=reduction, **kwargs), y_pred, eps=1e-6)
+        numerical = optim.numerical_gradient(
+            lambda p, reduction=reduction: loss(y_true, p, reduction=reduction, **kwargs), y_pred, eps=1e-6
+        )
         analytic = grad(y_true, y_pred, reduction=reduction, **kwargs)
         assert analytic.shape == np.shape(y_pred)
         np.testing.assert_allclose(analytic, numerical, rtol=1e-5, atol=1e-8)
@@ -214,8 +216,13 @@ def test_weighted_bce_gradient(pos_weight, neg_weight, from_logits):
     y[0, 0] = 0.3  # a soft label
     p = rng.normal(scale=3.0, size=(N, 2)) if from_logits else rng.uniform(0.02, 0.98, size=(N, 2))
     _assert_gradient(
-        losses.weighted_binary_crossentropy, losses.weighted_binary_crossentropy_grad, y, p,
-        pos_weight=pos_weight, neg_weight=neg_weight, from_logits=from_logits,
+        losses.weighted_binary_crossentropy,
+        losses.weighted_binary_crossentropy_grad,
+        y,
+        p,
+        pos_weight=pos_weight,
+        neg_weight=neg_weight,
+        from_logits=from_logits,
     )
 
 
@@ -252,9 +259,7 @@ def test_focal_equals_keras_and_has_its_gradient(options, from_logits, shape):
     rng = _rng()
     y = rng.integers(0, 2, size=shape).astype(float)
     p = rng.normal(scale=3.0, size=shape) if from_logits else rng.uniform(0.02, 0.98, size=shape)
-    loss_object = keras.losses.BinaryFocalCrossentropy(
-        from_logits=from_logits, reduction=None, dtype="float64", **options
-    )
+    loss_object = keras.losses.BinaryFocalCrossentropy(from_logits=from_logits, reduction=None, dtype="float64", **options)
     y_keras, p_keras = (y[:, None], p[:, None]) if len(shape) == 1 else (y, p)
     expected = np.asarray(loss_object(y_keras, p_keras))
     actual = losses.binary_focal_crossentropy(y, p, from_logits=from_logits, reduction="none", **options)
@@ -308,9 +313,7 @@ def _class_rows(from_logits, classes=4):
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.1, 0.3, 0.9])
 def test_label_smoothing_equals_keras_and_has_its_gradient(label_smoothing, from_logits):
     y, p = _class_rows(from_logits)
-    loss_object = keras.losses.CategoricalCrossentropy(
-        label_smoothing=label_smoothing, from_logits=from_logits, dtype="float64"
-    )
+    loss_object = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing, from_logits=from_logits, dtype="float64")
     kwargs = {"label_smoothing": label_smoothing, "from_logits": from_logits}
     actual = losses.label_smoothed_categorical_crossentropy(y, p, **kwargs)
     assert actual == pytest.approx(_keras_mean(loss_object, y, p), rel=1e-9)
@@ -366,9 +369,7 @@ CATEGORICAL_FOCAL = [
 @pytest.mark.parametrize("options", CATEGORICAL_FOCAL, ids=str)
 def test_categorical_focal_equals_keras_and_has_its_gradient(options, from_logits):
     y, p = _class_rows(from_logits)
-    loss_object = keras.losses.CategoricalFocalCrossentropy(
-        from_logits=from_logits, reduction=None, dtype="float64", **options
-    )
+    loss_object = keras.losses.CategoricalFocalCrossentropy(from_logits=from_logits, reduction=None, dtype="float64", **options)
     expected = np.asarray(loss_object(y, p))
     actual = losses.categorical_focal_crossentropy(y, p, from_logits=from_logits, reduction="none", **options)
     np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=1e-12)

@@ -19,9 +19,7 @@ def _predict(model, x):
 def _tanh_of_first_input(scale=1.0):
     """A tanh model whose output is tanh(scale * x1): class +1 exactly where x1 > 0."""
     model = models.compile_for(models.mlp(2, hidden=2, activation="tanh"), "hinge")
-    model.set_weights(
-        [np.array([[scale, -scale], [0, 0]]), np.zeros(2), np.array([[1.0], [-1.0]]), np.zeros(1)]
-    )
+    model.set_weights([np.array([[scale, -scale], [0, 0]]), np.zeros(2), np.array([[1.0], [-1.0]]), np.zeros(1)])
     return model
 
 

@@ -35,19 +35,19 @@ def f(y, s, eps=1e-7):
 def test_the_mutants_make_the_changes_the_course_names():
     found = {m.description for m in mutation.mutants(HINGE, "f")}
     expected = [
-        "line 5: < -> <= in s < 0",                                     # a comparison flipped
+        "line 5: < -> <= in s < 0",  # a comparison flipped
         "line 5: np.mean -> np.sum in np.mean(np.maximum(0, 1 - t * np.log(p)), axis=0)",  # mean for sum
-        "line 5: np.sum -> np.mean in np.sum(s[s < 0] ** 2)",          # and back
-        "line 5: np.log -> np.log2 in np.log(p)",                       # another base
+        "line 5: np.sum -> np.mean in np.sum(s[s < 0] ** 2)",  # and back
+        "line 5: np.log -> np.log2 in np.log(p)",  # another base
         "line 5: np.log -> np.log10 in np.log(p)",
-        "line 4: np.clip(s, eps, 1 - eps): upper bound dropped",        # a clip bound
-        "line 1: 1e-07 -> 0.0",                                         # an epsilon
+        "line 4: np.clip(s, eps, 1 - eps): upper bound dropped",  # a clip bound
+        "line 1: 1e-07 -> 0.0",  # an epsilon
         "line 1: 1e-07 -> 0.0001",
         "line 5: np.maximum(0, 1 - t * np.log(p)) -> 1 - t * np.log(p) (maximum dropped)",  # max(0, .) dropped
         "line 5: np.mean(np.maximum(0, 1 - t * np.log(p)), axis=0): axis=1",  # an axis
         "line 5: np.mean(np.maximum(0, 1 - t * np.log(p)), axis=0): axis= dropped",
-        "line 3: 2 * y - 1 -> 2 * y (term dropped)",                    # a term dropped
-        "line 5: - -> + in 1 - t * np.log(p)",                          # a sign flipped
+        "line 3: 2 * y - 1 -> 2 * y (term dropped)",  # a term dropped
+        "line 5: - -> + in 1 - t * np.log(p)",  # a sign flipped
         "line 3: y -> s (another variable)",
         "line 4: statement left out: p = np.clip(s, eps, 1 - eps)",
     ]
@@ -76,9 +76,14 @@ def weak_hinge():
     """The hinge exercise with only scores inside the margin: max(0, .) and a clip to [-1, 1] pass it."""
     hinge = exercises.get("ex-04-hinge")
     exercise = Exercise(
-        label="ex-99-weak-hinge", kind="implement", function="hinge_01", solution=hinge.solution,
-        cases=(Case((np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.3, -0.2, 0.8, -0.9]))),
-               Case((np.array([1.0, 0.0]), np.array([0.5, 0.1])))),
+        label="ex-99-weak-hinge",
+        kind="implement",
+        function="hinge_01",
+        solution=hinge.solution,
+        cases=(
+            Case((np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.3, -0.2, 0.8, -0.9]))),
+            Case((np.array([1.0, 0.0]), np.array([0.5, 0.1]))),
+        ),
         hints=("think",),
     )
     model._REGISTRY[exercise.label] = exercise
@@ -136,8 +141,9 @@ def test_plausible_wrong_answers_to_a_single_answer_fail(label, record_property)
 
 def test_rounding_to_one_decimal_is_a_wrong_answer_only_where_it_changes_a_worked_answer():
     assert ("the answer rounded to one decimal", 0.6) in mutation.wrong_answers(exercises.get("ex-02-nll-by-hand"))
-    assert all(what != "the answer rounded to one decimal"
-               for what, _ in mutation.wrong_answers(exercises.get("ex-01-step")))  # 1.3 is its own rounding
+    assert all(
+        what != "the answer rounded to one decimal" for what, _ in mutation.wrong_answers(exercises.get("ex-01-step"))
+    )  # 1.3 is its own rounding
 
 
 CHAPTERS = {path.name[:2]: path for path in course.chapters_with_exercises(ROOT)}
@@ -157,6 +163,8 @@ def test_a_plot_reading_printed_by_an_earlier_demo_is_found():
     check = next(i for i, c in enumerate(nb.cells) if 'exercises.check("ex-02-read-consistency"' in c.source)
     assert mutation.plot_answer_leaks(nb, [exercise.label]) == []
     answer = exercise.expected(exercise.cases[0])
-    nb.cells.insert(check - 1, nbformat.v4.new_code_cell(
-        "print(n_002)", outputs=[nbformat.v4.new_output("stream", text=f"n at 0.02: {answer:.2f}\n")]))
+    nb.cells.insert(
+        check - 1,
+        nbformat.v4.new_code_cell("print(n_002)", outputs=[nbformat.v4.new_output("stream", text=f"n at 0.02: {answer:.2f}\n")]),
+    )
     assert mutation.plot_answer_leaks(nb, [exercise.label]) != []

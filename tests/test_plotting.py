@@ -233,7 +233,11 @@ def test_paired_intervals_draw_one_row_per_claim():
     from lossbook import stats
 
     rng = np.random.default_rng(0)
-    verdicts = stats.judge([("A > B", "better", 0.01 + 0.002 * rng.standard_normal(20), 0.005),
-                            ("C = D", "equal", 0.001 * rng.standard_normal(20), 0.005)])
+    verdicts = stats.judge(
+        [
+            ("A > B", "better", 0.01 + 0.002 * rng.standard_normal(20), 0.005),
+            ("C = D", "equal", 0.001 * rng.standard_normal(20), 0.005),
+        ]
+    )
     ax = plotting.paired_intervals(verdicts)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["A > B", "C = D"]

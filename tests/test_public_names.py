@@ -93,8 +93,17 @@ def test_the_check_reads_imports_and_attributes_and_finds_plumbing():
         "print(lossbook.stats.N_PATTERNS)",
     ]
     found = uses(["\n".join(line for line in s.splitlines() if not line.startswith("%")) for s in sources])
-    assert set(found) == {"lossbook", "lossbook.models", "lossbook.data", "lossbook.models.build", "lossbook.models._keras",
-                          "lossbook.setup", "lossbook.models.sign_accuracy", "lossbook.stats", "lossbook.stats.N_PATTERNS"}
+    assert set(found) == {
+        "lossbook",
+        "lossbook.models",
+        "lossbook.data",
+        "lossbook.models.build",
+        "lossbook.models._keras",
+        "lossbook.setup",
+        "lossbook.models.sign_accuracy",
+        "lossbook.stats",
+        "lossbook.stats.N_PATTERNS",
+    }
     assert not_public("lossbook.models._keras") == "a private name"
     assert not_public("lossbook.models.warnings") == "not in lossbook.models.__all__"
     assert not_public("lossbook.models.build") is None and not_public("lossbook.data") is None

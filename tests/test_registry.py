@@ -36,7 +36,7 @@ def test_every_row_has_its_numpy_loss_keras_class_and_a_rule():
 
 
 def test_labels_are_unique():
-    labels = [row.label for row in registry.LOSSES.values()]
+    labels = [row.short_name for row in registry.LOSSES.values()]
     assert len(set(labels)) == len(labels)
 
 
@@ -83,8 +83,9 @@ def test_unknown_names_get_the_list_and_the_kl_hint():
 @pytest.fixture
 def focal(monkeypatch):
     """A loss the course does not have yet, added as one row."""
-    row = registry.Loss("binary_focal_crossentropy", "focal", "BinaryFocalCrossentropy", "binary", "sigmoid", "binary",
-                        "binary", "probability")
+    row = registry.Loss(
+        "binary_focal_crossentropy", "focal", "BinaryFocalCrossentropy", "binary", "sigmoid", "binary", "binary", "probability"
+    )
     monkeypatch.setitem(registry.LOSSES, row.name, row)
     return row
 
@@ -134,7 +135,7 @@ def test_predicted_classes_and_scores_agree_with_keras_accuracy(loss, split, kwa
 
 
 def test_claims_name_losses_of_one_task_with_a_margin():
-    labels = {row.label: row.task for row in registry.LOSSES.values()}
+    labels = {row.short_name: row.task for row in registry.LOSSES.values()}
     for claim in registry.CLAIMS:
         assert labels[claim.a] == labels[claim.b] and claim.kind in ("better", "equal")
         assert registry.MARGINS[labels[claim.a]] > 0
@@ -147,6 +148,8 @@ def test_the_renamed_fields_of_a_loss_answer_at_their_old_names_with_a_warning()
         assert row.labels == row.targets == "binary"
     with pytest.warns(DeprecationWarning, match="Loss.from_logits is now Loss.accepts_logits"):
         assert row.from_logits is row.accepts_logits is True
+    with pytest.warns(DeprecationWarning, match="Loss.label is now Loss.short_name"):
+        assert row.label == row.short_name == "BCE"
     assert set(registry.LABEL_FORMATS) < set(registry.TARGET_FORMATS)
     assert {row.y_true for row in registry.LOSSES.values()} <= set(registry.TARGET_FORMATS)
 
@@ -156,8 +159,9 @@ def test_replicas_fit_and_models_build_look_a_loss_name_up_once(monkeypatch):
     lookup, by_class = registry.lookup, registry.by_class
     monkeypatch.setattr(registry, "lookup", lambda name: calls.append(name) or lookup(name))
     monkeypatch.setattr(registry, "by_class", lambda name: calls.append(name) or by_class(name))
-    split = data.Split(np.zeros((8, 2), np.float32), np.zeros(8, np.float32), np.zeros((4, 2), np.float32),
-                       np.zeros(4, np.float32))
+    split = data.Split(
+        np.zeros((8, 2), np.float32), np.zeros(8, np.float32), np.zeros((4, 2), np.float32), np.zeros(4, np.float32)
+    )
     replicas.fit("mse", split, hidden=2, epochs=1, replicas=1, batch_size=4)
     assert calls == ["mse"]
     calls.clear()

@@ -100,8 +100,13 @@ def _counts_split():
     x_train, x_test = REGRESSION.x_train, REGRESSION.x_test
     rng = np.random.default_rng(5)
     rate = lambda x: np.exp(0.5 * np.tanh(x[:, 0]) + 0.3 * np.tanh(x[:, 1]))  # noqa: E731
-    return data.Split(x_train, rng.poisson(rate(x_train)).astype(np.float32), x_test,
-                      rng.poisson(rate(x_test)).astype(np.float32), name="counts")
+    return data.Split(
+        x_train,
+        rng.poisson(rate(x_train)).astype(np.float32),
+        x_test,
+        rng.poisson(rate(x_test)).astype(np.float32),
+        name="counts",
+    )
 
 
 #: The losses of Part III: loss -> (split, n_classes).
@@ -145,9 +150,10 @@ def test_poisson_and_gaussian_heads():
     assert type(gaussian.loss).__name__ == "GaussianNLL" and models.head_for(gaussian.loss).outputs == 2
     with pytest.raises(ValueError, match=r"y_train: `y_true` must be >= 0; got y_true\[\d+\] = -.*counts of events"):
         replicas.fit("poisson", REGRESSION, hidden=4, epochs=1, replicas=1)
-    with pytest.raises(ValueError, match=r"^gaussian_nll takes one target per example, .*; got y_train of shape \(500, 2\) for a network with 2 "):
-        replicas.fit("gaussian_nll", REGRESSION.map_targets(lambda y: np.column_stack([y, y])), hidden=4, epochs=1,
-                     replicas=1)
+    with pytest.raises(
+        ValueError, match=r"^gaussian_nll takes one target per example, .*; got y_train of shape \(500, 2\) for a network with 2 "
+    ):
+        replicas.fit("gaussian_nll", REGRESSION.map_targets(lambda y: np.column_stack([y, y])), hidden=4, epochs=1, replicas=1)
 
 
 def test_one_replica_reproduces_training_fit_bit_for_bit_with_the_same_seed():
@@ -343,7 +349,10 @@ _REG = {"loss": "mse", "split": REGRESSION, "hidden": 25, "epochs": 1, "replicas
             r"got shapes \[\(2, 2, 25\)",
         ),
         ({"weights": [np.zeros((2, 20, 25))]}, "`weights` must be 4 arrays"),
-        ({"orders": np.zeros((2, 3, 500), dtype=int)}, r"`orders` must be .* shape \(replicas, epochs, n_train\) = \(2, 1, 500\)"),
+        (
+            {"orders": np.zeros((2, 3, 500), dtype=int)},
+            r"`orders` must be .* shape \(replicas, epochs, n_train\) = \(2, 1, 500\)",
+        ),
         ({"orders": np.zeros((2, 1, 500), dtype=int)}, r"each row of `orders` must be a permutation of 0\.\.499"),
     ],
 )
@@ -411,10 +420,21 @@ def test_logits_reproduce_the_final_test_figures_and_refuse_bad_inputs():
 
 def test_double_precision_trains_the_same_networks_up_to_rounding():
     split = ONE_HOT_BLOBS
-    single = replicas.fit("categorical_crossentropy", split, hidden=8, epochs=3, replicas=3, seed=2, n_classes=3,
-                          learning_rate=0.01, progress=False)
-    double = replicas.fit("categorical_crossentropy", split, hidden=8, epochs=3, replicas=3, seed=2, n_classes=3,
-                          learning_rate=0.01, progress=False, dtype="float64")
+    single = replicas.fit(
+        "categorical_crossentropy", split, hidden=8, epochs=3, replicas=3, seed=2, n_classes=3, learning_rate=0.01, progress=False
+    )
+    double = replicas.fit(
+        "categorical_crossentropy",
+        split,
+        hidden=8,
+        epochs=3,
+        replicas=3,
+        seed=2,
+        n_classes=3,
+        learning_rate=0.01,
+        progress=False,
+        dtype="float64",
+    )
     assert all(w.dtype == np.float64 for w in double.weights)
     assert all(w.dtype == np.float32 for w in single.weights)
     for a, b in zip(single.weights, double.weights):

@@ -38,8 +38,11 @@ def test_gce_limits_are_cross_entropy_and_half_the_mae():
     y, _, p = _case(2)
     ce = -np.log(p[np.arange(y.size), y])
     np.testing.assert_allclose(robust.generalized_cross_entropy(y, p, q=1e-7, reduction="none"), ce, rtol=1e-5)
-    np.testing.assert_allclose(robust.generalized_cross_entropy(y, p, q=1.0, reduction="none"),
-                               robust.classification_mae(y, p, reduction="none") / 2, rtol=1e-12)
+    np.testing.assert_allclose(
+        robust.generalized_cross_entropy(y, p, q=1.0, reduction="none"),
+        robust.classification_mae(y, p, reduction="none") / 2,
+        rtol=1e-12,
+    )
 
 
 def test_mae_is_k_times_keras_mae_on_one_hot_rows_and_two_minus_two_p():
@@ -53,13 +56,13 @@ def test_mae_is_k_times_keras_mae_on_one_hot_rows_and_two_minus_two_p():
 def test_sce_parts_are_keras_cross_entropy_and_the_reverse_term():
     y, z, p = _case(4)
     ce = _keras(keras.losses.SparseCategoricalCrossentropy(reduction=None), y, p)
-    np.testing.assert_allclose(robust.symmetric_cross_entropy(y, p, alpha=0.3, beta=0.0, reduction="none"), 0.3 * ce,
-                               rtol=1e-6)
+    np.testing.assert_allclose(robust.symmetric_cross_entropy(y, p, alpha=0.3, beta=0.0, reduction="none"), 0.3 * ce, rtol=1e-6)
     rce = robust.symmetric_cross_entropy(y, p, alpha=0.0, beta=2.0, log_zero=-6.0, reduction="none")
     np.testing.assert_allclose(rce, 2.0 * 6.0 * (1 - p[np.arange(y.size), y]), rtol=1e-12)
     ce_logits = _keras(keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None), y, z)
-    np.testing.assert_allclose(robust.symmetric_cross_entropy(y, z, alpha=1.0, beta=0.0, from_logits=True,
-                                                              reduction="none"), ce_logits, rtol=1e-6)
+    np.testing.assert_allclose(
+        robust.symmetric_cross_entropy(y, z, alpha=1.0, beta=0.0, from_logits=True, reduction="none"), ce_logits, rtol=1e-6
+    )
 
 
 LOSSES = [
@@ -79,7 +82,8 @@ def test_gradients_equal_central_differences(loss, grad, options, from_logits):
     for reduction in ("mean", "sum"):
         # Probabilities are free variables: the difference may leave the simplex, which the loss then must accept.
         numerical = optim.numerical_gradient(
-            lambda v, reduction=reduction: _free(loss, y, v, from_logits, reduction, options), point, eps=1e-6)
+            lambda v, reduction=reduction: _free(loss, y, v, from_logits, reduction, options), point, eps=1e-6
+        )
         analytic = grad(y, point, from_logits=from_logits, reduction=reduction, **options)
         assert analytic.shape == point.shape
         np.testing.assert_allclose(analytic, numerical, rtol=1e-5, atol=1e-7)
@@ -106,8 +110,9 @@ def _free(loss, y, v, from_logits, reduction, options):
 @pytest.mark.parametrize("loss, grad, options", LOSSES)
 def test_logits_and_probabilities_agree_and_the_logit_gradient_is_a_weighted_cross_entropy(loss, grad, options):
     y, z, p = _case(6)
-    np.testing.assert_allclose(loss(y, z, from_logits=True, reduction="none", **options),
-                               loss(y, p, reduction="none", **options), rtol=1e-9)
+    np.testing.assert_allclose(
+        loss(y, z, from_logits=True, reduction="none", **options), loss(y, p, reduction="none", **options), rtol=1e-9
+    )
     kind = {robust.generalized_cross_entropy: "gce", robust.symmetric_cross_entropy: "sce"}.get(loss, "mae")
     weight = robust.logit_weight(robust.Loss(kind, **options), p[np.arange(y.size), y])
     expected = weight[:, None] * (p - np.eye(K)[y])
@@ -119,8 +124,9 @@ def test_reductions_and_single_column_labels():
     values = robust.generalized_cross_entropy(y, p, reduction="none")
     assert robust.generalized_cross_entropy(y, p, reduction="sum") == pytest.approx(values.sum())
     assert isinstance(robust.generalized_cross_entropy(y, p), float)
-    np.testing.assert_allclose(robust.classification_mae(y[:, None], p, reduction="none"),
-                               robust.classification_mae(y, p, reduction="none"))
+    np.testing.assert_allclose(
+        robust.classification_mae(y[:, None], p, reduction="none"), robust.classification_mae(y, p, reduction="none")
+    )
 
 
 @pytest.mark.parametrize(
@@ -175,8 +181,16 @@ def _tiny(replicas=2, n=48, d=3, seed=0):
 )
 def test_fit_rejects_bad_arguments_with_the_fix(change, match):
     x, y, t = _tiny()
-    arguments = {"losses": [robust.Loss("ce")] * 2, "x": x, "targets": t, "parts": {"train": (x, y)},
-                 "hidden": 4, "epochs": 1, "learning_rate": 0.1, "seeds": [0, 1]} | change
+    arguments = {
+        "losses": [robust.Loss("ce")] * 2,
+        "x": x,
+        "targets": t,
+        "parts": {"train": (x, y)},
+        "hidden": 4,
+        "epochs": 1,
+        "learning_rate": 0.1,
+        "seeds": [0, 1],
+    } | change
     with pytest.raises(ValueError, match=match):
         robust.fit(**arguments)
 
@@ -187,8 +201,9 @@ def test_one_full_batch_step_moves_the_output_bias_by_the_losses_gradient():
     grads = [robust.generalized_cross_entropy_grad, robust.symmetric_cross_entropy_grad, robust.classification_mae_grad]
     options = [{"q": 0.7}, {"alpha": 0.5, "beta": 1.0}, {}]
     rate = 0.05
-    runs = robust.fit(losses, x, t, parts={"train": (x, y)}, hidden=5, epochs=1, learning_rate=rate, seeds=[3, 3, 3],
-                      batch_size=x.shape[1])
+    runs = robust.fit(
+        losses, x, t, parts={"train": (x, y)}, hidden=5, epochs=1, learning_rate=rate, seeds=[3, 3, 3], batch_size=x.shape[1]
+    )
     from lossbook import replicas
 
     w1, b1, w2, b2 = (w.astype(np.float64) for w in replicas.initial_weights(3, hidden=5, outputs=3, seeds=[3]))
@@ -209,14 +224,24 @@ def test_cross_entropy_on_label_smoothed_targets_steps_as_keras_label_smoothing(
     eps, rate = 0.3, 0.05
     targets = t.copy()
     targets[0] = t[0] * (1 - eps) + eps / 3
-    runs = robust.fit([robust.Loss("ce"), partner], x, targets, parts={"train": (x, y)}, hidden=5, epochs=1,
-                      learning_rate=rate, seeds=[3, 3], batch_size=x.shape[1])
+    runs = robust.fit(
+        [robust.Loss("ce"), partner],
+        x,
+        targets,
+        parts={"train": (x, y)},
+        hidden=5,
+        epochs=1,
+        learning_rate=rate,
+        seeds=[3, 3],
+        batch_size=x.shape[1],
+    )
     w1, b1, w2, b2 = (w.astype(np.float64) for w in replicas.initial_weights(3, hidden=5, outputs=3, seeds=[3]))
     z = tf.Variable(np.maximum(x[0] @ w1[0] + b1[0], 0) @ w2[0] + b2[0])
     with tf.GradientTape() as tape:
         # dtype: the loss in float64 whatever floatx an earlier test left (in float32 it agrees to about 1e-7 only)
-        value = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=eps, reduction="sum",
-                                                     dtype="float64")(t[0], z)
+        value = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=eps, reduction="sum", dtype="float64")(
+            t[0], z
+        )
     expected = tape.gradient(value, z).numpy().sum(axis=0) / x.shape[1]
     np.testing.assert_allclose((b2[0] - runs.weights[3][0]) / rate, expected, rtol=1e-7, atol=1e-10)
     unsmoothed = (special.softmax(z.numpy(), axis=1) - t[0]).sum(axis=0) / x.shape[1]
@@ -230,31 +255,47 @@ def test_cross_entropy_replica_follows_replicas_fit_in_double_precision():
 
     x, y, t = _tiny(replicas=1, n=70)
     split = data.Split(x[0], t[0], x[0][:10], t[0][:10], "tiny")
-    theirs = replicas.fit("categorical_crossentropy", split, hidden=6, epochs=3, replicas=1, seed=4, learning_rate=0.0625,
-                          n_classes=3, progress=False, dtype="float64")
-    ours = robust.fit([robust.Loss("ce")], x, t, parts={"train": (x, y)}, hidden=6, epochs=3, learning_rate=0.0625,
-                      seeds=[4])
+    theirs = replicas.fit(
+        "categorical_crossentropy",
+        split,
+        hidden=6,
+        epochs=3,
+        replicas=1,
+        seed=4,
+        learning_rate=0.0625,
+        n_classes=3,
+        progress=False,
+        dtype="float64",
+    )
+    ours = robust.fit([robust.Loss("ce")], x, t, parts={"train": (x, y)}, hidden=6, epochs=3, learning_rate=0.0625, seeds=[4])
     # 0.0625 is exact in float32, in which replicas.fit keeps its rates; what remains is TensorFlow's rounding
     # in its fused softmax cross-entropy, about 1e-9 after 3 epochs, far below the change any other step makes.
     for a, b in zip(ours.weights, theirs.weights):
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
-    wrong = robust.fit([robust.Loss("ce")], x, t, parts={"train": (x, y)}, hidden=6, epochs=3, learning_rate=0.0626,
-                       seeds=[4])
+    wrong = robust.fit([robust.Loss("ce")], x, t, parts={"train": (x, y)}, hidden=6, epochs=3, learning_rate=0.0626, seeds=[4])
     assert np.abs(wrong.weights[0] - theirs.weights[0]).max() > 1e-5
 
 
 def test_fit_records_accuracy_log_probabilities_and_final_outputs():
     x, y, t = _tiny(replicas=2, n=96)
-    runs = robust.fit([robust.Loss("ce"), robust.Loss("gce", q=0.5)], x, t, parts={"train": (x, y), "inputs": x},
-                      hidden=8, epochs=30, learning_rate=0.1, seeds=[0, 1], score_every=10)
+    runs = robust.fit(
+        [robust.Loss("ce"), robust.Loss("gce", q=0.5)],
+        x,
+        t,
+        parts={"train": (x, y), "inputs": x},
+        hidden=8,
+        epochs=30,
+        learning_rate=0.1,
+        seeds=[0, 1],
+        score_every=10,
+    )
     assert runs.epochs.tolist() == [10, 20, 30]
     assert runs.predicted["inputs"].shape == (2, 3, 96) and "inputs" not in runs.log_p
     accuracy = runs.accuracy("train", y)
     assert np.all(accuracy[:, -1] > 0.85)
     final = runs.final["train"]
     np.testing.assert_allclose(final.sum(axis=2), 1.0)
-    np.testing.assert_allclose(runs.log_p["train"][:, -1], np.log(np.take_along_axis(final, y[..., None], 2)[..., 0]),
-                               rtol=1e-5)
+    np.testing.assert_allclose(runs.log_p["train"][:, -1], np.log(np.take_along_axis(final, y[..., None], 2)[..., 0]), rtol=1e-5)
     np.testing.assert_array_equal(runs.predicted["train"][:, -1], final.argmax(axis=2))
 
 
@@ -285,6 +326,5 @@ def test_corrupt_rejects_bad_arguments(options, match):
 
 def test_predict_with_the_final_weights_gives_the_final_outputs():
     x, y, t = _tiny(replicas=2)
-    runs = robust.fit([robust.Loss("mae")] * 2, x, t, parts={"train": x}, hidden=4, epochs=2, learning_rate=0.1,
-                      seeds=[0, 1])
+    runs = robust.fit([robust.Loss("mae")] * 2, x, t, parts={"train": x}, hidden=4, epochs=2, learning_rate=0.1, seeds=[0, 1])
     np.testing.assert_allclose(runs.predict(x), runs.final["train"], rtol=1e-12)

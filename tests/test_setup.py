@@ -39,9 +39,7 @@ def test_keras_training_after_setup_is_quiet_and_the_same_in_a_fresh_process(tmp
     # process has it and has trained other models already.
     script = tmp_path / "by_hand.py"
     script.write_text(_BY_HAND)
-    fresh = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, env=_clean_environment(), timeout=300
-    )
+    fresh = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=_clean_environment(), timeout=300)
     assert fresh.returncode == 0, fresh.stderr
     assert fresh.stderr == ""  # TensorFlow's start-up lines and Keras' progress bars are silenced
     losses = ast.literal_eval(fresh.stdout)

@@ -71,8 +71,14 @@ def site(tmp_path_factory) -> Path:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [
         str(jupyter_book if jupyter_book.exists() else shutil.which("jupyter-book")),
-        "build", str(ROOT), "--builder", "html", "--warningiserror", "--keep-going",
-        "--path-output", str(out),
+        "build",
+        str(ROOT),
+        "--builder",
+        "html",
+        "--warningiserror",
+        "--keep-going",
+        "--path-output",
+        str(out),
     ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     if result.returncode != 0:
@@ -248,9 +254,10 @@ def test_page_weight_with_images_stays_small(site, capsys):
     weights.sort(reverse=True)
     size, heaviest, count = weights[0]
     with capsys.disabled():
-        print(f"\n[page weight] heaviest page: {heaviest}, {size / 1e6:.2f} MB with its {count} images "
-              f"(limit {MAX_PAGE_BYTES / 1e6:.0f} MB); next: "
-              + ", ".join(f"{p} {s / 1e6:.2f} MB" for s, p, _ in weights[1:4]))
+        print(
+            f"\n[page weight] heaviest page: {heaviest}, {size / 1e6:.2f} MB with its {count} images "
+            f"(limit {MAX_PAGE_BYTES / 1e6:.0f} MB); next: " + ", ".join(f"{p} {s / 1e6:.2f} MB" for s, p, _ in weights[1:4])
+        )
     assert size < MAX_PAGE_BYTES, f"{heaviest} weighs {size / 1e6:.2f} MB with its images"
 
 
@@ -259,8 +266,7 @@ def test_the_glossary_defines_the_course_terms_and_chapters_link_to_it(site):
     ids = {attrs.get("id") for tag, attrs in _parse(glossary).tags}
     assert {"term-cross-entropy", "term-KL-divergence", "term-loss"} <= ids
     linked = [
-        path for path in _html_files(site)
-        if path != glossary and "glossary.html#term-" in path.read_text(encoding="utf-8")
+        path for path in _html_files(site) if path != glossary and "glossary.html#term-" in path.read_text(encoding="utf-8")
     ]
     assert len(linked) >= 3, linked
 
@@ -355,9 +361,7 @@ def browser():
     if executable is None:
         # .ci/run installs Chromium, so under CI a missing browser is a failure, not a skip.
         (pytest.fail if os.environ.get("CI") else pytest.skip)(f"the browser tests need Chromium: {INSTALL_CHROMIUM}")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="the browser tests need Playwright: pip install -e '.[test]'"
-    )
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests need Playwright: pip install -e '.[test]'")
     with sync_api.sync_playwright() as playwright:
         # Playwright starts the browser with a fresh temporary profile.
         chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
@@ -411,9 +415,11 @@ def _visit(browser, url, origin, ready=None, extra=None) -> Visit:
     page.on("response", lambda res: sizes.__setitem__(res.url, int(res.headers.get("content-length", 0))))
     page.on(
         "request",
-        lambda req: urlsplit(req.url).scheme in ("http", "https", "ws", "wss")
-        and urlsplit(req.url).netloc != host
-        and visit.foreign_requests.append(req.url),
+        lambda req: (
+            urlsplit(req.url).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(req.url).netloc != host
+            and visit.foreign_requests.append(req.url)
+        ),
     )
     try:
         page.goto(url, wait_until="load")
@@ -482,9 +488,11 @@ def test_first_visit_weight(visit, capsys):
     weights = sorted(((visit(path).bytes_loaded, path) for path in PAGES), reverse=True)
     size, heaviest = weights[0]
     with capsys.disabled():
-        print(f"\n[page weight] heaviest first visit: {heaviest}, {size / 1e6:.2f} MB uncompressed with every "
-              f"script, style sheet, font and image (limit {MAX_FIRST_VISIT_BYTES / 1e6:.0f} MB; "
-              "the theme's scripts and MathJax are shared by all pages and cached)")
+        print(
+            f"\n[page weight] heaviest first visit: {heaviest}, {size / 1e6:.2f} MB uncompressed with every "
+            f"script, style sheet, font and image (limit {MAX_FIRST_VISIT_BYTES / 1e6:.0f} MB; "
+            "the theme's scripts and MathJax are shared by all pages and cached)"
+        )
     assert size < MAX_FIRST_VISIT_BYTES, f"a first visit of {heaviest} downloads {size / 1e6:.2f} MB"
 
 

@@ -111,9 +111,7 @@ print(repr(history.train["loss"].tolist() + history.test["mse"].tolist()))
 
 def test_a_fresh_process_gives_the_same_history():
     env = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT}
-    result = subprocess.run(
-        [sys.executable, "-c", _FRESH_PROCESS], capture_output=True, text=True, env=env, timeout=300
-    )
+    result = subprocess.run([sys.executable, "-c", _FRESH_PROCESS], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     here = training.fit(_regression_model(), REGRESSION, epochs=3, seed=4)

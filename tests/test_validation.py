@@ -68,7 +68,11 @@ BAD_LABELS = {
         "`y_true` must be finite; got 1 NaN and 0 infinite value(s), the first at y_true[1].",
     ),
     "signed for bce": (
-        "binary_crossentropy", [-1, 1, 1], [0.2, 0.7, 0.9], None, "binary_crossentropy expects labels 0 / 1; got -1 / +1."
+        "binary_crossentropy",
+        [-1, 1, 1],
+        [0.2, 0.7, 0.9],
+        None,
+        "binary_crossentropy expects labels 0 / 1; got -1 / +1.",
     ),
     "classes for bce": (
         "binary_crossentropy",
@@ -136,7 +140,11 @@ BAD_LABELS = {
     ),
     # Part III
     "negative counts for poisson": (
-        "poisson", [2, -1, 0], [1.0, 1.0, 1.0], None, "`y_true` must be >= 0; got y_true[1] = -1 (values range from -1 to 2)."
+        "poisson",
+        [2, -1, 0],
+        [1.0, 1.0, 1.0],
+        None,
+        "`y_true` must be >= 0; got y_true[1] = -1 (values range from -1 to 2).",
     ),
     "signed for focal": (
         "binary_focal_crossentropy",
@@ -229,9 +237,13 @@ def test_targets_in_their_format_pass_unchanged(kind, y, kwargs):
         ("signed", list(range(9)), {}, r"got \{0, 1, 2, 3, 4, 5, \.\.\.\}\."),
         ("one-hot", [[[1.0, 0.0]]], {}, r"^f expects one-hot rows of shape \(n, K\), .*; got an array of shape \(1, 1, 2\)\."),
         ("distribution", [0.2, 0.8], {}, r"got one value per example of shape \(2,\)\."),
-        ("index", [0, 3], {"n_classes": 3, "name": "labels", "columns": "the scores"},
-         r"^`labels` must hold integer class indices 0\.\.2, one per column of the scores \(3 classes\); got labels\[1\] = 3\. "
-         r"Labels are column numbers of the scores, counted from 0: labels numbered from 1 need labels - 1"),
+        (
+            "index",
+            [0, 3],
+            {"n_classes": 3, "name": "labels", "columns": "the scores"},
+            r"^`labels` must hold integer class indices 0\.\.2, one per column of the scores \(3 classes\); got labels\[1\] = 3\. "
+            r"Labels are column numbers of the scores, counted from 0: labels numbered from 1 need labels - 1",
+        ),
         ("index", [0, 1], {"n_classes": 2.0}, r"^`n_classes` must be an integer >= 2; got 2\.0\."),
         ("probability", [0.5], {}, r"^`kind` must be one of real, non-negative, binary, signed, one-hot, distribution, index"),
     ],
@@ -243,8 +255,14 @@ def test_targets_in_another_format_are_rejected(kind, y, kwargs, message):
 
 def test_the_fix_is_added_to_the_format_messages_only():
     fix = "Call f differently."
-    for kind, y in [("binary", [-1, 1]), ("binary", [0, 2]), ("signed", [0, 2]), ("one-hot", [0, 1]), ("index", [[0, 1]]),
-                    ("non-negative", [-1.0])]:
+    for kind, y in [
+        ("binary", [-1, 1]),
+        ("binary", [0, 2]),
+        ("signed", [0, 2]),
+        ("one-hot", [0, 1]),
+        ("index", [[0, 1]]),
+        ("non-negative", [-1.0]),
+    ]:
         assert _message(check_targets, kind, y, caller="f", fix=fix).endswith(fix)
     for kind, y in [("one-hot", [[0.5, 0.6]]), ("index", [0.5]), ("real", [np.inf])]:
         assert fix not in _message(check_targets, kind, y, caller="f", fix=fix)

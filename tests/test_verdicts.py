@@ -26,12 +26,8 @@ def test_nested_selection_picks_a_rate_per_dataset_from_its_own_validation_rows(
 
 
 def test_the_choice_follows_each_datasets_own_figures_not_the_average():
-    accuracy = np.array([[0.90, 0.70, 0.80],
-                         [0.80, 0.85, 0.80],
-                         [0.70, 0.80, 0.80]])
-    loss = np.array([[0.3, 0.6, 0.5],
-                     [0.4, 0.4, 0.4],
-                     [0.5, 0.5, 0.3]])
+    accuracy = np.array([[0.90, 0.70, 0.80], [0.80, 0.85, 0.80], [0.70, 0.80, 0.80]])
+    loss = np.array([[0.3, 0.6, 0.5], [0.4, 0.4, 0.4], [0.5, 0.5, 0.3]])
     chosen = nested.choose(accuracy, np.ones((3, 3), bool), loss, lower_is_better=False)
     assert chosen.tolist() == [0, 1, 2]  # the third dataset's three-way tie goes to the lowest loss
     assert nested.choose(accuracy, np.ones((3, 3), bool), lower_is_better=False).tolist() == [0, 1, 0]

@@ -100,26 +100,33 @@ def line_gradient(a, b, x, y):
         cases=(
             Case((1.0, 0.0, _X2, _Y2), note="the two examples of the previous exercise"),
             Case((0.5, 1.0, np.array([-1.0, 0.0, 2.0, 3.0]), np.array([0.0, 1.0, 1.0, 4.0]))),
-            Case((2.0, 1.0, np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0])),
-                 note="the line through every point, where the gradient is zero"),
+            Case(
+                (2.0, 1.0, np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0])),
+                note="the line through every point, where the gradient is zero",
+            ),
             Case((-2.0, 0.5, np.linspace(-1.0, 1.0, 5), np.array([0.3, -0.2, 0.9, 1.4, 0.6]))),
             Case((0.0, 0.0, np.array([3.0]), np.array([-1.0])), note="a single example"),
         ),
         hints=(
-            "Write the residuals r_i = a x_i + b - y_i first. Then dL/da = (2/n) sum r_i x_i and "
-            "dL/db = (2/n) sum r_i.",
+            "Write the residuals r_i = a x_i + b - y_i first. Then dL/da = (2/n) sum r_i x_i and dL/db = (2/n) sum r_i.",
             "np.mean already divides by n, so 2 * np.mean(r * x) is dL/da. Return both partial "
             "derivatives in one array, a first: np.array([dL_da, dL_db]).",
         ),
         common=("sign", "sum"),
         mistakes=(
-            Mistake("The factor 2 from differentiating the square is missing in both partial derivatives.",
-                    lambda expected, *args: expected / 2),
-            Mistake("The two partial derivatives are in the wrong order: return (dL/da, dL/db).",
-                    lambda expected, *args: expected[::-1]),
-            Mistake("dL/da lacks the inner derivative x_i: the chain rule multiplies each residual by x_i "
-                    "for the slope a, by 1 for the intercept b.",
-                    lambda expected, a, b, x, y: np.array([expected[1], expected[1]])),
+            Mistake(
+                "The factor 2 from differentiating the square is missing in both partial derivatives.",
+                lambda expected, *args: expected / 2,
+            ),
+            Mistake(
+                "The two partial derivatives are in the wrong order: return (dL/da, dL/db).",
+                lambda expected, *args: expected[::-1],
+            ),
+            Mistake(
+                "dL/da lacks the inner derivative x_i: the chain rule multiplies each residual by x_i "
+                "for the slope a, by 1 for the intercept b.",
+                lambda expected, a, b, x, y: np.array([expected[1], expected[1]]),
+            ),
         ),
     ),
     Exercise(
@@ -159,12 +166,21 @@ for step, w in enumerate(eta_path):
             "below 1 do to the sign and the size of w - w*?",
         ),
         mistakes=(
-            Mistake("Creeping needs a factor 1 - eta * L'' between 0 and 1, i.e. eta below 1 / L''. "
-                    "Here eta is 1.5 / L'': work out the factor.", lambda expected: "creep"),
-            Mistake("Landing in one step needs the factor 1 - eta * L'' to be exactly 0, i.e. eta = 1 / L''. "
-                    "Here eta is 1.5 times that.", lambda expected: "land"),
-            Mistake("Divergence needs the factor 1 - eta * L'' to exceed 1 in size, i.e. eta above 2 / L''. "
-                    "Here eta is 0.75 of that limit.", lambda expected: "diverge"),
+            Mistake(
+                "Creeping needs a factor 1 - eta * L'' between 0 and 1, i.e. eta below 1 / L''. "
+                "Here eta is 1.5 / L'': work out the factor.",
+                lambda expected: "creep",
+            ),
+            Mistake(
+                "Landing in one step needs the factor 1 - eta * L'' to be exactly 0, i.e. eta = 1 / L''. "
+                "Here eta is 1.5 times that.",
+                lambda expected: "land",
+            ),
+            Mistake(
+                "Divergence needs the factor 1 - eta * L'' to exceed 1 in size, i.e. eta above 2 / L''. "
+                "Here eta is 0.75 of that limit.",
+                lambda expected: "diverge",
+            ),
         ),
     ),
 ]

@@ -54,10 +54,7 @@ print(f"J(p-hat) = {bernoulli_log_likelihood(p_ten, ten_flips) / -ten_flips.size
         ),
         common=("log base", "sign", "sum"),
         examples=10,
-        mistakes=(
-            Mistake("That is J at p = 0.5, log 2; evaluate J at the estimate p-hat = 3/10.",
-                    lambda expected: _LN2),
-        ),
+        mistakes=(Mistake("That is J at p = 0.5, log 2; evaluate J at the estimate p-hat = 3/10.", lambda expected: _LN2),),
     ),
     Exercise(
         label="ex-02-mean-nll",
@@ -95,16 +92,19 @@ def mean_nll(p, x):
         hints=(
             "Each flip contributes x log p + (1 - x) log(1 - p): the first term for heads, the second "
             "for tails. Average over the flips and flip the sign.",
-            "With NumPy arrays the formula works on all flips at once: "
-            "-np.mean(x * np.log(p) + (1 - x) * np.log(1 - p)).",
+            "With NumPy arrays the formula works on all flips at once: -np.mean(x * np.log(p) + (1 - x) * np.log(1 - p)).",
         ),
         common=("log base", "sign", "sum"),
         mistakes=(
-            Mistake("The (1 - x) log(1 - p) term is missing: in your version tails (x = 0) cost nothing, "
-                    "so the model is never penalised for predicting heads.",
-                    lambda expected, p, x: -np.mean(x * np.log(p))),
-            Mistake("p and 1 - p are swapped: heads (x = 1) has probability p.",
-                    lambda expected, p, x: -np.mean(x * np.log(1 - p) + (1 - x) * np.log(p))),
+            Mistake(
+                "The (1 - x) log(1 - p) term is missing: in your version tails (x = 0) cost nothing, "
+                "so the model is never penalised for predicting heads.",
+                lambda expected, p, x: -np.mean(x * np.log(p)),
+            ),
+            Mistake(
+                "p and 1 - p are swapped: heads (x = 1) has probability p.",
+                lambda expected, p, x: -np.mean(x * np.log(1 - p) + (1 - x) * np.log(p)),
+            ),
         ),
     ),
     Exercise(
@@ -147,14 +147,23 @@ print(f"halfway between 10^2 and 10^3 on a log axis: {10 ** 2.5:.0f}")
             "your reading with the line's formula: sqrt(0.3 * 0.7 / n) = 0.02.",
         ),
         mistakes=(
-            Mistake("That is ten times too large: on the horizontal axis the labels 10^2 and 10^3 are 100 and "
-                    "1000, and the line passes 0.02 between them.", lambda expected: expected * 10),
-            Mistake("That is ten times too small: the line passes 0.02 between n = 10^2 = 100 and "
-                    "n = 10^3 = 1000.", lambda expected: expected / 10),
-            Mistake("That is the simulated point at n = 1000, whose error is below 0.02; the dashed line "
-                    "passes 0.02 to its left.", lambda expected: 1000.0),
-            Mistake("That is the simulated point at n = 300, whose error is above 0.02; the dashed line "
-                    "passes 0.02 to its right.", lambda expected: 300.0),
+            Mistake(
+                "That is ten times too large: on the horizontal axis the labels 10^2 and 10^3 are 100 and "
+                "1000, and the line passes 0.02 between them.",
+                lambda expected: expected * 10,
+            ),
+            Mistake(
+                "That is ten times too small: the line passes 0.02 between n = 10^2 = 100 and n = 10^3 = 1000.",
+                lambda expected: expected / 10,
+            ),
+            Mistake(
+                "That is the simulated point at n = 1000, whose error is below 0.02; the dashed line passes 0.02 to its left.",
+                lambda expected: 1000.0,
+            ),
+            Mistake(
+                "That is the simulated point at n = 300, whose error is above 0.02; the dashed line passes 0.02 to its right.",
+                lambda expected: 300.0,
+            ),
         ),
     ),
 ]

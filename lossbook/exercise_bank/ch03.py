@@ -53,16 +53,21 @@ print(f"H = {entropy(four) / LN2:.3f} bits = {entropy(four):.3f} nats; "
         atol=0.002,
         hints=(
             "In bits, -log2(1/2) = 1, -log2(1/4) = 2 and -log2(1/8) = 3: the surprise of each outcome.",
-            "The entropy averages the surprises with the probabilities as weights: "
-            "1/2 * 1 + 1/4 * 2 + 1/8 * 3 + 1/8 * 3.",
+            "The entropy averages the surprises with the probabilities as weights: 1/2 * 1 + 1/4 * 2 + 1/8 * 3 + 1/8 * 3.",
         ),
         common=("log base", "sign"),
         unit="bits",
         mistakes=(
-            Mistake("The surprises need weights: entropy is the average surprise, sum of p_k * (-log2 p_k), "
-                    "not the plain sum of the surprises.", lambda expected: 9.0),
-            Mistake("log2(4) = 2 bits is the entropy of four equally likely outcomes; these four are not "
-                    "equally likely, so the entropy is lower.", lambda expected: 2.0),
+            Mistake(
+                "The surprises need weights: entropy is the average surprise, sum of p_k * (-log2 p_k), "
+                "not the plain sum of the surprises.",
+                lambda expected: 9.0,
+            ),
+            Mistake(
+                "log2(4) = 2 bits is the entropy of four equally likely outcomes; these four are not "
+                "equally likely, so the entropy is lower.",
+                lambda expected: 2.0,
+            ),
         ),
     ),
     Exercise(
@@ -98,8 +103,7 @@ print(f"scipy.stats.entropy(P, Q, base=2) = {scipy.stats.entropy(P, Q, base=2):.
             Case((np.array([0.5, 0.5]), np.array([0.9, 0.1]))),
             Case((np.array([0.9, 0.1]), np.array([0.5, 0.5])), note="the same pair in the other direction"),
             Case((_P6, _Q6), note="the six-colour vectors, which do not sum to 1"),
-            Case((np.array([0.5, 0.5, 0.0]), np.array([0.25, 0.25, 0.5])),
-                 note="a zero in p, whose term counts as 0"),
+            Case((np.array([0.5, 0.5, 0.0]), np.array([0.25, 0.25, 0.5])), note="a zero in p, whose term counts as 0"),
             Case((np.array([0.2, 0.3, 0.5]), np.array([0.2, 0.3, 0.5])), note="p equal to q"),
         ),
         hints=(
@@ -111,15 +115,20 @@ print(f"scipy.stats.entropy(P, Q, base=2) = {scipy.stats.entropy(P, Q, base=2):.
         common=("log base",),
         unit="bits",
         mistakes=(
-            Mistake("The inputs are not normalised: p and q must be divided by their sums before the "
-                    "formula applies (the six-colour vectors sum to 2.21 and 2.14).",
-                    lambda expected, p, q: _kl_nats(p, q) / _LN2),
-            Mistake("Not normalised and in nats: this is exactly the published error of the six-colour "
-                    "example. Divide p and q by their sums, and convert nats to bits.",
-                    lambda expected, p, q: _kl_nats(p, q)),
-            Mistake("The direction is reversed: KL(p || q) weights the log-ratio log(p_k / q_k) by p_k; "
-                    "you computed KL(q || p).",
-                    lambda expected, p, q: _kl_nats(_normalised(q), _normalised(p)) / _LN2),
+            Mistake(
+                "The inputs are not normalised: p and q must be divided by their sums before the "
+                "formula applies (the six-colour vectors sum to 2.21 and 2.14).",
+                lambda expected, p, q: _kl_nats(p, q) / _LN2,
+            ),
+            Mistake(
+                "Not normalised and in nats: this is exactly the published error of the six-colour "
+                "example. Divide p and q by their sums, and convert nats to bits.",
+                lambda expected, p, q: _kl_nats(p, q),
+            ),
+            Mistake(
+                "The direction is reversed: KL(p || q) weights the log-ratio log(p_k / q_k) by p_k; you computed KL(q || p).",
+                lambda expected, p, q: _kl_nats(_normalised(q), _normalised(p)) / _LN2,
+            ),
         ),
         nonfinite_hint=(
             "A zero in p gives 0 * log(0) = nan in plain NumPy. Use scipy.special.rel_entr (or "
@@ -163,11 +172,17 @@ print(f"entropy of the target: {entropy(smoothed):.3f} nats")
         ),
         common=("log base",),
         mistakes=(
-            Mistake("Zero is the floor only for one-hot targets, whose entropy is zero. Here the target "
-                    "itself is uncertain: which part of H(t, q) = H(t) + KL(t || q) can a prediction not "
-                    "remove?", lambda expected: 0.0),
-            Mistake("That is -log 0.8, the loss of the true class alone. With a soft target every class "
-                    "with a nonzero target probability adds a term.", lambda expected: -math.log(0.8)),
+            Mistake(
+                "Zero is the floor only for one-hot targets, whose entropy is zero. Here the target "
+                "itself is uncertain: which part of H(t, q) = H(t) + KL(t || q) can a prediction not "
+                "remove?",
+                lambda expected: 0.0,
+            ),
+            Mistake(
+                "That is -log 0.8, the loss of the true class alone. With a soft target every class "
+                "with a nonzero target probability adds a term.",
+                lambda expected: -math.log(0.8),
+            ),
         ),
     ),
 ]

@@ -43,17 +43,16 @@ def hinge_01(y, y_pred):
 print(f"Keras on the chapter's four examples: {float(keras.losses.hinge(y01, y_hat).numpy().mean()):.4f}")
 """,
         cases=(
-            Case((np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.3, -0.2, 0.8, -0.9])),
-                 note="the four examples of the chapter"),
+            Case((np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.3, -0.2, 0.8, -0.9])), note="the four examples of the chapter"),
             Case((np.array([1.0, 1.0]), np.array([0.5, -0.5])), note="only class 1"),
             Case((np.array([0.0, 0.0]), np.array([-0.9, 0.2])), note="only class 0"),
-            Case((np.array([1.0, 0.0, 1.0]), np.array([1.8, -2.4, 1.1])),
-                 note="every margin beyond 1, so the loss is 0"),
-            Case((np.array([1.0, 0.0, 1.0]), np.array([2.5, -1.7, 0.4])),
-                 note="two scores past the margin and one inside it"),
+            Case((np.array([1.0, 0.0, 1.0]), np.array([1.8, -2.4, 1.1])), note="every margin beyond 1, so the loss is 0"),
+            Case((np.array([1.0, 0.0, 1.0]), np.array([2.5, -1.7, 0.4])), note="two scores past the margin and one inside it"),
             Case((np.array([0.0, 1.0, 0.0, 1.0, 1.0]), np.array([0.1, 0.9, -0.4, -0.7, 0.0]))),
-            Case((np.array([1.0, 0.0, 1.0]), np.array([-2.5, 1.5, 0.6])),
-                 note="confident mistakes, scores beyond -1 and +1 on the wrong side"),
+            Case(
+                (np.array([1.0, 0.0, 1.0]), np.array([-2.5, 1.5, 0.6])),
+                note="confident mistakes, scores beyond -1 and +1 on the wrong side",
+            ),
         ),
         hints=(
             "The hinge loss max(0, 1 - t * y_pred) is written for labels t in {-1, +1}; the labels arrive "
@@ -63,17 +62,25 @@ print(f"Keras on the chapter's four examples: {float(keras.losses.hinge(y01, y_h
         ),
         common=("sum",),
         mistakes=(
-            Mistake("Labels in the wrong set: the hinge loss expects -1 and +1, but y holds 0 and 1. With y = 0 "
-                    "every example of class 0 gets the loss 1 whatever is predicted. Convert with t = 2 * y - 1.",
-                    lambda expected, y, y_pred: np.mean(_hinge_terms(y, y_pred))),
-            Mistake("The max(0, ...) is missing: a score past the margin, t * y_pred > 1, must cost 0, not a "
-                    "negative amount. Use np.maximum(0, 1 - t * y_pred) for each example.",
-                    lambda expected, y, y_pred: np.mean(1 - (2 * y - 1) * y_pred)),
-            Mistake("The scores are not bounded by 1: a linear unit's score of -2.5 on a positive example costs "
-                    "1 - (-2.5) = 3.5. Use y_pred as it is, without clipping it to [-1, 1].",
-                    lambda expected, y, y_pred: np.mean(_hinge_terms(2 * y - 1, np.clip(y_pred, -1, 1)))),
-            Mistake("That is the squared hinge loss; the plain hinge does not square the terms.",
-                    lambda expected, y, y_pred: np.mean(_hinge_terms(2 * y - 1, y_pred) ** 2)),
+            Mistake(
+                "Labels in the wrong set: the hinge loss expects -1 and +1, but y holds 0 and 1. With y = 0 "
+                "every example of class 0 gets the loss 1 whatever is predicted. Convert with t = 2 * y - 1.",
+                lambda expected, y, y_pred: np.mean(_hinge_terms(y, y_pred)),
+            ),
+            Mistake(
+                "The max(0, ...) is missing: a score past the margin, t * y_pred > 1, must cost 0, not a "
+                "negative amount. Use np.maximum(0, 1 - t * y_pred) for each example.",
+                lambda expected, y, y_pred: np.mean(1 - (2 * y - 1) * y_pred),
+            ),
+            Mistake(
+                "The scores are not bounded by 1: a linear unit's score of -2.5 on a positive example costs "
+                "1 - (-2.5) = 3.5. Use y_pred as it is, without clipping it to [-1, 1].",
+                lambda expected, y, y_pred: np.mean(_hinge_terms(2 * y - 1, np.clip(y_pred, -1, 1))),
+            ),
+            Mistake(
+                "That is the squared hinge loss; the plain hinge does not square the terms.",
+                lambda expected, y, y_pred: np.mean(_hinge_terms(2 * y - 1, y_pred) ** 2),
+            ),
         ),
     ),
     Exercise(
@@ -110,17 +117,21 @@ for name, grad, loss in [("squared error", squared_error_grad, squared_error_of_
 """,
         cases=(Case(),),
         hints=(
-            "The squared-error gradient carries the factor s(1 - s), the slope of the sigmoid at the "
-            "example's logit.",
+            "The squared-error gradient carries the factor s(1 - s), the slope of the sigmoid at the example's logit.",
             "Starting weights 1.5 times larger make every logit 1.5 times larger, deeper in the flat tails "
             "of the sigmoid. What happens to s(1 - s) there, and so to the size of each step?",
         ),
         mistakes=(
-            Mistake("A worse start makes the logits larger, deeper in the sigmoid's flat tails, where the "
-                    "factor s(1 - s) in the squared-error gradient is even smaller.",
-                    lambda expected: "fewer"),
-            Mistake("The plateau's length depends on how small s(1 - s) is at the start, and that factor "
-                    "shrinks roughly like exp(-|z|) as the logits grow.", lambda expected: "the same"),
+            Mistake(
+                "A worse start makes the logits larger, deeper in the sigmoid's flat tails, where the "
+                "factor s(1 - s) in the squared-error gradient is even smaller.",
+                lambda expected: "fewer",
+            ),
+            Mistake(
+                "The plateau's length depends on how small s(1 - s) is at the start, and that factor "
+                "shrinks roughly like exp(-|z|) as the logits grow.",
+                lambda expected: "the same",
+            ),
         ),
     ),
     Exercise(
@@ -159,10 +170,16 @@ print(f"lowest point on the grid: z = {lowest:.2f}; log(1/2) = {np.log(0.5):.3f}
             "at s = 1/3, where z = log(1/2).)",
         ),
         mistakes=(
-            Mistake("The lowest point lies left of z = 0. And the question asks where the dip is (the "
-                    "logit z on the horizontal axis), not how deep it is.", lambda expected: 0.0),
-            Mistake("Far left (z = -10) is where the cross-entropy curve pushes hardest; the question is "
-                    "about the squared-error curve.", lambda expected: -10.0),
+            Mistake(
+                "The lowest point lies left of z = 0. And the question asks where the dip is (the "
+                "logit z on the horizontal axis), not how deep it is.",
+                lambda expected: 0.0,
+            ),
+            Mistake(
+                "Far left (z = -10) is where the cross-entropy curve pushes hardest; the question is "
+                "about the squared-error curve.",
+                lambda expected: -10.0,
+            ),
         ),
     ),
 ]

@@ -53,11 +53,12 @@ print(f"lossbook on the chapter's shifted labels: {losses.sparse_categorical_cro
             Case((np.array([0, 1, 2]), _P3), note="one example of each of three classes"),
             Case((np.array([2, 0]), np.array([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]]))),
             Case((np.array([1]), np.array([[0.3, 0.7]])), note="two classes work too"),
-            Case((np.array([0, 1]), np.array([[0.0, 1.0], [0.5, 0.5]])),
-                 note="probability exactly 0 on the true class"),
+            Case((np.array([0, 1]), np.array([[0.0, 1.0], [0.5, 0.5]])), note="probability exactly 0 on the true class"),
             Case((np.array([1, 1, 0, 2]), _P4)),
-            Case((np.array([1, 0]), np.array([[0.0, 1.0], [1.0, 0.0]])),
-                 note="probability exactly 1 on the true class, which clipping lowers to 1 - eps"),
+            Case(
+                (np.array([1, 0]), np.array([[0.0, 1.0], [1.0, 0.0]])),
+                note="probability exactly 1 on the true class, which clipping lowers to 1 - eps",
+            ),
         ),
         hints=(
             "For example i the loss is -log p[i, labels[i]]: the predicted probability of its own class. "
@@ -67,20 +68,27 @@ print(f"lossbook on the chapter's shifted labels: {losses.sparse_categorical_cro
         ),
         common=("log base", "sign", "sum"),
         mistakes=(
-            Mistake("Labels in the wrong set: the labels are already column numbers 0..K-1, so use them as "
-                    "they are. Subtracting 1 (as for labels numbered from 1) picks the wrong column, and "
-                    "label 0 becomes -1, the last column.",
-                    lambda expected, labels, p: -np.mean(np.log(_picked(labels - 1, p)))),
-            Mistake("p[:, labels] picks whole columns for every example (an n x n array). Pick one entry "
-                    "per row instead: p[np.arange(n), labels].",
-                    lambda expected, labels, p: -np.mean(np.log(np.clip(p[:, labels], 1e-7, 1 - 1e-7)))),
-            Mistake("Clip from above too: np.clip(p_true, eps, 1 - eps). A probability of exactly 1 becomes "
-                    "1 - eps, as in Keras, so even a certain right answer costs about eps nats, not 0.",
-                    lambda expected, labels, p: -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], 1e-7,
-                                                                        None)))),
-            Mistake("Wrong axis or reduction: np.mean over the whole n x K array divides by K as well. "
-                    "Sum over the classes (axis=1) first, then average over the examples.",
-                    lambda expected, labels, p: expected / p.shape[1]),
+            Mistake(
+                "Labels in the wrong set: the labels are already column numbers 0..K-1, so use them as "
+                "they are. Subtracting 1 (as for labels numbered from 1) picks the wrong column, and "
+                "label 0 becomes -1, the last column.",
+                lambda expected, labels, p: -np.mean(np.log(_picked(labels - 1, p))),
+            ),
+            Mistake(
+                "p[:, labels] picks whole columns for every example (an n x n array). Pick one entry "
+                "per row instead: p[np.arange(n), labels].",
+                lambda expected, labels, p: -np.mean(np.log(np.clip(p[:, labels], 1e-7, 1 - 1e-7))),
+            ),
+            Mistake(
+                "Clip from above too: np.clip(p_true, eps, 1 - eps). A probability of exactly 1 becomes "
+                "1 - eps, as in Keras, so even a certain right answer costs about eps nats, not 0.",
+                lambda expected, labels, p: -np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], 1e-7, None))),
+            ),
+            Mistake(
+                "Wrong axis or reduction: np.mean over the whole n x K array divides by K as well. "
+                "Sum over the classes (axis=1) first, then average over the examples.",
+                lambda expected, labels, p: expected / p.shape[1],
+            ),
         ),
         nonfinite_hint=(
             "No clipping: a probability of exactly 0 on the true class gives log(0) = -inf. Clip the "
@@ -127,11 +135,14 @@ def bce_logit_grad(y, z):
         ),
         common=("sign", "sum"),
         mistakes=(
-            Mistake("The (1 - y) term is missing: you differentiated only y log(1 + e^-z). The (1 - y) "
-                    "log(1 + e^z) term adds (1 - y) sigmoid(z), and together they give sigmoid(z) - y.",
-                    lambda expected, y, z: -y * (1 - _sigmoid(z)) / len(z)),
-            Mistake("The sigmoid is missing: the gradient is sigmoid(z) - y, not z - y.",
-                    lambda expected, y, z: (z - y) / len(z)),
+            Mistake(
+                "The (1 - y) term is missing: you differentiated only y log(1 + e^-z). The (1 - y) "
+                "log(1 + e^z) term adds (1 - y) sigmoid(z), and together they give sigmoid(z) - y.",
+                lambda expected, y, z: -y * (1 - _sigmoid(z)) / len(z),
+            ),
+            Mistake(
+                "The sigmoid is missing: the gradient is sigmoid(z) - y, not z - y.", lambda expected, y, z: (z - y) / len(z)
+            ),
         ),
     ),
     Exercise(
@@ -172,8 +183,10 @@ print(f"log 10 = {np.log(10):.4f}; -log(1e-5) = {-np.log(1e-5):.3f}; "
         ),
         common=("log base",),
         mistakes=(
-            Mistake("A loss of 0 belongs to a confident correct prediction; here p = 0 is confidently wrong "
-                    "for y = 1.", lambda expected: 0.0),
+            Mistake(
+                "A loss of 0 belongs to a confident correct prediction; here p = 0 is confidently wrong for y = 1.",
+                lambda expected: 0.0,
+            ),
         ),
         nonfinite_hint=(
             "No clipping: without it -log(0) is infinite. Here p is first clipped into [1e-5, 1 - 1e-5]: "
@@ -229,10 +242,12 @@ print(f"after 5000 steps: q = {full:.3f} with the full loss, q = {broken:.3f} wi
             "descent keeps raising q towards 1.",
         ),
         mistakes=(
-            Mistake("0.3 is where the full binary cross-entropy ends (the fraction of ones). Without the "
-                    "(1 - y) term nothing pulls q back down.", lambda expected: 0.3),
-            Mistake("Nothing holds q at 1/2: without the (1 - y) term the loss keeps falling as q grows.",
-                    lambda expected: 0.5),
+            Mistake(
+                "0.3 is where the full binary cross-entropy ends (the fraction of ones). Without the "
+                "(1 - y) term nothing pulls q back down.",
+                lambda expected: 0.3,
+            ),
+            Mistake("Nothing holds q at 1/2: without the (1 - y) term the loss keeps falling as q grows.", lambda expected: 0.5),
         ),
     ),
 ]

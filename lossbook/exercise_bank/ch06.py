@@ -47,18 +47,28 @@ print(f"mean: {losses.huber(np.zeros(3), three_errors):.3f}; half the squared er
             "The three losses are 0.125, 1.5 and 2.5. The loss of the batch is their mean.",
         ),
         mistakes=(
-            Mistake("Beyond delta the Huber loss is no longer e^2 / 2 but the straight line "
-                    "delta * (|e| - delta / 2): the errors -2 and 3 cost 1.5 and 2.5.",
-                    lambda expected: (0.125 + 2.0 + 4.5) / 3),
-            Mistake("Beyond delta the loss is delta * (|e| - delta / 2): the line starts where the parabola "
-                    "ends, so subtract delta / 2 from |e| (before multiplying by delta).",
-                    lambda expected: (0.125 + 2.0 + 3.0) / 3),
-            Mistake("Inside [-delta, delta] the Huber loss is half the squared error: 0.5 costs 0.125, "
-                    "not 0.25.", lambda expected: (0.25 + 1.5 + 2.5) / 3),
-            Mistake("That is the mean absolute error. The Huber loss is e^2 / 2 for small errors and "
-                    "delta * (|e| - delta / 2) for large ones.", lambda expected: (0.5 + 2.0 + 3.0) / 3),
-            Mistake("Wrong reduction: you summed the three losses; the loss of a batch is their mean.",
-                    lambda expected: 3 * expected),
+            Mistake(
+                "Beyond delta the Huber loss is no longer e^2 / 2 but the straight line "
+                "delta * (|e| - delta / 2): the errors -2 and 3 cost 1.5 and 2.5.",
+                lambda expected: (0.125 + 2.0 + 4.5) / 3,
+            ),
+            Mistake(
+                "Beyond delta the loss is delta * (|e| - delta / 2): the line starts where the parabola "
+                "ends, so subtract delta / 2 from |e| (before multiplying by delta).",
+                lambda expected: (0.125 + 2.0 + 3.0) / 3,
+            ),
+            Mistake(
+                "Inside [-delta, delta] the Huber loss is half the squared error: 0.5 costs 0.125, not 0.25.",
+                lambda expected: (0.25 + 1.5 + 2.5) / 3,
+            ),
+            Mistake(
+                "That is the mean absolute error. The Huber loss is e^2 / 2 for small errors and "
+                "delta * (|e| - delta / 2) for large ones.",
+                lambda expected: (0.5 + 2.0 + 3.0) / 3,
+            ),
+            Mistake(
+                "Wrong reduction: you summed the three losses; the loss of a batch is their mean.", lambda expected: 3 * expected
+            ),
         ),
     ),
     Exercise(
@@ -107,16 +117,24 @@ print("losses.huber_grad, errors 0.5, -0.2, 3, -7:", np.round(losses.huber_grad(
         ),
         common=("sign", "sum"),
         mistakes=(
-            Mistake("The error is not clipped: that is the gradient of e^2 / 2 everywhere. Beyond delta the "
-                    "slope stays at +delta or -delta: use np.clip(error, -delta, delta).",
-                    lambda expected, y_true, y_pred, delta=1.0: (y_pred - y_true) / len(y_pred)),
-            Mistake("You clipped at -1 and 1 whatever delta is. The bounds are -delta and delta.",
-                    lambda expected, y_true, y_pred, delta=1.0: np.clip(y_pred - y_true, -1, 1) / len(y_pred)),
-            Mistake("That is the gradient of the mean absolute error, sign(e) / n. Inside [-delta, delta] the "
-                    "Huber loss is e^2 / 2, whose derivative is the error itself.",
-                    lambda expected, y_true, y_pred, delta=1.0: np.sign(y_pred - y_true) / len(y_pred)),
-            Mistake("The factor 2 is too much: the quadratic part of the Huber loss is e^2 / 2, whose "
-                    "derivative is e, not 2e.", lambda expected, *args: 2 * expected),
+            Mistake(
+                "The error is not clipped: that is the gradient of e^2 / 2 everywhere. Beyond delta the "
+                "slope stays at +delta or -delta: use np.clip(error, -delta, delta).",
+                lambda expected, y_true, y_pred, delta=1.0: (y_pred - y_true) / len(y_pred),
+            ),
+            Mistake(
+                "You clipped at -1 and 1 whatever delta is. The bounds are -delta and delta.",
+                lambda expected, y_true, y_pred, delta=1.0: np.clip(y_pred - y_true, -1, 1) / len(y_pred),
+            ),
+            Mistake(
+                "That is the gradient of the mean absolute error, sign(e) / n. Inside [-delta, delta] the "
+                "Huber loss is e^2 / 2, whose derivative is the error itself.",
+                lambda expected, y_true, y_pred, delta=1.0: np.sign(y_pred - y_true) / len(y_pred),
+            ),
+            Mistake(
+                "The factor 2 is too much: the quadratic part of the Huber loss is e^2 / 2, whose derivative is e, not 2e.",
+                lambda expected, *args: 2 * expected,
+            ),
         ),
     ),
     Exercise(
@@ -167,9 +185,11 @@ print(f"prediction left unclamped: {only_targets:.3f}; nothing clamped: {unclamp
         atol=0.001,
         common=("sum",),
         examples=4,
-        nonfinite_hint=("Keras does not return nan here. Before it takes log(1 + value) it raises every value "
-                        "below epsilon = 1e-7 to epsilon, in the targets and in the predictions, so log(1 - 1.2) "
-                        "is never computed."),
+        nonfinite_hint=(
+            "Keras does not return nan here. Before it takes log(1 + value) it raises every value "
+            "below epsilon = 1e-7 to epsilon, in the targets and in the predictions, so log(1 - 1.2) "
+            "is never computed."
+        ),
         hints=(
             "Keras replaces every value below epsilon = 1e-7 by epsilon before it takes log(1 + value), in the "
             "targets and in the prediction alike. Which of the four targets change, and what does the "
@@ -178,18 +198,30 @@ print(f"prediction left unclamped: {only_targets:.3f}; nothing clamped: {unclamp
             "rows cost nothing. The other two cost log(1.4)^2 and log(3)^2; Keras averages over all four rows.",
         ),
         mistakes=(
-            Mistake("The prediction is clamped too: Keras raises -0.5 to epsilon = 1e-7 before the logarithm, "
-                    "exactly as it does with the negative targets, so the rows with a negative target cost 0.",
-                    lambda expected: 1.3079),
-            Mistake("The rows that cost nothing still count: Keras averages over all four rows, not over the "
-                    "two whose loss is above 0.", lambda expected: 2 * expected),
-            Mistake("The +1 is missing: MSLE compares log(1 + prediction) with log(1 + target). Without it "
-                    "the clamped values give log(1e-7) = -16.1, and the loss explodes.",
-                    lambda expected: 128.43),
-            Mistake("That is the square root of the answer, the root mean squared logarithmic error. Keras' "
-                    "MSLE is the mean of the squared differences, without a root.", lambda expected: 0.5745),
-            Mistake("Wrong log base: that value uses log10. MSLE uses the natural logarithm, as np.log1p "
-                    "does.", lambda expected: 0.06225),
+            Mistake(
+                "The prediction is clamped too: Keras raises -0.5 to epsilon = 1e-7 before the logarithm, "
+                "exactly as it does with the negative targets, so the rows with a negative target cost 0.",
+                lambda expected: 1.3079,
+            ),
+            Mistake(
+                "The rows that cost nothing still count: Keras averages over all four rows, not over the "
+                "two whose loss is above 0.",
+                lambda expected: 2 * expected,
+            ),
+            Mistake(
+                "The +1 is missing: MSLE compares log(1 + prediction) with log(1 + target). Without it "
+                "the clamped values give log(1e-7) = -16.1, and the loss explodes.",
+                lambda expected: 128.43,
+            ),
+            Mistake(
+                "That is the square root of the answer, the root mean squared logarithmic error. Keras' "
+                "MSLE is the mean of the squared differences, without a root.",
+                lambda expected: 0.5745,
+            ),
+            Mistake(
+                "Wrong log base: that value uses log10. MSLE uses the natural logarithm, as np.log1p does.",
+                lambda expected: 0.06225,
+            ),
         ),
     ),
 ]

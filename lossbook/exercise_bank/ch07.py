@@ -47,21 +47,33 @@ print(f"with 10 in place of 100: median {np.median(fixed):.0f}, mean {fixed.mean
         hints=(
             "A constant prediction c under the mean absolute error is best at the median of the targets; under "
             "the mean squared error it is best at their mean.",
-            "The median of five sorted values is the third one. The mean adds all five, the 100 included, and "
-            "divides by 5.",
+            "The median of five sorted values is the third one. The mean adds all five, the 100 included, and divides by 5.",
         ),
         mistakes=(
-            Mistake("The order is swapped: first the best constant under the absolute error (the median), then "
-                    "the one under the squared error (the mean).", lambda expected: (22.0, 3.0)),
-            Mistake("The outlier counts in the mean: the squared error of the row with target 100 is part of "
-                    "the loss, so the best constant is the mean of all five targets, 110 / 5.",
-                    lambda expected: (3.0, 2.5)),
-            Mistake("The mean is what squared error wants, not the median: the row with target 100 pulls c up "
-                    "until the mean of all five, 22.", lambda expected: (3.0, 3.0)),
-            Mistake("Absolute error is best at the median, the middle one of the sorted targets, not at their "
-                    "mean.", lambda expected: (22.0, 22.0)),
-            Mistake("That is the middle of the range, (1 + 100) / 2, which makes the largest error as small as "
-                    "possible. The mean squared error is smallest at the mean.", lambda expected: (3.0, 50.5)),
+            Mistake(
+                "The order is swapped: first the best constant under the absolute error (the median), then "
+                "the one under the squared error (the mean).",
+                lambda expected: (22.0, 3.0),
+            ),
+            Mistake(
+                "The outlier counts in the mean: the squared error of the row with target 100 is part of "
+                "the loss, so the best constant is the mean of all five targets, 110 / 5.",
+                lambda expected: (3.0, 2.5),
+            ),
+            Mistake(
+                "The mean is what squared error wants, not the median: the row with target 100 pulls c up "
+                "until the mean of all five, 22.",
+                lambda expected: (3.0, 3.0),
+            ),
+            Mistake(
+                "Absolute error is best at the median, the middle one of the sorted targets, not at their mean.",
+                lambda expected: (22.0, 22.0),
+            ),
+            Mistake(
+                "That is the middle of the range, (1 + 100) / 2, which makes the largest error as small as "
+                "possible. The mean squared error is smallest at the mean.",
+                lambda expected: (3.0, 50.5),
+            ),
         ),
     ),
     Exercise(
@@ -117,12 +129,21 @@ for label in ["MAE", "MSE"]:
             "below the target, by about 10 or by about 20. Does the sign of that error change?",
         ),
         mistakes=(
-            Mistake("The pull of a row on an MAE fit does not grow with its error: the derivative of |e| is "
-                    "sign(e), the same for an error of 10 and of 20.", lambda expected: 2.0),
-            Mistake("A factor near 4 is what squared error does, whose pull grows with the error. The pull "
-                    "of |e| is sign(e), whatever the size of e.", lambda expected: 4.0),
-            Mistake("Larger outliers do not help the MAE fit either: the derivative of |e| is sign(e), so "
-                    "the corrupted rows pull exactly as before.", lambda expected: 0.5),
+            Mistake(
+                "The pull of a row on an MAE fit does not grow with its error: the derivative of |e| is "
+                "sign(e), the same for an error of 10 and of 20.",
+                lambda expected: 2.0,
+            ),
+            Mistake(
+                "A factor near 4 is what squared error does, whose pull grows with the error. The pull "
+                "of |e| is sign(e), whatever the size of e.",
+                lambda expected: 4.0,
+            ),
+            Mistake(
+                "Larger outliers do not help the MAE fit either: the derivative of |e| is sign(e), so "
+                "the corrupted rows pull exactly as before.",
+                lambda expected: 0.5,
+            ),
         ),
     ),
     Exercise(
@@ -163,16 +184,20 @@ print(f"the corrupted line crosses a test MSE of 0.1 at delta = {crossing:.2f}")
         hints=(
             "Find 10^-1 on the vertical axis and go across to the line of the corrupted data; it crosses "
             "between the points at delta = 1 and delta = 3. Read the delta below the crossing.",
-            "The horizontal axis is logarithmic too: the point halfway between 1 and 3 on it is "
-            "sqrt(1 * 3), about 1.7, not 2.",
+            "The horizontal axis is logarithmic too: the point halfway between 1 and 3 on it is sqrt(1 * 3), about 1.7, not 2.",
         ),
         mistakes=(
-            Mistake("That is one of the plotted points; the line crosses 0.1 between delta = 1 and delta = 3.",
-                    lambda expected: 1.0),
-            Mistake("That is one of the plotted points; the line crosses 0.1 between delta = 1 and delta = 3.",
-                    lambda expected: 3.0),
-            Mistake("On a logarithmic axis the point halfway between 1 and 3 is sqrt(3), about 1.7; 2 is "
-                    "halfway only on a linear axis.", lambda expected: 2.0),
+            Mistake(
+                "That is one of the plotted points; the line crosses 0.1 between delta = 1 and delta = 3.", lambda expected: 1.0
+            ),
+            Mistake(
+                "That is one of the plotted points; the line crosses 0.1 between delta = 1 and delta = 3.", lambda expected: 3.0
+            ),
+            Mistake(
+                "On a logarithmic axis the point halfway between 1 and 3 is sqrt(3), about 1.7; 2 is "
+                "halfway only on a linear axis.",
+                lambda expected: 2.0,
+            ),
         ),
     ),
 ]

@@ -61,42 +61,60 @@ print(f"scores of shape {hinge_test_scores.shape}; models.sign_accuracy: "
             Case((_Y_PM, _S_PM[:, None]), note="scores of shape (n, 1), as model.predict returns them"),
             Case((_Y_01, _S_01), note="labels 0/1"),
             Case((_Y_01, _S_01[:, None]), note="labels 0/1 and scores of shape (n, 1)"),
-            Case((np.array([1, -1, 1, -1]), np.array([[0.2], [-0.3], [0.45], [0.6]])),
-                 note="correct but hesitant scores, |score| < 0.5"),
-            Case((np.array([1, 1, -1]), np.array([0.0, 0.5, -0.5])),
-                 note="a score of exactly 0, which counts as negative"),
-            Case((np.array([-1, 1, -1, 1]), np.array([0.0, 0.3, -0.2, 0.0])),
-                 note="scores of exactly 0 on both labels: right for -1, wrong for +1"),
-            Case((np.array([0, 1, 0]), np.array([[0.0], [0.4], [0.0]])),
-                 note="scores of exactly 0 on labels 0, which they get right"),
+            Case(
+                (np.array([1, -1, 1, -1]), np.array([[0.2], [-0.3], [0.45], [0.6]])),
+                note="correct but hesitant scores, |score| < 0.5",
+            ),
+            Case((np.array([1, 1, -1]), np.array([0.0, 0.5, -0.5])), note="a score of exactly 0, which counts as negative"),
+            Case(
+                (np.array([-1, 1, -1, 1]), np.array([0.0, 0.3, -0.2, 0.0])),
+                note="scores of exactly 0 on both labels: right for -1, wrong for +1",
+            ),
+            Case(
+                (np.array([0, 1, 0]), np.array([[0.0], [0.4], [0.0]])),
+                note="scores of exactly 0 on labels 0, which they get right",
+            ),
         ),
         hints=(
-            "An example is right when (score > 0) equals (label > 0). That one test works for labels -1/+1 "
-            "and 0/1 alike.",
+            "An example is right when (score > 0) equals (label > 0). That one test works for labels -1/+1 and 0/1 alike.",
             "Scores of shape (n, 1) compared with labels of shape (n,) broadcast to an (n, n) table. Reshape "
             "the scores first, np.reshape(scores, np.shape(y)), then take np.mean of the comparison.",
         ),
         common=("sum",),
         mistakes=(
-            Mistake("Shapes (n,) and (n, 1) broadcast to an (n, n) table that compares every label with every "
-                    "score. Reshape the scores to the labels' shape first: np.reshape(scores, np.shape(y)).",
-                    lambda expected, y, scores: np.mean((np.asarray(scores) > 0) == (y > 0))),
-            Mistake("That is Keras' 'accuracy' on one output unit: it compares (score > 0.5) with the label. "
-                    "Compare the sides of 0 instead: (score > 0) == (y > 0).",
-                    lambda expected, y, scores: np.mean((_flat(y, scores) > 0.5) == y)),
-            Mistake("That is the rounding rule of Keras 2, which counts correct scores smaller than 0.5 in "
-                    "size as mistakes. Compare the sides of 0 instead: (score > 0) == (y > 0).",
-                    lambda expected, y, scores: np.mean(np.round(_flat(y, scores)) == y)),
-            Mistake("A score of exactly 0 is not a class of its own: it counts as negative, so it is right for "
-                    "the label -1 (or 0). Compare (score > 0) with (y > 0) instead of the signs.",
-                    lambda expected, y, scores: np.mean(np.sign(_flat(y, scores)) == np.where(y > 0, 1, -1))),
-            Mistake("Labels in the wrong set: with labels 0/1, np.sign(0) = 0 never equals the sign of a "
-                    "score. Compare (score > 0) with (y > 0), which treats 0 and -1 alike as the negative class.",
-                    lambda expected, y, scores: np.mean(np.sign(_flat(y, scores)) == np.sign(y))),
-            Mistake("A score of exactly 0 counts as negative: compare scores > 0, not scores >= 0, with y > 0.",
-                    lambda expected, y, scores: np.mean((_flat(y, scores) >= 0) == (y > 0))),
-            Mistake("That is the error rate, 1 - accuracy: count the examples whose signs agree.",
-                    lambda expected, y, scores: 1 - expected),
+            Mistake(
+                "Shapes (n,) and (n, 1) broadcast to an (n, n) table that compares every label with every "
+                "score. Reshape the scores to the labels' shape first: np.reshape(scores, np.shape(y)).",
+                lambda expected, y, scores: np.mean((np.asarray(scores) > 0) == (y > 0)),
+            ),
+            Mistake(
+                "That is Keras' 'accuracy' on one output unit: it compares (score > 0.5) with the label. "
+                "Compare the sides of 0 instead: (score > 0) == (y > 0).",
+                lambda expected, y, scores: np.mean((_flat(y, scores) > 0.5) == y),
+            ),
+            Mistake(
+                "That is the rounding rule of Keras 2, which counts correct scores smaller than 0.5 in "
+                "size as mistakes. Compare the sides of 0 instead: (score > 0) == (y > 0).",
+                lambda expected, y, scores: np.mean(np.round(_flat(y, scores)) == y),
+            ),
+            Mistake(
+                "A score of exactly 0 is not a class of its own: it counts as negative, so it is right for "
+                "the label -1 (or 0). Compare (score > 0) with (y > 0) instead of the signs.",
+                lambda expected, y, scores: np.mean(np.sign(_flat(y, scores)) == np.where(y > 0, 1, -1)),
+            ),
+            Mistake(
+                "Labels in the wrong set: with labels 0/1, np.sign(0) = 0 never equals the sign of a "
+                "score. Compare (score > 0) with (y > 0), which treats 0 and -1 alike as the negative class.",
+                lambda expected, y, scores: np.mean(np.sign(_flat(y, scores)) == np.sign(y)),
+            ),
+            Mistake(
+                "A score of exactly 0 counts as negative: compare scores > 0, not scores >= 0, with y > 0.",
+                lambda expected, y, scores: np.mean((_flat(y, scores) >= 0) == (y > 0)),
+            ),
+            Mistake(
+                "That is the error rate, 1 - accuracy: count the examples whose signs agree.",
+                lambda expected, y, scores: 1 - expected,
+            ),
         ),
     ),
     Exercise(
@@ -143,18 +161,21 @@ print("squared hinge terms:", np.round(losses.squared_hinge(four_labels, four_sc
             "the squared hinge, then average each list over the four examples.",
         ),
         mistakes=(
-            Mistake("Margins above 1 cost nothing: max(0, 1 - m) is 0 for m = 1.5 and m = 2.0, not a negative "
-                    "number (nor, squared, a positive one).",
-                    lambda expected: (np.mean(1 - _HINGE_Y * _HINGE_S), np.mean((1 - _HINGE_Y * _HINGE_S) ** 2))),
-            Mistake("The margin is the label times the score, m = y * score; a score of 0.3 for the label -1 "
-                    "is a margin of -0.3.",
-                    lambda expected: (np.mean(np.maximum(0, 1 - _HINGE_S)), np.mean(np.maximum(0, 1 - _HINGE_S) ** 2))),
-            Mistake("Wrong reduction: you summed over the four examples; each loss is their mean.",
-                    lambda expected: (2.8, 3.94)),
-            Mistake("The two values are the wrong way round: the hinge loss comes first.",
-                    lambda expected: (0.985, 0.7)),
-            Mistake("The squared hinge squares each example's term before averaging, not the mean hinge loss.",
-                    lambda expected: (0.7, 0.49)),
+            Mistake(
+                "Margins above 1 cost nothing: max(0, 1 - m) is 0 for m = 1.5 and m = 2.0, not a negative "
+                "number (nor, squared, a positive one).",
+                lambda expected: (np.mean(1 - _HINGE_Y * _HINGE_S), np.mean((1 - _HINGE_Y * _HINGE_S) ** 2)),
+            ),
+            Mistake(
+                "The margin is the label times the score, m = y * score; a score of 0.3 for the label -1 is a margin of -0.3.",
+                lambda expected: (np.mean(np.maximum(0, 1 - _HINGE_S)), np.mean(np.maximum(0, 1 - _HINGE_S) ** 2)),
+            ),
+            Mistake("Wrong reduction: you summed over the four examples; each loss is their mean.", lambda expected: (2.8, 3.94)),
+            Mistake("The two values are the wrong way round: the hinge loss comes first.", lambda expected: (0.985, 0.7)),
+            Mistake(
+                "The squared hinge squares each example's term before averaging, not the mean hinge loss.",
+                lambda expected: (0.7, 0.49),
+            ),
         ),
     ),
     Exercise(
@@ -213,15 +234,22 @@ for cls, circle in [(1, "inner"), (-1, "outer")]:
             "alone. On the circles most points lie well inside their own class's region.",
         ),
         mistakes=(
-            Mistake("A linear output is not bounded by 1, so nothing stops margins from passing 1; "
-                    "and a point past margin 1 contributes no gradient that would pull it back.",
-                    lambda expected: "none"),
-            Mistake("The few points at margin 1 on the tanh output came from float32 rounding. A linear output "
-                    "can push every point well inside its region past margin 1, and most points are "
-                    "far from the boundary.", lambda expected: "under a tenth"),
-            Mistake("More than that: most points lie well inside their own class's region, far from the boundary, "
-                    "and a linear output can push each of them past margin 1, where it stops costing anything.",
-                    lambda expected: "a tenth to a third"),
+            Mistake(
+                "A linear output is not bounded by 1, so nothing stops margins from passing 1; "
+                "and a point past margin 1 contributes no gradient that would pull it back.",
+                lambda expected: "none",
+            ),
+            Mistake(
+                "The few points at margin 1 on the tanh output came from float32 rounding. A linear output "
+                "can push every point well inside its region past margin 1, and most points are "
+                "far from the boundary.",
+                lambda expected: "under a tenth",
+            ),
+            Mistake(
+                "More than that: most points lie well inside their own class's region, far from the boundary, "
+                "and a linear output can push each of them past margin 1, where it stops costing anything.",
+                lambda expected: "a tenth to a third",
+            ),
         ),
     ),
 ]

@@ -68,17 +68,24 @@ untrained_cce = losses.sparse_categorical_crossentropy(split.y_train, logits, fr
 print(f"lossbook on the untrained network's logits: {untrained_cce:.3f}")
 """,
         cases=(
-            Case((np.array([0, 1, 2]), np.array([[2.0, 1.0, 0.0], [0.5, 2.5, -1.0], [0.0, 0.0, 1.0]])),
-                 note="three examples with moderate logits"),
-            Case((np.array([0, 2]), np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])),
-                 note="logits of 1000, where np.exp overflows"),
-            Case((np.array([0]), np.array([[0.0, 30.0, 0.0]])),
-                 note="confidently wrong: the true class has probability about 1e-13"),
+            Case(
+                (np.array([0, 1, 2]), np.array([[2.0, 1.0, 0.0], [0.5, 2.5, -1.0], [0.0, 0.0, 1.0]])),
+                note="three examples with moderate logits",
+            ),
+            Case(
+                (np.array([0, 2]), np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])),
+                note="logits of 1000, where np.exp overflows",
+            ),
+            Case(
+                (np.array([0]), np.array([[0.0, 30.0, 0.0]])),
+                note="confidently wrong: the true class has probability about 1e-13",
+            ),
             Case((np.array([1, 0]), np.array([[0.5, -0.5], [2.0, 1.0]])), note="two classes"),
-            Case((np.array([2, 2, 1, 0]),
-                  np.array([[0.1, -0.4, 1.3], [2.2, 0.3, -0.7], [-1.0, 0.8, 0.2], [0.0, 1.5, -2.0]]))),
-            Case((np.array([0, 1]), np.array([[1000.0, 0.0, -1000.0], [0.5, 2.5, -1.0]])),
-                 note="a row of logits near 1000 beside a row of small ones: each row needs its own maximum"),
+            Case((np.array([2, 2, 1, 0]), np.array([[0.1, -0.4, 1.3], [2.2, 0.3, -0.7], [-1.0, 0.8, 0.2], [0.0, 1.5, -2.0]]))),
+            Case(
+                (np.array([0, 1]), np.array([[1000.0, 0.0, -1000.0], [0.5, 2.5, -1.0]])),
+                note="a row of logits near 1000 beside a row of small ones: each row needs its own maximum",
+            ),
         ),
         hints=(
             "For example i the loss is -log p[i, t_i] with p = softmax(z), and -log of a softmax is "
@@ -91,25 +98,36 @@ print(f"lossbook on the untrained network's logits: {untrained_cce:.3f}")
         ),
         common=("log base", "sign", "sum"),
         mistakes=(
-            Mistake("Every example is capped at -log(1e-7) = 16.118: you clipped the probabilities, as the KL "
-                    "divergence of this chapter does. From the logits no floor is needed: "
-                    "-log p_t = log(sum_c exp(z_c)) - z_t is exact however small p_t is.",
-                    lambda expected, labels, logits: _floored(labels, logits)),
-            Mistake("Labels in the wrong set: the labels are already column numbers 0..K-1. Subtracting 1 "
-                    "picks the wrong logit, and label 0 becomes -1, the last column.",
-                    lambda expected, labels, logits: np.mean(_log_sum_exp(logits) - _picked(labels - 1, logits))),
-            Mistake("logits[:, labels] picks whole columns, an n x n array. Pick one entry per row: "
-                    "logits[np.arange(n), labels].",
-                    lambda expected, labels, logits: np.mean(_log_sum_exp(logits)[:, None] - logits[:, labels])),
-            Mistake("The largest logit alone is not log(sum_c exp(z_c)): subtract it inside the exponentials "
-                    "and add it back, m + log(sum_c exp(z_c - m)).",
-                    lambda expected, labels, logits: np.mean(logits.max(axis=1) - _picked(labels, logits))),
-            Mistake("-z_t alone leaves out the normalisation: the loss is log(sum_c exp(z_c)) - z_t.",
-                    lambda expected, labels, logits: -np.mean(_picked(labels, logits))),
-            Mistake("One maximum for the whole array is not enough: a row whose logits lie far below it has "
-                    "exp(z_c - m) = 0 for every class, and log 0 = -inf. Subtract each row's own maximum, "
-                    "logits.max(axis=1, keepdims=True).",
-                    lambda expected, labels, logits: _one_shift(labels, logits)),
+            Mistake(
+                "Every example is capped at -log(1e-7) = 16.118: you clipped the probabilities, as the KL "
+                "divergence of this chapter does. From the logits no floor is needed: "
+                "-log p_t = log(sum_c exp(z_c)) - z_t is exact however small p_t is.",
+                lambda expected, labels, logits: _floored(labels, logits),
+            ),
+            Mistake(
+                "Labels in the wrong set: the labels are already column numbers 0..K-1. Subtracting 1 "
+                "picks the wrong logit, and label 0 becomes -1, the last column.",
+                lambda expected, labels, logits: np.mean(_log_sum_exp(logits) - _picked(labels - 1, logits)),
+            ),
+            Mistake(
+                "logits[:, labels] picks whole columns, an n x n array. Pick one entry per row: logits[np.arange(n), labels].",
+                lambda expected, labels, logits: np.mean(_log_sum_exp(logits)[:, None] - logits[:, labels]),
+            ),
+            Mistake(
+                "The largest logit alone is not log(sum_c exp(z_c)): subtract it inside the exponentials "
+                "and add it back, m + log(sum_c exp(z_c - m)).",
+                lambda expected, labels, logits: np.mean(logits.max(axis=1) - _picked(labels, logits)),
+            ),
+            Mistake(
+                "-z_t alone leaves out the normalisation: the loss is log(sum_c exp(z_c)) - z_t.",
+                lambda expected, labels, logits: -np.mean(_picked(labels, logits)),
+            ),
+            Mistake(
+                "One maximum for the whole array is not enough: a row whose logits lie far below it has "
+                "exp(z_c - m) = 0 for every class, and log 0 = -inf. Subtract each row's own maximum, "
+                "logits.max(axis=1, keepdims=True).",
+                lambda expected, labels, logits: _one_shift(labels, logits),
+            ),
         ),
         nonfinite_hint=(
             "np.exp overflows for a logit of 1000: exp(1000) is inf, and inf / inf is nan. Subtract each row's "
@@ -154,18 +172,19 @@ print(f"one-hot {image_one_hot.dtype}, shape {image_one_hot.shape}: {image_one_h
             "One-hot: 4 * n * K bytes; integer labels: 8 * n bytes. Divide by 10^6 for megabytes.",
         ),
         mistakes=(
-            Mistake("Those are bits, not bytes: a float32 takes 4 bytes (32 bits), an int64 8 bytes.",
-                    lambda expected: (160.0, 3.2)),
-            Mistake("That counts numbers, not bytes: multiply by 4 bytes per float32 and 8 per int64.",
-                    lambda expected: (5.0, 0.05)),
-            Mistake("int64 takes 8 bytes per label (0.2 MB would be int32).",
-                    lambda expected: (20.0, 0.2)),
-            Mistake("The one-hot rows are float32, 4 bytes per number (40 MB would be float64).",
-                    lambda expected: (40.0, 0.4)),
-            Mistake("Those are mebibytes (2^20 bytes); the chapter's MB is 10^6 bytes.",
-                    lambda expected: (20e6 / 2**20, 0.4e6 / 2**20)),
-            Mistake("The two values are the wrong way round: one-hot first, then int64.",
-                    lambda expected: (0.4, 20.0)),
+            Mistake(
+                "Those are bits, not bytes: a float32 takes 4 bytes (32 bits), an int64 8 bytes.", lambda expected: (160.0, 3.2)
+            ),
+            Mistake(
+                "That counts numbers, not bytes: multiply by 4 bytes per float32 and 8 per int64.", lambda expected: (5.0, 0.05)
+            ),
+            Mistake("int64 takes 8 bytes per label (0.2 MB would be int32).", lambda expected: (20.0, 0.2)),
+            Mistake("The one-hot rows are float32, 4 bytes per number (40 MB would be float64).", lambda expected: (40.0, 0.4)),
+            Mistake(
+                "Those are mebibytes (2^20 bytes); the chapter's MB is 10^6 bytes.",
+                lambda expected: (20e6 / 2**20, 0.4e6 / 2**20),
+            ),
+            Mistake("The two values are the wrong way round: one-hot first, then int64.", lambda expected: (0.4, 20.0)),
         ),
     ),
     Exercise(
@@ -216,13 +235,16 @@ print(f"a smoothed row: {np.round(np.sort(y_soft_02[0])[::-1], 3)}; -y log y: {n
         ),
         common=("log base",),
         mistakes=(
-            Mistake("0.2911 nats is the gap for smoothing 0.1. With 0.2 the rows are flatter, and their entropy "
-                    "is larger.", lambda expected: 0.2911),
-            Mistake("Smoothed rows are not one-hot: their entropy H(y), and with it the gap, is positive.",
-                    lambda expected: 0.0),
-            Mistake("The entropy does not grow in proportion to the smoothing: twice 0.2911 overshoots. "
-                    "Work out -sum_c y_c log y_c for the row (0.867, 0.067, 0.067).",
-                    lambda expected: 2 * 0.2911),
+            Mistake(
+                "0.2911 nats is the gap for smoothing 0.1. With 0.2 the rows are flatter, and their entropy is larger.",
+                lambda expected: 0.2911,
+            ),
+            Mistake("Smoothed rows are not one-hot: their entropy H(y), and with it the gap, is positive.", lambda expected: 0.0),
+            Mistake(
+                "The entropy does not grow in proportion to the smoothing: twice 0.2911 overshoots. "
+                "Work out -sum_c y_c log y_c for the row (0.867, 0.067, 0.067).",
+                lambda expected: 2 * 0.2911,
+            ),
         ),
     ),
 ]

@@ -74,17 +74,28 @@ print(f"mean difference, BCE minus squared hinge, over the {SEEDS} seeds: {mean_
             "the grid lines 0.83 and 0.84. The answer is the difference of the two.",
         ),
         mistakes=(
-            Mistake("That is where the box sits (its median line, or one of its edges), not how tall it is. "
-                    "Subtract the bottom edge from the top edge.", lambda expected: 0.844),
-            Mistake("That is one edge of the box, not its height. Subtract the bottom edge from the top edge.",
-                    lambda expected: 0.850),
-            Mistake("That is one edge of the box, not its height. Subtract the bottom edge from the top edge.",
-                    lambda expected: 0.837),
-            Mistake("That is the distance between the ends of the whiskers, here all 30 seeds. The box is "
-                    "the part with the rectangle: the middle half of the seeds.", lambda expected: 0.042),
-            Mistake("That is the mean difference between binary cross-entropy and squared hinge, which the "
-                    "cell after the check prints for comparison. The box's height is read off the figure: top "
-                    "edge minus bottom edge.", lambda expected: 0.0058),
+            Mistake(
+                "That is where the box sits (its median line, or one of its edges), not how tall it is. "
+                "Subtract the bottom edge from the top edge.",
+                lambda expected: 0.844,
+            ),
+            Mistake(
+                "That is one edge of the box, not its height. Subtract the bottom edge from the top edge.", lambda expected: 0.850
+            ),
+            Mistake(
+                "That is one edge of the box, not its height. Subtract the bottom edge from the top edge.", lambda expected: 0.837
+            ),
+            Mistake(
+                "That is the distance between the ends of the whiskers, here all 30 seeds. The box is "
+                "the part with the rectangle: the middle half of the seeds.",
+                lambda expected: 0.042,
+            ),
+            Mistake(
+                "That is the mean difference between binary cross-entropy and squared hinge, which the "
+                "cell after the check prints for comparison. The box's height is read off the figure: top "
+                "edge minus bottom edge.",
+                lambda expected: 0.0058,
+            ),
         ),
     ),
     Exercise(
@@ -136,16 +147,24 @@ print(f"BCE minus hinge, 95 %: SciPy [{scipy_ci.low:+.4f}, {scipy_ci.high:+.4f}]
 print(f"quantiles for two seeds: t {stats.t.ppf(0.975, 1):.1f}, normal {stats.norm.ppf(0.975):.2f}")
 """,
         cases=(
-            Case((np.array([0.848, 0.852, 0.842, 0.856, 0.846]), np.array([0.844, 0.846, 0.842, 0.848, 0.836])),
-                 note="five seeds of two classifiers"),
-            Case((np.array([0.0068, 0.0041]), np.array([0.0031, 0.0025])),
-                 note="two seeds, where the t quantile is 12.7"),
-            Case((np.array([0.82, 0.83, 0.81, 0.84, 0.82, 0.83, 0.80, 0.85]),
-                  np.array([0.83, 0.83, 0.82, 0.82, 0.84, 0.82, 0.82, 0.84]), 0.9),
-                 note="a 90 % interval"),
+            Case(
+                (np.array([0.848, 0.852, 0.842, 0.856, 0.846]), np.array([0.844, 0.846, 0.842, 0.848, 0.836])),
+                note="five seeds of two classifiers",
+            ),
+            Case((np.array([0.0068, 0.0041]), np.array([0.0031, 0.0025])), note="two seeds, where the t quantile is 12.7"),
+            Case(
+                (
+                    np.array([0.82, 0.83, 0.81, 0.84, 0.82, 0.83, 0.80, 0.85]),
+                    np.array([0.83, 0.83, 0.82, 0.82, 0.84, 0.82, 0.82, 0.84]),
+                    0.9,
+                ),
+                note="a 90 % interval",
+            ),
             Case((_A30, _B30), note="thirty seeds"),
-            Case((np.array([0.010, 0.014, 0.009, 0.012]), np.array([0.013, 0.019, 0.011, 0.018])),
-                 note="b is larger on every seed, so the interval lies below zero"),
+            Case(
+                (np.array([0.010, 0.014, 0.009, 0.012]), np.array([0.013, 0.019, 0.011, 0.018])),
+                note="b is larger on every seed, so the interval lies below zero",
+            ),
         ),
         hints=(
             "Subtract first: d = a - b, one difference per seed. The interval is mean(d) plus or minus "
@@ -156,33 +175,46 @@ print(f"quantiles for two seeds: t {stats.t.ppf(0.975, 1):.1f}, normal {stats.no
             "L = 0.95, 0.95 for L = 0.90. Return np.array([low, high]).",
         ),
         mistakes=(
-            Mistake("Wrong ddof: d.std() divides by n. The sample standard deviation divides by n - 1: "
-                    "use d.std(ddof=1).",
-                    lambda expected, a, b, level=0.95: _interval(a, b, level, ddof=0)),
-            Mistake("z instead of t: that is the normal quantile (1.96 for 95 %). With s_d estimated from the "
-                    "same n seeds, use Student's t with n - 1 degrees of freedom: "
-                    "scipy.stats.t.ppf(0.5 + level / 2, n - 1).",
-                    lambda expected, a, b, level=0.95: _interval(
-                        a, b, level, quantile=scipy.stats.norm.ppf(0.5 + level / 2))),
-            Mistake("sqrt(n) is missing: s_d describes single seeds. The standard error of their mean is "
-                    "s_d / sqrt(n).",
-                    lambda expected, a, b, level=0.95: _interval(a, b, level, divisor="1")),
-            Mistake("You divided by n: the standard error of a mean is s_d / sqrt(n), not s_d / n.",
-                    lambda expected, a, b, level=0.95: _interval(a, b, level, divisor="n")),
-            Mistake("Wrong degrees of freedom: the t quantile takes n - 1 (one is used up by the mean), "
-                    "not n.", lambda expected, a, b, level=0.95: _interval(a, b, level, df=len(a))),
-            Mistake("One-sided quantile: t.ppf(level) leaves all of the 1 - level outside on one side. A "
-                    "two-sided interval splits it, so use t.ppf(0.5 + level / 2, n - 1).",
-                    lambda expected, a, b, level=0.95: _interval(
-                        a, b, level, quantile=scipy.stats.t.ppf(level, len(a) - 1))),
-            Mistake("The level argument is ignored: your interval is a 95 % one. Use the quantile "
-                    "t.ppf(0.5 + level / 2, n - 1).",
-                    lambda expected, a, b, level=0.95: _interval(a, b, 0.95)),
-            Mistake("That is the unpaired interval: it uses sqrt(s_a^2 + s_b^2), the spread of the two "
-                    "columns. Pair the seeds: take the standard deviation of the differences a - b.",
-                    lambda expected, a, b, level=0.95: _interval(a, b, level, spread=_unpaired_sd(a, b))),
-            Mistake("The sign is flipped: the interval is for the mean of a - b, not b - a.",
-                    lambda expected, a, b, level=0.95: -expected[::-1]),
+            Mistake(
+                "Wrong ddof: d.std() divides by n. The sample standard deviation divides by n - 1: use d.std(ddof=1).",
+                lambda expected, a, b, level=0.95: _interval(a, b, level, ddof=0),
+            ),
+            Mistake(
+                "z instead of t: that is the normal quantile (1.96 for 95 %). With s_d estimated from the "
+                "same n seeds, use Student's t with n - 1 degrees of freedom: "
+                "scipy.stats.t.ppf(0.5 + level / 2, n - 1).",
+                lambda expected, a, b, level=0.95: _interval(a, b, level, quantile=scipy.stats.norm.ppf(0.5 + level / 2)),
+            ),
+            Mistake(
+                "sqrt(n) is missing: s_d describes single seeds. The standard error of their mean is s_d / sqrt(n).",
+                lambda expected, a, b, level=0.95: _interval(a, b, level, divisor="1"),
+            ),
+            Mistake(
+                "You divided by n: the standard error of a mean is s_d / sqrt(n), not s_d / n.",
+                lambda expected, a, b, level=0.95: _interval(a, b, level, divisor="n"),
+            ),
+            Mistake(
+                "Wrong degrees of freedom: the t quantile takes n - 1 (one is used up by the mean), not n.",
+                lambda expected, a, b, level=0.95: _interval(a, b, level, df=len(a)),
+            ),
+            Mistake(
+                "One-sided quantile: t.ppf(level) leaves all of the 1 - level outside on one side. A "
+                "two-sided interval splits it, so use t.ppf(0.5 + level / 2, n - 1).",
+                lambda expected, a, b, level=0.95: _interval(a, b, level, quantile=scipy.stats.t.ppf(level, len(a) - 1)),
+            ),
+            Mistake(
+                "The level argument is ignored: your interval is a 95 % one. Use the quantile t.ppf(0.5 + level / 2, n - 1).",
+                lambda expected, a, b, level=0.95: _interval(a, b, 0.95),
+            ),
+            Mistake(
+                "That is the unpaired interval: it uses sqrt(s_a^2 + s_b^2), the spread of the two "
+                "columns. Pair the seeds: take the standard deviation of the differences a - b.",
+                lambda expected, a, b, level=0.95: _interval(a, b, level, spread=_unpaired_sd(a, b)),
+            ),
+            Mistake(
+                "The sign is flipped: the interval is for the mean of a - b, not b - a.",
+                lambda expected, a, b, level=0.95: -expected[::-1],
+            ),
         ),
     ),
     Exercise(
@@ -236,12 +268,18 @@ for a, b in [("Huber", "log-cosh"), ("hinge", "squared hinge")]:
             "starting weights and the same batches, how different can the two runs of one seed be?",
         ),
         mistakes=(
-            Mistake("The unpaired interval can only be the narrower one when the two losses' results move "
-                    "in opposite directions from seed to seed. With the same start and batches, and losses "
-                    "that nearly agree on small errors, they move together.", lambda expected: "unpaired"),
-            Mistake("About the same would mean the two losses' results are unrelated across seeds. Huber "
-                    "and log-cosh nearly agree on small errors, so one seed's two runs follow almost the "
-                    "same path.", lambda expected: "about the same"),
+            Mistake(
+                "The unpaired interval can only be the narrower one when the two losses' results move "
+                "in opposite directions from seed to seed. With the same start and batches, and losses "
+                "that nearly agree on small errors, they move together.",
+                lambda expected: "unpaired",
+            ),
+            Mistake(
+                "About the same would mean the two losses' results are unrelated across seeds. Huber "
+                "and log-cosh nearly agree on small errors, so one seed's two runs follow almost the "
+                "same path.",
+                lambda expected: "about the same",
+            ),
         ),
     ),
 ]

@@ -89,22 +89,35 @@ print("Bonferroni:", np.round(bonferroni, 4), f"below 0.05: {np.sum(bonferroni <
             "and adjusted[order] = ... puts each value back in the position of its raw p-value.",
         ),
         mistakes=(
-            Mistake("That is Bonferroni's adjustment: every p-value times m. Holm multiplies only the smallest "
-                    "by m, the next by m - 1, and so on down to 1 for the largest.",
-                    lambda expected, p: np.minimum(np.asarray(p, dtype=float) * np.size(p), 1.0)),
-            Mistake("The running maximum is missing: a larger raw p-value can end with a smaller adjusted one. "
-                    "Apply np.maximum.accumulate to the sorted products before capping them.",
-                    lambda expected, p: _holm(p, running_max=False)),
-            Mistake("The cap is missing: adjusted p-values are probabilities, so cap them at 1 with "
-                    "np.minimum(..., 1.0).", lambda expected, p: _holm(p, cap=False)),
-            Mistake("Your values are in sorted order. Return each adjusted p-value in the position of its raw "
-                    "p-value: adjusted = np.empty_like(p); adjusted[order] = ...",
-                    lambda expected, p: _holm(p, input_order=False)),
-            Mistake("Off by one: the k-th smallest p-value is multiplied by m - k + 1, so the smallest by m "
-                    "and the largest by 1, not by m - 1 and 0.", lambda expected, p: _holm(p, offset=0)),
-            Mistake("The p-values must be sorted first: the multipliers m, m - 1, ..., 1 go with the ranks of "
-                    "the p-values, from the smallest up, not with their positions in the input.",
-                    lambda expected, p: _holm(p, sort=False)),
+            Mistake(
+                "That is Bonferroni's adjustment: every p-value times m. Holm multiplies only the smallest "
+                "by m, the next by m - 1, and so on down to 1 for the largest.",
+                lambda expected, p: np.minimum(np.asarray(p, dtype=float) * np.size(p), 1.0),
+            ),
+            Mistake(
+                "The running maximum is missing: a larger raw p-value can end with a smaller adjusted one. "
+                "Apply np.maximum.accumulate to the sorted products before capping them.",
+                lambda expected, p: _holm(p, running_max=False),
+            ),
+            Mistake(
+                "The cap is missing: adjusted p-values are probabilities, so cap them at 1 with np.minimum(..., 1.0).",
+                lambda expected, p: _holm(p, cap=False),
+            ),
+            Mistake(
+                "Your values are in sorted order. Return each adjusted p-value in the position of its raw "
+                "p-value: adjusted = np.empty_like(p); adjusted[order] = ...",
+                lambda expected, p: _holm(p, input_order=False),
+            ),
+            Mistake(
+                "Off by one: the k-th smallest p-value is multiplied by m - k + 1, so the smallest by m "
+                "and the largest by 1, not by m - 1 and 0.",
+                lambda expected, p: _holm(p, offset=0),
+            ),
+            Mistake(
+                "The p-values must be sorted first: the multipliers m, m - 1, ..., 1 go with the ranks of "
+                "the p-values, from the smallest up, not with their positions in the input.",
+                lambda expected, p: _holm(p, sort=False),
+            ),
         ),
     ),
     Exercise(
@@ -163,15 +176,26 @@ print(f"rates chosen on validation: BCE {RATES[CHOSEN['BCE']]:g}, squared hinge 
             "0.01 * (-0.5) must equal r * (-2). Solve for r.",
         ),
         mistakes=(
-            Mistake("The ratio is upside down: squared hinge pulls four times as hard at z = 0, so it needs a "
-                    "rate four times smaller than 0.01, not larger.", lambda expected: 0.04),
-            Mistake("That is the rate that matches the hinge loss, whose slope at z = 0 is -1. Squared hinge "
-                    "has the slope -2.", lambda expected: 0.005),
-            Mistake("The same rate does not give the same steps: at z = 0 the slope of squared hinge is four "
-                    "times that of binary cross-entropy.", lambda expected: 0.01),
-            Mistake("That is the rate chosen on validation for squared hinge, from a grid with steps of about "
-                    "three. The question asks for the rate that matches the first steps: 0.01 times the ratio "
-                    "of the slopes.", lambda expected: 0.001),
+            Mistake(
+                "The ratio is upside down: squared hinge pulls four times as hard at z = 0, so it needs a "
+                "rate four times smaller than 0.01, not larger.",
+                lambda expected: 0.04,
+            ),
+            Mistake(
+                "That is the rate that matches the hinge loss, whose slope at z = 0 is -1. Squared hinge has the slope -2.",
+                lambda expected: 0.005,
+            ),
+            Mistake(
+                "The same rate does not give the same steps: at z = 0 the slope of squared hinge is four "
+                "times that of binary cross-entropy.",
+                lambda expected: 0.01,
+            ),
+            Mistake(
+                "That is the rate chosen on validation for squared hinge, from a grid with steps of about "
+                "three. The question asks for the rate that matches the first steps: 0.01 times the ratio "
+                "of the slopes.",
+                lambda expected: 0.001,
+            ),
         ),
     ),
     Exercise(
@@ -217,16 +241,27 @@ print(f"rule of thumb 8 (s_d / d)^2: {8 * (0.015 / 0.005) ** 2:.0f} seeds; "
             "s_d / d = 0.015 / 0.005 = 3. Square it, then multiply by 8.",
         ),
         mistakes=(
-            Mistake("The ratio s_d / d must be squared: the interval shrinks like 1 / sqrt(n), so n grows "
-                    "with the square of s_d / d.", lambda expected: 24),
-            Mistake("Far too few seeds: the ratio is s_d / d, the noise over the difference, with both in the "
-                    "same units (accuracy: 0.015 and 0.005). A smaller difference must need more seeds, not "
-                    "fewer.", lambda expected: 8 / 9),
-            Mistake("The factor 8 is missing: (s_d / d)^2 alone is where a single standard error equals "
-                    "the difference. Multiply by 8, which is (z_0.975 + z_0.8)^2.", lambda expected: 9),
-            Mistake("That is about 4 (s_d / d)^2, the count at which the 95 % interval only just excludes "
-                    "zero on average: a coin toss. For 80 % power use the factor 8.",
-                    lambda expected: 36),
+            Mistake(
+                "The ratio s_d / d must be squared: the interval shrinks like 1 / sqrt(n), so n grows "
+                "with the square of s_d / d.",
+                lambda expected: 24,
+            ),
+            Mistake(
+                "Far too few seeds: the ratio is s_d / d, the noise over the difference, with both in the "
+                "same units (accuracy: 0.015 and 0.005). A smaller difference must need more seeds, not "
+                "fewer.",
+                lambda expected: 8 / 9,
+            ),
+            Mistake(
+                "The factor 8 is missing: (s_d / d)^2 alone is where a single standard error equals "
+                "the difference. Multiply by 8, which is (z_0.975 + z_0.8)^2.",
+                lambda expected: 9,
+            ),
+            Mistake(
+                "That is about 4 (s_d / d)^2, the count at which the 95 % interval only just excludes "
+                "zero on average: a coin toss. For 80 % power use the factor 8.",
+                lambda expected: 36,
+            ),
         ),
     ),
 ]

@@ -70,13 +70,20 @@ print(f"the constant 9 instead: {losses.pinball_loss(three, np.full(3, 9.0), qua
         common=("sign", "sum"),
         examples=3,
         mistakes=(
-            Mistake("The weights are swapped: at q = 0.9 an under-prediction (y above y_hat) costs 0.9 per unit "
-                    "and an over-prediction 0.1, not the other way round.",
-                    lambda expected: _pinball(np.array([2.0, 5.0, 9.0]), np.full(3, 6.0), 0.1)),
-            Mistake("Every error was weighted by q = 0.9; over-predictions cost only 1 - q = 0.1 per unit.",
-                    lambda expected: 0.9 * 8 / 3),
-            Mistake("That is the pinball loss at q = 0.5, half the absolute error. At q = 0.9 the two sides "
-                    "of the kink cost 0.9 and 0.1 per unit.", lambda expected: 0.5 * 8 / 3),
+            Mistake(
+                "The weights are swapped: at q = 0.9 an under-prediction (y above y_hat) costs 0.9 per unit "
+                "and an over-prediction 0.1, not the other way round.",
+                lambda expected: _pinball(np.array([2.0, 5.0, 9.0]), np.full(3, 6.0), 0.1),
+            ),
+            Mistake(
+                "Every error was weighted by q = 0.9; over-predictions cost only 1 - q = 0.1 per unit.",
+                lambda expected: 0.9 * 8 / 3,
+            ),
+            Mistake(
+                "That is the pinball loss at q = 0.5, half the absolute error. At q = 0.9 the two sides "
+                "of the kink cost 0.9 and 0.1 per unit.",
+                lambda expected: 0.5 * 8 / 3,
+            ),
         ),
     ),
     Exercise(
@@ -119,13 +126,20 @@ def pinball(y, y_hat, q):
         ),
         common=("sign", "sum"),
         mistakes=(
-            Mistake("The error is reversed: with e = y_hat - y the two sides swap and you compute the loss at "
-                    "1 - q. Use e = y - y_hat.", lambda expected, y, y_hat, q: _pinball(y, y_hat, 1 - q)),
-            Mistake("Both sides are weighted by q: an over-prediction costs (1 - q) per unit, not q.",
-                    lambda expected, y, y_hat, q: float(q * np.mean(np.abs(y - y_hat)))),
-            Mistake("np.minimum picks the smaller branch, which is never positive. The pinball loss takes the "
-                    "larger one, np.maximum.",
-                    lambda expected, y, y_hat, q: float(np.mean(np.minimum(q * (y - y_hat), (q - 1) * (y - y_hat))))),
+            Mistake(
+                "The error is reversed: with e = y_hat - y the two sides swap and you compute the loss at "
+                "1 - q. Use e = y - y_hat.",
+                lambda expected, y, y_hat, q: _pinball(y, y_hat, 1 - q),
+            ),
+            Mistake(
+                "Both sides are weighted by q: an over-prediction costs (1 - q) per unit, not q.",
+                lambda expected, y, y_hat, q: float(q * np.mean(np.abs(y - y_hat))),
+            ),
+            Mistake(
+                "np.minimum picks the smaller branch, which is never positive. The pinball loss takes the "
+                "larger one, np.maximum.",
+                lambda expected, y, y_hat, q: float(np.mean(np.minimum(q * (y - y_hat), (q - 1) * (y - y_hat)))),
+            ),
         ),
     ),
     Exercise(
@@ -183,24 +197,35 @@ print(f"its test coverage {D_COVER['boosting'][0]:.3f} before, {D_COVER['boostin
             "k = int(np.ceil((len(y) + 1) * coverage)).",
         ),
         mistakes=(
-            Mistake("The level misses the (n + 1) correction: k = ceil(n * coverage) is one row short of the "
-                    "guarantee. The new row makes n + 1; use k = ceil((n + 1) * coverage).",
-                    lambda expected, y, lower, upper, c: _kth(_scores(y, lower, upper), math.ceil(len(y) * c))),
-            Mistake("k was rounded down. The margin must reach at least (n + 1) * coverage of the scores: "
-                    "round up, k = ceil((n + 1) * coverage).",
-                    lambda expected, y, lower, upper, c: _kth(_scores(y, lower, upper), math.floor((len(y) + 1) * c))),
-            Mistake("np.quantile interpolates between scores at the level coverage, without the (n + 1) "
-                    "correction. Take the k-th smallest score itself, k = ceil((n + 1) * coverage).",
-                    lambda expected, y, lower, upper, c: float(np.quantile(np.maximum(lower - y, y - upper), c))),
-            Mistake("The score's sign is flipped: max(y - lower, upper - y) measures how far inside, not how far "
-                    "outside. Use max(lower - y, y - upper), positive for a target outside the interval.",
-                    lambda expected, y, lower, upper, c: _kth(np.sort(np.maximum(y - lower, upper - y)),
-                                                              math.ceil((len(y) + 1) * c))),
-            Mistake("The scores were clipped at 0, so the margin can never narrow an interval that is too wide. "
-                    "Keep the negative scores of targets inside their interval.",
-                    lambda expected, y, lower, upper, c: max(expected, 0.0)),
-            Mistake("Off by one: np.sort(scores)[k] is the (k + 1)-th smallest. Index with k - 1.",
-                    lambda expected, y, lower, upper, c: _kth(_scores(y, lower, upper), math.ceil((len(y) + 1) * c) + 1)),
+            Mistake(
+                "The level misses the (n + 1) correction: k = ceil(n * coverage) is one row short of the "
+                "guarantee. The new row makes n + 1; use k = ceil((n + 1) * coverage).",
+                lambda expected, y, lower, upper, c: _kth(_scores(y, lower, upper), math.ceil(len(y) * c)),
+            ),
+            Mistake(
+                "k was rounded down. The margin must reach at least (n + 1) * coverage of the scores: "
+                "round up, k = ceil((n + 1) * coverage).",
+                lambda expected, y, lower, upper, c: _kth(_scores(y, lower, upper), math.floor((len(y) + 1) * c)),
+            ),
+            Mistake(
+                "np.quantile interpolates between scores at the level coverage, without the (n + 1) "
+                "correction. Take the k-th smallest score itself, k = ceil((n + 1) * coverage).",
+                lambda expected, y, lower, upper, c: float(np.quantile(np.maximum(lower - y, y - upper), c)),
+            ),
+            Mistake(
+                "The score's sign is flipped: max(y - lower, upper - y) measures how far inside, not how far "
+                "outside. Use max(lower - y, y - upper), positive for a target outside the interval.",
+                lambda expected, y, lower, upper, c: _kth(np.sort(np.maximum(y - lower, upper - y)), math.ceil((len(y) + 1) * c)),
+            ),
+            Mistake(
+                "The scores were clipped at 0, so the margin can never narrow an interval that is too wide. "
+                "Keep the negative scores of targets inside their interval.",
+                lambda expected, y, lower, upper, c: max(expected, 0.0),
+            ),
+            Mistake(
+                "Off by one: np.sort(scores)[k] is the (k + 1)-th smallest. Index with k - 1.",
+                lambda expected, y, lower, upper, c: _kth(_scores(y, lower, upper), math.ceil((len(y) + 1) * c) + 1),
+            ),
         ),
     ),
     Exercise(
@@ -247,12 +272,20 @@ for name, rows in THIRDS.items():
             "wide the interval is.",
         ),
         mistakes=(
-            Mistake("That is the share below the upper quartile. The interval also excludes the quarter below "
-                    "the lower quartile.", lambda expected: 0.75),
-            Mistake("That is the share outside one side only. Between the 0.25 and 0.75 quantiles lies "
-                    "0.75 - 0.25 of the probability.", lambda expected: 0.25),
-            Mistake("0.674 is the z-value of the 0.75 quantile, not a probability. The probability between "
-                    "the quartiles is 0.75 - 0.25.", lambda expected: 0.674),
+            Mistake(
+                "That is the share below the upper quartile. The interval also excludes the quarter below the lower quartile.",
+                lambda expected: 0.75,
+            ),
+            Mistake(
+                "That is the share outside one side only. Between the 0.25 and 0.75 quantiles lies "
+                "0.75 - 0.25 of the probability.",
+                lambda expected: 0.25,
+            ),
+            Mistake(
+                "0.674 is the z-value of the 0.75 quantile, not a probability. The probability between "
+                "the quartiles is 0.75 - 0.25.",
+                lambda expected: 0.674,
+            ),
         ),
     ),
     Exercise(
@@ -294,12 +327,19 @@ print(f"learned sigma at x = -3: median over draws {np.median(at_left):.2f}; tru
             "The curves start between the grid lines 0.0 and 0.5, clearly above the dashed line.",
         ),
         mistakes=(
-            Mistake("That is about the variance, sigma squared. The figure shows the standard deviation "
-                    "sigma = exp(s / 2).", lambda expected: expected**2),
-            Mistake("That is the true sigma at x = -3, 0.1 + 0.25 * 0, not the learned one. Read the blue curves, "
-                    "which lie above the dashed line there.", lambda expected: 0.10),
-            Mistake("That is twice sigma, the half-width of a 95 % band. The figure shows sigma itself.",
-                    lambda expected: 2 * expected),
+            Mistake(
+                "That is about the variance, sigma squared. The figure shows the standard deviation sigma = exp(s / 2).",
+                lambda expected: expected**2,
+            ),
+            Mistake(
+                "That is the true sigma at x = -3, 0.1 + 0.25 * 0, not the learned one. Read the blue curves, "
+                "which lie above the dashed line there.",
+                lambda expected: 0.10,
+            ),
+            Mistake(
+                "That is twice sigma, the half-width of a 95 % band. The figure shows sigma itself.",
+                lambda expected: 2 * expected,
+            ),
         ),
     ),
 ]

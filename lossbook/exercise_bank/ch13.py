@@ -70,13 +70,21 @@ print(f"logit shift log(w+ / w-) = {np.log(5 / 2):.3f}; w- / (w+ + w-) = {2 / 7:
             "q = 1/2 means w+ p = w- (1 - p). Solve for p with w+ = 5 and w- = 2.",
         ),
         mistakes=(
-            Mistake("That is w+ / (w+ + w-), the threshold for the other class: the weighted model raises "
-                    "the alarm early, at a small p, because a miss costs more than a false alarm.",
-                    lambda expected: 5 / 7),
-            Mistake("The threshold is w- / (w+ + w-), not w- / w+: at p* the weighted positive and negative "
-                    "terms balance, w+ p = w- (1 - p).", lambda expected: 2 / 5),
-            Mistake("The weighted model is read at 0.5, but the question asks for the unweighted probability "
-                    "at which that happens: the weights move the threshold.", lambda expected: 0.5),
+            Mistake(
+                "That is w+ / (w+ + w-), the threshold for the other class: the weighted model raises "
+                "the alarm early, at a small p, because a miss costs more than a false alarm.",
+                lambda expected: 5 / 7,
+            ),
+            Mistake(
+                "The threshold is w- / (w+ + w-), not w- / w+: at p* the weighted positive and negative "
+                "terms balance, w+ p = w- (1 - p).",
+                lambda expected: 2 / 5,
+            ),
+            Mistake(
+                "The weighted model is read at 0.5, but the question asks for the unweighted probability "
+                "at which that happens: the weights move the threshold.",
+                lambda expected: 0.5,
+            ),
         ),
     ),
     Exercise(
@@ -118,12 +126,16 @@ print(f"accuracy {metrics.accuracy_score(y_screened, np.zeros(1000)):.3f}, "
             "It is right on every negative case: 980 of the 1000.",
         ),
         mistakes=(
-            Mistake("That is the share of positives, the cases it gets wrong; accuracy is the share it gets "
-                    "right.", lambda expected: 0.02),
-            Mistake("That is its balanced accuracy, the mean of the recall of each class. Plain accuracy "
-                    "counts cases, most of which are negative.", lambda expected: 0.5),
-            Mistake("That was the accuracy at 5 % positives. At 2 %, 980 of 1000 cases are negative.",
-                    lambda expected: 0.95),
+            Mistake(
+                "That is the share of positives, the cases it gets wrong; accuracy is the share it gets right.",
+                lambda expected: 0.02,
+            ),
+            Mistake(
+                "That is its balanced accuracy, the mean of the recall of each class. Plain accuracy "
+                "counts cases, most of which are negative.",
+                lambda expected: 0.5,
+            ),
+            Mistake("That was the accuracy at 5 % positives. At 2 %, 980 of 1000 cases are negative.", lambda expected: 0.95),
         ),
     ),
     Exercise(
@@ -184,15 +196,22 @@ from lossbook import losses
         ),
         common=("log base", "sign", "sum"),
         mistakes=(
-            Mistake("The weights are swapped: w_pos multiplies the positive term y log p, w_neg the negative "
-                    "term (1 - y) log(1 - p).",
-                    lambda expected, y, p, w_pos, w_neg: -np.mean(sum(w * t for w, t in zip((w_neg, w_pos), _terms(y, p))))),
-            Mistake("That divides by the sum of the weights, as scikit-learn's log_loss with sample_weight "
-                    "does; the chapter's loss divides by the number of examples n.",
-                    lambda expected, y, p, w_pos, w_neg: -np.sum(w_pos * _terms(y, p)[0] + w_neg * _terms(y, p)[1])
-                    / np.sum(np.where(y == 1, w_pos, w_neg))),
-            Mistake("The weights are missing: that is plain binary cross-entropy.",
-                    lambda expected, y, p, w_pos, w_neg: -np.mean(sum(_terms(y, p)))),
+            Mistake(
+                "The weights are swapped: w_pos multiplies the positive term y log p, w_neg the negative "
+                "term (1 - y) log(1 - p).",
+                lambda expected, y, p, w_pos, w_neg: -np.mean(sum(w * t for w, t in zip((w_neg, w_pos), _terms(y, p)))),
+            ),
+            Mistake(
+                "That divides by the sum of the weights, as scikit-learn's log_loss with sample_weight "
+                "does; the chapter's loss divides by the number of examples n.",
+                lambda expected, y, p, w_pos, w_neg: (
+                    -np.sum(w_pos * _terms(y, p)[0] + w_neg * _terms(y, p)[1]) / np.sum(np.where(y == 1, w_pos, w_neg))
+                ),
+            ),
+            Mistake(
+                "The weights are missing: that is plain binary cross-entropy.",
+                lambda expected, y, p, w_pos, w_neg: -np.mean(sum(_terms(y, p))),
+            ),
         ),
     ),
     Exercise(
@@ -252,19 +271,28 @@ print(f"mean |p - true probability|: {np.abs(q - truth).mean():.3f} before, {np.
             "the odds back into a probability, odds / (1 + odds).",
         ),
         mistakes=(
-            Mistake("That adds the shift again: the weights already added log(w_pos / w_neg) to the logit, so the "
-                    "correction subtracts it.",
-                    lambda expected, q, w_pos, w_neg: _shifted(q, np.log(w_pos / w_neg))),
-            Mistake("That divides the probability by w_pos / w_neg; the weights multiply the odds q / (1 - q), so "
-                    "the correction divides the odds.",
-                    lambda expected, q, w_pos, w_neg: q * w_neg / w_pos),
-            Mistake("The shift in the logit is the logarithm of w_pos / w_neg, not the ratio itself.",
-                    lambda expected, q, w_pos, w_neg: _shifted(q, -w_pos / w_neg)),
-            Mistake("The shift is log(w_pos / w_neg): both weights count, not w_pos alone.",
-                    lambda expected, q, w_pos, w_neg: _shifted(q, -np.log(w_pos))),
-            Mistake("That is the corrected logit; map it back to a probability with the logistic function "
-                    "(scipy.special.expit).",
-                    lambda expected, q, w_pos, w_neg: special.logit(q) - np.log(w_pos / w_neg)),
+            Mistake(
+                "That adds the shift again: the weights already added log(w_pos / w_neg) to the logit, so the "
+                "correction subtracts it.",
+                lambda expected, q, w_pos, w_neg: _shifted(q, np.log(w_pos / w_neg)),
+            ),
+            Mistake(
+                "That divides the probability by w_pos / w_neg; the weights multiply the odds q / (1 - q), so "
+                "the correction divides the odds.",
+                lambda expected, q, w_pos, w_neg: q * w_neg / w_pos,
+            ),
+            Mistake(
+                "The shift in the logit is the logarithm of w_pos / w_neg, not the ratio itself.",
+                lambda expected, q, w_pos, w_neg: _shifted(q, -w_pos / w_neg),
+            ),
+            Mistake(
+                "The shift is log(w_pos / w_neg): both weights count, not w_pos alone.",
+                lambda expected, q, w_pos, w_neg: _shifted(q, -np.log(w_pos)),
+            ),
+            Mistake(
+                "That is the corrected logit; map it back to a probability with the logistic function (scipy.special.expit).",
+                lambda expected, q, w_pos, w_neg: special.logit(q) - np.log(w_pos / w_neg),
+            ),
         ),
     ),
     Exercise(
@@ -308,10 +336,15 @@ print(f"weighted BCE, bin around {predicted[k]:.3f}: observed frequency {observe
             "Read that point's height on the vertical axis: it lies a little above 0.2.",
         ),
         mistakes=(
-            Mistake("That is the predicted probability, on the horizontal axis; the question asks for the "
-                    "observed frequency, the height of the point.", lambda expected: 0.85),
-            Mistake("That is where the weighted curve ends, in the last bin, around 0.95; read the point in "
-                    "the bin from 0.8 to 0.9.", lambda expected: 0.6),
+            Mistake(
+                "That is the predicted probability, on the horizontal axis; the question asks for the "
+                "observed frequency, the height of the point.",
+                lambda expected: 0.85,
+            ),
+            Mistake(
+                "That is where the weighted curve ends, in the last bin, around 0.95; read the point in the bin from 0.8 to 0.9.",
+                lambda expected: 0.6,
+            ),
         ),
     ),
 ]

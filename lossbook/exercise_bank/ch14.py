@@ -34,22 +34,27 @@ def _spread_out(seed=1, n=40, classes=4):
 
 
 _UNRELATED, _OWN_PREDICTIONS = _spread_out()
-_THREE_CLASSES = (np.array([[2.0, 0.5, -1.0], [0.2, 1.5, 0.1], [1.0, 1.2, -0.5], [-0.3, 0.1, 2.2], [1.8, 0.0, 0.3],
-                            [0.4, 0.6, 0.5]]), np.array([0, 1, 0, 2, 1, 2]))
+_THREE_CLASSES = (
+    np.array([[2.0, 0.5, -1.0], [0.2, 1.5, 0.1], [1.0, 1.2, -0.5], [-0.3, 0.1, 2.2], [1.8, 0.0, 0.3], [0.4, 0.6, 0.5]]),
+    np.array([0, 1, 0, 2, 1, 2]),
+)
 
 
 def _best_temperature(objective):
     """The temperature in _BOUNDS that minimises objective(T), searched over log T."""
-    result = optimize.minimize_scalar(lambda log_t: objective(np.exp(log_t)), bounds=np.log(_BOUNDS),
-                                      method="bounded", options={"xatol": 1e-8})
+    result = optimize.minimize_scalar(
+        lambda log_t: objective(np.exp(log_t)), bounds=np.log(_BOUNDS), method="bounded", options={"xatol": 1e-8}
+    )
     return float(np.exp(result.x))
 
 
 def _temperature_for(labels_of, score, *, multiply=False):
     """A mistaken fit: the labels it scores against, its objective, and whether it multiplies the logits by T."""
+
     def answer(expected, logits, labels):
         y = labels_of(logits, labels)
         return _best_temperature(lambda t: score(special.softmax(logits * t if multiply else logits / t, axis=1), y))
+
     return answer
 
 
@@ -80,8 +85,10 @@ def _unweighted(confidence, correct, n_bins):
 
 def _signed(confidence, correct, n_bins):
     which = _bin_rows(confidence, n_bins)
-    return float(sum((which == b).sum() * (confidence[which == b].mean() - correct[which == b].mean())
-                     for b in np.unique(which)) / confidence.size)
+    return float(
+        sum((which == b).sum() * (confidence[which == b].mean() - correct[which == b].mean()) for b in np.unique(which))
+        / confidence.size
+    )
 
 
 def _no_bins(confidence, correct, n_bins):
@@ -137,12 +144,18 @@ print(f"predicted class at T = 1 and T = 2: {calibration.scale(z_demo, 1.0).argm
             "The confidence is exp(1.5) / (exp(1.5) + exp(0.5) + exp(0)).",
         ),
         mistakes=(
-            Mistake("That is the confidence before scaling, softmax(z) without dividing by T.",
-                    lambda expected: _softmax_top([3.0, 1.0, 0.0])),
-            Mistake("That multiplies the logits by T; temperature scaling divides them by T.",
-                    lambda expected: _softmax_top([6.0, 2.0, 0.0])),
-            Mistake("That divides the probabilities by T instead of the logits: softmax(z) / 2 is not a "
-                    "distribution.", lambda expected: _softmax_top([3.0, 1.0, 0.0]) / 2),
+            Mistake(
+                "That is the confidence before scaling, softmax(z) without dividing by T.",
+                lambda expected: _softmax_top([3.0, 1.0, 0.0]),
+            ),
+            Mistake(
+                "That multiplies the logits by T; temperature scaling divides them by T.",
+                lambda expected: _softmax_top([6.0, 2.0, 0.0]),
+            ),
+            Mistake(
+                "That divides the probabilities by T instead of the logits: softmax(z) / 2 is not a distribution.",
+                lambda expected: _softmax_top([3.0, 1.0, 0.0]) / 2,
+            ),
         ),
     ),
     Exercise(
@@ -188,14 +201,24 @@ print(f"probability of the true class at the minimum: {calibration.scale(best.x[
             "The smoothed target of the true class is 1 - epsilon + epsilon / K, with K = 10 classes.",
         ),
         mistakes=(
-            Mistake("That is 1 - epsilon: the smoothing also gives the true class its share epsilon / K of "
-                    "the uniform part.", lambda expected: 0.8),
-            Mistake("That is 1 - epsilon / K, the confidence of a smoothing that takes epsilon / K from the true "
-                    "class only; the true class keeps 1 - epsilon + epsilon / K.", lambda expected: 0.98),
-            Mistake("That is the smoothed target of each wrong class, epsilon / K; the question asks for the "
-                    "true class.", lambda expected: 0.02),
-            Mistake("Label smoothing does not leave the target at 1: its minimum lies below 1, so the network "
-                    "never learns to be certain.", lambda expected: 1.0),
+            Mistake(
+                "That is 1 - epsilon: the smoothing also gives the true class its share epsilon / K of the uniform part.",
+                lambda expected: 0.8,
+            ),
+            Mistake(
+                "That is 1 - epsilon / K, the confidence of a smoothing that takes epsilon / K from the true "
+                "class only; the true class keeps 1 - epsilon + epsilon / K.",
+                lambda expected: 0.98,
+            ),
+            Mistake(
+                "That is the smoothed target of each wrong class, epsilon / K; the question asks for the true class.",
+                lambda expected: 0.02,
+            ),
+            Mistake(
+                "Label smoothing does not leave the target at 1: its minimum lies below 1, so the network "
+                "never learns to be certain.",
+                lambda expected: 1.0,
+            ),
         ),
     ),
     Exercise(
@@ -250,30 +273,40 @@ print(f"lossbook's ECE with 5 bins: {bins_demo.ece:.4f}")
         cases=(
             Case((_CONFIDENCE, _CORRECT.astype(float), 5), note="eight cases, five bins"),
             Case((_CONFIDENCE, _CORRECT.astype(float), 2), note="two bins"),
-            Case((np.array([0.5, 0.5, 1.0, 1.0]), np.array([1.0, 1.0, 1.0, 0.0]), 2),
-                 note="confidences on the bin edges 0.5 and 1: 0.5 closes the first bin, (0, 0.5], and 1 the second"),
+            Case(
+                (np.array([0.5, 0.5, 1.0, 1.0]), np.array([1.0, 1.0, 1.0, 0.0]), 2),
+                note="confidences on the bin edges 0.5 and 1: 0.5 closes the first bin, (0, 0.5], and 1 the second",
+            ),
             Case((np.array([0.3, 0.8, 0.9]), np.array([0.0, 1.0, 1.0]), 10), note="most bins empty"),
-            Case((np.array([0.0, 0.3, 0.8]), np.array([1.0, 0.0, 1.0]), 2),
-                 note="a confidence of exactly 0, which belongs to the first bin, (0, 0.5] with 0"),
+            Case(
+                (np.array([0.0, 0.3, 0.8]), np.array([1.0, 0.0, 1.0]), 2),
+                note="a confidence of exactly 0, which belongs to the first bin, (0, 0.5] with 0",
+            ),
         ),
         hints=(
-            "Loop over the bins; for each, select the cases with low < confidence <= high and skip the bin if "
-            "it is empty.",
-            "Each non-empty bin adds (cases in the bin) * |mean confidence - accuracy|; divide the total by the "
-            "number of cases.",
+            "Loop over the bins; for each, select the cases with low < confidence <= high and skip the bin if it is empty.",
+            "Each non-empty bin adds (cases in the bin) * |mean confidence - accuracy|; divide the total by the number of cases.",
         ),
         common=("sum",),
         mistakes=(
-            Mistake("Each bin must be weighted by its share of the cases: that is the plain mean of the bins' "
-                    "gaps.", lambda expected, confidence, correct, n_bins: _unweighted(confidence, correct, n_bins)),
-            Mistake("The absolute value is missing: overconfident and underconfident bins cancel.",
-                    lambda expected, confidence, correct, n_bins: _signed(confidence, correct, n_bins)),
-            Mistake("That compares the overall mean confidence with the overall accuracy, one bin for all "
-                    "cases; the ECE compares them bin by bin.",
-                    lambda expected, confidence, correct, n_bins: _no_bins(confidence, correct, n_bins)),
-            Mistake("Those are left-closed bins [low, high), as np.histogram makes them: a confidence on an edge "
-                    "then joins the bin above it. Here a bin is (low, high]: use low < confidence <= high.",
-                    lambda expected, confidence, correct, n_bins: _left_closed(confidence, correct, n_bins)),
+            Mistake(
+                "Each bin must be weighted by its share of the cases: that is the plain mean of the bins' gaps.",
+                lambda expected, confidence, correct, n_bins: _unweighted(confidence, correct, n_bins),
+            ),
+            Mistake(
+                "The absolute value is missing: overconfident and underconfident bins cancel.",
+                lambda expected, confidence, correct, n_bins: _signed(confidence, correct, n_bins),
+            ),
+            Mistake(
+                "That compares the overall mean confidence with the overall accuracy, one bin for all "
+                "cases; the ECE compares them bin by bin.",
+                lambda expected, confidence, correct, n_bins: _no_bins(confidence, correct, n_bins),
+            ),
+            Mistake(
+                "Those are left-closed bins [low, high), as np.histogram makes them: a confidence on an edge "
+                "then joins the bin above it. Here a bin is (low, high]: use low < confidence <= high.",
+                lambda expected, confidence, correct, n_bins: _left_closed(confidence, correct, n_bins),
+            ),
         ),
     ),
     Exercise(
@@ -344,10 +377,16 @@ print(f"the chapter's first cross-entropy network, validation part: T = {t_fit:.
             Case(_OVERCONFIDENT, note="300 cases of 10 classes whose labels follow softmax(z / 1.6)"),
             Case(_UNDERCONFIDENT, note="200 cases of 5 classes whose labels follow softmax(z / 0.5)"),
             Case(_THREE_CLASSES, note="six cases of three classes"),
-            Case(_UNRELATED, note="40 cases of 4 classes whose labels are drawn at random, whatever the logits: "
-                 "the flatter the better, up to the upper bound 20"),
-            Case(_OWN_PREDICTIONS, note="the same 40 cases labelled with the class each row's largest logit "
-                 "predicts: the sharper the better, down to the lower bound 0.05"),
+            Case(
+                _UNRELATED,
+                note="40 cases of 4 classes whose labels are drawn at random, whatever the logits: "
+                "the flatter the better, up to the upper bound 20",
+            ),
+            Case(
+                _OWN_PREDICTIONS,
+                note="the same 40 cases labelled with the class each row's largest logit "
+                "predicts: the sharper the better, down to the lower bound 0.05",
+            ),
         ),
         rtol=1e-3,
         hints=(
@@ -357,17 +396,24 @@ print(f"the chapter's first cross-entropy network, validation part: T = {t_fit:.
             "method='bounded') over log T, and return np.exp of the result's x.",
         ),
         mistakes=(
-            Mistake("That multiplies the logits by T; temperature scaling divides them by T (your value is about "
-                    "1 / T).", _temperature_for(lambda z, y: y, _nll, multiply=True)),
-            Mistake("That maximises the mean probability of the true class, without the logarithm; the temperature "
-                    "minimises the negative log-likelihood, the mean of -log p.",
-                    _temperature_for(lambda z, y: y, lambda p, y: -np.mean(p[np.arange(y.size), y]))),
-            Mistake("That minimises the Brier score; the temperature minimises the negative log-likelihood.",
-                    _temperature_for(lambda z, y: y,
-                                     lambda p, y: np.mean(np.sum((p - np.eye(p.shape[1])[y]) ** 2, axis=1)))),
-            Mistake("That scores the model against its own predicted classes, not the labels: every case is then "
-                    "right, and the likelihood keeps rising as T falls to the lower bound.",
-                    _temperature_for(lambda z, y: z.argmax(axis=1), _nll)),
+            Mistake(
+                "That multiplies the logits by T; temperature scaling divides them by T (your value is about 1 / T).",
+                _temperature_for(lambda z, y: y, _nll, multiply=True),
+            ),
+            Mistake(
+                "That maximises the mean probability of the true class, without the logarithm; the temperature "
+                "minimises the negative log-likelihood, the mean of -log p.",
+                _temperature_for(lambda z, y: y, lambda p, y: -np.mean(p[np.arange(y.size), y])),
+            ),
+            Mistake(
+                "That minimises the Brier score; the temperature minimises the negative log-likelihood.",
+                _temperature_for(lambda z, y: y, lambda p, y: np.mean(np.sum((p - np.eye(p.shape[1])[y]) ** 2, axis=1))),
+            ),
+            Mistake(
+                "That scores the model against its own predicted classes, not the labels: every case is then "
+                "right, and the likelihood keeps rising as T falls to the lower bound.",
+                _temperature_for(lambda z, y: z.argmax(axis=1), _nll),
+            ),
         ),
     ),
     Exercise(
@@ -404,15 +450,19 @@ print(f"label smoothing, bin (0.6, 0.7]: {bins_demo.count[6]} images, mean confi
         cases=(Case(),),
         atol=0.03,
         hints=(
-            "Find the orange line in the left panel and the point above a confidence of about 0.65 on the "
-            "horizontal axis.",
+            "Find the orange line in the left panel and the point above a confidence of about 0.65 on the horizontal axis.",
             "Read that point's height on the vertical axis, the accuracy in the bin.",
         ),
         mistakes=(
-            Mistake("That is the confidence, the point's horizontal position; the question asks for its height, "
-                    "the accuracy.", lambda expected: 0.65),
-            Mistake("That is the top of the axis, a guess that the networks are always right there. Read the "
-                    "point's height: it sits visibly below 1.", lambda expected: 1.0),
+            Mistake(
+                "That is the confidence, the point's horizontal position; the question asks for its height, the accuracy.",
+                lambda expected: 0.65,
+            ),
+            Mistake(
+                "That is the top of the axis, a guess that the networks are always right there. Read the "
+                "point's height: it sits visibly below 1.",
+                lambda expected: 1.0,
+            ),
         ),
     ),
 ]

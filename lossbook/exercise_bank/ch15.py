@@ -37,7 +37,7 @@ def _free_probability_gradient(labels, logits, q):
     rows = np.arange(len(labels))
     g = np.zeros_like(p)
     with np.errstate(divide="ignore"):
-        g[rows, labels] = -p[rows, labels] ** (q - 1)
+        g[rows, labels] = -(p[rows, labels] ** (q - 1))
     return g / len(labels)
 
 
@@ -123,8 +123,10 @@ for loss in (robust.Loss("ce"), robust.Loss("gce", q=0.7), robust.Loss("sce", al
             "The term with p_y vanishes; what is left is alpha.",
         ),
         mistakes=(
-            Mistake("SCE's weight does not vanish at p_y = 0, unlike GCE's and MAE's: its cross-entropy term "
-                    "keeps alpha.", lambda expected: 0.0),
+            Mistake(
+                "SCE's weight does not vanish at p_y = 0, unlike GCE's and MAE's: its cross-entropy term keeps alpha.",
+                lambda expected: 0.0,
+            ),
             Mistake("That is the weight at p_y = 1, alpha - beta * A = 0.1 + 4.", lambda expected: 4.1),
             Mistake("That is cross-entropy's weight, 1; SCE scales cross-entropy by alpha.", lambda expected: 1.0),
             Mistake("That is -beta * A; at p_y = 0 the term with A is multiplied by 0.", lambda expected: 4.0),
@@ -179,12 +181,19 @@ print(f"lossbook's gradient for the check's first case, largest entry {np.abs(ou
             Case(_case(0, 6, 3, 0.7), note="six images, three classes, q = 0.7"),
             Case(_case(1, 5, 4, 0.3), note="five images, four classes, q = 0.3"),
             Case(_case(2, 4, 2, 1.0), note="two classes, q = 1: half the MAE's gradient"),
-            Case(_case(3, 3, 5, 0.5, spread=1.0, shift=800.0),
-                 note="logits near 800: without subtracting each row's largest, np.exp overflows"),
-            Case(_mixed(), note="rows of different sizes: one logit near 800 in four rows, the last row near 0; "
-                 "subtract each row's own largest logit"),
-            Case((np.array([2, 0, 1, 2]), np.array([[0.0, 1.0, 5.0], [2.0, 2.0, 2.0], [4.0, 0.0, 1.0], [1.0, 3.0, 0.0]]),
-                  0.5), note="four images, one fitted, one on a tie, two contradicted"),
+            Case(
+                _case(3, 3, 5, 0.5, spread=1.0, shift=800.0),
+                note="logits near 800: without subtracting each row's largest, np.exp overflows",
+            ),
+            Case(
+                _mixed(),
+                note="rows of different sizes: one logit near 800 in four rows, the last row near 0; "
+                "subtract each row's own largest logit",
+            ),
+            Case(
+                (np.array([2, 0, 1, 2]), np.array([[0.0, 1.0, 5.0], [2.0, 2.0, 2.0], [4.0, 0.0, 1.0], [1.0, 3.0, 0.0]]), 0.5),
+                note="four images, one fitted, one on a tie, two contradicted",
+            ),
         ),
         rtol=1e-6,
         atol=1e-10,
@@ -194,16 +203,23 @@ print(f"lossbook's gradient for the check's first case, largest entry {np.abs(ou
         ),
         common=("sum",),
         mistakes=(
-            Mistake("The weight p_y ** q is missing: that is cross-entropy's gradient.",
-                    lambda expected, labels, logits, q: _gradient(labels, logits, q, weight=lambda p, q: 0 * p + 1)),
-            Mistake("The weight is p_y ** (q - 1), the derivative with respect to p_y; through the softmax "
-                    "it becomes p_y ** q.",
-                    lambda expected, labels, logits, q: _gradient(labels, logits, q, weight=lambda p, q: p ** (q - 1))),
-            Mistake("1 is not subtracted at each row's label: the gradient is p_y ** q (p - e_y).",
-                    lambda expected, labels, logits, q: _gradient(labels, logits, q, subtract=False)),
-            Mistake("That differentiates with respect to the probabilities as free variables, -p_y ** (q - 1) at "
-                    "the label; the question asks for the gradient with respect to the logits.",
-                    lambda expected, labels, logits, q: _free_probability_gradient(labels, logits, q)),
+            Mistake(
+                "The weight p_y ** q is missing: that is cross-entropy's gradient.",
+                lambda expected, labels, logits, q: _gradient(labels, logits, q, weight=lambda p, q: 0 * p + 1),
+            ),
+            Mistake(
+                "The weight is p_y ** (q - 1), the derivative with respect to p_y; through the softmax it becomes p_y ** q.",
+                lambda expected, labels, logits, q: _gradient(labels, logits, q, weight=lambda p, q: p ** (q - 1)),
+            ),
+            Mistake(
+                "1 is not subtracted at each row's label: the gradient is p_y ** q (p - e_y).",
+                lambda expected, labels, logits, q: _gradient(labels, logits, q, subtract=False),
+            ),
+            Mistake(
+                "That differentiates with respect to the probabilities as free variables, -p_y ** (q - 1) at "
+                "the label; the question asks for the gradient with respect to the logits.",
+                lambda expected, labels, logits, q: _free_probability_gradient(labels, logits, q),
+            ),
         ),
     ),
     Exercise(
@@ -240,10 +256,13 @@ print(f"test accuracy at epoch 60, 40 % wrong labels: {tests[3:, list(first.epoc
             "Read its height on the vertical axis: a share of the test images.",
         ),
         mistakes=(
-            Mistake("That is the blue curve, the network trained on correct labels; read the solid red one.",
-                    lambda expected: 0.96),
-            Mistake("That is the dashed curve, the share of the noisy training labels fitted; read the solid one.",
-                    lambda expected: 0.78),
+            Mistake(
+                "That is the blue curve, the network trained on correct labels; read the solid red one.", lambda expected: 0.96
+            ),
+            Mistake(
+                "That is the dashed curve, the share of the noisy training labels fitted; read the solid one.",
+                lambda expected: 0.78,
+            ),
         ),
     ),
 ]

@@ -14,12 +14,14 @@ def _probability(logits, index):
 
 def _gradient_as(scale, *, temperature_in_softmax=True):
     """A mistaken soft gradient: scale(T) * (q_T - p_T) averaged over the rows, the probabilities softened or not."""
+
     def answer(expected, teacher, student, temperature):
         t = temperature if temperature_in_softmax else 1.0
         p = special.softmax(teacher / t, axis=1)
         q = special.softmax(student / t, axis=1)
         g = scale(temperature) * (q - p)
         return g / len(student)
+
     return answer
 
 
@@ -76,14 +78,22 @@ print(f"soft targets at T = 1: {np.array2string(distillation.soft_targets(t_hand
             "The middle entry is exp(1) / (exp(2) + exp(1) + exp(0)).",
         ),
         mistakes=(
-            Mistake("That is the soft target at T = 1, the plain softmax of (4, 2, 0); divide the logits by T = 2 "
-                    "first.", lambda expected: _probability([4.0, 2.0, 0.0], 1)),
-            Mistake("That multiplies the logits by T; the temperature divides them.",
-                    lambda expected: _probability([8.0, 4.0, 0.0], 1)),
-            Mistake("That is the first class's target; the question asks for the middle one.",
-                    lambda expected: _probability([2.0, 1.0, 0.0], 0)),
-            Mistake("That divides the probability by T instead of the logits: softmax(t) / 2 is not a "
-                    "distribution.", lambda expected: _probability([4.0, 2.0, 0.0], 1) / 2),
+            Mistake(
+                "That is the soft target at T = 1, the plain softmax of (4, 2, 0); divide the logits by T = 2 first.",
+                lambda expected: _probability([4.0, 2.0, 0.0], 1),
+            ),
+            Mistake(
+                "That multiplies the logits by T; the temperature divides them.",
+                lambda expected: _probability([8.0, 4.0, 0.0], 1),
+            ),
+            Mistake(
+                "That is the first class's target; the question asks for the middle one.",
+                lambda expected: _probability([2.0, 1.0, 0.0], 0),
+            ),
+            Mistake(
+                "That divides the probability by T instead of the logits: softmax(t) / 2 is not a distribution.",
+                lambda expected: _probability([4.0, 2.0, 0.0], 1) / 2,
+            ),
         ),
     ),
     Exercise(
@@ -147,12 +157,18 @@ print(f"largest gap between lossbook's gradient and central differences: {np.abs
         ),
         common=("sign", "sum"),
         mistakes=(
-            Mistake("The factor T^2 is missing: that is the gradient of KL(p_T || q_T) alone, (q - p) / T per row, "
-                    "T^2 times too small.", _gradient_as(lambda t: 1.0 / t)),
-            Mistake("That multiplies by T^2; the inner division by T takes one factor back, leaving T.",
-                    _gradient_as(lambda t: t**2)),
-            Mistake("The softmaxes need the temperature: soften both logits by dividing them by T first.",
-                    _gradient_as(lambda t: t, temperature_in_softmax=False)),
+            Mistake(
+                "The factor T^2 is missing: that is the gradient of KL(p_T || q_T) alone, (q - p) / T per row, "
+                "T^2 times too small.",
+                _gradient_as(lambda t: 1.0 / t),
+            ),
+            Mistake(
+                "That multiplies by T^2; the inner division by T takes one factor back, leaving T.", _gradient_as(lambda t: t**2)
+            ),
+            Mistake(
+                "The softmaxes need the temperature: soften both logits by dividing them by T first.",
+                _gradient_as(lambda t: t, temperature_in_softmax=False),
+            ),
         ),
     ),
     Exercise(
@@ -195,11 +211,12 @@ print(f"mean size of the gradient of KL alone: T = 2 {size[2]:.4f}, T = 8 {size[
             "Both factors fall like 1 / T, so the gradient falls like 1 / T^2: compare (1 / 2)^2 with (1 / 8)^2.",
         ),
         mistakes=(
-            Mistake("That counts only the 1 / T of the inner division; the difference q_T - p_T also shrinks like "
-                    "1 / T.", lambda expected: 4.0),
+            Mistake(
+                "That counts only the 1 / T of the inner division; the difference q_T - p_T also shrinks like 1 / T.",
+                lambda expected: 4.0,
+            ),
             Mistake("That counts a third power; the gradient falls like 1 / T^2.", lambda expected: 64.0),
-            Mistake("Without the factor T^2 the gradient does change with T: it falls like 1 / T^2.",
-                    lambda expected: 1.0),
+            Mistake("Without the factor T^2 the gradient does change with T: it falls like 1 / T^2.", lambda expected: 1.0),
         ),
     ),
     Exercise(
@@ -234,12 +251,18 @@ print(f"soft target of the second class at T = 4: {distillation.soft_targets(t_d
             "Read the bar's height on the vertical axis, the probability.",
         ),
         mistakes=(
-            Mistake("That is the first class's target at T = 4, the tallest bar; the question asks for the "
-                    "second.", lambda expected: _probability(_DEMO_LOGITS / 4, 0)),
-            Mistake("That is the second class's target at T = 1, where it is hardly visible; read the group for "
-                    "T = 4.", lambda expected: _probability(_DEMO_LOGITS, 1)),
-            Mistake("That is the second class's target at T = 8; read the group for T = 4.",
-                    lambda expected: _probability(_DEMO_LOGITS / 8, 1)),
+            Mistake(
+                "That is the first class's target at T = 4, the tallest bar; the question asks for the second.",
+                lambda expected: _probability(_DEMO_LOGITS / 4, 0),
+            ),
+            Mistake(
+                "That is the second class's target at T = 1, where it is hardly visible; read the group for T = 4.",
+                lambda expected: _probability(_DEMO_LOGITS, 1),
+            ),
+            Mistake(
+                "That is the second class's target at T = 8; read the group for T = 4.",
+                lambda expected: _probability(_DEMO_LOGITS / 8, 1),
+            ),
         ),
     ),
 ]

@@ -97,13 +97,16 @@ print(f"lossbook: mean {embedding.info_nce(q_demo, k_demo, temperature=0.5):.4f}
             "Query 2's logits are (0.8 / 0.5, 1 / 0.5) = (1.6, 2); its loss is -log(e^2 / (e^1.6 + e^2)).",
         ),
         mistakes=(
-            Mistake("That leaves out the temperature: divide each similarity by 0.5 before the softmax.",
-                    lambda expected: _info_nce(_QUERIES, _KEYS, 1.0)),
-            Mistake("That compares each key with the queries (the columns of the similarity matrix); the loss "
-                    "asks each query to pick its key out of the keys.",
-                    lambda expected: _info_nce(_KEYS, _QUERIES, 0.5)),
-            Mistake("The denominator must hold the positive too: the softmax runs over all the keys.",
-                    lambda expected: -0.8),
+            Mistake(
+                "That leaves out the temperature: divide each similarity by 0.5 before the softmax.",
+                lambda expected: _info_nce(_QUERIES, _KEYS, 1.0),
+            ),
+            Mistake(
+                "That compares each key with the queries (the columns of the similarity matrix); the loss "
+                "asks each query to pick its key out of the keys.",
+                lambda expected: _info_nce(_KEYS, _QUERIES, 0.5),
+            ),
+            Mistake("The denominator must hold the positive too: the softmax runs over all the keys.", lambda expected: -0.8),
         ),
     ),
     Exercise(
@@ -156,15 +159,21 @@ print(f"lossbook's NT-Xent of six digits' views at temperature 0.3: {embedding.n
 print(f"and of the check's first case: {embedding.nt_xent(np.eye(2), np.eye(2), temperature=1.0):.6f}")
 """,
         cases=(
-            Case((np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 1.0]]), 1.0),
-                 note="two examples whose two views agree, temperature 1"),
+            Case(
+                (np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 1.0]]), 1.0),
+                note="two examples whose two views agree, temperature 1",
+            ),
             Case((*_views(1, 3, 4), 0.5), note="three examples in four dimensions, rows of unequal length"),
             Case((*_views(2, 4, 3, scale=5.0), 0.1), note="a small temperature and long rows"),
             Case((*_views(3, 5, 2), 2.0), note="five examples in two dimensions, temperature 2"),
-            Case((np.array([[2.0, 1.0]]), np.array([[-1.0, 3.0]]), 0.7),
-                 note="one example: its other view is the only other row, so the loss is 0"),
-            Case((np.array([[3.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([[1.0, 0.2], [0.5, 2.0], [-1.0, 1.0]]),
-                  0.25), note="three examples, one view far from its partner"),
+            Case(
+                (np.array([[2.0, 1.0]]), np.array([[-1.0, 3.0]]), 0.7),
+                note="one example: its other view is the only other row, so the loss is 0",
+            ),
+            Case(
+                (np.array([[3.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([[1.0, 0.2], [0.5, 2.0], [-1.0, 1.0]]), 0.25),
+                note="three examples, one view far from its partner",
+            ),
         ),
         rtol=1e-6,
         common=("sum",),
@@ -175,16 +184,24 @@ print(f"and of the check's first case: {embedding.nt_xent(np.eye(2), np.eye(2), 
             "is row i. Use scipy.special.log_softmax(logits, axis=1).",
         ),
         mistakes=(
-            Mistake("The rows must be scaled to length 1 first: the loss compares directions (cosine "
-                    "similarities), not dot products.",
-                    lambda expected, a, b, t: _nt_xent(a, b, t, unit=False)),
-            Mistake("The diagonal must be masked (set to -inf): a row is not its own negative.",
-                    lambda expected, a, b, t: _nt_xent(a, b, t, mask=False)),
-            Mistake("That averages over the rows of view a only; NT-Xent averages over all 2n rows.",
-                    lambda expected, a, b, t: _nt_xent(a, b, t, both=False)),
-            Mistake("That takes the negatives from the other view only, as InfoNCE does; NT-Xent also counts "
-                    "the other rows of the same view as negatives.",
-                    lambda expected, a, b, t: _info_nce_across(a, b, t)),
+            Mistake(
+                "The rows must be scaled to length 1 first: the loss compares directions (cosine "
+                "similarities), not dot products.",
+                lambda expected, a, b, t: _nt_xent(a, b, t, unit=False),
+            ),
+            Mistake(
+                "The diagonal must be masked (set to -inf): a row is not its own negative.",
+                lambda expected, a, b, t: _nt_xent(a, b, t, mask=False),
+            ),
+            Mistake(
+                "That averages over the rows of view a only; NT-Xent averages over all 2n rows.",
+                lambda expected, a, b, t: _nt_xent(a, b, t, both=False),
+            ),
+            Mistake(
+                "That takes the negatives from the other view only, as InfoNCE does; NT-Xent also counts "
+                "the other rows of the same view as negatives.",
+                lambda expected, a, b, t: _info_nce_across(a, b, t),
+            ),
         ),
     ),
     Exercise(
@@ -226,12 +243,13 @@ print(f"the loss of the triplet with anchor 0, positive 1, negative 2: {losses_d
             "Put the positive opposite the anchor and the negative on top of it.",
         ),
         mistakes=(
-            Mistake("That uses distances, at most 2; the chapter's loss compares squared distances, at most 4.",
-                    lambda expected: 2.1),
-            Mistake("That leaves out the margin, which is added when the positive is far and the negative near.",
-                    lambda expected: 4.0),
-            Mistake("That is the margin alone, the loss of a triplet whose two distances are equal.",
-                    lambda expected: 0.1),
+            Mistake(
+                "That uses distances, at most 2; the chapter's loss compares squared distances, at most 4.", lambda expected: 2.1
+            ),
+            Mistake(
+                "That leaves out the margin, which is added when the positive is far and the negative near.", lambda expected: 4.0
+            ),
+            Mistake("That is the margin alone, the loss of a triplet whose two distances are equal.", lambda expected: 0.1),
         ),
     ),
     Exercise(
@@ -269,12 +287,12 @@ print(f"PCA, k = 25: {BY_K['PCA'][KS.index(25)]:.4f}; PCA, k = 1: {BY_K['PCA'][K
             "Read its height on the vertical axis, between the grid lines at 0.90 and 0.92.",
         ),
         mistakes=(
-            Mistake("That is the PCA line at k = 1, the left end; the question asks for k = 25, the right end.",
-                    lambda expected: 0.973),
-            Mistake("That is the pixels' line (brown), the top one; PCA is the purple one below it.",
-                    lambda expected: 0.966),
-            Mistake("That is one of the networks' lines near 0.86; PCA is the purple one, above them.",
-                    lambda expected: 0.86),
+            Mistake(
+                "That is the PCA line at k = 1, the left end; the question asks for k = 25, the right end.",
+                lambda expected: 0.973,
+            ),
+            Mistake("That is the pixels' line (brown), the top one; PCA is the purple one below it.", lambda expected: 0.966),
+            Mistake("That is one of the networks' lines near 0.86; PCA is the purple one, above them.", lambda expected: 0.86),
         ),
     ),
 ]

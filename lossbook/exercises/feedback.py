@@ -137,9 +137,7 @@ def _run_cases(exercise: Exercise, answer, time_limit) -> _Run:
         outcome = call(answer, case.args, time_limit)
         if isinstance(outcome.error, NotImplementedError):
             return _Run(0, answered=False)
-        ok = outcome.error is None and not outcome.timed_out and matches(
-            outcome.value, expected, exercise.rtol, exercise.atol
-        )
+        ok = outcome.error is None and not outcome.timed_out and matches(outcome.value, expected, exercise.rtol, exercise.atol)
         for warning in outcome.warnings:
             if warning not in notes:
                 notes.append(warning)
@@ -178,10 +176,16 @@ def _received(exercise: Exercise, failure: _Failure, time_limit) -> tuple[list[s
     lines = [f"  received: {show(outcome.value)}"]
     advice = diagnose(exercise, failure.case, failure.expected, outcome.value)
     if advice:
-        lines.append(textwrap.fill(
-            advice, 100, initial_indent="  hint:     ", subsequent_indent="            ",
-            break_on_hyphens=False, break_long_words=False,
-        ))
+        lines.append(
+            textwrap.fill(
+                advice,
+                100,
+                initial_indent="  hint:     ",
+                subsequent_indent="            ",
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        )
     return lines, advice
 
 
@@ -297,9 +301,14 @@ def grade(label: str, answer, *, points: int) -> float:
 
 def _result_line(report: Report, score: float, points: int) -> str:
     fields = {
-        "label": report.label, "passed": report.passed, "total": report.total,
-        "points": float(score), "max_points": points, "status": report.status,
-        "message": report.message, "hint": report.hint,
+        "label": report.label,
+        "passed": report.passed,
+        "total": report.total,
+        "points": float(score),
+        "max_points": points,
+        "status": report.status,
+        "message": report.message,
+        "hint": report.hint,
     }
     return f"{RESULT_PREFIX} {json.dumps(fields, ensure_ascii=False)}"
 

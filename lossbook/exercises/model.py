@@ -18,8 +18,21 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["KINDS", "COMMON_MISTAKES", "UNITS", "Case", "Mistake", "Exercise", "common_mistakes", "labels", "get",
-           "student_edition", "encode", "decode", "Opaque"]
+__all__ = [
+    "KINDS",
+    "COMMON_MISTAKES",
+    "UNITS",
+    "Case",
+    "Mistake",
+    "Exercise",
+    "common_mistakes",
+    "labels",
+    "get",
+    "student_edition",
+    "encode",
+    "decode",
+    "Opaque",
+]
 
 #: The four kinds of exercise every chapter draws from.
 KINDS = ("by hand", "implement", "predict", "read a plot")
@@ -260,22 +273,33 @@ _LN2, _LN10 = float(np.log(2.0)), float(np.log(10.0))
 # For each unit of the answer: (the factor a wrong base multiplies the answer by, the hint), one per wrong base.
 _WRONG_BASES = {
     "nats": (
-        (1 / _LN2, "Wrong log base: that is the value in bits (log base 2). This exercise asks for nats: use "
-                   "the natural logarithm, np.log (the value in bits times ln 2 = 0.693)."),
-        (1 / _LN10, "Wrong log base: that is the value with log base 10. This exercise asks for nats: use the "
-                    "natural logarithm, np.log."),
+        (
+            1 / _LN2,
+            "Wrong log base: that is the value in bits (log base 2). This exercise asks for nats: use "
+            "the natural logarithm, np.log (the value in bits times ln 2 = 0.693).",
+        ),
+        (
+            1 / _LN10,
+            "Wrong log base: that is the value with log base 10. This exercise asks for nats: use the natural logarithm, np.log.",
+        ),
     ),
     "bits": (
-        (_LN2, "Wrong log base: that is the value in nats (natural log). This exercise asks for bits: use "
-               "np.log2, or divide the value in nats by ln 2 = 0.693."),
-        (_LN2 / _LN10, "Wrong log base: that is the value with log base 10. This exercise asks for bits: use "
-                       "np.log2."),
+        (
+            _LN2,
+            "Wrong log base: that is the value in nats (natural log). This exercise asks for bits: use "
+            "np.log2, or divide the value in nats by ln 2 = 0.693.",
+        ),
+        (_LN2 / _LN10, "Wrong log base: that is the value with log base 10. This exercise asks for bits: use np.log2."),
     ),
 }
-_SIGN_HINT = ("The sign is flipped: your value is minus the right one. Check the minus sign in front of the "
-              "logarithm, or which way round the error is taken (prediction minus target).")
-_SUM_HINT = ("Wrong reduction: your value is n times the right one, a sum over the n examples where the formula "
-             "has their mean. Use np.mean, or divide the sum by n (a gradient of a mean carries the factor 1/n).")
+_SIGN_HINT = (
+    "The sign is flipped: your value is minus the right one. Check the minus sign in front of the "
+    "logarithm, or which way round the error is taken (prediction minus target)."
+)
+_SUM_HINT = (
+    "Wrong reduction: your value is n times the right one, a sum over the n examples where the formula "
+    "has their mean. Use np.mean, or divide the sum by n (a gradient of a mean carries the factor 1/n)."
+)
 
 
 def _example_count(exercise: Exercise, args) -> int:
@@ -355,10 +379,33 @@ def student_edition() -> bool:
 def _from_data(item: dict) -> Exercise:
     cases = tuple(Case(decode(c["args"]), decode(c["expected"]), c.get("note", "")) for c in item["cases"])
     mistakes = tuple(Mistake(m["hint"], values=tuple(decode(v) for v in m["values"])) for m in item["mistakes"])
-    fields = {k: item[k] for k in ("label", "kind", "function", "points", "rtol", "atol", "nonfinite_hint",
-                                   "title", "statement", "lead", "unit", "examples")}
-    return Exercise(**fields, solution="", cases=cases, hints=tuple(item["hints"]), mistakes=mistakes,
-                    choices=tuple(item["choices"]), parameters=tuple(item["parameters"]), common=tuple(item["common"]))
+    fields = {
+        k: item[k]
+        for k in (
+            "label",
+            "kind",
+            "function",
+            "points",
+            "rtol",
+            "atol",
+            "nonfinite_hint",
+            "title",
+            "statement",
+            "lead",
+            "unit",
+            "examples",
+        )
+    }
+    return Exercise(
+        **fields,
+        solution="",
+        cases=cases,
+        hints=tuple(item["hints"]),
+        mistakes=mistakes,
+        choices=tuple(item["choices"]),
+        parameters=tuple(item["parameters"]),
+        common=tuple(item["common"]),
+    )
 
 
 def _registry() -> dict[str, Exercise]:
@@ -412,8 +459,7 @@ def get(label: str) -> Exercise:
 # Values as data: the student build's bank, and what the grading sandbox returns
 # ---------------------------------------------------------------------------
 
-_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-           "float16", "float32", "float64"}
+_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64"}
 
 
 @dataclasses.dataclass(frozen=True)

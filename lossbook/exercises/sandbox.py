@@ -34,11 +34,7 @@ class _TimeUp(BaseException):
 
 @contextlib.contextmanager
 def _time_limit(seconds):
-    usable = (
-        seconds is not None
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
+    usable = seconds is not None and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
         return
@@ -88,8 +84,6 @@ def call(function, args, time_limit) -> _Outcome:
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - any error in the learner's code is feedback
             outcome.error = exc
             outcome.line = _learner_line(exc)
-    outcome.warnings = tuple(
-        dict.fromkeys(f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught)
-    )
+    outcome.warnings = tuple(dict.fromkeys(f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught))
     outcome.stderr = stderr.getvalue()
     return outcome

@@ -139,12 +139,14 @@ def _kind_hint(exercise: Exercise, expected, received) -> str:
     if received is None:
         return "Your function returned None: did it forget to `return` its result?"
     if isinstance(received, str) and not isinstance(expected, str):
-        return "Return a number (or an array of numbers), not a string: `return 1.5`, not `return \"1.5\"`."
+        return 'Return a number (or an array of numbers), not a string: `return 1.5`, not `return "1.5"`.'
     if isinstance(expected, tuple) and not isinstance(received, (tuple, list)):
-        return (f"Return a tuple of {len(expected)} values, `return a, b`, not one array or number; "
-                "a NumPy array of the right length is not a tuple.")
+        return (
+            f"Return a tuple of {len(expected)} values, `return a, b`, not one array or number; "
+            "a NumPy array of the right length is not a tuple."
+        )
     if isinstance(expected, str) and not isinstance(received, str):
-        return "Return a word, as a string, for example `return \"converge\"`."
+        return 'Return a word, as a string, for example `return "converge"`.'
     return ""
 
 
@@ -162,8 +164,7 @@ def diagnose(exercise: Exercise, case: Case, expected, received, index: int = 0)
                 "whichever the formula asks for)."
             )
         return (
-            f"Wrong axis or reduction: the answer has shape {want}, yours has shape {got}. "
-            "Check the `axis` of each sum or mean."
+            f"Wrong axis or reduction: the answer has shape {want}, yours has shape {got}. Check the `axis` of each sum or mean."
         )
     # The generic factor mistakes first: a value that is a fixed multiple of the answer is that mistake.
     for mistake in common_mistakes(exercise) + exercise.mistakes:
