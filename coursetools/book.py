@@ -346,6 +346,8 @@ def portability(paths, *, settings=None, timeout: int = 900, jobs: int | None = 
 
     By default every setting but ``sse41`` runs (``--setting sse41`` adds it):
     it still changes the last digit of several figures in the multi-class chapter.
+    A setting that gives each kernel several threads runs that many times
+    fewer notebooks at once, so that the kernels never share a core.
     Nothing is written. A changed cell tagged :data:`SENSITIVE_TAG` is listed
     with its reason; any other changed cell is a failure. Returns the number of
     unexplained cells.
@@ -364,7 +366,10 @@ def portability(paths, *, settings=None, timeout: int = 900, jobs: int | None = 
         log(f"setting {name!r}: {description}")
         log("  " + " ".join(f"{k}={v}" for k, v in sorted(overrides.items())))
         found = {}
-        for path, nb, seconds in _run_all(paths, timeout=timeout, jobs=jobs, overrides=overrides, log=lambda _: None):
+        # A kernel given several threads uses as many cores: run fewer at once, so
+        # that no thread waits for another kernel's (OpenBLAS threads spin).
+        at_once = max(1, jobs // int(overrides.get("LOSSBOOK_THREADS", "1")))
+        for path, nb, seconds in _run_all(paths, timeout=timeout, jobs=at_once, overrides=overrides, log=lambda _: None):
             found[path] = differing_cells(read(path), nb)
             log(f"  {path}: {len(found[path])} cell(s) differ ({seconds:.0f} s)")
         for path in paths:

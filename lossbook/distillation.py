@@ -348,6 +348,82 @@ def _per_replica(value, name, r, *, low=0.0, low_open=True, high=None):
     return values
 
 
+def _checked_data(x, labels, hidden, seeds, n_classes):
+    """``fit``'s inputs, labels, layer sizes and seeds, checked; (x, labels, seeds) as arrays."""
+    x = _v.as_float_array(x, "x")
+    if x.ndim != 3:
+        raise ValueError(
+            f"`x` must have shape (R, n, d), each network's own training rows; got {x.shape}. "
+            "Stack the draws with np.stack, or repeat one with np.broadcast_to(x, (R, n, d))."
+        )
+    _v.check_finite(x, "x")
+    r, n, d = x.shape
+    _v.check_int(n_classes, "n_classes", low=2, example=10)
+    y = np.asarray(labels)
+    if y.shape != (r, n) or y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= n_classes:
+        raise ValueError(
+            f"`labels` must be integers 0..{n_classes - 1} of shape ({r}, {n}), one class per training "
+            f"row of each network; got dtype {y.dtype} and shape {y.shape}."
+        )
+    if isinstance(hidden, (int, np.integer)) or not all(_v.is_int(h) and h >= 1 for h in hidden) or not len(hidden):
+        raise ValueError(f"`hidden` must be a sequence of positive layer sizes, e.g. (16,) or (256, 256); got {hidden!r}.")
+    seeds = np.asarray(seeds)
+    if seeds.shape != (r,) or seeds.dtype.kind not in "iu" or seeds.min() < 0:
+        raise ValueError(f"`seeds` must be {r} non-negative integers, one per network; got {seeds!r}.")
+    return x, y, seeds
+
+
+def _checked_teacher(teacher_logits, alphas, shape):
+    """The teacher's logits, checked against ``shape`` (R, n, K); zeros where no network uses them."""
+    r, n, n_classes = shape
+    if np.any(alphas > 0):
+        if teacher_logits is None:
+            raise ValueError(
+                "`teacher_logits` are needed where alpha > 0; pass the teacher's logits on each "
+                "network's training rows, or alpha=0.0 for hard labels alone."
+            )
+        t = _v.as_float_array(teacher_logits, "teacher_logits")
+        if t.shape != (r, n, n_classes):
+            raise ValueError(
+                f"`teacher_logits` must have shape ({r}, {n}, {n_classes}), the teacher's logits on each "
+                f"network's training rows; got {t.shape}."
+            )
+        _v.check_finite(t, "teacher_logits")
+    else:
+        t = np.zeros((r, n, n_classes))
+    return t
+
+
+def _train(x, y, t, hidden, seeds, rates, temperatures, alphas, epochs, batch_size, momentum, n_classes):
+    """Run ``fit``'s SGD on checked inputs; return the trained weights, stacked over networks."""
+    r, n, d = x.shape
+    onehot = np.eye(n_classes)[y]
+
+    sizes = [d, *[int(h) for h in hidden], n_classes]
+    starts = [_initial(int(s), sizes) for s in seeds]
+    weights = [np.stack([w[i] for w, _ in starts]) for i in range(2 * (len(sizes) - 1))]
+    generators = [rng for _, rng in starts]
+    velocity = [np.zeros_like(w) for w in weights]
+    shape = (r, 1, 1)
+    temperatures, alphas, rates = temperatures.reshape(shape), alphas.reshape(shape), rates.reshape(shape)
+    rows = np.arange(r)[:, None]
+    for _ in range(epochs):
+        order = np.stack([rng.permutation(n) for rng in generators])
+        for start in range(0, n, batch_size):
+            index = order[:, start : start + batch_size]
+            layers = _forward(weights, x[rows, index])
+            grad = _gradient(t[rows, index], layers[-1], onehot[rows, index], temperatures, alphas) / index.shape[1]
+            for i in range(len(weights) - 2, -1, -2):
+                below = layers[i // 2]
+                g_kernel, g_bias = np.matmul(below.transpose(0, 2, 1), grad), grad.sum(axis=1)
+                if i:
+                    grad = np.matmul(grad, weights[i].transpose(0, 2, 1)) * (below > 0)
+                for j, g in ((i, g_kernel), (i + 1, g_bias)):
+                    velocity[j] = momentum * velocity[j] - rates.reshape((r,) + (1,) * (g.ndim - 1)) * g
+                    weights[j] = weights[j] + velocity[j]
+    return weights
+
+
 def fit(
     x,
     labels,
@@ -412,69 +488,14 @@ def fit(
     >>> nets.logits(x).shape, bool(np.all((nets.logits(x).argmax(-1) == y).mean(axis=1) > 0.9))
     ((2, 60, 2), True)
     """
-    x = _v.as_float_array(x, "x")
-    if x.ndim != 3:
-        raise ValueError(
-            f"`x` must have shape (R, n, d), each network's own training rows; got {x.shape}. "
-            "Stack the draws with np.stack, or repeat one with np.broadcast_to(x, (R, n, d))."
-        )
-    _v.check_finite(x, "x")
-    r, n, d = x.shape
-    _v.check_int(n_classes, "n_classes", low=2, example=10)
-    y = np.asarray(labels)
-    if y.shape != (r, n) or y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= n_classes:
-        raise ValueError(
-            f"`labels` must be integers 0..{n_classes - 1} of shape ({r}, {n}), one class per training "
-            f"row of each network; got dtype {y.dtype} and shape {y.shape}."
-        )
-    if isinstance(hidden, (int, np.integer)) or not all(_v.is_int(h) and h >= 1 for h in hidden) or not len(hidden):
-        raise ValueError(f"`hidden` must be a sequence of positive layer sizes, e.g. (16,) or (256, 256); got {hidden!r}.")
-    seeds = np.asarray(seeds)
-    if seeds.shape != (r,) or seeds.dtype.kind not in "iu" or seeds.min() < 0:
-        raise ValueError(f"`seeds` must be {r} non-negative integers, one per network; got {seeds!r}.")
+    x, y, seeds = _checked_data(x, labels, hidden, seeds, n_classes)
     _v.check_int(epochs, "epochs", low=1, example=40)
     _v.check_int(batch_size, "batch_size", low=1, example=32)
     _v.check_scalar(momentum, "momentum", low=0, high=1, high_open=True, example=0.9)
+    r, n, _ = x.shape
     rates = _per_replica(learning_rate, "learning_rate", r)
     temperatures = _per_replica(temperature, "temperature", r)
     alphas = _per_replica(alpha, "alpha", r, low_open=False, high=1.0)
-    if np.any(alphas > 0):
-        if teacher_logits is None:
-            raise ValueError(
-                "`teacher_logits` are needed where alpha > 0; pass the teacher's logits on each "
-                "network's training rows, or alpha=0.0 for hard labels alone."
-            )
-        t = _v.as_float_array(teacher_logits, "teacher_logits")
-        if t.shape != (r, n, n_classes):
-            raise ValueError(
-                f"`teacher_logits` must have shape ({r}, {n}, {n_classes}), the teacher's logits on each "
-                f"network's training rows; got {t.shape}."
-            )
-        _v.check_finite(t, "teacher_logits")
-    else:
-        t = np.zeros((r, n, n_classes))
-    onehot = np.eye(n_classes)[y]
-
-    sizes = [d, *[int(h) for h in hidden], n_classes]
-    starts = [_initial(int(s), sizes) for s in seeds]
-    weights = [np.stack([w[i] for w, _ in starts]) for i in range(2 * (len(sizes) - 1))]
-    generators = [rng for _, rng in starts]
-    velocity = [np.zeros_like(w) for w in weights]
-    shape = (r, 1, 1)
-    temperatures, alphas, rates = temperatures.reshape(shape), alphas.reshape(shape), rates.reshape(shape)
-    rows = np.arange(r)[:, None]
-    for _ in range(epochs):
-        order = np.stack([rng.permutation(n) for rng in generators])
-        for start in range(0, n, batch_size):
-            index = order[:, start : start + batch_size]
-            layers = _forward(weights, x[rows, index])
-            grad = _gradient(t[rows, index], layers[-1], onehot[rows, index], temperatures, alphas) / index.shape[1]
-            for i in range(len(weights) - 2, -1, -2):
-                below = layers[i // 2]
-                g_kernel, g_bias = np.matmul(below.transpose(0, 2, 1), grad), grad.sum(axis=1)
-                if i:
-                    grad = np.matmul(grad, weights[i].transpose(0, 2, 1)) * (below > 0)
-                for j, g in ((i, g_kernel), (i + 1, g_bias)):
-                    velocity[j] = momentum * velocity[j] - rates.reshape((r,) + (1,) * (g.ndim - 1)) * g
-                    weights[j] = weights[j] + velocity[j]
+    t = _checked_teacher(teacher_logits, alphas, (r, n, n_classes))
+    weights = _train(x, y, t, hidden, seeds, rates, temperatures, alphas, epochs, batch_size, momentum, n_classes)
     return Networks(tuple(weights), seeds.astype(np.int64))
