@@ -258,33 +258,32 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
     Keras misreads several label formats silently or fails deep inside
     TensorFlow; this check names the problem instead. It is the label check
     the NumPy losses of :mod:`lossbook.losses` run, applied to the format
-    ``labels`` of the loss's row in :data:`lossbook.registry.LOSSES`, so the
+    ``targets`` of the loss's row in :data:`lossbook.registry.LOSSES`, so the
     same bad labels get the same message (the labels are called ``y_true``,
     as the loss receives them). Only the Keras model's side is added: the
     hinge loss on a tanh output for -1 / +1 labels, and one one-hot column
     per output unit.
 
-    - regression losses: finite numbers. Negative targets pass for
+    The format of each loss is the ``targets`` of its row in
+    :data:`lossbook.registry.LOSSES` (the table at the end of
+    ``help(lossbook.models)``):
+
+    - ``"real"``: finite numbers. Negative targets pass for
       ``mean_squared_logarithmic_error`` too, because Keras accepts them: it
       clips them (and negative predictions) to about 1e-7 before taking
       ``log1p``, so on a standardised target about half the targets count as 0.
-    - ``binary_crossentropy``: values in [0, 1] (soft labels allowed);
-      -1 / +1 labels are rejected.
-    - ``hinge``, ``squared_hinge``: -1 / +1, or 0 / 1, which Keras converts
-      to -1 / +1 itself (when every label of a batch is 0 or 1). Both are
-      accepted; a mix such as {-1, 0, 1} is not.
-    - ``categorical_crossentropy``, ``kl_divergence``, ``categorical_hinge``:
-      rows of shape ``(n, K)`` with entries in [0, 1] that sum to 1 (one-hot,
-      or probabilities, which Keras accepts for all three; only the NumPy
+    - ``"non-negative"``: counts (>= 0), as ``poisson`` needs.
+    - ``"binary"``: values in [0, 1] (soft labels allowed); -1 / +1 labels
+      are rejected.
+    - ``"signed"`` (the hinge losses): -1 / +1, or 0 / 1, which Keras
+      converts to -1 / +1 itself (when every label of a batch is 0 or 1).
+      Both are accepted; a mix such as {-1, 0, 1} is not.
+    - ``"one-hot"``: rows of shape ``(n, K)`` with entries in [0, 1] that sum
+      to 1 (one-hot, or probabilities, which Keras accepts; only the NumPy
       :func:`lossbook.losses.categorical_hinge` insists on one-hot). Integer
       labels are rejected.
-    - ``sparse_categorical_crossentropy``: whole numbers 0 .. K-1, shape
-      ``(n,)`` or ``(n, 1)``. One-hot rows are rejected.
-    - the losses of chapters 12 to 14: ``poisson`` needs counts (>= 0); the other losses take the
-      labels of the loss they extend (real targets for ``pinball_loss`` and
-      ``gaussian_nll``, 0 / 1 for the weighted and focal binary
-      cross-entropies, rows for the label-smoothed and the categorical
-      focal ones).
+    - ``"index"``: whole numbers 0 .. K-1, shape ``(n,)`` or ``(n, 1)``.
+      One-hot rows are rejected.
 
     Parameters
     ----------

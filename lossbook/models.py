@@ -4,27 +4,15 @@ Every experiment of chapters 6 to 14 trains the same kind of network: one hidden
 layer of ReLU units with He-uniform initial weights, and an output layer
 whose activation and width depend on the problem, trained by SGD with
 learning rate 0.01 and momentum 0.9. A loss only makes sense together with
-an output layer and a label format; :func:`head_for` holds that table:
-
-- regression (``mean_squared_error``, ``mean_absolute_error``,
-  ``mean_squared_logarithmic_error``, ``huber``, ``log_cosh``): one linear
-  unit, real targets, metric ``"mse"``;
-- binary cross-entropy: one sigmoid unit, labels 0 / 1, metric
-  ``"accuracy"`` (probability above 0.5);
-- ``hinge``, ``squared_hinge``: one tanh unit, labels -1 / +1 (0 / 1 also
-  work), metric ``"accuracy"`` (signs agree, :func:`sign_accuracy`);
-- ``categorical_crossentropy``, ``kl_divergence``, ``categorical_hinge``: K
-  softmax units, one-hot rows, metric ``"accuracy"`` (argmax);
-- ``sparse_categorical_crossentropy``: K softmax units, class indices
-  0 .. K-1, metric ``"accuracy"`` (argmax);
-- the losses of chapters 12 to 14: ``pinball_loss`` on one linear unit; ``poisson`` on one softplus
-  unit (a rate, never negative) with counts as targets; ``gaussian_nll`` on
-  two linear units (a mean and a log-variance; the metric ``"mse"`` reads the
-  mean); ``weighted_binary_crossentropy`` and ``binary_focal_crossentropy``
-  as binary cross-entropy; ``label_smoothed_categorical_crossentropy`` and
-  ``categorical_focal_crossentropy`` as categorical cross-entropy. The
-  losses Keras lacks, and those that need options (label smoothing), are
-  compiled as loss objects (:mod:`lossbook.keras_losses`).
+an output layer and a label format; :func:`head_for` reads them from
+:data:`lossbook.registry.LOSSES`, and the table at the end of this text is
+written from that registry when the module is imported (``help(models)``
+shows it). The metric follows from the output layer by
+:func:`lossbook.registry.decision_rule`: ``"accuracy"`` read at 0.5 from a
+sigmoid, by the sign of a tanh, by the argmax of a softmax; ``"mse"`` for
+regression (of the mean, for ``gaussian_nll``'s two units). The losses
+Keras lacks, and those that need options (label smoothing), are compiled as
+loss objects (:mod:`lossbook.keras_losses`).
 
 :func:`build` makes and compiles such a model from the loss's name;
 :func:`mlp` and :func:`compile_for` do the two halves separately, for
@@ -63,6 +51,24 @@ __all__ = [
     "output_activation",
     "sign_accuracy",
 ]
+
+
+def _table() -> str:
+    """Every loss of the registry with its output layer, targets and metric, as a plain-text table."""
+    rows = [("loss", "short name", "output layer", "targets", "metric")]
+    for row in _registry.LOSSES.values():
+        units = "K" if row.task == "multiclass" else str(row.outputs)
+        rule = _registry.decision_rule(row.task, row.activation, row.targets)
+        metric = rule.metric if rule.decision == "none" else f"{rule.metric} ({rule.decision.split('-')[0]})"
+        rows.append((row.name, row.short_name, f"{units} {row.activation}", row.targets, metric))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    rule_line = "  ".join("=" * w for w in widths)
+    return "\n".join([rule_line, lines[0], rule_line, *lines[1:], rule_line])
+
+
+if __doc__:  # None under python -OO
+    __doc__ += "\nThe course's losses (from :data:`lossbook.registry.LOSSES`)\n\n" + _table() + "\n"
 
 #: Output activations :func:`mlp` accepts.
 ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax", "softplus")
