@@ -1,7 +1,8 @@
 r"""Keras 3 versions of the course's losses that Keras does not have.
 
-Pinball loss, the Gaussian negative log-likelihood and class-weighted binary
-cross-entropy, written with ``keras.ops`` so that they run on any backend,
+Pinball loss, the Gaussian negative log-likelihood, class-weighted binary
+cross-entropy, and chapter 15's symmetric cross-entropy and MAE of the class
+probabilities, written with ``keras.ops`` so that they run on any backend,
 and registered as serializable under the package ``"lossbook"`` (a saved
 model that uses them loads again once this module is imported;
 :func:`lossbook.models.compile_for` imports it when it compiles one). Each is a
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import math
 
+from lossbook import losses as _losses
 from lossbook import registry as _registry
 from lossbook._keras import load as _load
 
@@ -38,12 +40,16 @@ keras = _load()
 ops = keras.ops
 
 __all__ = [
+    "ClassificationMAE",
     "GaussianNLL",
     "PinballLoss",
+    "SymmetricCrossentropy",
     "WeightedBinaryCrossentropy",
+    "classification_mae",
     "for_row",
     "gaussian_nll",
     "pinball_loss",
+    "symmetric_cross_entropy",
     "weighted_binary_crossentropy",
 ]
 
@@ -87,6 +93,34 @@ def weighted_binary_crossentropy(y_true, y_pred, pos_weight=1.0, neg_weight=1.0,
     positive = ops.binary_crossentropy(ops.ones_like(y_pred), y_pred, from_logits=from_logits)
     negative = ops.binary_crossentropy(ops.zeros_like(y_pred), y_pred, from_logits=from_logits)
     return ops.mean(pos_weight * y_true * positive + neg_weight * (1.0 - y_true) * negative, axis=-1)
+
+
+def _probabilities_and_one_hot(y_true, y_pred, from_logits):
+    """The class probabilities (the softmax of logits) and one-hot rows of integer labels of shape (n,) or (n, 1)."""
+    p = ops.softmax(y_pred, axis=-1) if from_logits else y_pred
+    labels = ops.reshape(ops.cast(y_true, "int32"), (-1,))
+    return p, ops.one_hot(labels, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
+
+
+@keras.saving.register_keras_serializable(package="lossbook")
+def symmetric_cross_entropy(y_true, y_pred, alpha=0.1, beta=1.0, log_zero=-4.0, from_logits=False):
+    """Per-example symmetric cross-entropy of integer labels: ``alpha`` CE plus ``beta`` times ``-log_zero (1 - p_y)``."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    p, one_hot = _probabilities_and_one_hot(y_true, y_pred, from_logits)
+    p_true = ops.sum(p * one_hot, axis=-1)
+    if from_logits:
+        ce = -ops.sum(one_hot * ops.log_softmax(y_pred, axis=-1), axis=-1)
+    else:  # the log floored as lossbook.losses floors it
+        ce = -ops.log(ops.maximum(p_true, _losses.EPSILON))
+    return alpha * ce + beta * (-log_zero) * (ops.sum(p, axis=-1) - p_true)
+
+
+@keras.saving.register_keras_serializable(package="lossbook")
+def classification_mae(y_true, y_pred, from_logits=False):
+    """Per-example sum over the classes of ``|one-hot label - probability|`` for integer labels."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    p, one_hot = _probabilities_and_one_hot(y_true, y_pred, from_logits)
+    return ops.sum(ops.abs(one_hot - p), axis=-1)
 
 
 class _Wrapper(keras.losses.Loss):
@@ -152,6 +186,45 @@ class WeightedBinaryCrossentropy(_Wrapper):
             neg_weight=neg_weight,
             from_logits=from_logits,
         )
+        self.from_logits = from_logits  # read by lossbook.models.head_for, as for Keras' own classes
+
+
+@keras.saving.register_keras_serializable(package="lossbook")
+class SymmetricCrossentropy(_Wrapper):
+    """Symmetric cross-entropy of integer labels; :func:`lossbook.losses.symmetric_cross_entropy` in Keras."""
+
+    fn = staticmethod(symmetric_cross_entropy)
+
+    def __init__(
+        self,
+        alpha=0.1,
+        beta=1.0,
+        log_zero=-4.0,
+        from_logits=False,
+        reduction="sum_over_batch_size",
+        name="symmetric_cross_entropy",
+        dtype=None,
+    ):
+        super().__init__(
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            alpha=alpha,
+            beta=beta,
+            log_zero=log_zero,
+            from_logits=from_logits,
+        )
+        self.from_logits = from_logits  # read by lossbook.models.head_for, as for Keras' own classes
+
+
+@keras.saving.register_keras_serializable(package="lossbook")
+class ClassificationMAE(_Wrapper):
+    """MAE of one-hot integer labels and class probabilities; :func:`lossbook.losses.classification_mae` in Keras."""
+
+    fn = staticmethod(classification_mae)
+
+    def __init__(self, from_logits=False, reduction="sum_over_batch_size", name="classification_mae", dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype, from_logits=from_logits)
         self.from_logits = from_logits  # read by lossbook.models.head_for, as for Keras' own classes
 
 

@@ -35,6 +35,11 @@ log-variance. ``poisson`` and ``gaussian_nll`` are negative log-likelihoods
 whose smallest value is not 0, and ``label_smoothed_categorical_crossentropy``
 is smallest at the smoothed targets, not at the one-hot ones.
 
+The losses of chapter 15, for wrong labels, ``generalized_cross_entropy``,
+``symmetric_cross_entropy`` and ``classification_mae``, take integer labels
+of shape ``(n,)`` or ``(n, 1)`` and ``y_pred`` of shape ``(n, K)``, as
+``sparse_categorical_crossentropy`` does.
+
 Reductions
 ----------
 ``reduction="mean"`` (the default, Keras' ``"sum_over_batch_size"``) returns the
@@ -2330,6 +2335,294 @@ def categorical_focal_crossentropy_grad(y_true, y_pred, *, alpha=0.25, gamma=2.0
     else:
         derivative = alpha * (miss**gamma * _cce_derivative(y_true, y_pred, False) - _focus(miss, gamma) * terms)
     return _row_grad(derivative, reduction)
+
+
+# ---------------------------------------------------------------------------
+# Chapter 15: wrong labels. Generalised and symmetric cross-entropy and the
+# MAE of the probabilities take integer labels, as Keras' generalised
+# cross-entropy does; lossbook.robust trains with them.
+# ---------------------------------------------------------------------------
+
+_NOISY_LABELS_FIX = "These losses take integer class labels 0..K-1, as Keras' CategoricalGeneralizedCrossEntropy does."
+
+
+def _noisy_label_inputs(y_true, y_pred, from_logits, reduction, loss):
+    """Checked integer labels (n,) and probabilities (n, K): the softmax of ``y_pred`` when it holds logits."""
+    _v.check_bool(from_logits, "from_logits")
+    _v.check_reduction(reduction)
+    y_pred = _v.as_float_array(y_pred, "y_pred")
+    _v.check_nonempty(y_pred, "y_pred")
+    _v.check_finite(y_pred, "y_pred")
+    _v.check_ndim(y_pred, "y_pred", (2,), fix="Pass one row of K class scores per example, shape (n, K).")
+    _v.check_min_columns(y_pred, "y_pred", 2, fix="A classifier needs at least two classes, one column each.")
+    labels = _v.check_targets("index", y_true, caller=loss, n_classes=y_pred.shape[1], name="y_true", fix=_NOISY_LABELS_FIX)
+    labels = np.asarray(labels, dtype=np.float64).reshape(-1)
+    _v.check_same_length(labels, y_pred)
+    if from_logits:
+        p = special.softmax(y_pred, axis=1)
+    else:
+        fix = "Did you pass logits? Then set from_logits=True."
+        _v.check_in_range(y_pred, "y_pred", low=0.0, high=1.0, fix=fix)
+        _v.check_rows_sum_to_one(y_pred, "y_pred", fix=fix)
+        p = y_pred
+    return labels.astype(np.intp), p
+
+
+def _check_gce_q(q):
+    _v.check_scalar(q, "q", low=0.0, high=1.0, low_open=True, example=0.7)
+    return float(q)
+
+
+def _check_sce_weights(alpha, beta, log_zero):
+    _v.check_scalar(alpha, "alpha", low=0.0, example=0.1)
+    _v.check_scalar(beta, "beta", low=0.0, example=1.0)
+    if alpha == 0 and beta == 0:
+        raise ValueError("`alpha` and `beta` are both 0, which leaves no loss; set e.g. alpha=0.1, beta=1.0.")
+    _v.check_scalar(log_zero, "log_zero", high=0.0, high_open=True, example=-4.0)
+    return float(alpha), float(beta), float(log_zero)
+
+
+def _labelled(p, labels):
+    return p[np.arange(labels.size), labels]
+
+
+def _weighted_cce_logit_grad(p, labels, weight):
+    """The gradient w.r.t. the logits, weight * (p - one-hot), one weight per row."""
+    grad = p.copy()
+    grad[np.arange(labels.size), labels] -= 1.0
+    return weight[:, None] * grad
+
+
+def generalized_cross_entropy(y_true, y_pred, *, q=0.5, from_logits=False, reduction="mean"):
+    r"""Generalised cross-entropy (Zhang and Sabuncu 2018) of integer labels.
+
+    .. math::
+
+        \ell_i = \frac{1 - p_{i, y_i}^{\,q}}{q}, \qquad 0 < q \le 1
+
+    It tends to cross-entropy as :math:`q \to 0` and is half the
+    :func:`classification_mae` at :math:`q = 1`. Equal to
+    ``keras.losses.CategoricalGeneralizedCrossEntropy(q=q)``, which takes
+    :math:`0 < q < 1`.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, 1)
+        Class indices 0..K-1.
+    y_pred : array_like, shape (n, K)
+        Probabilities (rows summing to 1), or logits if ``from_logits``.
+    q : float, default 0.5
+        In (0, 1]. The default is Keras'; chapter 15 tunes q over 0.3 and
+        0.7 and chooses 0.7, which it passes explicitly.
+    from_logits : bool, default False
+    reduction : {"mean", "sum", "none"}, default "mean"
+
+    Returns
+    -------
+    float or numpy.ndarray of shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If a label is not a whole number in 0..K-1, ``y_pred`` is not (n, K)
+        rows of probabilities (or finite logits), the lengths differ, ``q``
+        lies outside (0, 1], or ``reduction`` is unknown.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.generalized_cross_entropy([0, 1], [[0.81, 0.19], [0.75, 0.25]], q=0.5, reduction="none")
+    array([0.2, 1. ])
+    """
+    q = _check_gce_q(q)
+    labels, p = _noisy_label_inputs(y_true, y_pred, from_logits, reduction, "generalized_cross_entropy")
+    return _reduce((1.0 - _labelled(p, labels) ** q) / q, reduction)
+
+
+def generalized_cross_entropy_grad(y_true, y_pred, *, q=0.5, from_logits=False, reduction="mean"):
+    r"""Gradient of :func:`generalized_cross_entropy` w.r.t. ``y_pred`` or, with ``from_logits``, the logits.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial p_{ic}} = -[c = y_i]\, p_{i y_i}^{\,q - 1},
+        \qquad
+        \frac{\partial \ell_i}{\partial z_{ic}} = p_{i y_i}^{\,q}\,(p_{ic} - [c = y_i])
+
+    Probabilities are free variables; :math:`p_{iy_i}` below ``EPSILON`` is
+    taken at ``EPSILON`` in the negative power. Parameters and checks are
+    those of :func:`generalized_cross_entropy`; the result has the shape of
+    ``y_pred``, divided by n for ``reduction="mean"``.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.generalized_cross_entropy_grad([0], [[0.0, 0.0]], q=1.0, from_logits=True)
+    array([[-0.25,  0.25]])
+    """
+    q = _check_gce_q(q)
+    labels, p = _noisy_label_inputs(y_true, y_pred, from_logits, reduction, "generalized_cross_entropy")
+    p_true = _labelled(p, labels)
+    if from_logits:
+        return _row_grad(_weighted_cce_logit_grad(p, labels, p_true**q), reduction)
+    g = np.zeros_like(p)
+    g[np.arange(labels.size), labels] = -(np.maximum(p_true, EPSILON) ** (q - 1.0))
+    return _row_grad(g, reduction)
+
+
+def symmetric_cross_entropy(y_true, y_pred, *, alpha=0.1, beta=1.0, log_zero=-4.0, from_logits=False, reduction="mean"):
+    r"""Symmetric cross-entropy (Wang et al. 2019) of integer labels.
+
+    .. math::
+
+        \ell_i = -\alpha \log p_{i y_i} \;-\; \beta \sum_{k \ne y_i} p_{ik}\, A
+
+    The first term is cross-entropy (the probability floored at ``EPSILON``,
+    as in Keras); the second, the reverse cross-entropy, is
+    :math:`-\sum_k p_k \log [k = y]` with :math:`\log 0` replaced by
+    :math:`A` = ``log_zero``, and equals :math:`-A (1 - p_{iy_i})`. Keras has
+    no such loss; its cross-entropy part equals
+    ``keras.losses.SparseCategoricalCrossentropy``, and
+    :class:`lossbook.keras_losses.SymmetricCrossentropy` is the whole loss
+    in Keras.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, 1)
+        Class indices 0..K-1.
+    y_pred : array_like, shape (n, K)
+        Probabilities, or logits if ``from_logits``.
+    alpha, beta : float, default 0.1 and 1.0
+        Weights of cross-entropy and reverse cross-entropy, 0 or more, not
+        both 0. The default is the paper's CIFAR-10 setting and the one
+        chapter 15 chooses from its grid of (0.1, 1) and (1, 1).
+    log_zero : float, default -4.0
+        The constant A that stands for log 0; negative; -4 in the paper
+        and in chapter 15.
+    from_logits : bool, default False
+    reduction : {"mean", "sum", "none"}, default "mean"
+
+    Returns
+    -------
+    float or numpy.ndarray of shape (n,)
+
+    Raises
+    ------
+    ValueError
+        As :func:`generalized_cross_entropy`, and if ``alpha`` or ``beta`` is
+        negative, both are 0, or ``log_zero`` is not negative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lossbook import losses
+    >>> np.round(losses.symmetric_cross_entropy([0], [[0.5, 0.5]], alpha=0.1, beta=1.0), 4)  # 0.1 log 2 + 4 * 0.5
+    np.float64(2.0693)
+    """
+    alpha, beta, log_zero = _check_sce_weights(alpha, beta, log_zero)
+    labels, p = _noisy_label_inputs(y_true, y_pred, from_logits, reduction, "symmetric_cross_entropy")
+    p_true = _labelled(p, labels)
+    if from_logits:
+        ce = -special.log_softmax(np.asarray(y_pred, dtype=np.float64), axis=1)[np.arange(labels.size), labels]
+    else:
+        ce = -np.log(np.maximum(p_true, EPSILON))
+    rce = -log_zero * (p.sum(axis=1) - p_true)
+    return _reduce(alpha * ce + beta * rce, reduction)
+
+
+def symmetric_cross_entropy_grad(y_true, y_pred, *, alpha=0.1, beta=1.0, log_zero=-4.0, from_logits=False, reduction="mean"):
+    r"""Gradient of :func:`symmetric_cross_entropy` w.r.t. ``y_pred`` or, with ``from_logits``, the logits.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial p_{ic}} = -\frac{\alpha\,[c = y_i]}{p_{iy_i}} - \beta A\,[c \ne y_i],
+        \qquad
+        \frac{\partial \ell_i}{\partial z_{ic}} = (\alpha - \beta A\, p_{iy_i})\,(p_{ic} - [c = y_i])
+
+    Probabilities are free variables; a probability below ``EPSILON`` is held
+    at the floor, where the cross-entropy term's derivative is 0, as in
+    Keras. Parameters and checks are those of :func:`symmetric_cross_entropy`.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.symmetric_cross_entropy_grad([0], [[0.0, 0.0]], alpha=1.0, beta=0.0, from_logits=True)
+    array([[-0.5,  0.5]])
+    """
+    alpha, beta, log_zero = _check_sce_weights(alpha, beta, log_zero)
+    labels, p = _noisy_label_inputs(y_true, y_pred, from_logits, reduction, "symmetric_cross_entropy")
+    p_true = _labelled(p, labels)
+    if from_logits:
+        return _row_grad(_weighted_cce_logit_grad(p, labels, alpha - beta * log_zero * p_true), reduction)
+    g = np.full_like(p, -beta * log_zero)
+    rows = np.arange(labels.size)
+    g[rows, labels] = np.where(p_true > EPSILON, -alpha / np.maximum(p_true, EPSILON), 0.0)
+    return _row_grad(g, reduction)
+
+
+def classification_mae(y_true, y_pred, *, from_logits=False, reduction="mean"):
+    r"""Mean absolute error between one-hot labels and probabilities (Ghosh, Kumar and Sastry 2017).
+
+    .. math::
+
+        \ell_i = \sum_k \bigl|[k = y_i] - p_{ik}\bigr| = 2\,(1 - p_{iy_i})
+
+    (the second form on rows that sum to 1). Keras'
+    ``keras.losses.MeanAbsoluteError`` on one-hot rows averages over the K
+    columns instead of summing: it gives :math:`\ell_i / K`.
+    :class:`lossbook.keras_losses.ClassificationMAE` is this loss in Keras.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,) or (n, 1)
+        Class indices 0..K-1.
+    y_pred : array_like, shape (n, K)
+        Probabilities, or logits if ``from_logits``.
+    from_logits : bool, default False
+    reduction : {"mean", "sum", "none"}, default "mean"
+
+    Returns
+    -------
+    float or numpy.ndarray of shape (n,)
+
+    Raises
+    ------
+    ValueError
+        As :func:`generalized_cross_entropy`.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.classification_mae([0, 2], [[0.7, 0.2, 0.1], [0.2, 0.3, 0.5]], reduction="none")
+    array([0.6, 1. ])
+    """
+    labels, p = _noisy_label_inputs(y_true, y_pred, from_logits, reduction, "classification_mae")
+    one_hot = np.eye(p.shape[1])[labels]
+    return _reduce(np.abs(one_hot - p).sum(axis=1), reduction)
+
+
+def classification_mae_grad(y_true, y_pred, *, from_logits=False, reduction="mean"):
+    r"""Gradient of :func:`classification_mae` w.r.t. ``y_pred`` or, with ``from_logits``, the logits.
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial p_{ic}} = \operatorname{sign}(p_{ic} - [c = y_i]),
+        \qquad
+        \frac{\partial \ell_i}{\partial z_{ic}} = 2\,p_{iy_i}\,(p_{ic} - [c = y_i])
+
+    Probabilities are free variables (the sign is 0 where a probability
+    equals its label, as ``np.sign`` and Keras have it). Parameters and
+    checks are those of :func:`classification_mae`.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.classification_mae_grad([0], [[0.0, 0.0]], from_logits=True)
+    array([[-0.5,  0.5]])
+    """
+    labels, p = _noisy_label_inputs(y_true, y_pred, from_logits, reduction, "classification_mae")
+    if from_logits:
+        return _row_grad(_weighted_cce_logit_grad(p, labels, 2.0 * _labelled(p, labels)), reduction)
+    return _row_grad(np.sign(p - np.eye(p.shape[1])[labels]), reduction)
 
 
 # ---------------------------------------------------------------------------

@@ -17,7 +17,10 @@ the labelled class :math:`y`:
   (Ghosh, Kumar and Sastry 2017), :math:`\sum_k |[k = y] - p_k| = 2 (1 - p_y)`.
 
 All three take integer class labels, as Keras' generalised cross-entropy
-does, and probabilities or (``from_logits=True``) logits. Through the
+does, and probabilities or (``from_logits=True``) logits. They are rows of
+:data:`lossbook.registry.LOSSES`, written in :mod:`lossbook.losses` and
+imported here, so that Keras models and :mod:`lossbook.replicas` train with
+them as with every other loss of the course. Through the
 softmax every one has the gradient of cross-entropy times a weight that
 depends on :math:`p_y` alone,
 
@@ -41,6 +44,16 @@ import numpy as np
 from scipy import special
 
 from lossbook import _validation as _v
+from lossbook import losses as _losses
+from lossbook.losses import (
+    EPSILON,
+    classification_mae,
+    classification_mae_grad,
+    generalized_cross_entropy,
+    generalized_cross_entropy_grad,
+    symmetric_cross_entropy,
+    symmetric_cross_entropy_grad,
+)
 
 __all__ = [
     "EPSILON",
@@ -56,306 +69,6 @@ __all__ = [
     "symmetric_cross_entropy",
     "symmetric_cross_entropy_grad",
 ]
-
-#: Floor of a probability under a logarithm or a negative power, as Keras' ``epsilon()``.
-EPSILON = 1e-7
-
-_FIX_LABELS = "These losses take integer class labels 0..K-1, as Keras' CategoricalGeneralizedCrossEntropy does."
-
-
-# ---------------------------------------------------------------------------
-# Inputs
-# ---------------------------------------------------------------------------
-
-
-def _inputs(y_true, y_pred, from_logits, reduction, loss):
-    """Checked integer labels (n,) and probabilities (n, K): the softmax of ``y_pred`` when it holds logits."""
-    _v.check_bool(from_logits, "from_logits")
-    _v.check_reduction(reduction)
-    y_pred = _v.as_float_array(y_pred, "y_pred")
-    _v.check_nonempty(y_pred, "y_pred")
-    _v.check_finite(y_pred, "y_pred")
-    _v.check_ndim(y_pred, "y_pred", (2,), fix="Pass one row of K class scores per example, shape (n, K).")
-    _v.check_min_columns(y_pred, "y_pred", 2, fix="A classifier needs at least two classes, one column each.")
-    labels = _v.check_targets("index", y_true, caller=loss, n_classes=y_pred.shape[1], name="y_true", fix=_FIX_LABELS)
-    labels = np.asarray(labels, dtype=np.float64).reshape(-1)
-    _v.check_same_length(labels, y_pred)
-    if from_logits:
-        p = special.softmax(y_pred, axis=1)
-    else:
-        fix = "Did you pass logits? Then set from_logits=True."
-        _v.check_in_range(y_pred, "y_pred", low=0.0, high=1.0, fix=fix)
-        _v.check_rows_sum_to_one(y_pred, "y_pred", fix=fix)
-        p = y_pred
-    return labels.astype(np.intp), p
-
-
-def _check_q(q):
-    _v.check_scalar(q, "q", low=0.0, high=1.0, low_open=True, example=0.7)
-    return float(q)
-
-
-def _check_sce(alpha, beta, log_zero):
-    _v.check_scalar(alpha, "alpha", low=0.0, example=0.1)
-    _v.check_scalar(beta, "beta", low=0.0, example=1.0)
-    if alpha == 0 and beta == 0:
-        raise ValueError("`alpha` and `beta` are both 0, which leaves no loss; set e.g. alpha=0.1, beta=1.0.")
-    _v.check_scalar(log_zero, "log_zero", high=0.0, high_open=True, example=-4.0)
-    return float(alpha), float(beta), float(log_zero)
-
-
-def _reduce(values, reduction):
-    if reduction == "none":
-        return values
-    total = float(np.sum(values))
-    return total / values.shape[0] if reduction == "mean" else total
-
-
-def _scaled(gradient, reduction):
-    return gradient / gradient.shape[0] if reduction == "mean" else gradient
-
-
-def _true(p, labels):
-    return p[np.arange(labels.size), labels]
-
-
-def _through_softmax(p, labels, weight):
-    """The gradient w.r.t. the logits, weight * (p - one-hot), one weight per row."""
-    grad = p.copy()
-    grad[np.arange(labels.size), labels] -= 1.0
-    return weight[:, None] * grad
-
-
-# ---------------------------------------------------------------------------
-# The losses
-# ---------------------------------------------------------------------------
-
-
-def generalized_cross_entropy(y_true, y_pred, *, q=0.5, from_logits=False, reduction="mean"):
-    r"""Generalised cross-entropy (Zhang and Sabuncu 2018) of integer labels.
-
-    .. math::
-
-        \ell_i = \frac{1 - p_{i, y_i}^{\,q}}{q}, \qquad 0 < q \le 1
-
-    It tends to cross-entropy as :math:`q \to 0` and is half the
-    :func:`classification_mae` at :math:`q = 1`. Equal to
-    ``keras.losses.CategoricalGeneralizedCrossEntropy(q=q)``, which takes
-    :math:`0 < q < 1`.
-
-    Parameters
-    ----------
-    y_true : array_like, shape (n,) or (n, 1)
-        Class indices 0..K-1.
-    y_pred : array_like, shape (n, K)
-        Probabilities (rows summing to 1), or logits if ``from_logits``.
-    q : float, default 0.5
-        In (0, 1].
-    from_logits : bool, default False
-    reduction : {"mean", "sum", "none"}, default "mean"
-
-    Returns
-    -------
-    float or numpy.ndarray of shape (n,)
-
-    Raises
-    ------
-    ValueError
-        If a label is not a whole number in 0..K-1, ``y_pred`` is not (n, K)
-        rows of probabilities (or finite logits), the lengths differ, ``q``
-        lies outside (0, 1], or ``reduction`` is unknown.
-
-    Examples
-    --------
-    >>> from lossbook import robust
-    >>> robust.generalized_cross_entropy([0, 1], [[0.81, 0.19], [0.75, 0.25]], q=0.5, reduction="none")
-    array([0.2, 1. ])
-    """
-    q = _check_q(q)
-    labels, p = _inputs(y_true, y_pred, from_logits, reduction, "generalized_cross_entropy")
-    return _reduce((1.0 - _true(p, labels) ** q) / q, reduction)
-
-
-def generalized_cross_entropy_grad(y_true, y_pred, *, q=0.5, from_logits=False, reduction="mean"):
-    r"""Gradient of :func:`generalized_cross_entropy` w.r.t. ``y_pred`` or, with ``from_logits``, the logits.
-
-    .. math::
-
-        \frac{\partial \ell_i}{\partial p_{ic}} = -[c = y_i]\, p_{i y_i}^{\,q - 1},
-        \qquad
-        \frac{\partial \ell_i}{\partial z_{ic}} = p_{i y_i}^{\,q}\,(p_{ic} - [c = y_i])
-
-    Probabilities are free variables; :math:`p_{iy_i}` below ``EPSILON`` is
-    taken at ``EPSILON`` in the negative power. Parameters and checks are
-    those of :func:`generalized_cross_entropy`; the result has the shape of
-    ``y_pred``, divided by n for ``reduction="mean"``.
-
-    Examples
-    --------
-    >>> from lossbook import robust
-    >>> robust.generalized_cross_entropy_grad([0], [[0.0, 0.0]], q=1.0, from_logits=True)
-    array([[-0.25,  0.25]])
-    """
-    q = _check_q(q)
-    labels, p = _inputs(y_true, y_pred, from_logits, reduction, "generalized_cross_entropy")
-    p_true = _true(p, labels)
-    if from_logits:
-        return _scaled(_through_softmax(p, labels, p_true**q), reduction)
-    g = np.zeros_like(p)
-    g[np.arange(labels.size), labels] = -(np.maximum(p_true, EPSILON) ** (q - 1.0))
-    return _scaled(g, reduction)
-
-
-def symmetric_cross_entropy(y_true, y_pred, *, alpha=0.1, beta=1.0, log_zero=-4.0, from_logits=False, reduction="mean"):
-    r"""Symmetric cross-entropy (Wang et al. 2019) of integer labels.
-
-    .. math::
-
-        \ell_i = -\alpha \log p_{i y_i} \;-\; \beta \sum_{k \ne y_i} p_{ik}\, A
-
-    The first term is cross-entropy (the probability floored at ``EPSILON``,
-    as in Keras); the second, the reverse cross-entropy, is
-    :math:`-\sum_k p_k \log [k = y]` with :math:`\log 0` replaced by
-    :math:`A` = ``log_zero``, and equals :math:`-A (1 - p_{iy_i})`. Keras has
-    no such loss; its cross-entropy part equals
-    ``keras.losses.SparseCategoricalCrossentropy``.
-
-    Parameters
-    ----------
-    y_true : array_like, shape (n,) or (n, 1)
-        Class indices 0..K-1.
-    y_pred : array_like, shape (n, K)
-        Probabilities, or logits if ``from_logits``.
-    alpha, beta : float, default 0.1 and 1.0
-        Weights of cross-entropy and reverse cross-entropy, 0 or more, not
-        both 0 (the paper's CIFAR-10 setting is the default).
-    log_zero : float, default -4.0
-        The constant A that stands for log 0; negative.
-    from_logits : bool, default False
-    reduction : {"mean", "sum", "none"}, default "mean"
-
-    Returns
-    -------
-    float or numpy.ndarray of shape (n,)
-
-    Raises
-    ------
-    ValueError
-        As :func:`generalized_cross_entropy`, and if ``alpha`` or ``beta`` is
-        negative, both are 0, or ``log_zero`` is not negative.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from lossbook import robust
-    >>> np.round(robust.symmetric_cross_entropy([0], [[0.5, 0.5]], alpha=0.1, beta=1.0), 4)  # 0.1 log 2 + 4 * 0.5
-    np.float64(2.0693)
-    """
-    alpha, beta, log_zero = _check_sce(alpha, beta, log_zero)
-    labels, p = _inputs(y_true, y_pred, from_logits, reduction, "symmetric_cross_entropy")
-    p_true = _true(p, labels)
-    if from_logits:
-        ce = -special.log_softmax(np.asarray(y_pred, dtype=np.float64), axis=1)[np.arange(labels.size), labels]
-    else:
-        ce = -np.log(np.maximum(p_true, EPSILON))
-    rce = -log_zero * (p.sum(axis=1) - p_true)
-    return _reduce(alpha * ce + beta * rce, reduction)
-
-
-def symmetric_cross_entropy_grad(y_true, y_pred, *, alpha=0.1, beta=1.0, log_zero=-4.0, from_logits=False, reduction="mean"):
-    r"""Gradient of :func:`symmetric_cross_entropy` w.r.t. ``y_pred`` or, with ``from_logits``, the logits.
-
-    .. math::
-
-        \frac{\partial \ell_i}{\partial p_{ic}} = -\frac{\alpha\,[c = y_i]}{p_{iy_i}} - \beta A\,[c \ne y_i],
-        \qquad
-        \frac{\partial \ell_i}{\partial z_{ic}} = (\alpha - \beta A\, p_{iy_i})\,(p_{ic} - [c = y_i])
-
-    Probabilities are free variables; a probability below ``EPSILON`` is held
-    at the floor, where the cross-entropy term's derivative is 0, as in
-    Keras. Parameters and checks are those of :func:`symmetric_cross_entropy`.
-
-    Examples
-    --------
-    >>> from lossbook import robust
-    >>> robust.symmetric_cross_entropy_grad([0], [[0.0, 0.0]], alpha=1.0, beta=0.0, from_logits=True)
-    array([[-0.5,  0.5]])
-    """
-    alpha, beta, log_zero = _check_sce(alpha, beta, log_zero)
-    labels, p = _inputs(y_true, y_pred, from_logits, reduction, "symmetric_cross_entropy")
-    p_true = _true(p, labels)
-    if from_logits:
-        return _scaled(_through_softmax(p, labels, alpha - beta * log_zero * p_true), reduction)
-    g = np.full_like(p, -beta * log_zero)
-    rows = np.arange(labels.size)
-    g[rows, labels] = np.where(p_true > EPSILON, -alpha / np.maximum(p_true, EPSILON), 0.0)
-    return _scaled(g, reduction)
-
-
-def classification_mae(y_true, y_pred, *, from_logits=False, reduction="mean"):
-    r"""Mean absolute error between one-hot labels and probabilities (Ghosh, Kumar and Sastry 2017).
-
-    .. math::
-
-        \ell_i = \sum_k \bigl|[k = y_i] - p_{ik}\bigr| = 2\,(1 - p_{iy_i})
-
-    (the second form on rows that sum to 1). Keras'
-    ``keras.losses.MeanAbsoluteError`` on one-hot rows averages over the K
-    columns instead of summing: it gives :math:`\ell_i / K`.
-
-    Parameters
-    ----------
-    y_true : array_like, shape (n,) or (n, 1)
-        Class indices 0..K-1.
-    y_pred : array_like, shape (n, K)
-        Probabilities, or logits if ``from_logits``.
-    from_logits : bool, default False
-    reduction : {"mean", "sum", "none"}, default "mean"
-
-    Returns
-    -------
-    float or numpy.ndarray of shape (n,)
-
-    Raises
-    ------
-    ValueError
-        As :func:`generalized_cross_entropy`.
-
-    Examples
-    --------
-    >>> from lossbook import robust
-    >>> robust.classification_mae([0, 2], [[0.7, 0.2, 0.1], [0.2, 0.3, 0.5]], reduction="none")
-    array([0.6, 1. ])
-    """
-    labels, p = _inputs(y_true, y_pred, from_logits, reduction, "classification_mae")
-    one_hot = np.eye(p.shape[1])[labels]
-    return _reduce(np.abs(one_hot - p).sum(axis=1), reduction)
-
-
-def classification_mae_grad(y_true, y_pred, *, from_logits=False, reduction="mean"):
-    r"""Gradient of :func:`classification_mae` w.r.t. ``y_pred`` or, with ``from_logits``, the logits.
-
-    .. math::
-
-        \frac{\partial \ell_i}{\partial p_{ic}} = \operatorname{sign}(p_{ic} - [c = y_i]),
-        \qquad
-        \frac{\partial \ell_i}{\partial z_{ic}} = 2\,p_{iy_i}\,(p_{ic} - [c = y_i])
-
-    Probabilities are free variables (the sign is 0 where a probability
-    equals its label, as ``np.sign`` and Keras have it). Parameters and
-    checks are those of :func:`classification_mae`.
-
-    Examples
-    --------
-    >>> from lossbook import robust
-    >>> robust.classification_mae_grad([0], [[0.0, 0.0]], from_logits=True)
-    array([[-0.5,  0.5]])
-    """
-    labels, p = _inputs(y_true, y_pred, from_logits, reduction, "classification_mae")
-    if from_logits:
-        return _scaled(_through_softmax(p, labels, 2.0 * _true(p, labels)), reduction)
-    return _scaled(np.sign(p - np.eye(p.shape[1])[labels]), reduction)
-
 
 # ---------------------------------------------------------------------------
 # One description of a loss for training: the weight on cross-entropy's gradient
@@ -394,10 +107,11 @@ class Loss:
     def __post_init__(self):
         if self.kind not in _KINDS:
             raise ValueError(f"`kind` must be one of {', '.join(_KINDS)}; got {self.kind!r}. E.g. Loss('gce', q=0.7).")
+        # The loss functions' own checks of the settings, on one example.
         if self.kind == "gce":
-            _check_q(self.q)
+            _losses.generalized_cross_entropy([0], [[1.0, 0.0]], q=self.q)
         if self.kind == "sce":
-            _check_sce(self.alpha, self.beta, self.log_zero)
+            _losses.symmetric_cross_entropy([0], [[1.0, 0.0]], alpha=self.alpha, beta=self.beta, log_zero=self.log_zero)
 
     @property
     def name(self) -> str:

@@ -593,6 +593,46 @@ def test_probabilities_of_exactly_zero_and_one():
     assert np.all(np.isfinite(losses.kl_divergence_grad(one_hot, one_hot[[1, 2, 0]])))
 
 
+def test_wrong_label_losses_at_probabilities_of_exactly_zero_and_one():
+    from lossbook import keras_losses
+
+    y, p = np.array([0, 1]), np.array([[0.0, 1.0], [0.0, 1.0]])  # a label contradicted completely, and one fitted
+    floor = -math.log(losses.EPSILON)  # 16.118
+    sce = losses.symmetric_cross_entropy(y, p, reduction="none")
+    np.testing.assert_allclose(sce, [0.1 * floor + 4.0, 0.0], rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(keras_losses.symmetric_cross_entropy(y, p)), sce, rtol=1e-12)
+    # The floor holds the cross-entropy term's derivative at 0; the reverse term pulls with -beta * log_zero.
+    np.testing.assert_array_equal(losses.symmetric_cross_entropy_grad(y, p, reduction="sum"), [[0.0, 4.0], [4.0, -0.1]])
+    np.testing.assert_array_equal(losses.generalized_cross_entropy(y, p, q=0.5, reduction="none"), [2.0, 0.0])
+    np.testing.assert_array_equal(losses.classification_mae(y, p, reduction="none"), [2.0, 0.0])
+
+
+def test_wrong_label_keras_classes_take_the_settings_of_the_numpy_losses():
+    from lossbook import keras_losses
+
+    rng = np.random.default_rng(3)
+    y, z = rng.integers(0, K, size=N), rng.normal(scale=3.0, size=(N, K))
+    p = special.softmax(z, axis=1)
+    pairs = [
+        (
+            keras.losses.CategoricalGeneralizedCrossEntropy(q=0.7, reduction=None, dtype="float64")(y, p),
+            losses.generalized_cross_entropy(y, p, q=0.7, reduction="none"),
+        ),
+        (
+            keras_losses.SymmetricCrossentropy(
+                alpha=1.0, beta=0.5, log_zero=-2.0, from_logits=True, reduction=None, dtype="float64"
+            )(y, z),
+            losses.symmetric_cross_entropy(y, z, alpha=1.0, beta=0.5, log_zero=-2.0, from_logits=True, reduction="none"),
+        ),
+        (
+            keras_losses.ClassificationMAE(from_logits=True, reduction=None, dtype="float64")(y, z),
+            losses.classification_mae(y, z, from_logits=True, reduction="none"),
+        ),
+    ]
+    for keras_values, numpy_values in pairs:
+        np.testing.assert_allclose(np.asarray(keras_values), numpy_values, rtol=1e-9, atol=1e-12)
+
+
 def test_log_cosh_of_huge_errors():
     assert losses.log_cosh([0.0], [1000.0]) == pytest.approx(1000.0 - math.log(2.0))
     assert losses.log_cosh([0.0], [-1000.0]) == pytest.approx(1000.0 - math.log(2.0))
