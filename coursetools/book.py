@@ -337,15 +337,29 @@ def perturbations() -> dict[str, tuple[str, dict[str, str]]]:
             "lower-isa": ("kernels one level below the AVX2 pin: oneDNN AVX, NumPy and OpenBLAS without AVX2", lower),
             "sse41": ("kernels of a CPU without AVX: oneDNN SSE4.1, OpenBLAS Nehalem, NumPy baseline", oldest),
             **settings,
+            "lower-isa+threads": (
+                "another machine: the kernels one level below the AVX2 pin, with two threads",
+                {**lower, **settings["threads"][1]},
+            ),
         }
     return settings
+
+
+def default_settings() -> list[str]:
+    """What ``make portability`` runs without ``--setting``: both perturbations at once where both exist.
+
+    A cell that depends on the instruction set or on the thread count changes
+    when both move; ``--setting lower-isa`` and ``--setting threads`` then say which.
+    """
+    return ["lower-isa+threads"] if "lower-isa+threads" in perturbations() else ["threads"]
 
 
 def portability(paths, *, settings=None, timeout: int = 900, jobs: int | None = None, log=print) -> int:
     """Re-execute ``paths`` under each perturbed setting and list every cell whose output changes.
 
-    By default every setting but ``sse41`` runs (``--setting sse41`` adds it):
-    it still changes the last digit of several figures in the multi-class chapter.
+    By default the setting of :func:`default_settings` runs (``--setting``
+    chooses others; ``sse41`` still changes the last digit of several figures
+    in the multi-class chapter).
     A setting that gives each kernel several threads runs that many times
     fewer notebooks at once, so that the kernels never share a core.
     Nothing is written. A changed cell tagged :data:`SENSITIVE_TAG` is listed
@@ -354,7 +368,7 @@ def portability(paths, *, settings=None, timeout: int = 900, jobs: int | None = 
     """
     paths = [Path(p) for p in paths]
     available = perturbations()
-    chosen = [n for n in available if n != "sse41"] if not settings else list(settings)
+    chosen = default_settings() if not settings else list(settings)
     unknown = [name for name in chosen if name not in available]
     if unknown:
         raise ValueError(f"unknown setting(s) {unknown}; choose from {sorted(available)}")
@@ -398,7 +412,9 @@ def main(argv=None) -> int:
     run.add_argument("--out", default=None, help="write the executed notebooks into this folder, not in place")
     port = sub.add_parser("portability", help="re-execute chapters under perturbed CPU settings and list changed cells")
     port.add_argument("notebooks", nargs="*", help="default: every notebook in chapters/")
-    port.add_argument("--setting", action="append", help="one of the settings (default: all)")
+    port.add_argument(
+        "--setting", action="append", help="a setting of perturbations(), repeatable (default: lower-isa and threads at once)"
+    )
     port.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: up to 2)")
     sub.add_parser("check", help="list problems with stored outputs and the table of contents")
     sub.add_parser("lab", help="open the chapters in JupyterLab with the course's environment")

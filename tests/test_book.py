@@ -223,6 +223,11 @@ def test_the_perturbed_settings_move_every_pinned_kernel():
         assert settings["sse41"][1]["ONEDNN_MAX_CPU_ISA"] == "SSE41"
         for name in ("lower-isa", "sse41"):
             assert settings[name][1]["OPENBLAS_CORETYPE"] not in ("", "Haswell")
+        both = settings["lower-isa+threads"][1]
+        assert both == {**settings["lower-isa"][1], **settings["threads"][1]}
+        assert book.default_settings() == ["lower-isa+threads"]
+    else:
+        assert book.default_settings() == ["threads"]
     with pytest.raises(ValueError, match="unknown setting"):
         book.portability([], settings=["no-such-setting"])
 
