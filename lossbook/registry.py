@@ -71,7 +71,9 @@ class Loss:
     ----------
     name : str
         Keras' function name, also the name of the NumPy version in
-        :mod:`lossbook.losses` and the string ``model.compile(loss=...)`` takes.
+        :mod:`lossbook.losses` and the string ``model.compile(loss=...)`` takes;
+        for a row with ``keras_options`` or a ``lossbook_class``, lossbook's own
+        name, and the model is compiled with the loss object instead.
     short_name : str
         Short name for tables and figures, e.g. ``"MSE"``. Called ``label``
         before (beside ``targets``, the labels a model trains on); that name
@@ -281,6 +283,43 @@ _ROWS = (
         "one-hot",
         "distribution",
         accepts_logits=True,
+    ),
+    # Chapter 15: wrong labels
+    Loss(
+        "generalized_cross_entropy",
+        "GCE",
+        "CategoricalGeneralizedCrossEntropy",
+        "multiclass",
+        "softmax",
+        "index",
+        "index",
+        "distribution",
+        accepts_logits=True,
+        keras_options=(("q", 0.5),),
+    ),
+    Loss(
+        "symmetric_cross_entropy",
+        "SCE",
+        None,
+        "multiclass",
+        "softmax",
+        "index",
+        "index",
+        "distribution",
+        accepts_logits=True,
+        lossbook_class="SymmetricCrossentropy",
+    ),
+    Loss(
+        "classification_mae",
+        "classification MAE",
+        None,
+        "multiclass",
+        "softmax",
+        "index",
+        "index",
+        "distribution",
+        accepts_logits=True,
+        lossbook_class="ClassificationMAE",
     ),
 )
 

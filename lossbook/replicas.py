@@ -26,8 +26,9 @@ shuffle=True, validation_data=(x_test, y_test))`` does for a model from
 - the loss is the Keras loss object a model from
   :func:`lossbook.models.build` is compiled with, applied to the replica's
   batch and averaged over it: Keras' own (``keras.losses``, with the row's
-  options such as ``label_smoothing``), or for the losses Keras lacks
-  (pinball, Gaussian NLL, class-weighted cross-entropy) lossbook's Keras
+  options such as ``label_smoothing`` or generalised cross-entropy's ``q``),
+  or for the losses Keras lacks (pinball, Gaussian NLL, class-weighted and
+  symmetric cross-entropy, the classification MAE) lossbook's Keras
   version in :mod:`lossbook.keras_losses`; there is no second
   implementation of any loss;
 - SGD with momentum as ``keras.optimizers.SGD`` updates,

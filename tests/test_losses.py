@@ -180,7 +180,7 @@ def _smallest(info, y_true, y_pred):
 def test_registry_lists_every_loss_with_its_gradient():
     public = [n for n in losses.__all__ if not n.endswith("_grad") and n.islower()]
     assert sorted(losses.LOSSES) == sorted(public)
-    assert len(losses.LOSSES) == 19
+    assert len(losses.LOSSES) == 22
     for name, info in losses.LOSSES.items():
         assert info.name == name == info.loss.__name__
         assert info.grad is getattr(losses, f"{name}_grad")
@@ -188,7 +188,8 @@ def test_registry_lists_every_loss_with_its_gradient():
         assert info.activation in {"linear", "sigmoid", "tanh", "softmax", "softplus"}
 
 
-# Pinball, Gaussian NLL and weighted cross-entropy are not in Keras; label smoothing is an option of its CCE.
+# Pinball, Gaussian NLL, weighted and symmetric cross-entropy and the classification MAE are not in Keras; label
+# smoothing is an option of its CCE, and its generalised cross-entropy function has no default q.
 KERAS_NAMED = [n for n, row in registry.LOSSES.items() if row.keras_class is not None and not row.keras_options]
 
 
@@ -303,6 +304,10 @@ def _keras_function(name):
         return lambda y, p: keras.losses.poisson(y, p - losses.EPSILON) + losses.EPSILON
     if name == "label_smoothed_categorical_crossentropy":
         return lambda y, p, **kw: keras.losses.categorical_crossentropy(y, p, label_smoothing=0.1, **kw)
+    if name == "generalized_cross_entropy":  # Keras takes probabilities only, and labels of shape (n,)
+        return lambda y, p, from_logits=False: keras.losses.categorical_generalized_cross_entropy(
+            y.ravel(), special.softmax(p, axis=1) if from_logits else p, q=0.5
+        )
     if registry.LOSSES[name].keras_class is None:  # lossbook's own Keras version
         return getattr(keras_losses, name)
     return getattr(keras.losses, name)
@@ -350,6 +355,10 @@ REFERENCE = {
     "pinball_loss": lambda y, p, logits: metrics.mean_pinball_loss(y, p, alpha=0.5),
     "gaussian_nll": lambda y, p, logits: -stats.norm.logpdf(y.ravel(), p[:, 0], np.exp(p[:, 1] / 2)).mean(),
     "weighted_binary_crossentropy": lambda y, p, logits: metrics.log_loss(y.ravel(), _probabilities(p, logits, False).ravel()),
+    # scikit-learn averages over the K columns; the loss sums them.
+    "classification_mae": lambda y, p, logits: (
+        K * metrics.mean_absolute_error(np.eye(K)[y.ravel().astype(int)], _probabilities(p, logits, True))
+    ),
     # cross-entropy = entropy + KL divergence
     "label_smoothed_categorical_crossentropy": lambda y, p, logits: np.mean(
         stats.entropy(_smoothed(y), axis=1) + stats.entropy(_smoothed(y), _probabilities(p, logits, True), axis=1)

@@ -9,7 +9,7 @@ import lossbook
 
 lossbook.setup(seed=0, keras=True)
 
-from lossbook import data, models, replicas, seeds, training  # noqa: E402
+from lossbook import data, keras_losses, models, replicas, seeds, training  # noqa: E402
 from lossbook._keras import load as load_keras  # noqa: E402
 from keras_reference import keras_fit  # noqa: E402
 
@@ -121,9 +121,13 @@ PART3 = {
 }
 
 
-@pytest.mark.parametrize("loss", list(PART3))
-def test_part3_losses_train_as_replicas_and_one_replica_equals_keras_fit(loss):
-    split, n_classes = PART3[loss]
+#: The losses of chapter 15, for wrong labels, on the blobs' integer labels: loss -> (split, n_classes).
+WRONG_LABELS = {name: (BLOBS, 3) for name in ("generalized_cross_entropy", "symmetric_cross_entropy", "classification_mae")}
+
+
+@pytest.mark.parametrize("loss", [*PART3, *WRONG_LABELS])
+def test_later_losses_train_as_replicas_and_one_replica_equals_keras_fit(loss):
+    split, n_classes = {**PART3, **WRONG_LABELS}[loss]
     epochs, hidden = 3, 10
     runs = replicas.fit(loss, split, hidden=hidden, n_classes=n_classes, epochs=epochs, replicas=3, seed=0)
     for half in (runs.train, runs.test):
@@ -140,6 +144,28 @@ def test_part3_losses_train_as_replicas_and_one_replica_equals_keras_fit(loss):
     for key in ("loss", metric):
         np.testing.assert_allclose(runs.train[key][1], [row[key] for row in logs], rtol=RTOL, err_msg=key)
         np.testing.assert_allclose(runs.test[key][1], [row[f"val_{key}"] for row in logs], rtol=RTOL, err_msg=key)
+
+
+@pytest.mark.parametrize(
+    "make_loss",
+    [
+        lambda keras: keras.losses.CategoricalGeneralizedCrossEntropy(q=0.7),
+        lambda keras: keras_losses.SymmetricCrossentropy(alpha=1.0, beta=1.0, from_logits=True),
+    ],
+    ids=["gce-q-0.7", "sce-alpha-1-from-logits"],
+)
+def test_wrong_label_loss_objects_keep_their_settings(make_loss):
+    """Chapter 15's other settings: GCE's q, SCE's alpha, and logits on a linear output."""
+    loss = make_loss(load_keras())
+    epochs = 2
+    orders = replicas.batch_orders([4], n=500, epochs=epochs)
+    runs = replicas.fit(loss, BLOBS, hidden=10, n_classes=3, epochs=epochs, replicas=1, seed=4)
+    model = models.build(loss, n_inputs=BLOBS.n_features, hidden=10, n_classes=3, seed=4)
+    assert models.output_activation(model) == ("linear" if getattr(loss, "from_logits", False) else "softmax")
+    logs = keras_fit(model, BLOBS, orders[0])
+    for key in ("loss", "accuracy"):
+        np.testing.assert_allclose(runs.train[key][0], [row[key] for row in logs], rtol=RTOL, err_msg=key)
+        np.testing.assert_allclose(runs.test[key][0], [row[f"val_{key}"] for row in logs], rtol=RTOL, err_msg=key)
 
 
 def test_poisson_and_gaussian_heads():
