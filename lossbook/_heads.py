@@ -283,7 +283,8 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
       :func:`lossbook.losses.categorical_hinge` insists on one-hot). Integer
       labels are rejected.
     - ``"index"``: whole numbers 0 .. K-1, shape ``(n,)`` or ``(n, 1)``.
-      One-hot rows are rejected.
+      One-hot rows are rejected, and so is shape ``(n, 1)`` for
+      ``generalized_cross_entropy``, whose Keras class misreads it (Keras 3.15).
 
     Parameters
     ----------
@@ -312,6 +313,12 @@ def check_labels(loss, y, *, n_classes: int | None = None) -> None:
     head = head_for(loss)
     hint = {"binary": _SIGNED_LABELS_HINT, "non-negative": _COUNTS_HINT}.get(head.labels)
     labels = _check_targets(head.labels, y, caller=head.loss, n_classes=n_classes, name="y_true", fix=hint)
+    if labels.ndim == 2 and head.row is not None and head.row.keras_class == "CategoricalGeneralizedCrossEntropy":
+        raise ValueError(
+            f"{head.loss}: Keras' CategoricalGeneralizedCrossEntropy misreads class indices of shape (n, 1) "
+            f"(it compares every label with every row and returns a wrong loss, with no error); got shape {labels.shape}. "
+            "Pass them flat, shape (n,): y.ravel()."
+        )
     if head.labels == "one-hot" and n_classes is not None and labels.shape[1] != n_classes:
         raise ValueError(
             f"{head.loss}: the labels have {labels.shape[1]} columns but the model has {n_classes} outputs; "

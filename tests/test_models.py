@@ -265,6 +265,8 @@ def test_keras_accuracy_string_misreads_tanh_outputs_with_signed_labels():
         ("categorical_crossentropy", [[0, 1, 0], [0.2, 0.3, 0.5]], 3),
         ("kl_divergence", [[1, 0], [0, 1]], None),
         ("sparse_categorical_crossentropy", [[0], [2], [1]], 3),
+        ("generalized_cross_entropy", [0, 2, 1], 3),
+        ("symmetric_cross_entropy", [[0], [2], [1]], 3),
     ],
 )
 def test_labels_in_the_right_format_pass(loss, y, n_classes):
@@ -290,12 +292,24 @@ def test_labels_in_the_right_format_pass(loss, y, n_classes):
         ("sparse_categorical_crossentropy", [0, 1.5], None, r"integer class indices 0\.\.K-1; got y_true\[1\] = 1\.5"),
         ("sparse_categorical_crossentropy", [0, -1], None, r"integer class indices 0\.\.K-1; got y_true\[1\] = -1"),
         ("sparse_categorical_crossentropy", [0, 1], 1, "`n_classes` must be an integer >= 2"),
+        ("generalized_cross_entropy", [[0], [2], [1]], 3, r"misreads class indices of shape \(n, 1\).*y\.ravel\(\)"),
         ("nope", [0], None, "unknown loss 'nope'"),
     ],
 )
 def test_labels_in_the_wrong_format_are_rejected(loss, y, n_classes, message):
     with pytest.raises(ValueError, match=message):
         models.check_labels(loss, np.asarray(y), n_classes=n_classes)
+
+
+@pytest.mark.upstream
+def test_keras_generalized_cross_entropy_misreads_a_column_of_class_indices():
+    # Why check_labels rejects shape (n, 1) for generalized_cross_entropy (Keras 3.15):
+    # the column is broadcast against the rows, and the loss comes back wrong with no error.
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]], dtype=np.float32)
+    y = np.array([0, 1, 2])
+    loss = keras.losses.CategoricalGeneralizedCrossEntropy(q=0.5)
+    assert float(loss(y, p)) == pytest.approx(float(np.mean((1 - p[np.arange(3), y] ** 0.5) / 0.5)), rel=1e-6)
+    assert abs(float(loss(y[:, None], p)) - float(loss(y, p))) > 0.1
 
 
 @pytest.mark.upstream
