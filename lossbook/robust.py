@@ -321,6 +321,66 @@ def _forward(params, inputs, head):
     return hid, (_softmax(z) if head == "softmax" else special.expit(z))
 
 
+def _checked_settings(losses, head, learning_rate, seeds, *, momentum, **counts):
+    """``fit``'s losses, head and settings, checked; (losses as a list, rates and seeds as arrays)."""
+    if head not in ("softmax", "sigmoid"):
+        raise ValueError(f"`head` must be 'softmax' or 'sigmoid'; got {head!r}.")
+    losses = list(losses)
+    r = len(losses)
+    if r == 0 or not all(isinstance(one, Loss) for one in losses):
+        raise ValueError("`losses` must be a non-empty sequence of robust.Loss, one per replica, e.g. [Loss('ce')] * 10.")
+    if head == "sigmoid" and any(one.kind != "ce" for one in losses):
+        raise ValueError("with head='sigmoid' every loss must be Loss('ce'), binary cross-entropy on each output.")
+    examples = {"hidden": 32, "epochs": 100, "batch_size": 32, "score_every": 5}
+    for name, value in counts.items():
+        _v.check_int(value, name, low=1, example=examples[name])
+    _v.check_rate(momentum, "momentum", high=1, example=0.9)
+    rates = np.asarray(learning_rate, dtype=np.float64)
+    if rates.ndim == 0:
+        rates = np.full(r, float(rates))
+    if rates.shape != (r,) or not np.all(np.isfinite(rates) & (rates > 0)):
+        raise ValueError(f"`learning_rate` must be positive, one number or one per replica ({r}); got {learning_rate!r}.")
+    seeds = np.asarray(seeds)
+    if seeds.shape != (r,):
+        raise ValueError(f"`seeds` must hold one seed per replica, shape ({r},); got shape {seeds.shape}.")
+    return losses, rates, seeds
+
+
+def _sgd_step(params, velocity, xb, tb, head, weight, momentum, rates):
+    """One step of SGD with momentum on one batch of every replica, in place."""
+    hid, out = _forward(params, xb, head)
+    g = out - tb
+    if weight is not None:
+        a, b, c, q = weight
+        p_true = np.minimum(np.einsum("rbk,rbk->rb", out, tb), 1.0)
+        g *= (a + b * p_true + c * p_true**q)[:, :, None]
+    g /= xb.shape[1]
+    back = np.matmul(g, np.swapaxes(params[2], 1, 2))
+    back *= hid > 0
+    grads = (
+        np.matmul(np.swapaxes(xb, 1, 2), back),
+        back.sum(axis=1),
+        np.matmul(np.swapaxes(hid, 1, 2), g),
+        g.sum(axis=1),
+    )
+    for j in range(4):
+        velocity[j] *= momentum
+        velocity[j] -= rates[j % 2] * grads[j]
+        params[j] += velocity[j]
+
+
+def _score(params, parts, head, column, predicted, log_p, final):
+    """Record each part's predicted classes (and log-probabilities of its labels) in ``column``; the outputs into ``final``."""
+    for name, (inputs, labels) in parts.items():
+        out = _forward(params, inputs, head)[1]
+        predicted[name][:, column] = out.argmax(axis=2)
+        if name in log_p:
+            chosen = np.take_along_axis(out, labels[:, :, None], axis=2)[:, :, 0]
+            log_p[name][:, column] = np.log(np.maximum(chosen, 1e-300))
+        if final is not None:
+            final[name] = out
+
+
 def fit(
     losses,
     x,
@@ -395,27 +455,18 @@ def fit(
     """
     from lossbook import replicas as _replicas
 
-    if head not in ("softmax", "sigmoid"):
-        raise ValueError(f"`head` must be 'softmax' or 'sigmoid'; got {head!r}.")
-    losses = list(losses)
+    losses, rates, seeds = _checked_settings(
+        losses,
+        head,
+        learning_rate,
+        seeds,
+        hidden=hidden,
+        epochs=epochs,
+        batch_size=batch_size,
+        score_every=score_every,
+        momentum=momentum,
+    )
     r = len(losses)
-    if r == 0 or not all(isinstance(one, Loss) for one in losses):
-        raise ValueError("`losses` must be a non-empty sequence of robust.Loss, one per replica, e.g. [Loss('ce')] * 10.")
-    if head == "sigmoid" and any(one.kind != "ce" for one in losses):
-        raise ValueError("with head='sigmoid' every loss must be Loss('ce'), binary cross-entropy on each output.")
-    _v.check_int(hidden, "hidden", low=1, example=32)
-    _v.check_int(epochs, "epochs", low=1, example=100)
-    _v.check_int(batch_size, "batch_size", low=1, example=32)
-    _v.check_int(score_every, "score_every", low=1, example=5)
-    _v.check_rate(momentum, "momentum", high=1, example=0.9)
-    rates = np.asarray(learning_rate, dtype=np.float64)
-    if rates.ndim == 0:
-        rates = np.full(r, float(rates))
-    if rates.shape != (r,) or not np.all(np.isfinite(rates) & (rates > 0)):
-        raise ValueError(f"`learning_rate` must be positive, one number or one per replica ({r}); got {learning_rate!r}.")
-    seeds = np.asarray(seeds)
-    if seeds.shape != (r,):
-        raise ValueError(f"`seeds` must hold one seed per replica, shape ({r},); got shape {seeds.shape}.")
     x, targets, parts = _check_fit_data(x, targets, parts, r)
     n, d, k = x.shape[1], x.shape[2], targets.shape[2]
 
@@ -424,9 +475,9 @@ def fit(
     params = [w[where].astype(np.float64) for w in start]
     orders = _replicas.batch_orders(unique, n=n, epochs=epochs)[where]
     coef = np.array([one.coefficients() for one in losses])  # (R, 4)
-    a, b, c, q = (coef[:, j][:, None] for j in range(4))
     plain = bool(np.all(coef[:, 0] == 1.0) and np.all(coef[:, 1:3] == 0.0))
-    rate_w, rate_b = rates[:, None, None], rates[:, None]
+    weight = None if plain else tuple(coef[:, j][:, None] for j in range(4))
+    step_rates = (rates[:, None, None], rates[:, None])
     velocity = [np.zeros_like(w) for w in params]
     rows = np.arange(r)[:, None]
     scored = sorted(set(range(score_every, epochs + 1, score_every)) | {epochs})
@@ -437,41 +488,10 @@ def fit(
         if labels is not None and head == "softmax"
     }
     final = {}
-
-    def forward(inputs):
-        return _forward(params, inputs, head)
-
-    column = 0
     for epoch in range(epochs):
         for first in range(0, n, batch_size):
             index = orders[:, epoch, first : first + batch_size]
-            xb, tb = x[rows, index], targets[rows, index]
-            hid, out = forward(xb)
-            g = out - tb
-            if not plain:
-                p_true = np.minimum(np.einsum("rbk,rbk->rb", out, tb), 1.0)
-                g *= (a + b * p_true + c * p_true**q)[:, :, None]
-            g /= index.shape[1]
-            back = np.matmul(g, np.swapaxes(params[2], 1, 2))
-            back *= hid > 0
-            grads = (
-                np.matmul(np.swapaxes(xb, 1, 2), back),
-                back.sum(axis=1),
-                np.matmul(np.swapaxes(hid, 1, 2), g),
-                g.sum(axis=1),
-            )
-            for j in range(4):
-                velocity[j] *= momentum
-                velocity[j] -= (rate_w if j % 2 == 0 else rate_b) * grads[j]
-                params[j] += velocity[j]
+            _sgd_step(params, velocity, x[rows, index], targets[rows, index], head, weight, momentum, step_rates)
         if epoch + 1 in scored:
-            for name, (inputs, labels) in parts.items():
-                out = forward(inputs)[1]
-                predicted[name][:, column] = out.argmax(axis=2)
-                if name in log_p:
-                    chosen = np.take_along_axis(out, labels[:, :, None], axis=2)[:, :, 0]
-                    log_p[name][:, column] = np.log(np.maximum(chosen, 1e-300))
-                if epoch + 1 == epochs:
-                    final[name] = out
-            column += 1
+            _score(params, parts, head, scored.index(epoch + 1), predicted, log_p, final if epoch + 1 == epochs else None)
     return Runs(np.array(scored), predicted, log_p, final, tuple(params), head)
