@@ -6,8 +6,10 @@ Every loss comes with a gradient function of the same signature, named
     binary_crossentropy(y_true, y_pred, *, from_logits=False, reduction="mean")
     binary_crossentropy_grad(y_true, y_pred, *, from_logits=False, reduction="mean")
 
-The names are the ones Keras uses, so ``LOSSES[name]`` and
-``model.compile(loss=name)`` refer to the same loss.
+The names are the ones Keras uses, so ``function(name)`` and
+``model.compile(loss=name)`` refer to the same loss; what else the course
+knows about a loss (its task, output layer and label formats) is its row of
+:data:`lossbook.registry.LOSSES`.
 
 Shapes
 ------
@@ -94,8 +96,8 @@ from lossbook import registry as _registry
 
 __all__ = [
     "EPSILON",
-    "LOSSES",
-    "LossInfo",
+    "function",
+    "gradient",
     "binary_crossentropy",
     "binary_crossentropy_grad",
     "binary_focal_crossentropy",
@@ -2636,36 +2638,33 @@ def classification_mae_grad(y_true, y_pred, *, from_logits=False, reduction="mea
 # ---------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class LossInfo:
-    """What the course needs to know about one loss.
+def function(loss):
+    """The NumPy version of a loss of the registry, by name, alias or row.
 
-    Attributes
-    ----------
-    name : str
-        The function's name, also the string Keras accepts, e.g. in
-        ``model.compile(loss=name)``.
-    loss, grad : callable
-        The loss and its gradient, with the same signature.
-    task : {"regression", "binary", "multiclass"}
-        The kind of problem it is used for.
-    y_true : str
-        The targets it accepts: ``"real"`` (any number), ``"non-negative"``,
-        ``"binary"`` (0/1, soft labels in [0, 1] allowed), ``"signed"``
-        (-1/1, or 0/1 converted to -1/1), ``"one-hot"`` (rows; for
-        cross-entropy also probability rows), ``"distribution"`` (rows summing
-        to 1) or ``"index"`` (integer classes 0..K-1).
-    y_pred : str
-        What ``y_pred`` holds by default: ``"real"``, ``"non-negative"``,
-        ``"probability"`` (of class 1), ``"score"`` (any real number, e.g.
-        tanh outputs), ``"distribution"`` (rows summing to 1) or
-        ``"mean-log-variance"`` (rows of a mean and a log-variance).
-    activation : str
-        The usual activation of the output layer: ``"linear"``, ``"sigmoid"``,
-        ``"tanh"``, ``"softmax"`` or ``"softplus"``.
-    from_logits : bool
-        Whether the loss accepts ``from_logits=True``.
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.function("mse") is losses.mean_squared_error
+    True
     """
+    return globals()[_registry.lookup(loss).name if isinstance(loss, str) else loss.name]
+
+
+def gradient(loss):
+    """The gradient of :func:`function`'s loss, with the same signature.
+
+    Examples
+    --------
+    >>> from lossbook import losses
+    >>> losses.gradient("huber") is losses.huber_grad
+    True
+    """
+    return globals()[f"{_registry.lookup(loss).name if isinstance(loss, str) else loss.name}_grad"]
+
+
+@dataclasses.dataclass(frozen=True)
+class _LossInfo:
+    """The old record of a loss and its functions; :func:`function`, :func:`gradient` and the registry row replace it."""
 
     name: str
     loss: Callable
@@ -2677,13 +2676,29 @@ class LossInfo:
     from_logits: bool = False
 
 
-def _info(row) -> LossInfo:
-    loss = globals()[row.name]
-    return LossInfo(
-        row.name, loss, globals()[f"{row.name}_grad"], row.task, row.y_true, row.y_pred, row.activation, row.accepts_logits
-    )
+def __getattr__(name):
+    """``LOSSES`` and ``LossInfo``, the old names, still answer for one release, with a warning."""
+    import warnings
 
-
-#: Every loss of this module by name, in the order the course introduces them
-#: (the rows of :data:`lossbook.registry.LOSSES`, with their functions).
-LOSSES: dict[str, LossInfo] = {name: _info(row) for name, row in _registry.LOSSES.items()}
+    if name == "LossInfo":
+        warnings.warn(
+            "losses.LossInfo is retired: a loss's record is lossbook.registry.Loss; its functions are "
+            "losses.function(name) and losses.gradient(name).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return _LossInfo
+    if name == "LOSSES":
+        warnings.warn(
+            "losses.LOSSES is retired: use lossbook.registry.LOSSES for the rows and losses.function(name) and "
+            "losses.gradient(name) for the NumPy functions.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return {
+            row.name: _LossInfo(
+                row.name, function(row), gradient(row), row.task, row.y_true, row.y_pred, row.activation, row.accepts_logits
+            )
+            for row in _registry.LOSSES.values()
+        }
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

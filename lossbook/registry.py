@@ -87,10 +87,19 @@ class Loss:
     targets : {"real", "binary", "signed", "one-hot", "index", "non-negative"}
         The targets the Keras model is trained on (:data:`LABEL_FORMATS`).
         Called ``labels`` before, which still answers, with a warning.
-    y_true, y_pred : str
-        The values the NumPy version accepts by default (see
-        :class:`lossbook.losses.LossInfo`); ``y_true`` is one of
-        :data:`TARGET_FORMATS`.
+    y_true : str
+        The targets the NumPy version (``lossbook.losses.function(name)``)
+        accepts, one of :data:`TARGET_FORMATS`: ``"real"`` (any number),
+        ``"non-negative"``, ``"binary"`` (0/1, soft labels in [0, 1]
+        allowed), ``"signed"`` (-1/1, or 0/1 converted to -1/1),
+        ``"one-hot"`` (rows; for cross-entropy also probability rows),
+        ``"distribution"`` (rows summing to 1) or ``"index"`` (integer
+        classes 0..K-1).
+    y_pred : str
+        What its ``y_pred`` holds by default: ``"real"``, ``"non-negative"``,
+        ``"probability"`` (of class 1), ``"score"`` (any real number, e.g.
+        tanh outputs), ``"distribution"`` (rows summing to 1) or
+        ``"mean-log-variance"`` (rows of a mean and a log-variance).
     accepts_logits : bool
         Whether the NumPy version accepts ``from_logits=True``. Called
         ``from_logits`` before (which a :class:`lossbook.models.Head` uses for

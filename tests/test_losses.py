@@ -1,12 +1,14 @@
 """Tests for lossbook.losses and the shared checks in lossbook._validation.
 
-The registry ``losses.LOSSES`` drives the properties every loss must have;
+The registry ``registry.LOSSES`` drives the properties every loss must have;
 the worked examples of the course brief are checked exactly; every deliberate
 difference from Keras and scikit-learn is pinned down by a test that shows
 both behaviours.
 """
 
+import dataclasses
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -23,6 +25,14 @@ pytestmark = pytest.mark.filterwarnings("error")
 
 N, K = 6, 3
 BITS = math.log(2.0)
+
+#: Each loss's registry row with its NumPy functions, as the properties below read them.
+LOSSES = {
+    row.name: SimpleNamespace(
+        **dataclasses.asdict(row), loss=losses.function(row), grad=losses.gradient(row), from_logits=row.accepts_logits
+    )
+    for row in registry.LOSSES.values()
+}
 
 #: Negative log-likelihoods whose smallest value is not 0 and can be negative.
 UNBOUNDED = {"poisson", "gaussian_nll"}
@@ -85,7 +95,7 @@ def _true_shapes(info):
 #: by name: "binary_crossentropy-logits-6x1" is (name, from_logits, shape).
 CASES = {
     f"{name}{'-logits' if from_logits else ''}-{'x'.join(map(str, shape))}": (name, from_logits, shape)
-    for name, info in losses.LOSSES.items()
+    for name, info in LOSSES.items()
     for from_logits in ((False, True) if info.from_logits else (False,))
     for shape in _true_shapes(info)
 }
@@ -133,7 +143,7 @@ def test_every_failing_case_is_named_and_only_those():
 
 def _make(name, from_logits, shape, seed=0):
     """Inputs for one case: info, y_true, y_pred and the keyword arguments."""
-    info = losses.LOSSES[name]
+    info = LOSSES[name]
     rng = np.random.default_rng(seed)
     y_true = _targets(info.y_true, shape, rng)
     pred_shape = (N, K) if info.task == "multiclass" else (N, 2) if info.y_pred == "mean-log-variance" else shape
@@ -178,14 +188,29 @@ def _smallest(info, y_true, y_pred):
 
 
 def test_registry_lists_every_loss_with_its_gradient():
-    public = [n for n in losses.__all__ if not n.endswith("_grad") and n.islower()]
-    assert sorted(losses.LOSSES) == sorted(public)
-    assert len(losses.LOSSES) == 22
-    for name, info in losses.LOSSES.items():
-        assert info.name == name == info.loss.__name__
-        assert info.grad is getattr(losses, f"{name}_grad")
-        assert info.task in {"regression", "binary", "multiclass"}
-        assert info.activation in {"linear", "sigmoid", "tanh", "softmax", "softplus"}
+    public = [n for n in losses.__all__ if not n.endswith("_grad") and n.islower() and n not in ("function", "gradient")]
+    assert sorted(registry.LOSSES) == sorted(public)
+    assert len(registry.LOSSES) == 22
+    for name, row in registry.LOSSES.items():
+        assert losses.function(name) is losses.function(row) is getattr(losses, name)
+        assert losses.function(name).__name__ == name
+        assert losses.gradient(name) is losses.gradient(row) is getattr(losses, f"{name}_grad")
+        for alias in row.aliases:
+            assert losses.function(alias) is losses.function(name)
+    with pytest.raises(ValueError, match="unknown loss 'nope'"):
+        losses.function("nope")
+
+
+def test_the_retired_records_answer_for_one_release_with_a_warning():
+    with pytest.warns(DeprecationWarning, match=r"losses\.LOSSES is retired.*registry\.LOSSES.*losses\.function"):
+        old = losses.LOSSES
+    assert list(old) == list(registry.LOSSES)
+    assert old["huber"].loss is losses.huber and old["huber"].grad is losses.huber_grad
+    assert old["binary_crossentropy"].from_logits is True
+    with pytest.warns(DeprecationWarning, match=r"losses\.LossInfo is retired"):
+        assert isinstance(old["huber"], losses.LossInfo)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        losses.nothing  # noqa: B018
 
 
 # Pinball, Gaussian NLL, weighted and symmetric cross-entropy and the classification MAE are not in Keras; label
@@ -419,7 +444,7 @@ def _extreme(info, from_logits, rng):
 FIRST_SHAPE_CASES = {
     case: (name, from_logits, shape)
     for case, (name, from_logits, shape) in CASES.items()
-    if shape == _true_shapes(losses.LOSSES[name])[0]
+    if shape == _true_shapes(LOSSES[name])[0]
 }
 
 
@@ -800,7 +825,7 @@ BAD_INPUTS = {
 
 
 def _rejects_bad_input(name, part, bad):
-    info = losses.LOSSES[name]
+    info = LOSSES[name]
     function = getattr(info, part)
     function(*_valid(info))  # the valid inputs pass
     make, message = BAD_INPUTS[bad]
@@ -812,7 +837,7 @@ def test_every_loss_and_gradient_reject_bad_input():
     _assert_every(
         {
             f"{name}{'_grad' if part == 'grad' else ''}-{bad}": (name, part, bad)
-            for name in losses.LOSSES
+            for name in LOSSES
             for part in ("loss", "grad")
             for bad in BAD_INPUTS
         },
@@ -821,7 +846,7 @@ def test_every_loss_and_gradient_reject_bad_input():
 
 
 def _rejects_unknown_reduction(name, reduction):
-    info = losses.LOSSES[name]
+    info = LOSSES[name]
     for function in (info.loss, info.grad):
         with pytest.raises(ValueError, match=r"'mean', 'sum' or 'none'.*sum_over_batch_size"):
             function(*_valid(info), reduction=reduction)
@@ -831,7 +856,7 @@ def test_unknown_reduction():
     _assert_every(
         {
             f"{name}-{reduction!r}": (name, reduction)
-            for name in losses.LOSSES
+            for name in LOSSES
             for reduction in ("avg", "sum_over_batch_size", None, "MEAN")
         },
         _rejects_unknown_reduction,
@@ -840,11 +865,11 @@ def test_unknown_reduction():
 
 def _from_logits_must_be_a_bool(name):
     with pytest.raises(ValueError, match=r"`from_logits` must be True or False; got 'yes'"):
-        losses.LOSSES[name].loss(*_valid(losses.LOSSES[name]), from_logits="yes")
+        LOSSES[name].loss(*_valid(LOSSES[name]), from_logits="yes")
 
 
 def test_from_logits_must_be_a_bool():
-    _assert_every({name: (name,) for name, info in losses.LOSSES.items() if info.from_logits}, _from_logits_must_be_a_bool)
+    _assert_every({name: (name,) for name, info in LOSSES.items() if info.from_logits}, _from_logits_must_be_a_bool)
 
 
 def _huber_rejects_delta(delta):
