@@ -37,6 +37,7 @@ def test_tensorflow_float32_reciprocal_is_approximate():
     assert np.max(np.abs(approximate / exact - 1)) < 4 * np.finfo(np.float32).eps  # one Newton step: close, not exact
 
 
+@pytest.mark.upstream
 def test_tensorflow_float64_reciprocal_divides_exactly():
     # IEEE division gives the same bits on every processor; float64 softmax is built on it.
     x = _positive_floats(np.float64)

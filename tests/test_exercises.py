@@ -366,6 +366,7 @@ def test_sys_exit_in_the_learners_code_does_not_stop_the_check():
     assert "received: SystemExit: 3" in exercises.evaluate("ex-01-step", one_step).text
 
 
+@pytest.mark.timing
 def test_an_endless_loop_is_stopped_and_reported():
     def predicted_path():
         while True:
