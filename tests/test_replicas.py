@@ -109,8 +109,8 @@ def _counts_split():
     )
 
 
-#: The losses of Part III: loss -> (split, n_classes).
-PART3 = {
+#: The losses of chapters 12 to 14: loss -> (split, n_classes).
+CHAPTERS_12_TO_14 = {
     "pinball_loss": (REGRESSION, None),
     "poisson": (_counts_split(), None),
     "gaussian_nll": (REGRESSION, None),
@@ -125,9 +125,9 @@ PART3 = {
 WRONG_LABELS = {name: (BLOBS, 3) for name in ("generalized_cross_entropy", "symmetric_cross_entropy", "classification_mae")}
 
 
-@pytest.mark.parametrize("loss", [*PART3, *WRONG_LABELS])
+@pytest.mark.parametrize("loss", [*CHAPTERS_12_TO_14, *WRONG_LABELS])
 def test_later_losses_train_as_replicas_and_one_replica_equals_keras_fit(loss):
-    split, n_classes = {**PART3, **WRONG_LABELS}[loss]
+    split, n_classes = {**CHAPTERS_12_TO_14, **WRONG_LABELS}[loss]
     epochs, hidden = 3, 10
     runs = replicas.fit(loss, split, hidden=hidden, n_classes=n_classes, epochs=epochs, replicas=3, seed=0)
     for half in (runs.train, runs.test):

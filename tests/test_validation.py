@@ -138,7 +138,7 @@ BAD_LABELS = {
         3,
         "`y_true` must hold integer class indices 0..2, one per column of `y_pred` (3 classes); got y_true[2] = 3.",
     ),
-    # Part III
+    # Chapters 12 to 14
     "negative counts for poisson": (
         "poisson",
         [2, -1, 0],

@@ -1,8 +1,8 @@
-"""The losses of Part III, with their options: equal to Keras, scikit-learn and SciPy, gradients, bad options.
+"""The losses of chapters 12 to 14, with their options: equal to Keras, scikit-learn and SciPy, gradients, bad options.
 
 The properties every loss has (reductions, gradients at the defaults, bad
 input) run in tests/test_losses.py from the registry; this file checks the
-options and the relations each Part III loss is documented with.
+options and the relations each loss of chapters 12 to 14 is documented with.
 """
 
 import math
