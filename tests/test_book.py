@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import nbformat
 import pytest
@@ -120,11 +121,22 @@ def test_unlisted_chapter_and_dangling_entry_are_reported(tmp_path):
     assert any("chapters/new.ipynb: not listed in _toc.yml" in p for p in problems)
 
 
-def _nbval(directory):
+def _nbval(directory, *options):
     """Run nbval on every notebook in `directory`, as `make test` does."""
     (directory / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-q", "--rootdir", str(directory), str(directory)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "--nbval-current-env",
+            "-q",
+            *options,
+            "--rootdir",
+            str(directory),
+            str(directory),
+        ],
         cwd=directory,
         capture_output=True,
         text=True,
@@ -149,19 +161,23 @@ def _change_one_digit(nb):
 
 
 def test_nbval_passes_on_a_copy_and_fails_when_one_stored_digit_changes(tmp_path):
-    good = tmp_path / "good"
-    good.mkdir()
-    shutil.copy(CHAPTER, good / CHAPTER.name)
-    result = _nbval(good)
-    assert result.returncode == 0, result.stdout[-3000:]
-
-    bad = tmp_path / "bad"
-    bad.mkdir()
+    # One nbval run checks both copies, as `make test` checks every chapter in one run.
+    (tmp_path / "good").mkdir()
+    shutil.copy(CHAPTER, tmp_path / "good" / CHAPTER.name)
+    (tmp_path / "bad").mkdir()
     nb = nbformat.read(CHAPTER, as_version=4)
     old, new = _change_one_digit(nb)
     assert old != new
-    nbformat.write(nb, bad / CHAPTER.name)
-    result = _nbval(bad)
+    nbformat.write(nb, tmp_path / "bad" / CHAPTER.name)
+    report = tmp_path / "report.xml"
+    result = _nbval(tmp_path, f"--junitxml={report}")
+    cells = {"good": [], "bad": []}  # per copy: whether each cell's outputs matched
+    for case in ElementTree.parse(report).iter("testcase"):
+        copy = case.get("classname").split(".")[0]
+        cells[copy].append(case.find("failure") is None and case.find("error") is None)
+    assert len(cells["good"]) == len(cells["bad"]) > 1, (cells, result.stdout[-3000:])
+    assert all(cells["good"]), result.stdout[-3000:]
+    assert cells["bad"].count(False) == 1, result.stdout[-3000:]
     assert result.returncode != 0
     assert "1 failed" in result.stdout
     assert new.strip() in result.stdout  # nbval shows the tampered line it expected
