@@ -31,6 +31,7 @@ __all__ = [
     "as_float_array",
     "as_number_array",
     "check_bool",
+    "check_class_rows",
     "check_finite",
     "check_in_range",
     "check_label_set",
@@ -153,6 +154,19 @@ def check_finite(x, name):
             f"the first at {_at(name, _first(bad))}. "
             "Remove or impute those examples; if a model produced them, its training diverged."
         )
+
+
+def check_class_rows(values, name, *, fix, caller=None):
+    """Rows of class scores or probabilities: finite, shape (n, K) with K >= 2; returned as a float array."""
+    x = as_float_array(values, name)
+    check_nonempty(x, name)
+    if x.ndim != 2 or x.shape[1] < 2:
+        raise ValueError(
+            f"{f'{caller}: ' if caller else ''}`{name}` must have shape (n, K), one row per example and one column per "
+            f"class (K >= 2); got shape {x.shape}. {fix}"
+        )
+    check_finite(x, name)
+    return x
 
 
 def check_ndim(x, name, allowed, *, fix, columns="k"):

@@ -56,14 +56,7 @@ def _labels(labels, n_classes, caller):
 
 
 def _rows(values, name, caller, *, probabilities):
-    x = _v.as_float_array(values, name)
-    _v.check_nonempty(x, name)
-    if x.ndim != 2 or x.shape[1] < 2:
-        raise ValueError(
-            f"{caller}: `{name}` must have shape (n, K), one row per example and one column per class "
-            f"(K >= 2); got shape {x.shape}. For a binary classifier stack the two columns: np.c_[1 - p, p]."
-        )
-    _v.check_finite(x, name)
+    x = _v.check_class_rows(values, name, caller=caller, fix="For a binary classifier stack the two columns: np.c_[1 - p, p].")
     if probabilities:
         _v.check_in_range(x, name, low=0.0, high=1.0, fix=_PROBABILITY_FIX)
         _v.check_rows_sum_to_one(x, name, fix=_PROBABILITY_FIX)

@@ -53,15 +53,7 @@ _LOGITS_FIX = "Pass the network's outputs before the softmax, one row per exampl
 
 
 def _logits(values, name):
-    z = _v.as_float_array(values, name)
-    _v.check_nonempty(z, name)
-    if z.ndim != 2 or z.shape[1] < 2:
-        raise ValueError(
-            f"`{name}` must have shape (n, K), one row per example and one column per class (K >= 2); "
-            f"got shape {z.shape}. {_LOGITS_FIX}"
-        )
-    _v.check_finite(z, name)
-    return z
+    return _v.check_class_rows(values, name, fix=_LOGITS_FIX)
 
 
 def _temperature(temperature):

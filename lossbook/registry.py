@@ -63,6 +63,17 @@ TARGET_FORMATS = ("real", "non-negative", "binary", "signed", "one-hot", "distri
 LABEL_FORMATS = ("real", "binary", "signed", "one-hot", "index", "non-negative")
 
 
+def _renamed(old: str, new: str) -> property:
+    """A field's old name: it answers with the new field's value and a DeprecationWarning."""
+
+    def read(self):
+        warnings.warn(f"registry.Loss.{old} is now Loss.{new}.", DeprecationWarning, stacklevel=2)
+        return getattr(self, new)
+
+    read.__doc__ = f"The old name of :attr:`{new}`."
+    return property(read)
+
+
 @dataclasses.dataclass(frozen=True)
 class Loss:
     """One loss of the course.
@@ -145,23 +156,9 @@ class Loss:
                 "`lossbook_class` (lossbook's own Keras class, for a loss Keras does not have)."
             )
 
-    @property
-    def label(self) -> str:
-        """The old name of :attr:`short_name`."""
-        warnings.warn("registry.Loss.label is now Loss.short_name.", DeprecationWarning, stacklevel=2)
-        return self.short_name
-
-    @property
-    def labels(self) -> str:
-        """The old name of :attr:`targets`."""
-        warnings.warn("registry.Loss.labels is now Loss.targets.", DeprecationWarning, stacklevel=2)
-        return self.targets
-
-    @property
-    def from_logits(self) -> bool:
-        """The old name of :attr:`accepts_logits`."""
-        warnings.warn("registry.Loss.from_logits is now Loss.accepts_logits.", DeprecationWarning, stacklevel=2)
-        return self.accepts_logits
+    label = _renamed("label", "short_name")
+    labels = _renamed("labels", "targets")
+    from_logits = _renamed("from_logits", "accepts_logits")
 
     @property
     def class_name(self) -> str:
