@@ -131,6 +131,8 @@ class _Wrapper(keras.losses.Loss):
     def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **options):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.options = options
+        if "from_logits" in options:
+            self.from_logits = options["from_logits"]  # read by lossbook.models.head_for, as for Keras' own classes
 
     def call(self, y_true, y_pred):
         y_true, y_pred = _same_rank(y_true, y_pred)
@@ -186,7 +188,6 @@ class WeightedBinaryCrossentropy(_Wrapper):
             neg_weight=neg_weight,
             from_logits=from_logits,
         )
-        self.from_logits = from_logits  # read by lossbook.models.head_for, as for Keras' own classes
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
@@ -214,7 +215,6 @@ class SymmetricCrossentropy(_Wrapper):
             log_zero=log_zero,
             from_logits=from_logits,
         )
-        self.from_logits = from_logits  # read by lossbook.models.head_for, as for Keras' own classes
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
@@ -225,7 +225,6 @@ class ClassificationMAE(_Wrapper):
 
     def __init__(self, from_logits=False, reduction="sum_over_batch_size", name="classification_mae", dtype=None):
         super().__init__(reduction=reduction, name=name, dtype=dtype, from_logits=from_logits)
-        self.from_logits = from_logits  # read by lossbook.models.head_for, as for Keras' own classes
 
 
 def for_row(row):
