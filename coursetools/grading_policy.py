@@ -33,7 +33,16 @@ import numpy as np
 from lossbook.exercises import Case
 from lossbook.exercises.scoring import matches
 
-__all__ = ["IMPLEMENT_FORBIDDEN", "FORBIDDEN", "SECRET_VARIABLE", "forbidden", "secret", "secret_file", "hidden_cases"]
+__all__ = [
+    "IMPLEMENT_FORBIDDEN",
+    "FORBIDDEN",
+    "SECRET_VARIABLE",
+    "forbidden",
+    "secret",
+    "secret_file",
+    "hidden_cases",
+    "is_distribution",
+]
 
 #: Modules an "implement it yourself" exercise may not use: they hold the answer.
 IMPLEMENT_FORBIDDEN = ("lossbook", "sklearn", "keras", "tensorflow", "torch", "jax", "optax")
@@ -86,7 +95,7 @@ def _generator(key: str, label: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest, "big"))
 
 
-def _is_distribution(a: np.ndarray) -> bool:
+def is_distribution(a: np.ndarray) -> bool:
     """Non-negative rows (along the last axis) of at least two entries that each sum to 1."""
     return (
         a.dtype.kind == "f"
@@ -101,7 +110,7 @@ def _fresh(rng: np.random.Generator, a: np.ndarray, pool: np.ndarray) -> np.ndar
     """An array of the shape and dtype of ``a``, with values in its range (``pool``: all cases' values there)."""
     if a.size == 0:
         return a.copy()
-    if _is_distribution(a):
+    if is_distribution(a):
         return rng.dirichlet(np.ones(a.shape[-1]), size=a.shape[:-1]).astype(a.dtype)
     values = np.unique(a)
     if a.dtype.kind in "biu" or (len(values) <= 2 and set(values.tolist()) <= {0.0, 1.0, -1.0}):

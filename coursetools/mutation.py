@@ -38,6 +38,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from coursetools.grading_policy import is_distribution
+
 __all__ = [
     "FLOOR",
     "HELD_OUT_KEY",
@@ -453,20 +455,10 @@ def _compile(source: str, function: str) -> Callable:
 # ---------------------------------------------------------------------------
 
 
-def _is_distribution(a: np.ndarray) -> bool:
-    return (
-        a.dtype.kind == "f"
-        and a.ndim >= 1
-        and a.shape[-1] >= 2
-        and bool(np.all(a >= 0))
-        and bool(np.allclose(a.sum(axis=-1), 1.0, atol=1e-9))
-    )
-
-
 def _vary_array(rng, a: np.ndarray, pool: np.ndarray) -> np.ndarray:
     if a.size == 0:
         return a.copy()
-    if _is_distribution(a):
+    if is_distribution(a):
         rows = rng.dirichlet(np.full(a.shape[-1], 0.7), size=a.shape[:-1])
         one_hot = rng.random(a.shape[:-1]) < 0.2  # exact 0s and 1s, where clipping acts
         if np.any(one_hot):
