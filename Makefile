@@ -65,7 +65,7 @@ oldest:
 	cat $(OLDEST)/floors.txt
 	$(OLDEST)/bin/python -m pip install --quiet --disable-pip-version-check -c $(OLDEST)/floors.txt ".[book,test]"
 	$(OLDEST)/bin/python tools/floors.py --check
-	$(OLDEST)/bin/python -m pytest -n $(JOBS) -m "not lock" lossbook tests
+	$(OLDEST)/bin/python -m pytest -n $(JOBS) -m "not lock" --durations=25 lossbook tests
 	$(OLDEST)/bin/python -m coursetools.book execute --out _build/oldest
 
 bench: $(STAMP)
