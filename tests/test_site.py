@@ -630,6 +630,37 @@ AXE_COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 #: The colour schemes a reader's system may ask for; the first is the one pages load in.
 AXE_SCHEMES = ("light", "dark")
 
+#: Marks each syntax-highlighted token of a code block that looks exactly like an earlier
+#: one: the same token class, text colour, font size and weight, whether it has visible
+#: text, and the same chain of ancestors (tag, classes, background colour and opacity of
+#: each). Such a copy would be checked against the same colours, so axe-core's contrast
+#: rule checks the first token of each look and skips the copies, which carry this
+#: attribute. Code blocks hold most of a page's elements, and the contrast rule takes
+#: most of axe-core's time.
+SAME_LOOK = "data-same-look"
+_MARK_COPIES = """(mark) => {
+  const ancestors = new Map();
+  const context = el => {
+    if (!el) return '';
+    if (!ancestors.has(el)) {
+      const s = getComputedStyle(el);
+      ancestors.set(el, [el.tagName, el.className, s.backgroundColor, s.backgroundImage, s.opacity].join(' ')
+                        + '<' + context(el.parentElement));
+    }
+    return ancestors.get(el);
+  };
+  const seen = new Set();
+  let copies = 0;
+  for (const el of document.querySelectorAll('div.highlight pre span')) {
+    el.removeAttribute(mark);
+    const s = getComputedStyle(el);
+    const key = [el.className, el.textContent.trim() === '', s.color, s.fontSize, s.fontWeight,
+                 context(el.parentElement)].join('|');
+    if (seen.has(key)) { el.setAttribute(mark, ''); copies += 1; } else { seen.add(key); }
+  }
+  return copies;
+}"""
+
 
 def _axe_run(page, schemes=AXE_SCHEMES) -> dict[str, list[dict]]:
     """axe-core's WCAG A and AA violations (and best practices) on a loaded, settled page, per colour scheme.
@@ -638,15 +669,19 @@ def _axe_run(page, schemes=AXE_SCHEMES) -> dict[str, list[dict]]:
     colour scheme, so each other scheme is the same page switched as a reader's
     system would switch it. Every rule runs in the first scheme; the others
     re-run the rules that read colours (:data:`AXE_COLOUR_RULES`), since only
-    colours change.
+    colours change. In each scheme the contrast rule checks one code token of
+    each look (:data:`SAME_LOOK`).
     """
     found = {}
     # The theme fades colours when the scheme changes; measure the settled colours.
     page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
     page.evaluate(_axe_script())
+    page.evaluate(f"() => axe.configure({{rules: [{{id: 'color-contrast', selector: '*:not([{SAME_LOOK}])'}}]}})")
     for number, scheme in enumerate(schemes):
         page.emulate_media(color_scheme=scheme)
         page.wait_for_function(f"document.documentElement.dataset.theme === '{scheme}'", timeout=30_000)
+        # Colours change with the scheme: which tokens are copies is decided again in each.
+        page.evaluate(_MARK_COPIES, SAME_LOOK)
         run_only = {"type": "tag", "values": AXE_TAGS} if number == 0 else {"type": "rule", "values": AXE_COLOUR_RULES}
         result = page.evaluate("(runOnly) => axe.run(document, {runOnly, resultTypes: ['violations']})", run_only)
         found[scheme] = [
@@ -706,3 +741,26 @@ def test_the_dark_scheme_check_sees_a_contrast_only_the_dark_scheme_has(browser,
         probe.unlink()
     assert "color-contrast" not in {v["id"] for v in found["light"]}, found
     assert "color-contrast" in {v["id"] for v in found["dark"]}, found
+
+
+def test_a_code_token_is_checked_again_where_it_stands_on_another_background(browser, base_url, site):
+    """Copies of a code token are skipped only where they look the same (:data:`SAME_LOOK`).
+
+    The same grey token passes on white and fails on a dark block: the
+    contrast rule must check it there once, and skip its copy beside it.
+    """
+    probe = site / "axe-code-probe.html"
+    probe.write_text(
+        '<!DOCTYPE html><html lang="en" data-theme="light"><head><title>probe</title>'
+        "<style>.highlight pre { background: transparent } .n { color: #595959 }</style></head><body><main>"
+        '<div class="highlight"><pre><span class="n">alpha</span> <span class="n">beta</span> <span class="n">gamma</span></pre></div>'
+        '<div style="background: #333333"><div class="highlight"><pre><span class="n">delta</span> <span class="n">epsilon</span>'
+        "</pre></div></div></main></body></html>",
+        encoding="utf-8",
+    )
+    try:
+        found = _axe_violations(browser, base_url, "axe-code-probe.html", ("light",))["light"]
+    finally:
+        probe.unlink()
+    contrast = [v for v in found if v["id"] == "color-contrast"]
+    assert len(contrast) == 1 and len(contrast[0]["nodes"]) == 1, found
