@@ -325,6 +325,29 @@ def test_fit_returns_read_only_arrays_per_replica_and_epoch():
         runs.replica(2)
 
 
+@pytest.mark.parametrize(
+    "loss, split, hidden, n_classes, dtype",
+    [
+        ("mean_squared_error", REGRESSION, 25, None, "float32"),
+        ("hinge", SIGNED_CIRCLES, 50, None, "float32"),
+        ("categorical_crossentropy", ONE_HOT_BLOBS, 50, 3, "float64"),
+    ],
+    ids=["mse-float32", "hinge-float32", "cce-float64"],
+)
+def test_testing_once_at_the_end_changes_no_figure(loss, split, hidden, n_classes, dtype):
+    """Without the test after every epoch, the weights, training and final test figures are the same bits; NaN before."""
+    settings = dict(hidden=hidden, n_classes=n_classes, epochs=4, replicas=3, seed=6, dtype=dtype, progress=False)
+    settings["learning_rate"] = [0.003, 0.01, 0.03]
+    every = replicas.fit(loss, split, **settings)
+    once = replicas.fit(loss, split, test_each_epoch=False, **settings)
+    for key in every.train:
+        np.testing.assert_array_equal(once.train[key], every.train[key])
+        np.testing.assert_array_equal(once.test[key][:, -1], every.test[key][:, -1])
+        assert np.all(np.isnan(once.test[key][:, :-1])) and np.all(np.isfinite(every.test[key]))
+    for mine, theirs in zip(once.weights, every.weights):
+        np.testing.assert_array_equal(mine, theirs)
+
+
 def test_silent_unless_asked(capfd):
     replicas.fit("mse", REGRESSION, hidden=25, epochs=2, replicas=2)
     assert capfd.readouterr() == ("", "")  # stdout is not a terminal here
@@ -361,6 +384,7 @@ _REG = {"loss": "mse", "split": REGRESSION, "hidden": 25, "epochs": 1, "replicas
         ({"learning_rate": 0.0}, "`learning_rate` must be a positive, finite number"),
         ({"momentum": 1.0}, r"`momentum` must be a number in \[0, 1\)"),
         ({"progress": "yes"}, "`progress` must be True, False or None"),
+        ({"test_each_epoch": "no"}, "`test_each_epoch` must be True or False; got 'no'"),
         ({"loss": "kullback_leibler_divergence"}, "unknown loss.*Keras 3 calls it 'kl_divergence'"),
         ({"loss": "cross_entropy"}, "unknown loss 'cross_entropy'; expected one of mean_squared_error"),
         ({"split": (1, 2)}, "`split` must be a lossbook.data.Split; got tuple"),

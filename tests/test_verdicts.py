@@ -25,6 +25,27 @@ def test_nested_selection_picks_a_rate_per_dataset_from_its_own_validation_rows(
     assert np.unique(small.validation[1]).size == 3
 
 
+def test_validation_figures_are_those_of_networks_scored_after_every_epoch(small):
+    """nested.fit scores the validation rows once, at the end; the figures are those of a run scored every epoch."""
+    from lossbook import data, registry, replicas
+
+    datasets = [5000, 5001, 5002]
+    held = [data.validation(data.resampled("regression", s), fraction=0.2, seed=0) for s in datasets]
+    runs = replicas.fit(
+        "mean_squared_error",
+        held * 2,
+        replicas=6,
+        seeds=datasets * 2,
+        learning_rate=np.repeat([0.001, 0.1], 3),
+        progress=False,
+        dtype="float64",
+        **registry.EXPERIMENTS["regression"].settings,
+    )
+    assert np.all(np.isfinite(runs.test["mse"]))
+    np.testing.assert_array_equal(small.validation, runs.test["mse"][:, -1].reshape(2, 3))
+    np.testing.assert_array_equal(small.validation_loss, runs.test["loss"][:, -1].reshape(2, 3))
+
+
 def test_the_choice_follows_each_datasets_own_figures_not_the_average():
     accuracy = np.array([[0.90, 0.70, 0.80], [0.80, 0.85, 0.80], [0.70, 0.80, 0.80]])
     loss = np.array([[0.3, 0.6, 0.5], [0.4, 0.4, 0.4], [0.5, 0.5, 0.3]])
