@@ -4,13 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help book test portability oldest bench bench-grading outputs check lab lock clean student grade gradescope exercises
+.PHONY: help book test portability oldest oldest-env oldest-run bench bench-grading outputs check lab lock clean student grade gradescope exercises
 
 help:
 	@echo "make book     build the website into _build/html (creates .venv on first use)"
 	@echo "make test     ruff (lint and format), unit tests, doctests and nbval over every chapter (on both cores)"
 	@echo "make portability  re-execute every chapter under another instruction set and thread count; list changed cells"
 	@echo "make oldest   a second environment at pyproject.toml's lower bounds: unit tests and every chapter"
+	@echo "               (make oldest-env builds it afresh, make oldest-run tests in it)"
 	@echo "make bench    time the 9 x 30 grid of canonical runs: one model at a time vs lossbook.replicas"
 	@echo "make bench-grading  time the grader on a fake class of 100 students x every chapter with exercises"
 	@echo "make outputs  re-execute every chapter in a fresh kernel and store its outputs"
@@ -54,8 +55,12 @@ portability: $(STAMP)
 # interpreter. Digits may differ from the stored ones, so nothing is compared
 # with them: the unit tests pass (but those marked lock, which read the lock's
 # own packages) and every chapter runs without an error or a line on stderr.
+# `make oldest` is the two steps below: oldest-env builds the environment afresh,
+# oldest-run tests in it (.ci/run builds it while the other checks run).
 OLDEST := .venv-oldest
-oldest:
+oldest: oldest-env oldest-run
+
+oldest-env:
 	rm -rf $(OLDEST) _build/oldest
 	$(PYTHON) -m venv $(OLDEST)
 	$(PYTHON) tools/floors.py > $(OLDEST)/floors.txt
@@ -64,6 +69,8 @@ oldest:
 	echo "pyparsing<3.3" >> $(OLDEST)/floors.txt
 	cat $(OLDEST)/floors.txt
 	$(OLDEST)/bin/python -m pip install --quiet --disable-pip-version-check -c $(OLDEST)/floors.txt ".[book,test]"
+
+oldest-run:
 	$(OLDEST)/bin/python tools/floors.py --check
 	$(OLDEST)/bin/python -m pytest -n $(JOBS) -m "not lock" --durations=25 lossbook tests
 	$(OLDEST)/bin/python -m coursetools.book execute --out _build/oldest

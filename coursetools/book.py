@@ -213,24 +213,66 @@ def _run(path: Path, timeout: int, overrides: dict[str, str] | None = None):
     return nb, time.perf_counter() - start
 
 
-def _run_all(paths, *, timeout: int, jobs: int, overrides=None, log=print):
-    """Run :func:`_run` over ``paths`` in ``jobs`` worker processes; yield (path, notebook, seconds).
+def _run_all(paths, *, timeout: int, jobs: int, overrides=None, cores=None, log=print):
+    """Run :func:`_run` over ``paths`` on ``jobs`` cores; yield (path, notebook, seconds) as each ends.
 
-    Each worker starts one single-threaded kernel at a time, so running as many
-    workers as the machine has cores changes no result.
+    ``cores(path)`` is how many cores that notebook's kernel keeps busy (1
+    when not given, at most ``jobs``). A notebook starts only when that many
+    cores are free, taking the first waiting notebook that fits, so no two
+    kernels share a core and no result depends on what ran beside it.
     """
     import concurrent.futures
     import multiprocessing
 
-    paths = [Path(p) for p in paths]
+    jobs = max(1, jobs)
+    need = {Path(p): min(jobs, max(1, cores(Path(p)) if cores else 1)) for p in paths}
+    waiting = list(need)
+    for path in waiting:
+        log(f"executing {path} ...")
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
-        futures = {pool.submit(_run, path, timeout, overrides): path for path in paths}
-        for path in paths:
-            log(f"executing {path} ...")
-        for future in concurrent.futures.as_completed(futures):
-            nb, seconds = future.result()
-            yield futures[future], nb, seconds
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        running = {}
+        while waiting or running:
+            free = jobs - sum(need[path] for path in running.values())
+            for path in _fitting(waiting, need, free):
+                running[pool.submit(_run, path, timeout, overrides)] = path
+                waiting.remove(path)
+            done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                path = running.pop(future)
+                nb, seconds = future.result()
+                yield path, nb, seconds
+
+
+def _fitting(waiting, need, free: int) -> list:
+    """The waiting items to start now: in order, each that fits in the cores still free."""
+    chosen = []
+    for item in waiting:
+        if need[item] <= free:
+            chosen.append(item)
+            free -= need[item]
+    return chosen
+
+
+#: lossbook's modules that train networks in NumPy, whose matrix products keep every
+#: OpenBLAS thread busy. TensorFlow's small steps keep about one core busy however many
+#: threads it is given.
+NUMPY_TRAINERS = ("robust", "distillation", "embedding")
+_IMPORTS = re.compile(r"^\s*(?:from\s+lossbook\s+import\s+([^\n#]+)|import\s+lossbook\.(\w+))", re.MULTILINE)
+
+
+def busy_cores(path, threads: int) -> int:
+    """How many cores a chapter's kernel keeps busy when each library is given ``threads`` threads.
+
+    A chapter that imports one of :data:`NUMPY_TRAINERS` takes ``threads``
+    cores; any other takes one.
+    """
+    nb = read(path)
+    source = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    imported = set()
+    for names, module in _IMPORTS.findall(source):
+        imported.update(re.findall(r"\w+", names) if names else [module])
+    return threads if imported & set(NUMPY_TRAINERS) else 1
 
 
 def _default_jobs() -> int:
@@ -360,8 +402,9 @@ def portability(paths, *, settings=None, timeout: int = 900, jobs: int | None = 
     By default the setting of :func:`default_settings` runs (``--setting``
     chooses others; ``sse41`` still changes the last digit of several figures
     in the multi-class chapter).
-    A setting that gives each kernel several threads runs that many times
-    fewer notebooks at once, so that the kernels never share a core.
+    Under a setting that gives each kernel several threads, a chapter that
+    trains in NumPy takes that many cores (:func:`busy_cores`), so that the
+    kernels never share a core.
     Nothing is written. A changed cell tagged :data:`SENSITIVE_TAG` is listed
     with its reason; any other changed cell is a failure. Returns the number of
     unexplained cells.
@@ -380,10 +423,18 @@ def portability(paths, *, settings=None, timeout: int = 900, jobs: int | None = 
         log(f"setting {name!r}: {description}")
         log("  " + " ".join(f"{k}={v}" for k, v in sorted(overrides.items())))
         found = {}
-        # A kernel given several threads uses as many cores: run fewer at once, so
-        # that no thread waits for another kernel's (OpenBLAS threads spin).
-        at_once = max(1, jobs // int(overrides.get("LOSSBOOK_THREADS", "1")))
-        for path, nb, seconds in _run_all(paths, timeout=timeout, jobs=at_once, overrides=overrides, log=lambda _: None):
+        # A kernel whose NumPy trainers are given several threads keeps as many cores busy
+        # (OpenBLAS threads spin): it runs only beside kernels that leave it those cores.
+        threads = int(overrides.get("LOSSBOOK_THREADS", "1"))
+        runs = _run_all(
+            paths,
+            timeout=timeout,
+            jobs=jobs,
+            overrides=overrides,
+            cores=lambda p, threads=threads: busy_cores(p, threads),
+            log=lambda _: None,
+        )
+        for path, nb, seconds in runs:
             found[path] = differing_cells(read(path), nb)
             log(f"  {path}: {len(found[path])} cell(s) differ ({seconds:.0f} s)")
         for path in paths:

@@ -265,6 +265,32 @@ def test_portability_lists_a_cell_that_changes_and_accepts_one_that_is_explained
     assert any("explained" in line and "prints the thread count" in line for line in lines)
 
 
+@pytest.mark.parametrize(
+    ("source", "cores"),
+    [
+        ("from lossbook import robust, stats", 2),
+        ("from lossbook import calibration, distillation  # the teacher", 2),
+        ("import lossbook.embedding as embedding", 2),
+        ("from lossbook import data, replicas", 1),
+        ("import lossbook\nprint('robust')  # a word, not an import", 1),
+    ],
+)
+def test_a_chapter_that_trains_in_numpy_takes_a_core_per_thread(tmp_path, source, cores):
+    path = _notebook(tmp_path, [_code(source, 1)])
+    assert book.busy_cores(path, threads=2) == cores
+    assert book.busy_cores(path, threads=1) == 1
+
+
+def test_notebooks_start_only_where_their_cores_are_free():
+    need = {"numpy-a": 2, "tf-a": 1, "tf-b": 1, "numpy-b": 2, "tf-c": 1}
+    waiting = list(need)
+    assert book._fitting(waiting, need, free=2) == ["numpy-a"]
+    assert book._fitting(waiting[1:], need, free=2) == ["tf-a", "tf-b"]
+    # One core free: the next waiting TensorFlow chapter, never one that needs two.
+    assert book._fitting(["numpy-b", "tf-c"], need, free=1) == ["tf-c"]
+    assert book._fitting(["numpy-b"], need, free=1) == []
+
+
 def test_kernels_of_parallel_runs_talk_over_their_own_sockets(tmp_path):
     manager = course.kernel_manager(tmp_path)
     assert manager.transport == "ipc" and manager.ip.startswith(str(tmp_path))
