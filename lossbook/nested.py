@@ -371,6 +371,12 @@ def beats(d, *, confidence: float = 0.95, seed: int = 0) -> tuple[float, float, 
     return float(wins.mean()), float(ci.low), float(ci.high)
 
 
+#: The pair counts :func:`seeds_needed` tries, in blocks of growing size (every count from 2 to 200,000 once):
+#: the power of each count is computed elementwise, so the first block that reaches the power gives the same
+#: answer as all 200,000 counts at once, and the usual answers (below 256) cost a thousandth of the time.
+_PAIR_BLOCKS = ((2, 256), (256, 4096), (4096, 65536), (65536, 200_001))
+
+
 def seeds_needed(s_d: float, d: float, *, alpha: float = 0.05, power: float = 0.8) -> int:
     """Smallest number of pairs at which a two-sided paired t-test at level ``alpha`` detects a mean difference ``d``.
 
@@ -392,8 +398,12 @@ def seeds_needed(s_d: float, d: float, *, alpha: float = 0.05, power: float = 0.
             raise ValueError(f"`{name}` must be a positive number; got {value!r}.")
     _check_rate(alpha, "alpha", high=1, example=0.05)
     _check_rate(power, "power", high=1, example=0.8)
-    n = np.arange(2, 200_001)
-    reached = _stats.nct.sf(_stats.t.ppf(1 - alpha / 2, n - 1), n - 1, d * np.sqrt(n) / s_d)
-    if not reached.any():
-        raise ValueError(f"more than 200,000 pairs would be needed for d = {d!r} with s_d = {s_d!r}.")
-    return int(n[np.argmax(reached >= power)])
+    for low, high in _PAIR_BLOCKS:  # the first block with a count that reaches the power holds the smallest
+        n = np.arange(low, high)
+        reached = _stats.nct.sf(_stats.t.ppf(1 - alpha / 2, n - 1), n - 1, d * np.sqrt(n) / s_d) >= power
+        if reached.any():
+            return int(n[np.argmax(reached)])
+    raise ValueError(
+        f"more than 200,000 pairs would be needed for d = {d!r} with s_d = {s_d!r} at alpha = {alpha!r}; "
+        "a difference this small against this spread is out of reach of a paired test."
+    )

@@ -112,3 +112,19 @@ def test_seed_budget_at_the_holm_level_needs_more_seeds():
     assert nested.seeds_needed(0.015, 0.005, alpha=0.05 / 9) > 73
     with pytest.raises(ValueError, match="`d` must be a positive number"):
         nested.seeds_needed(0.015, 0.0)
+
+
+@pytest.mark.parametrize("s_d, d, alpha", [(0.015, 0.005, 0.05), (0.02, 0.0015, 0.05 / 9), (0.02, 0.0004, 0.05)])
+def test_seed_budget_is_the_first_count_of_all_200000_that_reaches_the_power(s_d, d, alpha):
+    """The search in blocks gives the count found among every count at once, below 256 and beyond 4096 alike."""
+    from scipy import stats
+
+    n = np.arange(2, 200_001)
+    power = stats.nct.sf(stats.t.ppf(1 - alpha / 2, n - 1), n - 1, d * np.sqrt(n) / s_d)
+    assert nested.seeds_needed(s_d, d, alpha=alpha) == n[np.argmax(power >= 0.8)]
+    assert power[nested.seeds_needed(s_d, d, alpha=alpha) - 3] < 0.8  # the count before falls short
+
+
+def test_a_seed_budget_out_of_reach_is_an_error_not_two_pairs():
+    with pytest.raises(ValueError, match="more than 200,000 pairs would be needed for d = 1e-06"):
+        nested.seeds_needed(1.0, 1e-6)
