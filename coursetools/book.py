@@ -218,8 +218,9 @@ def _run_all(paths, *, timeout: int, jobs: int, overrides=None, cores=None, log=
 
     ``cores(path)`` is how many cores that notebook's kernel keeps busy (1
     when not given, at most ``jobs``). A notebook starts only when that many
-    cores are free, taking the first waiting notebook that fits, so no two
-    kernels share a core and no result depends on what ran beside it.
+    cores are free, taking the first waiting notebook that fits, so that the
+    kernels running at once never ask for more cores than ``jobs``. Every
+    kernel's results are pinned (seeds and threads), whatever runs beside it.
     """
     import concurrent.futures
     import multiprocessing
