@@ -221,15 +221,18 @@ def _run_all(paths, *, timeout: int, jobs: int, overrides=None, cores=None, log=
     cores are free, taking the first waiting notebook that fits, so that the
     kernels running at once never ask for more cores than ``jobs``. Every
     kernel's results are pinned (seeds and threads), whatever runs beside it.
+    The notebooks wait from the last of ``paths`` to the first: the later
+    chapters run the larger experiments, so the short early ones fill the
+    cores at the end instead of one long chapter running beside an idle core.
     """
     import concurrent.futures
     import multiprocessing
 
     jobs = max(1, jobs)
     need = {Path(p): min(jobs, max(1, cores(Path(p)) if cores else 1)) for p in paths}
-    waiting = list(need)
-    for path in waiting:
+    for path in need:
         log(f"executing {path} ...")
+    waiting = list(reversed(need))
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         running = {}
