@@ -218,7 +218,7 @@ def _run_all(paths, *, timeout: int, jobs: int, overrides=None, cores=None, log=
 
     ``cores(path)`` is how many cores that notebook's kernel keeps busy (1
     when not given, at most ``jobs``). A notebook starts only when that many
-    cores are free, taking the first waiting notebook that fits, so that the
+    cores are free, in the order they wait (:func:`_fitting`), so that the
     kernels running at once never ask for more cores than ``jobs``. Every
     kernel's results are pinned (seeds and threads), whatever runs beside it.
     The notebooks wait from the last of ``paths`` to the first: the later
@@ -249,12 +249,17 @@ def _run_all(paths, *, timeout: int, jobs: int, overrides=None, cores=None, log=
 
 
 def _fitting(waiting, need, free: int) -> list:
-    """The waiting items to start now: in order, each that fits in the cores still free."""
+    """The waiting items to start now: in order, as long as each fits in the cores still free.
+
+    None overtakes one that does not fit yet, so a notebook that needs every
+    core waits only for those running, never for all that follow it.
+    """
     chosen = []
     for item in waiting:
-        if need[item] <= free:
-            chosen.append(item)
-            free -= need[item]
+        if need[item] > free:
+            break
+        chosen.append(item)
+        free -= need[item]
     return chosen
 
 

@@ -286,9 +286,10 @@ def test_notebooks_start_only_where_their_cores_are_free():
     waiting = list(need)
     assert book._fitting(waiting, need, free=2) == ["numpy-a"]
     assert book._fitting(waiting[1:], need, free=2) == ["tf-a", "tf-b"]
-    # One core free: the next waiting TensorFlow chapter, never one that needs two.
-    assert book._fitting(["numpy-b", "tf-c"], need, free=1) == ["tf-c"]
-    assert book._fitting(["numpy-b"], need, free=1) == []
+    # One core free: a chapter that needs two waits for it, and nothing overtakes it
+    # (a stream of TensorFlow chapters would otherwise keep it waiting to the end).
+    assert book._fitting(["numpy-b", "tf-c"], need, free=1) == []
+    assert book._fitting(["tf-c", "numpy-b"], need, free=1) == ["tf-c"]
 
 
 def test_kernels_of_parallel_runs_talk_over_their_own_sockets(tmp_path):
