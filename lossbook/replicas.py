@@ -106,6 +106,7 @@ from lossbook import _heads
 from lossbook import seeds as _seeds
 from lossbook import training as _training
 from lossbook._keras import load as _load_keras
+from lossbook._validation import check_bool as _check_bool
 from lossbook._validation import check_int as _check_int
 from lossbook._validation import check_rate as _check_rate
 from lossbook.history import ReplicaHistory
@@ -630,8 +631,7 @@ def fit(
     """
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise ValueError(f"`progress` must be True, False or None (automatic); got {progress!r}.")
-    if not isinstance(test_each_epoch, (bool, np.bool_)):
-        raise ValueError(f"`test_each_epoch` must be True or False; got {test_each_epoch!r}.")
+    _check_bool(test_each_epoch, "test_each_epoch")
     config, start = _prepare(
         loss,
         split,
